@@ -1,0 +1,232 @@
+"""The command line: options -> Config -> pipeline; errors -> exit codes.
+
+Thin on purpose. Heavy modules (httpx, feedparser, jinja2, mjml) are
+imported inside the commands that need them, so `digest --help` is instant.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import DigestError, UsageError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+@dataclass
+class Context:
+    config_flag: Path | None
+    state_flag: Path | None
+    verbosity: int
+    traceback: bool
+    stderr_is_tty: bool
+
+    def load_config(self):
+        from .config import default_config_path, load_config
+
+        return load_config(self.config_flag or default_config_path())
+
+    def open_store(self, config):
+        from .config import state_path
+        from .store import Store
+
+        return Store.open(state_path(config, self.state_flag))
+
+
+class StderrReporter:
+    """Warnings and progress on stderr; a progress bar only on a terminal."""
+
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self._bar = None
+        self._shown = 0
+
+    def warn(self, message: str) -> None:
+        if self.ctx.verbosity >= 0:
+            self._clear_bar()
+            click.echo(f"warning: {message}", err=True)
+
+    def info(self, message: str) -> None:
+        if self.ctx.verbosity >= 0:
+            click.echo(message, err=True)
+
+    def progress(self, done: int, total: int) -> None:
+        if self.ctx.verbosity < 0 or not self.ctx.stderr_is_tty or total < 2:
+            return
+        if self._bar is None:
+            self._bar = click.progressbar(length=total, label="Fetching feeds", file=sys.stderr)
+            self._bar.__enter__()
+        self._bar.update(done - self._shown)
+        self._shown = done
+        if done >= total:
+            self._clear_bar()
+
+    def _clear_bar(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None
+
+
+class DigestGroup(click.Group):
+    """Turns DigestError into one `Error: ...` line and its exit code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except DigestError as exc:
+            if _wants_traceback(ctx):
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # a bug: still one line, unless asked for more
+            if _wants_traceback(ctx):
+                raise
+            click.echo(f"Error: internal error: {type(exc).__name__}: {exc} (run with --traceback for details)", err=True)
+            ctx.exit(EXIT_FAILED)
+
+
+def _wants_traceback(ctx: click.Context) -> bool:
+    return bool(ctx.obj and ctx.obj.traceback)
+
+
+def _location_options(func):
+    """--config and --state, accepted before the command and after it."""
+    func = click.option("--state", "state_path", type=click.Path(dir_okay=False, path_type=Path),
+                        help="SQLite state file. Default: $DIGEST_STATE, config `state`, "
+                             "then the platform data dir.")(func)
+    return click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
+                        help="Config file. Default: $DIGEST_CONFIG, ./digest.toml, "
+                             "then the platform config dir.")(func)
+
+
+def command(group: click.Group, **attrs):
+    """A subcommand that also takes --config/--state after its name."""
+
+    def decorate(func):
+        def callback(*args, config_path=None, state_path=None, **kwargs):
+            obj = click.get_current_context().find_object(Context)
+            if config_path:
+                obj.config_flag = config_path
+            if state_path:
+                obj.state_flag = state_path
+            return func(*args, **kwargs)
+
+        callback.__name__ = func.__name__
+        callback.__doc__ = func.__doc__
+        callback.__click_params__ = getattr(func, "__click_params__", [])
+        return group.command(**attrs)(_location_options(callback))
+
+    return decorate
+
+
+@click.group(cls=DigestGroup)
+@_location_options
+@click.option("-v", "--verbose", count=True, help="Say more on stderr.")
+@click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
+@click.option("--traceback", is_flag=True, help="Show the full traceback of an error (for bug reports).")
+@click.version_option(__version__, "--version", prog_name="digest")
+@click.pass_context
+def cli(ctx, config_path, state_path, verbose, quiet, traceback):
+    """Turn the feeds you follow into one good email a day.
+
+    \b
+    Example (from cron):
+        digest build | sendmail -t
+    """
+    ctx.obj = Context(
+        config_flag=config_path,
+        state_flag=state_path,
+        verbosity=-1 if quiet else verbose,
+        traceback=traceback,
+        stderr_is_tty=sys.stderr.isatty(),
+    )
+
+
+@command(cli)
+@click.option("--format", "fmt", type=click.Choice(["email", "html", "text", "json", "mjml"]), default="email",
+              show_default=True, help="What to print.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE (atomically) instead of stdout.")
+@click.option("--since", help="Window start: a duration back from now (24h, 3d) or a date (2026-11-24). "
+                              "Default: the last build that marked items sent, else the config's `since`.")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Pin the current time (reproducible output).")
+@click.option("--top", type=click.IntRange(min=1), help="At most N stories.")
+@click.option("--offline", is_flag=True, help="Build from the store alone; no network.")
+@click.option("--mark-sent/--no-mark-sent", default=None,
+              help="Record the stories as sent. Default: yes for --format email, no for the others.")
+@click.option("--template-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Your templates, looked up before the built-in ones.")
+@click.option("--to", "recipients", multiple=True, help="Recipient (repeatable); overrides [email] to.")
+@click.option("--from", "sender", help="From address; overrides [email] from.")
+@click.option("--subject", help="Subject template; overrides [email] subject.")
+@click.option("--allow-empty", is_flag=True, help="Write a digest even when there is nothing new.")
+@click.pass_obj
+def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, template_dir,
+          recipients, sender, subject, allow_empty):
+    """Build the digest and print it (an email ready for `sendmail -t`).
+
+    \b
+    Examples:
+        digest build | sendmail -t
+        digest build --format html -o today.html --no-mark-sent
+        digest build --config examples/digest.toml --now 2025-01-02T20:00:00Z
+    """
+    from . import pipeline
+    from .config import parse_instant, parse_since
+    from .render import Renderer
+
+    config = obj.load_config()
+    now = _parse_option("--now", parse_instant, now_text) if now_text else pipeline.utc_now()
+    request = pipeline.BuildRequest(
+        now=now,
+        since=_parse_option("--since", lambda text: parse_since(text, now), since) if since else None,
+        top=top,
+        offline=offline,
+    )
+    if recipients or sender or subject:
+        config = replace(config, email=replace(
+            config.email,
+            to=tuple(recipients) or config.email.to,
+            from_=sender or config.email.from_,
+            subject=subject or config.email.subject,
+        ))
+    if fmt == "email" and not config.email.to:
+        raise UsageError("no recipient: set `to` in the [email] table of the config, or pass --to")
+    if not config.feeds and not offline:
+        raise UsageError(f"{config.path}: no [[feeds]] to read (add one with `digest feeds add URL`)")
+    reporter = StderrReporter(obj)
+    renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
+    with obj.open_store(config) as store:
+        failures = [] if offline else pipeline.refresh_feeds(config, store, now, reporter)
+        digest = pipeline.assemble_digest(config, store, request, failures, reporter)
+        if not digest.stories:
+            if failures and len(failures) == len(config.feeds):
+                raise DigestError("every feed failed; nothing to build")
+            if not allow_empty:
+                reporter.info("Nothing new since the last digest; nothing written (use --allow-empty to write one anyway).")
+                return
+        digest.subject = renderer.subject(digest, config.email.subject)
+        data = pipeline.render_output(renderer, digest, fmt, config.email.from_, config.email.to)
+        pipeline.write_output(data, output, sys.stdout.buffer)
+        if (fmt == "email" if mark_sent is None else mark_sent) and digest.stories:
+            store.mark_sent([s.item for s in digest.stories], now, digest.since, digest.subject)
+    if obj.verbosity > 0:
+        reporter.info(f"{len(digest.stories)} stories written; {len(failures)} feeds failed.")
+
+
+def _parse_option(name: str, parse, text: str):
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise UsageError(f"{name}: {exc}") from None
+
+
+def main() -> None:
+    cli(prog_name="digest")

@@ -1,0 +1,384 @@
+"""The config file: TOML loading, validation, defaults, and where files live.
+
+Precedence is defaults < file < environment < command-line flags. Every
+problem is a ConfigError naming the file, the key and what is wrong.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from . import USER_AGENT
+from .errors import ConfigError
+
+DEFAULT_LEAD = (
+    "{{ item.author ~ ' for ' if item.author }}{{ item.feed }}: {{ item.summary }}"
+)
+
+
+@dataclass(frozen=True)
+class FeedConfig:
+    url: str
+    name: str | None = None
+    weight: float = 1.0
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AuthorInfo:
+    role: str = ""
+    bio: str = ""
+    avatar: str = ""
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    from_: str = "digest <digest@localhost>"
+    to: tuple[str, ...] = ()
+    subject: str | None = None  # a Jinja template; None uses templates/subject.txt
+
+
+@dataclass(frozen=True)
+class RankConfig:
+    half_life: timedelta = timedelta(hours=12)
+    boost: dict[str, float] = field(default_factory=dict)
+    mute: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FetchConfig:
+    timeout: float = 15.0  # seconds for the whole request
+    concurrency: int = 32
+    per_host: int = 2
+    max_bytes: int = 10 * 1024 * 1024
+    user_agent: str = USER_AGENT
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path | None = None
+    title: str = "Daily Digest"
+    since: timedelta = timedelta(hours=24)
+    top: int = 20
+    max_per_feed: int = 5
+    timezone: str | None = None  # IANA name; None means the machine's local zone
+    template_dir: Path | None = None
+    state: Path | None = None
+    summary_words: int = 45
+    lead_template: str = DEFAULT_LEAD
+    email: EmailConfig = field(default_factory=EmailConfig)
+    rank: RankConfig = field(default_factory=RankConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    feeds: tuple[FeedConfig, ...] = ()
+    authors: dict[str, AuthorInfo] = field(default_factory=dict)
+
+    def feed_weight(self, url: str) -> float:
+        return next((f.weight for f in self.feeds if f.url == url), 1.0)
+
+
+# ---------------------------------------------------------------- durations
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)")
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_duration(text: str) -> timedelta:
+    """'24h', '3d', '1h30m', '15s', '2w' -> timedelta. Raises ValueError."""
+    compact = text.strip().lower().replace(" ", "")
+    if not compact or _DURATION_PART.sub("", compact):
+        raise ValueError(f"not a duration: {text!r} (use e.g. 24h, 3d, 90m, 15s)")
+    seconds = sum(
+        float(number) * _UNIT_SECONDS[unit]
+        for number, unit in _DURATION_PART.findall(compact)
+    )
+    if seconds <= 0:
+        raise ValueError(f"duration must be positive: {text!r}")
+    return timedelta(seconds=seconds)
+
+
+def parse_instant(text: str, *, default_tz: timezone = timezone.utc) -> datetime:
+    """ISO-8601 date or date-time -> aware datetime. Raises ValueError."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"not an ISO-8601 date or time: {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=default_tz)
+
+
+def parse_since(text: str, now: datetime) -> datetime:
+    """--since accepts a duration back from now, or a date/time."""
+    try:
+        return now - parse_duration(text)
+    except ValueError:
+        pass
+    try:
+        return parse_instant(text, default_tz=now.tzinfo or timezone.utc)
+    except ValueError:
+        raise ValueError(
+            f"not a duration or date: {text!r} (use e.g. 24h, 3d or 2026-11-24)"
+        ) from None
+
+
+# ---------------------------------------------------------------- locations
+
+
+def default_config_path() -> Path:
+    """--config, else $DIGEST_CONFIG, else ./digest.toml, else the platform dir."""
+    env = os.environ.get("DIGEST_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("digest.toml")
+    if local.exists():
+        return local
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir("digest")) / "digest.toml"
+
+
+def state_path(config: Config, flag: str | Path | None = None) -> Path:
+    """--state, else $DIGEST_STATE, else config `state`, else the platform dir."""
+    if flag:
+        return Path(flag)
+    env = os.environ.get("DIGEST_STATE")
+    if env:
+        return Path(env)
+    if config.state:
+        return config.state
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("digest")) / "state.db"
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate a config file."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            "no such config file (create one with `digest init`)", path=path
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", path=path) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", path=path) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML: {exc}", path=path) from None
+    return config_from_dict(data, path=path)
+
+
+def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
+    reader = _Reader(path)
+    top = reader.table(data, "", _TOP_KEYS)
+    base = path.parent if path else Path.cwd()
+
+    email = reader.table(top.get("email", {}), "email", ("from", "to", "subject"))
+    to = email.get("to", [])
+    lead = reader.table(top.get("lead", {}), "lead", ("template",))
+    rank = reader.table(top.get("rank", {}), "rank", ("half_life", "boost", "mute"))
+    fetch = reader.table(
+        top.get("fetch", {}),
+        "fetch",
+        ("timeout", "concurrency", "per_host", "max_bytes", "user_agent"),
+    )
+    return Config(
+        path=path,
+        title=reader.string(top, "title", Config.title),
+        since=reader.duration(top, "since", Config.since),
+        top=reader.positive_int(top, "top", Config.top),
+        max_per_feed=reader.positive_int(top, "max_per_feed", Config.max_per_feed),
+        timezone=reader.timezone(top, "timezone"),
+        template_dir=reader.location(top, "template_dir", base),
+        state=reader.location(top, "state", base),
+        summary_words=reader.positive_int(top, "summary_words", Config.summary_words),
+        lead_template=reader.string(lead, "template", DEFAULT_LEAD, prefix="lead"),
+        email=EmailConfig(
+            from_=reader.string(email, "from", EmailConfig.from_, prefix="email"),
+            to=tuple(
+                reader.string_list({"to": [to] if isinstance(to, str) else to}, "to", prefix="email")
+            ),
+            subject=reader.string(email, "subject", None, prefix="email"),
+        ),
+        rank=RankConfig(
+            half_life=reader.duration(rank, "half_life", RankConfig.half_life, prefix="rank"),
+            boost=reader.number_table(rank, "boost", prefix="rank"),
+            mute=tuple(reader.string_list(rank, "mute", prefix="rank")),
+        ),
+        fetch=FetchConfig(
+            timeout=reader.duration(
+                fetch, "timeout", timedelta(seconds=FetchConfig.timeout), prefix="fetch"
+            ).total_seconds(),
+            concurrency=reader.positive_int(fetch, "concurrency", FetchConfig.concurrency, prefix="fetch"),
+            per_host=reader.positive_int(fetch, "per_host", FetchConfig.per_host, prefix="fetch"),
+            max_bytes=reader.positive_int(fetch, "max_bytes", FetchConfig.max_bytes, prefix="fetch"),
+            user_agent=reader.string(fetch, "user_agent", USER_AGENT, prefix="fetch"),
+        ),
+        feeds=reader.feeds(top.get("feeds", []), base),
+        authors=reader.authors(top.get("authors", {})),
+    )
+
+
+_TOP_KEYS = (
+    "title", "since", "top", "max_per_feed", "timezone", "template_dir", "state",
+    "summary_words", "email", "lead", "rank", "fetch", "feeds", "authors",
+)
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table"}
+
+
+class _Reader:
+    """Typed access to config values; every failure names file and key."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+
+    def fail(self, key: str, message: str) -> ConfigError:
+        return ConfigError(message, path=self.path, key=key)
+
+    def table(self, value: Any, name: str, known: tuple[str, ...]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(name, "must be a table")
+        for key in value:
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise self.fail(_join(name, key), f"unknown key{hint}")
+        return value
+
+    def _get(self, table: dict, key: str, kind: type | tuple, prefix: str) -> Any:
+        value = table.get(key)
+        if value is None:
+            return None
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            return float(value)
+        if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+            raise self.fail(_join(prefix, key), f"must be {_TYPE_NAMES.get(kind, kind)}, not {value!r}")
+        return value
+
+    def string(self, table: dict, key: str, default: str | None, prefix: str = "") -> str | None:
+        value = self._get(table, key, str, prefix)
+        return default if value is None else value
+
+    def positive_int(self, table: dict, key: str, default: int, prefix: str = "") -> int:
+        value = self._get(table, key, int, prefix)
+        if value is None:
+            return default
+        if value < 1:
+            raise self.fail(_join(prefix, key), f"must be at least 1, not {value}")
+        return value
+
+    def duration(self, table: dict, key: str, default: timedelta, prefix: str = "") -> timedelta:
+        value = self._get(table, key, str, prefix)
+        if value is None:
+            return default
+        try:
+            return parse_duration(value)
+        except ValueError as exc:
+            raise self.fail(_join(prefix, key), str(exc)) from None
+
+    def location(self, table: dict, key: str, base: Path) -> Path | None:
+        value = self._get(table, key, str, "")
+        return None if value is None else base / Path(value).expanduser()
+
+    def timezone(self, table: dict, key: str) -> str | None:
+        value = self._get(table, key, str, "")
+        if value is None:
+            return None
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise self.fail(key, f"unknown time zone {value!r} (use e.g. Europe/Kyiv or UTC)") from None
+        return value
+
+    def string_list(self, table: dict, key: str, prefix: str = "") -> list[str]:
+        value = self._get(table, key, list, prefix) or []
+        for entry in value:
+            if not isinstance(entry, str):
+                raise self.fail(_join(prefix, key), f"must be a list of strings, not {entry!r}")
+        return value
+
+    def number_table(self, table: dict, key: str, prefix: str = "") -> dict[str, float]:
+        value = self._get(table, key, dict, prefix) or {}
+        result = {}
+        for word, factor in value.items():
+            number = self._get(value, word, float, _join(prefix, key))
+            if number is None or number <= 0:
+                raise self.fail(_join(prefix, key, word), f"must be a positive number, not {factor!r}")
+            result[word] = number
+        return result
+
+    def feeds(self, value: Any, base: Path) -> tuple[FeedConfig, ...]:
+        if not isinstance(value, list):
+            raise self.fail("feeds", "must be an array of tables: [[feeds]]")
+        feeds, seen = [], set()
+        for index, entry in enumerate(value):
+            name = f"feeds[{index}]"
+            entry = self.table(entry, name, ("url", "name", "weight", "tags"))
+            url = self._get(entry, "url", str, name)
+            if not url:
+                raise self.fail(_join(name, "url"), "is missing")
+            url = normalize_feed_location(url, base, lambda message: self.fail(_join(name, "url"), message))
+            if url in seen:
+                raise self.fail(_join(name, "url"), f"{url} is listed twice")
+            seen.add(url)
+            weight = self._get(entry, "weight", float, name)
+            if weight is not None and weight <= 0:
+                raise self.fail(_join(name, "weight"), f"must be positive, not {weight}")
+            feeds.append(
+                FeedConfig(
+                    url=url,
+                    name=self._get(entry, "name", str, name),
+                    weight=1.0 if weight is None else weight,
+                    tags=tuple(self.string_list(entry, "tags", name)),
+                )
+            )
+        return tuple(feeds)
+
+    def authors(self, value: Any) -> dict[str, AuthorInfo]:
+        if not isinstance(value, dict):
+            raise self.fail("authors", "must be a table of [authors.\"Name\"] tables")
+        authors = {}
+        for name, info in value.items():
+            prefix = f'authors."{name}"'
+            info = self.table(info, prefix, ("role", "bio", "avatar"))
+            authors[name] = AuthorInfo(
+                role=self.string(info, "role", "", prefix),
+                bio=self.string(info, "bio", "", prefix),
+                avatar=self.string(info, "avatar", "", prefix),
+            )
+        return authors
+
+
+def normalize_feed_location(url: str, base: Path, fail=None) -> str:
+    """http(s):// and file:// URLs stay; a plain path becomes a file:// URL.
+
+    Relative paths are resolved against the config file's folder, so a config
+    works from any working directory.
+    """
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("http", "https"):
+        if not urlsplit(url).netloc:
+            raise (fail or ConfigError)(f"{url!r} has no host")
+        return url
+    if scheme == "file":
+        return url
+    if scheme and len(scheme) > 1:  # len 1 is a Windows drive letter
+        raise (fail or ConfigError)(f"unsupported URL scheme {scheme!r} in {url!r} (use http, https, file or a path)")
+    return (base / Path(url).expanduser()).resolve().as_uri()
+
+
+def _join(*parts: str) -> str:
+    return ".".join(part for part in parts if part)

@@ -1,0 +1,238 @@
+"""The build, stage by stage: refresh feeds, pick and rank stories, render,
+write the output, and only then mark the stories sent.
+
+No click and no printing here: whatever the user should hear goes through a
+Reporter the caller passes in.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime, timezone, tzinfo
+from pathlib import Path
+from typing import BinaryIO, Protocol
+from urllib.parse import urlsplit
+
+from .config import Config, FeedConfig
+from .errors import DigestError, FeedError, OutputError
+from .fetch import CacheHeaders, FetchRequest, FetchResult, fetch_all
+from .models import AuthorBlurb, Digest, FeedFailure, Item, Story
+from .store import Store
+
+
+class Reporter(Protocol):
+    def warn(self, message: str) -> None: ...
+
+    def progress(self, done: int, total: int) -> None: ...
+
+
+class SilentReporter:
+    def warn(self, message: str) -> None:
+        pass
+
+    def progress(self, done: int, total: int) -> None:
+        pass
+
+
+@dataclass
+class BuildRequest:
+    """What the command line asks of one build."""
+
+    now: datetime
+    since: datetime | None = None  # None: since the last build, else the config window
+    top: int | None = None
+    offline: bool = False
+    recipients: tuple[str, ...] | None = None
+    sender: str | None = None
+    subject: str | None = None
+    template_dirs: list[Path] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- refresh
+
+
+def refresh_feeds(config: Config, store: Store, now: datetime, reporter: Reporter) -> list[FeedFailure]:
+    """Fetch every feed, parse what changed, store it. Returns the failures;
+    a failing feed is reported and skipped, never fatal."""
+    feeds = {feed.url: feed for feed in config.feeds}
+    requests = [FetchRequest(url, _cache_for(store, url)) for url in feeds]
+    failures = []
+    done = 0
+    for result in fetch_all(requests, config.fetch):
+        done += 1
+        reporter.progress(done, len(requests))
+        failure = _store_result(store, feeds[result.url], result, now, reporter)
+        if failure:
+            failures.append(failure)
+    order = list(feeds)
+    failures.sort(key=lambda f: order.index(f.url))
+    return failures
+
+
+def _cache_for(store: Store, url: str) -> CacheHeaders:
+    state = store.feed_state(url)
+    return state.cache if state else CacheHeaders()
+
+
+def _store_result(
+    store: Store, feed: FeedConfig, result: FetchResult, now: datetime, reporter: Reporter
+) -> FeedFailure | None:
+    from .parse import parse_feed
+
+    name = feed.name or store.feed_titles().get(feed.url) or _short_url(feed.url)
+    if result.not_modified:
+        store.record_not_modified(feed.url, now)
+        return None
+    try:
+        if result.error:
+            raise FeedError(feed.url, result.error)
+        parsed = parse_feed(result.body, result.final_url or feed.url, result.content_type)
+    except FeedError as exc:
+        store.record_failure(feed.url, exc.message, now)
+        reporter.warn(f"feed {name} ({feed.url}) failed: {exc.message}")
+        return FeedFailure(feed=name, url=feed.url, error=exc.message)
+    if parsed.warning:
+        reporter.warn(f"feed {name} ({feed.url}) is malformed but readable: {parsed.warning}")
+    for item in parsed.items:
+        item.feed_url = feed.url
+    store.record_success(feed.url, parsed.title, result.cache, parsed.items, now)
+    return None
+
+
+def _short_url(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.netloc or Path(parts.path).name or url
+
+
+# ---------------------------------------------------------------- assemble
+
+
+def assemble_digest(
+    config: Config,
+    store: Store,
+    request: BuildRequest,
+    failures: list[FeedFailure],
+    reporter: Reporter,
+) -> Digest:
+    """Select, rank, summarize and lead the stories of this digest."""
+    from .rank import rank
+    from .select import is_muted, mute_pattern, window_start, without_duplicates
+    from .summarize import LeadWriter, reading_minutes, summarize
+
+    since = window_start(request.now, config.since, store.last_build_time(), request.since)
+    muted = mute_pattern(config.rank.mute)
+    items = [
+        item
+        for item in store.unsent_items([f.url for f in config.feeds], since, request.now)
+        if not is_muted(item, muted)
+    ]
+    weights = {feed.url: feed.weight for feed in config.feeds}
+    # Best source first, so duplicates keep the copy from the heavier feed.
+    items.sort(key=lambda item: -weights.get(item.feed_url, 1.0))
+    names = feed_names(config, store)
+    tags = {feed.url: list(feed.tags) for feed in config.feeds}
+    stories = [
+        Story(
+            item=item,
+            feed=names[item.feed_url],
+            summary=summarize(item.text, config.summary_words),
+            reading_minutes=reading_minutes(item.text),
+            author_blurb=author_blurb(config, item),
+            tags=tags.get(item.feed_url, []),
+        )
+        for item in without_duplicates(items)
+    ]
+    stories = rank(
+        stories,
+        weights,
+        request.now,
+        config.rank.half_life,
+        request.top or config.top,
+        config.max_per_feed,
+    )
+    writer = LeadWriter(config.lead_template, warn=reporter.warn)
+    for story in stories:
+        story.lead = writer.lead(story) or story.summary or story.title
+    return Digest(
+        title=config.title,
+        generated_at=request.now,
+        since=since,
+        stories=stories,
+        errors=failures,
+    )
+
+
+def feed_names(config: Config, store: Store) -> dict[str, str]:
+    """The config's name for each feed, else the feed's own title."""
+    titles = store.feed_titles()
+    return {
+        feed.url: feed.name or titles.get(feed.url) or _short_url(feed.url)
+        for feed in config.feeds
+    }
+
+
+def author_blurb(config: Config, item: Item) -> AuthorBlurb | None:
+    info = config.authors.get(item.author)
+    if info is None:
+        return None
+    return AuthorBlurb(name=item.author, role=info.role, bio=info.bio, avatar=info.avatar)
+
+
+def zone_of(config: Config) -> tzinfo | None:
+    if config.timezone is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(config.timezone)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+# ---------------------------------------------------------------- output
+
+
+def write_output(data: bytes, path: Path | None, stdout: BinaryIO) -> None:
+    """Write the whole product, or raise OutputError. A file is written
+    atomically (temp file + rename), so a reader never sees half a digest."""
+    if path is None:
+        try:
+            stdout.write(data)
+            stdout.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise OutputError(f"could not write the digest to stdout: {exc.strerror or exc}") from None
+        return
+    path = Path(path)
+    try:
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def render_output(renderer, digest: Digest, fmt: str, sender: str, recipients) -> bytes:
+    """The product in the asked format, as bytes ready to write."""
+    if fmt == "email":
+        return renderer.email(digest, sender, recipients).as_bytes()
+    if fmt == "html":
+        return renderer.html(digest).encode("utf-8")
+    if fmt == "mjml":
+        return renderer.mjml(digest).encode("utf-8")
+    if fmt == "text":
+        return renderer.text(digest).encode("utf-8")
+    if fmt == "json":
+        return renderer.json(digest).encode("utf-8")
+    raise DigestError(f"unknown format {fmt!r}")
+
+

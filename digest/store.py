@@ -1,0 +1,296 @@
+"""The SQLite state file: feeds and their fetch state, items, the sent log.
+
+One file, WAL, a schema version with migrations. Times are stored as UTC
+epoch seconds so windows are plain numeric comparisons. The store is also
+the lock between two builds: marking items sent happens in an immediate
+transaction that first checks nobody else claimed them.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import StoreError
+from .fetch import CacheHeaders
+from .models import Image, Item
+
+SCHEMA_VERSION = 1
+
+_MIGRATIONS = {
+    1: """
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        title TEXT NOT NULL DEFAULT '',
+        etag TEXT,
+        last_modified TEXT,
+        last_attempt REAL,
+        last_success REAL,
+        failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT
+    );
+    CREATE TABLE builds (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        since REAL NOT NULL,
+        item_count INTEGER NOT NULL,
+        subject TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE items (
+        id INTEGER PRIMARY KEY,
+        feed_url TEXT NOT NULL,
+        key TEXT NOT NULL,
+        title TEXT NOT NULL,
+        link TEXT NOT NULL,
+        author TEXT NOT NULL DEFAULT '',
+        published REAL,
+        first_seen REAL NOT NULL,
+        content_html TEXT NOT NULL DEFAULT '',
+        text TEXT NOT NULL DEFAULT '',
+        image TEXT,
+        tags TEXT NOT NULL DEFAULT '[]',
+        sent_build INTEGER REFERENCES builds(id),
+        UNIQUE (feed_url, key)
+    );
+    CREATE INDEX items_link ON items(link) WHERE link != '';
+    CREATE INDEX items_when ON items(coalesce(published, first_seen));
+    """,
+}
+
+
+class ClaimConflict(StoreError):
+    """Another build marked some of these items sent first."""
+
+
+@dataclass(frozen=True)
+class FeedState:
+    url: str
+    title: str
+    cache: CacheHeaders
+    last_success: datetime | None
+    failures: int
+    last_error: str | None
+
+
+class Store:
+    """Everything digest remembers between runs."""
+
+    def __init__(self, path: Path, connection: sqlite3.Connection):
+        self.path = path
+        self._db = connection
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+            connection.row_factory = sqlite3.Row
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            store = cls(path, connection)
+            store._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                f"{path}: not a usable digest state file ({exc}); "
+                "move it aside to start fresh, or pass another --state"
+            ) from None
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot open state file ({exc.strerror})") from None
+        return store
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self, immediate: bool = False) -> Iterator[sqlite3.Connection]:
+        self._db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: written by a newer digest (schema {version}, "
+                f"this one knows {SCHEMA_VERSION}); upgrade digest"
+            )
+        with self.transaction(immediate=True) as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                for statement in _MIGRATIONS[step].split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute(f"PRAGMA user_version = {step}")
+
+    # ------------------------------------------------------------ feeds
+
+    def feed_state(self, url: str) -> FeedState | None:
+        row = self._db.execute("SELECT * FROM feeds WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            return None
+        return FeedState(
+            url=row["url"],
+            title=row["title"],
+            cache=CacheHeaders(etag=row["etag"], last_modified=row["last_modified"]),
+            last_success=_from_epoch(row["last_success"]),
+            failures=row["failures"],
+            last_error=row["last_error"],
+        )
+
+    def feed_titles(self) -> dict[str, str]:
+        return {row[0]: row[1] for row in self._db.execute("SELECT url, title FROM feeds")}
+
+    def record_success(
+        self, url: str, title: str, cache: CacheHeaders, items: Iterable[Item], now: datetime
+    ) -> int:
+        """Store a successful fetch and its items in one transaction.
+
+        Returns how many items were new. An item already stored keeps its
+        first_seen time and its sent mark; its text is refreshed.
+        """
+        stamp = _epoch(now)
+        new = 0
+        with self.transaction() as db:
+            db.execute(
+                """INSERT INTO feeds (url, title, etag, last_modified, last_attempt, last_success, failures, last_error)
+                   VALUES (?, ?, ?, ?, ?, ?, 0, NULL)
+                   ON CONFLICT(url) DO UPDATE SET
+                     title = CASE WHEN excluded.title != '' THEN excluded.title ELSE feeds.title END,
+                     etag = excluded.etag, last_modified = excluded.last_modified,
+                     last_attempt = excluded.last_attempt, last_success = excluded.last_success,
+                     failures = 0, last_error = NULL""",
+                (url, title, cache.etag, cache.last_modified, stamp, stamp),
+            )
+            for item in items:
+                cursor = db.execute(
+                    """INSERT INTO items (feed_url, key, title, link, author, published, first_seen,
+                                          content_html, text, image, tags)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                       ON CONFLICT(feed_url, key) DO UPDATE SET
+                         title = excluded.title, link = excluded.link, author = excluded.author,
+                         published = coalesce(excluded.published, items.published),
+                         content_html = excluded.content_html, text = excluded.text,
+                         image = excluded.image, tags = excluded.tags
+                       RETURNING first_seen""",
+                    (
+                        url, item.key, item.title, item.link, item.author,
+                        _epoch(item.published) if item.published else None, stamp,
+                        item.content_html, item.text, _image_json(item.image), json.dumps(item.tags),
+                    ),
+                )
+                if cursor.fetchone()[0] == stamp:
+                    new += 1
+        return new
+
+    def record_not_modified(self, url: str, now: datetime) -> None:
+        stamp = _epoch(now)
+        with self.transaction() as db:
+            db.execute(
+                """UPDATE feeds SET last_attempt = ?, last_success = ?, failures = 0, last_error = NULL
+                   WHERE url = ?""",
+                (stamp, stamp, url),
+            )
+
+    def record_failure(self, url: str, error: str, now: datetime) -> int:
+        """Returns the number of failures in a row, this one included."""
+        with self.transaction() as db:
+            row = db.execute(
+                """INSERT INTO feeds (url, last_attempt, failures, last_error) VALUES (?, ?, 1, ?)
+                   ON CONFLICT(url) DO UPDATE SET last_attempt = excluded.last_attempt,
+                     failures = feeds.failures + 1, last_error = excluded.last_error
+                   RETURNING failures""",
+                (url, _epoch(now), error),
+            ).fetchone()
+        return row[0]
+
+    # ------------------------------------------------------------ items
+
+    def unsent_items(self, feed_urls: Iterable[str], since: datetime, now: datetime) -> list[Item]:
+        """Items of these feeds dated inside [since, now] that were never sent,
+        nor was another item with the same canonical link."""
+        urls = list(feed_urls)
+        if not urls:
+            return []
+        marks = ",".join("?" * len(urls))
+        rows = self._db.execute(
+            f"""SELECT * FROM items AS i
+                WHERE i.feed_url IN ({marks})
+                  AND coalesce(i.published, i.first_seen) BETWEEN ? AND ?
+                  AND i.sent_build IS NULL
+                  AND NOT (i.link != '' AND EXISTS (
+                      SELECT 1 FROM items AS s
+                      WHERE s.link = i.link AND s.sent_build IS NOT NULL))
+                ORDER BY coalesce(i.published, i.first_seen) DESC, i.id""",
+            (*urls, _epoch(since), _epoch(now)),
+        ).fetchall()
+        return [_row_to_item(row) for row in rows]
+
+    def last_build_time(self) -> datetime | None:
+        row = self._db.execute("SELECT max(at) FROM builds").fetchone()
+        return _from_epoch(row[0])
+
+    def mark_sent(self, items: Iterable[Item], now: datetime, since: datetime, subject: str) -> int:
+        """Record a build and claim its items. Raises ClaimConflict when
+        another build claimed any of them first (nothing is changed then)."""
+        ids = [item.id for item in items if item.id is not None]
+        with self.transaction(immediate=True) as db:
+            marks = ",".join("?" * len(ids))
+            taken = db.execute(
+                f"SELECT count(*) FROM items WHERE id IN ({marks}) AND sent_build IS NOT NULL", ids
+            ).fetchone()[0] if ids else 0
+            if taken:
+                raise ClaimConflict(f"{taken} of these items were sent by another build meanwhile")
+            build = db.execute(
+                "INSERT INTO builds (at, since, item_count, subject) VALUES (?, ?, ?, ?)",
+                (_epoch(now), _epoch(since), len(ids), subject),
+            ).lastrowid
+            db.executemany("UPDATE items SET sent_build = ? WHERE id = ?", [(build, i) for i in ids])
+        return build
+
+
+def _row_to_item(row: sqlite3.Row) -> Item:
+    return Item(
+        feed_url=row["feed_url"],
+        key=row["key"],
+        title=row["title"],
+        link=row["link"],
+        author=row["author"],
+        published=_from_epoch(row["published"]),
+        content_html=row["content_html"],
+        text=row["text"],
+        image=Image(**json.loads(row["image"])) if row["image"] else None,
+        tags=json.loads(row["tags"]),
+        id=row["id"],
+        first_seen=_from_epoch(row["first_seen"]),
+    )
+
+
+def _image_json(image: Image | None) -> str | None:
+    if image is None:
+        return None
+    return json.dumps(image.__dict__)
+
+
+def _epoch(moment: datetime) -> float:
+    return moment.timestamp()
+
+
+def _from_epoch(value: float | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(value, tz=timezone.utc)
