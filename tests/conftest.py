@@ -1,0 +1,83 @@
+"""Shared fixtures: real files in tmp dirs, a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from digest.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+SHARED_FEEDS = ROOT.parent / "shared" / "feeds"
+DATA = Path(__file__).resolve().parent / "data"
+EXAMPLE_NOW = "2025-01-02T20:00:00Z"
+
+
+def write_config(folder: Path, body: str, name: str = "digest.toml") -> Path:
+    """A config file in folder; the state file goes next to it."""
+    path = folder / name
+    path.write_text(textwrap.dedent(body), encoding="utf-8")
+    return path
+
+
+def rss(*items: str, title: str = "Test Feed") -> str:
+    """A small RSS 2.0 document around the given <item> snippets."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:media="http://search.yahoo.com/mrss/" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+        f"<channel><title>{title}</title><link>https://example.org/</link>"
+        + "".join(items)
+        + "</channel></rss>"
+    )
+
+
+def rss_item(title: str, link: str, date: str = "Thu, 02 Jan 2025 12:00:00 +0000", body: str = "Some text.",
+             extra: str = "", guid: str | None = None) -> str:
+    guid_xml = f"<guid isPermaLink=\"false\">{guid}</guid>" if guid else ""
+    return (
+        f"<item><title>{title}</title><link>{link}</link>{guid_xml}"
+        f"<pubDate>{date}</pubDate><description><![CDATA[{body}]]></description>{extra}</item>"
+    )
+
+
+def parse_email(data: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(data, policy=email.policy.default)
+
+
+def email_parts(message) -> dict[str, str]:
+    """{'text/plain': ..., 'text/html': ...} of a multipart/alternative message."""
+    assert message.get_content_type() == "multipart/alternative"
+    return {part.get_content_type(): part.get_content() for part in message.iter_parts()}
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def invoke(runner, tmp_path):
+    """Run the CLI with a state file in tmp_path unless one is given."""
+
+    def run(*args: str, state: Path | None = None, input: str | bytes | None = None):
+        state_args = ["--state", str(state or tmp_path / "state.db")]
+        return runner.invoke(cli, [*state_args, *args], input=input, catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def example_config(tmp_path) -> Path:
+    """The shipped example config, pointed at a state file in tmp_path."""
+    text = (EXAMPLES / "digest.toml").read_text(encoding="utf-8")
+    text = text.replace('state = "/tmp/digest-example-state.db"', f'state = "{tmp_path / "example.db"}"')
+    text = text.replace('url = "feeds/', f'url = "{EXAMPLES}/feeds/')
+    return write_config(tmp_path, text)
