@@ -74,7 +74,9 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     # parser). Feeds have no use for one.
     head = _ENTITY_DECL.sub(b"", _DOCTYPE.sub(b"", body[:65536]))
     body = head + body[65536:]
-    headers = {"content-location": url}
+    # Relative links resolve against the feed's URL; a local file's path is
+    # no base for web links (the feed's own <link> serves instead, below).
+    headers = {"content-location": url} if _is_web_url(url) else {}
     if content_type:
         headers["content-type"] = content_type
     parsed = feedparser.parse(
@@ -93,7 +95,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
         raise FeedError(url, reason)
     feed = parsed.feed
     base = feed.get("link") if _is_web_url(feed.get("link", "")) else url
-    feed_author = clean_text(feed.get("author", ""))
+    feed_author = _author_name(feed)
     items = _unique_items(
         entry_to_item(entry, url, base, feed_author)
         for entry in parsed.entries
@@ -136,7 +138,7 @@ def entry_to_item(entry, feed_url: str, base: str, feed_author: str = "") -> Ite
         key=item_key(entry.get("id", ""), link, title, text),
         title=title,
         link=link,
-        author=_entry_author(entry) or feed_author,
+        author=_author_name(entry) or feed_author,
         published=_entry_time(entry),
         content_html=content_html,
         text=text,
@@ -163,12 +165,14 @@ def _entry_link(entry) -> str:
     return entry.get("link", "") or ""
 
 
-def _entry_author(entry) -> str:
-    author = clean_text(entry.get("author", ""))
-    if author:
-        return author
-    names = [clean_text(a.get("name", "")) for a in entry.get("authors", [])]
-    return ", ".join(name for name in names if name)
+def _author_name(node) -> str:
+    """The author's name, without the e-mail address feedparser appends."""
+    detail = node.get("author_detail") or {}
+    name = clean_text(detail.get("name", "")) or clean_text(node.get("author", ""))
+    if name:
+        return name
+    names = [clean_text(a.get("name", "")) for a in node.get("authors", [])]
+    return ", ".join(dict.fromkeys(name for name in names if name))
 
 
 def _entry_time(entry) -> datetime | None:

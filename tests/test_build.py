@@ -1,0 +1,350 @@
+"""digest build end to end: config -> feeds -> store -> email on stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE_NOW, EXAMPLES, email_parts, parse_email, rss, rss_item, write_config
+
+
+class _Collect(HTMLParser):
+    """Visible text, links and images of an HTML document."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.text, self.links, self.images, self.html_attrs = [], [], [], {}
+        self._skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("style", "title", "script"):
+            self._skip += 1
+        if tag == "html":
+            self.html_attrs = attrs
+        if tag == "a":
+            self.links.append(attrs.get("href"))
+        if tag == "img":
+            self.images.append(attrs)
+
+    def handle_endtag(self, tag):
+        if tag in ("style", "title", "script"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip and data.strip():
+            self.text.append(" ".join(data.split()))
+
+
+def collect(html: str) -> _Collect:
+    parser = _Collect()
+    parser.feed(html)
+    return parser
+
+
+def test_example_email_has_both_parts_with_the_example_content(invoke, example_config):
+    result = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW)
+    assert result.exit_code == 0, result.stderr
+    message = parse_email(result.stdout_bytes)
+
+    assert message["From"] == "Morning Brief <brief@example.org>"
+    assert message["To"] == "me@example.org"
+    assert message["Subject"] == "Morning Brief — Thursday 2 January 2025"
+    assert message["Date"] == "Thu, 02 Jan 2025 20:00:00 +0000"
+    assert message["Message-ID"].endswith("@example.org>")
+    assert message["MIME-Version"] == "1.0"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in message.iter_parts())
+    parts = email_parts(message)
+    text, html = parts["text/plain"], parts["text/html"]
+
+    page = collect(html)
+    visible = " ".join(page.text)
+    for headline in (
+        "Rail line to Kharkiv reopens after three weeks of repairs",
+        "Night buses return to six routes as the city adds drivers",
+        "SQLite's WAL mode, explained with one diagram",
+    ):
+        assert headline in text
+        assert headline in visible
+    # The item older than a day stays out.
+    assert "Lviv" not in text and "Lviv" not in visible
+    # Author blurb, image caption + credit, reading time, in both parts.
+    flowing = " ".join(text.split())
+    for needle in ("Senior News Editor", "pulls into Kharkiv station", "Olena Kovalenko", "2 min read"):
+        assert needle in flowing
+        assert needle in visible
+    assert {"src": "https://images.example.org/staff/fornusek.jpg"}.items() <= page.images[1].items()
+    # Links are canonical: tracking parameters and fragments are gone.
+    assert "https://news.example.org/2025/01/02/kharkiv-rail-reopens" in page.links
+    assert "https://citydesk.example.com/transport/night-buses-return?page=1" in page.links
+    assert not [link for link in page.links if "utm_" in link or "fbclid" in link or "#" in link]
+    # Responsive HTML from MJML, with a language.
+    assert "@media" in html
+    assert page.html_attrs.get("lang") == "en"
+    assert result.stderr == ""
+
+
+def test_text_part_is_wrapped_and_links_are_numbered(invoke, example_config):
+    result = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "--format", "text")
+    text = result.stdout
+    assert max(len(line) for line in text.splitlines() if not line.startswith("[")) <= 72
+    assert "1. Rail line to Kharkiv reopens after three weeks of repairs [1]" in text
+    links = text.split("\nLinks\n", 1)[1].splitlines()
+    assert links[0] == "[1] https://news.example.org/2025/01/02/kharkiv-rail-reopens"
+    assert len(links) == 6
+
+
+def test_feed_text_is_data_never_template_source(invoke, example_config):
+    result = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "--format", "html")
+    visible = " ".join(collect(result.stdout).text)
+    assert "Ten years of {{ templates }}: what we learned" in visible
+
+
+def test_second_email_build_sends_nothing_new(invoke, example_config):
+    first = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW)
+    assert first.exit_code == 0 and first.stdout
+    second = invoke("build", "--config", str(example_config), "--now", "2025-01-02T21:00:00Z")
+    assert second.exit_code == 0
+    assert second.stdout == ""
+    assert "Nothing new" in second.stderr
+
+
+def test_non_email_formats_do_not_mark_sent_by_default(invoke, example_config):
+    invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "--format", "html")
+    again = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "--format", "json")
+    assert len(json.loads(again.stdout)["items"]) == 6
+
+
+def test_json_output_carries_the_item_fields(invoke, example_config):
+    result = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "--format", "json")
+    data = json.loads(result.stdout)
+    assert set(data) >= {"title", "generated_at", "since", "items", "errors"}
+    first = data["items"][0]
+    assert first["title"] == "Rail line to Kharkiv reopens after three weeks of repairs"
+    assert first["feed"] == "Kyiv Wire"
+    assert first["reading_minutes"] == 2
+    assert first["lead"].startswith("Martin Fornusek for Kyiv Wire: Passenger trains are running")
+    assert first["author_blurb"]["role"] == "Senior News Editor"
+    assert first["image"]["credit"] == "Photo: Olena Kovalenko / Kyiv Wire"
+    assert first["image"]["width"] == 1200
+    # A feed without a configured name shows its own title.
+    assert "The City Desk" in {item["feed"] for item in data["items"]}
+    # Ranked best first.
+    scores = [item["score"] for item in data["items"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_output_file_is_written_and_marks_sent_only_for_email(invoke, example_config, tmp_path):
+    target = tmp_path / "out.eml"
+    result = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "-o", str(target))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert parse_email(target.read_bytes())["Subject"].startswith("Morning Brief")
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.eml")] == []
+
+
+def test_unwritable_output_marks_nothing(invoke, example_config, tmp_path):
+    target = tmp_path / "missing-dir" / "out.eml"
+    failed = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "-o", str(target))
+    assert failed.exit_code == 1
+    assert failed.stderr.startswith("Error: cannot write")
+    assert len(failed.stderr.strip().splitlines()) == 1
+    retry = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW)
+    assert "Rail line to Kharkiv" in retry.stdout
+
+
+def test_top_and_since_limit_the_digest(invoke, example_config):
+    result = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW,
+                    "--format", "json", "--top", "2", "--since", "3d")
+    items = json.loads(result.stdout)["items"]
+    assert len(items) == 2
+    wide = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW,
+                  "--format", "json", "--since", "2024-12-29")
+    assert "Lviv opens its first heat shelter network for the homeless" in [
+        i["title"] for i in json.loads(wide.stdout)["items"]]
+
+
+def test_to_from_subject_flags_override_the_config(invoke, example_config):
+    result = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "--to", "a@x.org",
+                    "--to", "b@x.org", "--from", "Me <me@x.org>", "--subject", "{{ title }}!", "--no-mark-sent")
+    message = parse_email(result.stdout_bytes)
+    assert message["To"] == "a@x.org, b@x.org"
+    assert message["From"] == "Me <me@x.org>"
+    assert message["Subject"] == "Morning Brief!"
+
+
+def test_mute_drops_items(invoke, example_config):
+    text = example_config.read_text().replace('mute = ["horoscope"]', 'mute = ["library"]')
+    example_config.write_text(text)
+    result = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "--format", "json")
+    titles = [i["title"] for i in json.loads(result.stdout)["items"]]
+    assert len(titles) == 5
+    assert not [t for t in titles if "Library" in t]
+
+
+# ------------------------------------------------------------ over HTTP
+
+
+def http_config(tmp_path: Path, urls: list[str], extra: str = "") -> Path:
+    feeds = "".join(f'\n[[feeds]]\nurl = "{url}"\n' for url in urls)
+    return write_config(tmp_path, f"""\
+        title = "HTTP Brief"
+        state = "{tmp_path / 'http.db'}"
+        timezone = "UTC"
+        {extra}
+        [email]
+        from = "brief@example.org"
+        to = ["me@example.org"]
+        """ + feeds)
+
+
+def test_feeds_over_http_and_a_failing_feed_is_named(httpserver, invoke, tmp_path):
+    httpserver.expect_request("/good.xml").respond_with_data(
+        rss(rss_item("Good news travels fast", "https://example.org/good")),
+        content_type="application/rss+xml")
+    httpserver.expect_request("/broken.xml").respond_with_data("nope", status=500)
+    config = http_config(tmp_path, [httpserver.url_for("/good.xml"), httpserver.url_for("/broken.xml")])
+    result = invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z")
+    assert result.exit_code == 0
+    parts = email_parts(parse_email(result.stdout_bytes))
+    assert "Good news travels fast" in parts["text/plain"]
+    broken = httpserver.url_for("/broken.xml")
+    assert f"{broken}) failed: HTTP 500 Internal Server Error" in result.stderr
+    assert result.stderr.count(broken) == 1
+    # ... and in the digest footer, both parts.
+    assert "HTTP 500 Internal Server Error" in parts["text/plain"]
+    assert "HTTP 500 Internal Server Error" in " ".join(collect(parts["text/html"]).text)
+
+
+def test_every_feed_failing_exits_1(httpserver, invoke, tmp_path):
+    httpserver.expect_request("/gone.xml").respond_with_data("gone", status=404)
+    config = http_config(tmp_path, [httpserver.url_for("/gone.xml")])
+    result = invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert "Error: every feed failed" in result.stderr
+
+
+def test_html_page_is_not_a_feed(httpserver, invoke, tmp_path):
+    httpserver.expect_request("/page").respond_with_data(
+        '<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head>'
+        "<body>Hello</body></html>", content_type="text/html")
+    httpserver.expect_request("/ok.xml").respond_with_data(rss(rss_item("Still here", "https://example.org/s")))
+    config = http_config(tmp_path, [httpserver.url_for("/page"), httpserver.url_for("/ok.xml")])
+    result = invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z", "--format", "text")
+    assert result.exit_code == 0
+    assert "Still here" in result.stdout
+    assert f"not a feed (the page points to a feed at {httpserver.url_for('/feed.xml')})" in result.stderr
+
+
+def test_empty_digest_only_with_allow_empty(httpserver, invoke, tmp_path):
+    httpserver.expect_request("/old.xml").respond_with_data(
+        rss(rss_item("Old story", "https://example.org/old", date="Mon, 01 Jan 2024 00:00:00 +0000")))
+    config = http_config(tmp_path, [httpserver.url_for("/old.xml")])
+    quiet = invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z")
+    assert quiet.exit_code == 0 and quiet.stdout == ""
+    empty = invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z", "--allow-empty")
+    assert empty.exit_code == 0
+    assert parse_email(empty.stdout_bytes)["Subject"].startswith("HTTP Brief")
+
+
+def test_undated_items_use_first_fetch_time(httpserver, invoke, tmp_path):
+    httpserver.expect_request("/undated.xml").respond_with_data(
+        rss("<item><title>No date here</title><link>https://example.org/nd</link>"
+            "<description>Text.</description></item>"))
+    config = http_config(tmp_path, [httpserver.url_for("/undated.xml")])
+    result = invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z", "--format", "json")
+    item = json.loads(result.stdout)["items"][0]
+    assert item["dated"] is False
+    assert item["published"] == "2025-01-02T20:00:00+00:00"
+
+
+# ------------------------------------------------------------ errors
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("title = \n", "invalid TOML"),
+        ('titel = "x"\n', "titel: unknown key (did you mean 'title'?)"),
+        ('top = "ten"\n', "top: must be an integer, not 'ten'"),
+        ('since = "yesterday"\n', "since: not a duration: 'yesterday'"),
+        ('[[feeds]]\nurl = "gopher://old.example/feed"\n', "feeds[0].url: unsupported URL scheme 'gopher'"),
+        ('[rank]\nhalf_life = "12"\n', "rank.half_life: not a duration"),
+    ],
+)
+def test_bad_config_exits_2_with_one_line(invoke, tmp_path, body, message):
+    config = write_config(tmp_path, body)
+    result = invoke("build", "--config", str(config))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"Error: {config}: ")
+    assert message in lines[0]
+
+
+def test_missing_config_names_the_file(invoke, tmp_path):
+    result = invoke("build", "--config", str(tmp_path / "nope.toml"))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: {tmp_path / 'nope.toml'}: no such config file (create one with `digest init`)"
+
+
+def test_bad_now_is_a_usage_error(invoke, example_config):
+    result = invoke("build", "--config", str(example_config), "--now", "tomorrowish")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: --now: not an ISO-8601 date or time: 'tomorrowish'"
+
+
+def test_broken_lead_template_is_a_config_error(invoke, example_config):
+    text = example_config.read_text().replace("{{ item.summary }}\"", "{{ item.summary \"")
+    example_config.write_text(text)
+    result = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: lead.template:")
+
+
+def test_config_and_state_from_the_environment(runner, example_config, tmp_path, monkeypatch):
+    from digest.cli import cli
+
+    monkeypatch.setenv("DIGEST_CONFIG", str(example_config))
+    monkeypatch.setenv("DIGEST_STATE", str(tmp_path / "env.db"))
+    result = runner.invoke(cli, ["build", "--now", EXAMPLE_NOW, "--format", "json"])
+    assert result.exit_code == 0
+    assert (tmp_path / "env.db").exists()
+    assert not (tmp_path / "example.db").exists()
+
+
+# ------------------------------------------------------------ as installed
+
+
+INSTALLED = shutil.which("digest", path=str(Path(sys.executable).parent)) or shutil.which("digest")
+
+
+@pytest.mark.skipif(INSTALLED is None, reason="digest is not installed")
+def test_installed_command_prints_an_email_from_another_directory(tmp_path, example_config):
+    env = {**os.environ, "DIGEST_STATE": str(tmp_path / "sub.db")}
+    done = subprocess.run(
+        [INSTALLED, "build", "--config", str(example_config), "--now", EXAMPLE_NOW],
+        cwd=tmp_path, capture_output=True, env=env, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    parts = email_parts(parse_email(done.stdout))
+    assert "Rail line to Kharkiv" in parts["text/html"]
+    assert done.stderr == b""
+
+
+def test_module_runs_without_the_heavy_imports_for_help():
+    done = subprocess.run(
+        [sys.executable, "-c", "import sys, digest.cli; digest.cli.cli(['--help'], standalone_mode=False);"
+         "print(sorted(m for m in ('httpx', 'feedparser', 'jinja2', 'mjml') if m in sys.modules))"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.stdout.strip().endswith("[]")

@@ -1,0 +1,142 @@
+"""Feed bytes -> Items, on real captured feeds and small written ones."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SHARED_FEEDS, rss, rss_item
+from digest.errors import FeedError
+from digest.parse import canonical_url, clean_text, html_to_text, parse_feed, sanitize_html
+
+
+def parse_file(relative: str):
+    path = SHARED_FEEDS / relative
+    return parse_feed(path.read_bytes(), path.as_uri(), "application/xml")
+
+
+def test_guardian_media_content_picks_the_largest_image_with_its_credit():
+    feed = parse_file("rss2/guardian-international.rss")
+    assert len(feed.items) == 55
+    item = feed.items[0]
+    assert item.author == "David Smith in Washington"
+    assert item.image.width == 460
+    assert item.image.url.startswith("https://i.guim.co.uk/")
+    assert item.image.credit == "Photograph: Networ/Sipa USA/REX/Shutterstock"
+    assert item.link == "https://www.theguardian.com/us-news/2018/jan/31/donald-trump-state-of-the-union-address-unity-discord"
+
+
+def test_enclosure_image_is_used_and_tracking_fragment_dropped():
+    item = parse_file("rss2/macworld-enclosure-images.rss").items[0]
+    assert item.image.url == "https://images.idgesg.net/images/article/2017/08/best-smart-locks-100730768-medium.jpg"
+    assert item.link == "https://www.techhive.com/article/3212828/connected-home/best-smart-lock.html"
+
+
+def test_medium_tracking_pixel_is_never_the_image():
+    for item in parse_file("rss2/medium-hodlhodl.rss").items:
+        assert "/_/stat" not in (item.image.url if item.image else "")
+        assert "/_/stat" not in item.content_html
+
+
+def test_youtube_description_becomes_the_text_not_a_caption():
+    item = parse_file("atom/youtube-channel.atom").items[0]
+    assert item.text.startswith("A question is the most powerful force in the world.")
+    assert item.image.url == "https://i2.ytimg.com/vi/5shykyfmb28/hqdefault.jpg"
+    assert item.image.caption == ""
+
+
+def test_media_description_is_the_caption_whatever_the_element_order():
+    caption_first = rss_item(
+        "A", "https://example.org/a", body="The real description.",
+        extra='<media:content url="https://example.org/a.jpg" medium="image">'
+              "<media:description>Caption A</media:description></media:content>")
+    description_last = (
+        '<item><title>B</title><link>https://example.org/b</link>'
+        '<media:content url="https://example.org/b.jpg" medium="image">'
+        "<media:description>Caption B</media:description></media:content>"
+        "<description>The other description.</description></item>")
+    items = parse_feed(rss(caption_first, description_last).encode(), "https://example.org/feed").items
+    assert [(i.image.caption, i.text) for i in items] == [
+        ("Caption A", "The real description."), ("Caption B", "The other description.")]
+
+
+def test_feed_level_author_is_copied_down_and_relative_links_resolved():
+    feed = parse_file("atom/russcox-feed-level-author.atom")
+    assert {item.author for item in feed.items} == {"Russ Cox"}
+    gulp = parse_file("atom/github-releases-gulp.atom")
+    assert gulp.items[0].link.startswith("https://github.com/gulpjs/gulp/releases/tag/")
+
+
+def test_untitled_items_get_their_first_words():
+    feed = parse_file("rss2/scripting-news-untitled-items.rss")
+    assert all(item.title for item in feed.items)
+
+
+def test_bozo_feed_keeps_its_items_and_carries_a_warning():
+    feed = parse_file("rss2/techcrunch-wordpress.xml")
+    assert len(feed.items) == 20
+    assert feed.warning
+
+
+def test_heise_items_without_dates_have_no_published_time():
+    feed = parse_file("rdf/heise-rss090-no-dates.rdf")
+    assert len(feed.items) == 60
+    assert all(item.published is None for item in feed.items)
+
+
+def test_not_a_feed_and_empty_body_raise_feed_error():
+    with pytest.raises(FeedError, match="empty response"):
+        parse_feed(b"", "https://example.org/x")
+    with pytest.raises(FeedError, match="not a feed"):
+        parse_feed(b"<html><body><p>Hello</p></body></html>", "https://example.org/x", "text/html")
+
+
+def test_duplicate_entries_in_one_feed_collapse():
+    item = rss_item("Same", "https://example.org/same", guid="g1")
+    assert len(parse_feed(rss(item, item).encode(), "https://example.org/f").items) == 1
+
+
+def test_identity_falls_back_from_guid_to_link_to_hash():
+    items = parse_feed(rss(
+        rss_item("G", "https://example.org/g", guid="the-guid"),
+        rss_item("L", "https://example.org/l?utm_source=x"),
+        "<item><title>H</title><description>Only text.</description></item>",
+    ).encode(), "https://example.org/f").items
+    assert items[0].key == "guid:the-guid"
+    assert items[1].key == "link:https://example.org/l"
+    assert items[2].key.startswith("hash:")
+
+
+def test_entity_expansion_in_a_doctype_is_stripped():
+    body = (b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "' + b"x" * 1000 + b'">]>'
+            + rss(rss_item("Title &a;&a;", "https://example.org/e")).split("?>", 1)[1].encode())
+    items = parse_feed(body, "https://example.org/f").items
+    assert "x" * 100 not in items[0].title
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("HTTPS://Example.ORG/a/b?utm_source=x&id=3&fbclid=1#top", "https://example.org/a/b?id=3"),
+    ("/rel/path?b=2&a=1&gclid=z", "https://base.example/rel/path?b=2&a=1"),
+    ("https://example.org:443/x?mc_cid=1&mc_eid=2", "https://example.org/x"),
+    ("https://example.org", "https://example.org/"),
+    ("", ""),
+])
+def test_canonical_url(raw, expected):
+    assert canonical_url(raw, "https://base.example/") == expected
+
+
+def test_sanitize_removes_active_content_and_resolves_relative_urls():
+    dirty = ('<p onclick="x()">Hi <script>alert(1)</script><a href="javascript:alert(1)">j</a>'
+             '<a href="/rel">r</a><img src="data:image/png;base64,AAAA"><iframe src="https://e.vil"></iframe>'
+             '<form action="/x"><input name="q"></form><style>p{}</style>'
+             '<img src="https://t.example/p.gif" width="1" height="1"><img src="/pic.jpg" alt="pic"></p>')
+    clean = sanitize_html(dirty, "https://example.org/post")
+    for bad in ("onclick", "<script", "javascript:", "data:", "<iframe", "<form", "<input", "<style", "p.gif"):
+        assert bad not in clean
+    assert 'href="https://example.org/rel"' in clean
+    assert 'src="https://example.org/pic.jpg"' in clean
+
+
+def test_text_extraction_keeps_paragraphs_and_drops_captions_and_control_characters():
+    html = "<p>One\x07 two.</p><figure><img src='x'><figcaption>Cap</figcaption></figure><p>Three &amp; four.</p>"
+    assert html_to_text(html) == "One two.\n\nThree & four."
+    assert clean_text("  a\x00b \n c ") == "ab c"

@@ -1,0 +1,100 @@
+"""The SQLite state file, used for real in tmp_path."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from digest.errors import StoreError
+from digest.fetch import CacheHeaders
+from digest.models import Image, Item
+from digest.store import ClaimConflict, Store
+
+NOW = datetime(2025, 1, 2, 20, 0, tzinfo=timezone.utc)
+
+
+def item(key: str, link: str = "", hours_ago: float | None = 1, feed: str = "https://a.example/feed") -> Item:
+    return Item(
+        feed_url=feed, key=key, title=f"Title {key}", link=link or f"https://a.example/{key}",
+        published=NOW - timedelta(hours=hours_ago) if hours_ago is not None else None,
+        text="Body.", image=Image(url="https://a.example/i.jpg", caption="Cap", width=10, height=5),
+        tags=["x"],
+    )
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "sub" / "state.db") as store:
+        yield store
+
+
+def test_items_round_trip_and_the_window_applies(store):
+    store.record_success("https://a.example/feed", "Feed A", CacheHeaders(etag='"v1"'),
+                         [item("new"), item("old", hours_ago=48), item("undated", hours_ago=None)], NOW)
+    found = store.unsent_items(["https://a.example/feed"], NOW - timedelta(hours=24), NOW)
+    assert [i.key for i in found] == ["undated", "new"]
+    undated, new = found
+    assert undated.published is None and undated.first_seen == NOW
+    assert new.image == Image(url="https://a.example/i.jpg", caption="Cap", width=10, height=5)
+    assert new.tags == ["x"]
+    assert store.feed_state("https://a.example/feed").cache.etag == '"v1"'
+    assert store.feed_titles() == {"https://a.example/feed": "Feed A"}
+
+
+def test_refetch_keeps_first_seen_and_counts_only_new(store):
+    feed = "https://a.example/feed"
+    assert store.record_success(feed, "A", CacheHeaders(), [item("u", hours_ago=None)], NOW) == 1
+    later = NOW + timedelta(hours=5)
+    assert store.record_success(feed, "A", CacheHeaders(), [item("u", hours_ago=None), item("v")], later) == 1
+    first = store.unsent_items([feed], NOW - timedelta(days=1), later)
+    assert {i.key: i.first_seen for i in first}["u"] == NOW
+
+
+def test_mark_sent_hides_the_items_and_their_links_from_other_feeds(store):
+    store.record_success("https://a.example/feed", "A", CacheHeaders(), [item("one", link="https://x.example/story")], NOW)
+    store.record_success("https://b.example/feed", "B", CacheHeaders(),
+                         [item("two", link="https://x.example/story", feed="https://b.example/feed")], NOW)
+    feeds = ["https://a.example/feed", "https://b.example/feed"]
+    since = NOW - timedelta(days=1)
+    first = [i for i in store.unsent_items(feeds, since, NOW) if i.key == "one"]
+    store.mark_sent(first, NOW, since, "Subject")
+    assert store.unsent_items(feeds, since, NOW) == []
+    assert store.last_build_time() == NOW
+
+
+def test_a_second_claim_of_the_same_items_is_refused(store, tmp_path):
+    store.record_success("https://a.example/feed", "A", CacheHeaders(), [item("one")], NOW)
+    items = store.unsent_items(["https://a.example/feed"], NOW - timedelta(days=1), NOW)
+    with Store.open(store.path) as other:
+        other.mark_sent(items, NOW, NOW - timedelta(days=1), "first")
+    with pytest.raises(ClaimConflict):
+        store.mark_sent(items, NOW, NOW - timedelta(days=1), "second")
+
+
+def test_failures_count_up_and_reset_on_success(store):
+    feed = "https://a.example/feed"
+    assert store.record_failure(feed, "HTTP 500", NOW) == 1
+    assert store.record_failure(feed, "timed out", NOW) == 2
+    state = store.feed_state(feed)
+    assert (state.failures, state.last_error) == (2, "timed out")
+    store.record_success(feed, "A", CacheHeaders(), [], NOW)
+    assert store.feed_state(feed).failures == 0
+
+
+def test_a_newer_schema_is_refused_with_one_line(tmp_path):
+    path = tmp_path / "future.db"
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA user_version = 99")
+    with pytest.raises(StoreError, match="written by a newer digest"):
+        Store.open(path)
+
+
+def test_a_corrupt_file_is_named_and_kept(tmp_path):
+    path = tmp_path / "corrupt.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match=f"{path}: not a usable digest state file") as caught:
+        Store.open(path)
+    assert "move it aside" in str(caught.value)
+    assert path.read_bytes().startswith(b"this is not sqlite")
