@@ -26,10 +26,15 @@ class Context:
     traceback: bool
     stderr_is_tty: bool
 
-    def load_config(self):
-        from .config import default_config_path, load_config
+    def config_path(self) -> Path:
+        from .config import default_config_path
 
-        return load_config(self.config_flag or default_config_path())
+        return self.config_flag or default_config_path()
+
+    def load_config(self):
+        from .config import load_config
+
+        return load_config(self.config_path())
 
     def open_store(self, config):
         from .config import state_path
@@ -219,6 +224,187 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
             store.mark_sent([s.item for s in digest.stories], now, digest.since, digest.subject)
     if obj.verbosity > 0:
         reporter.info(f"{len(digest.stories)} stories written; {len(failures)} feeds failed.")
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def init(obj: Context, directory):
+    """Write a commented digest.toml to start from (and nothing else).
+
+    Writes DIRECTORY/digest.toml, else the --config path, else ./digest.toml.
+    Never overwrites an existing file.
+
+    \b
+    Example:
+        digest init ~/.config/digest
+    """
+    from .feeds import write_starter_config
+
+    path = directory / "digest.toml" if directory else (obj.config_flag or Path("digest.toml"))
+    write_starter_config(path)
+    here = "" if path == Path("digest.toml") else f" --config {path}"
+    # cron starts in $HOME, so its line always names the config absolutely.
+    anywhere = f" --config {path.resolve()}"
+    click.echo(f"Wrote {path}. Next steps:\n"
+               f"  1. Set [email] to (and from) in {path}.\n"
+               f"  2. Add feeds:    digest{here} feeds add https://example.org/  "
+               f"(or: feeds import subscriptions.opml)\n"
+               f"  3. Look at it:   digest{here} preview\n"
+               f"  4. Every morning, from cron (crontab -e):\n"
+               f"     0 7 * * * digest{anywhere} build | /usr/sbin/sendmail -t")
+
+
+@cli.group()
+def feeds():
+    """List, add, remove, import and export the feeds you follow.
+
+    \b
+    Examples:
+        digest feeds add https://example.org/ --tag news
+        digest feeds import subscriptions.opml
+        digest feeds export > subscriptions.opml
+    """
+
+
+@command(feeds, name="list")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array on stdout.")
+@click.pass_obj
+def feeds_list(obj: Context, as_json):
+    """Show each feed with its tags, weight and health.
+
+    Health comes from the store: the last successful fetch, failures in a
+    row, and the last error.
+
+    \b
+    Example:
+        digest feeds list --json
+    """
+    from .feeds import feed_rows
+
+    config = obj.load_config()
+    with obj.open_store(config) as store:
+        rows = feed_rows(config, store)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No feeds yet; add one with `digest feeds add URL`.", err=True)
+        return
+    click.echo(_table(rows, [("name", "NAME"), ("url", "URL"), ("tags", "TAGS"), ("weight", "WEIGHT"),
+                             ("last_success", "LAST SUCCESS"), ("failures", "FAILS"), ("last_error", "LAST ERROR")]))
+
+
+def _table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
+    def cell(value) -> str:
+        if value is None:
+            return "-"
+        if isinstance(value, list):
+            return ",".join(value) or "-"
+        if isinstance(value, float):
+            return f"{value:g}"
+        return str(value)
+
+    cells = [[cell(row[key]) for key, _ in columns] for row in rows]
+    widths = [max(len(title), *(len(line[i]) for line in cells)) for i, (_, title) in enumerate(columns)]
+    lines = ["  ".join(title.ljust(w) for (_, title), w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(value.ljust(w) for value, w in zip(line, widths)).rstrip() for line in cells]
+    return "\n".join(lines)
+
+
+@command(feeds, name="add")
+@click.argument("url")
+@click.option("--name", help="Display name; default: the feed's own title.")
+@click.option("--weight", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Ranking multiplier.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.pass_obj
+def feeds_add(obj: Context, url, name, weight, tags):
+    """Add a feed, or the feed a website points to.
+
+    URL may be a feed, a website (its advertised feed, or /feed, /rss.xml,
+    /atom.xml, /index.xml is used), or a local file.
+
+    \b
+    Examples:
+        digest feeds add https://example.org/ --tag news
+        digest feeds add https://example.org/rss.xml --name "Example" --weight 1.5
+    """
+    from .config import FeedConfig
+    from .feeds import ConfigEditor, discover_feed
+
+    editor = ConfigEditor(obj.config_path())
+    if "://" not in url:
+        url = str(Path(url).expanduser().resolve())
+    if editor.find(url):
+        raise UsageError(f"{url} is already in {editor.path}")
+    found = discover_feed(url if "://" in url else Path(url).as_uri(), editor.config.fetch)
+    feed_url = found.url if "://" in url else url
+    if found.how != "feed":
+        how = "advertised by the page" if found.how == "link" else "found at a usual path"
+        click.echo(f"Using the feed {found.url} ({how}).", err=True)
+    editor.add(FeedConfig(url=feed_url, name=name or found.title or None, weight=weight, tags=tuple(tags)))
+    editor.save()
+    click.echo(f"Added {name or found.title or feed_url} ({feed_url}) to {editor.path}.", err=True)
+
+
+@command(feeds, name="remove")
+@click.argument("url_or_name")
+@click.pass_obj
+def feeds_remove(obj: Context, url_or_name):
+    """Remove a feed, by URL or by name.
+
+    \b
+    Example:
+        digest feeds remove "Example News"
+    """
+    from .feeds import ConfigEditor
+
+    editor = ConfigEditor(obj.config_path())
+    removed = editor.remove(url_or_name)
+    editor.save()
+    click.echo(f"Removed {removed.name or removed.url} ({removed.url}) from {editor.path}.", err=True)
+
+
+@command(feeds, name="import")
+@click.argument("opml", type=click.File("rb"))
+@click.pass_obj
+def feeds_import(obj: Context, opml):
+    """Add the feeds of an OPML file (`-` reads stdin); folders become tags.
+
+    \b
+    Examples:
+        digest feeds import subscriptions.opml
+        digest feeds export | digest --config other.toml feeds import -
+    """
+    from .feeds import ConfigEditor, import_feeds, read_opml
+
+    editor = ConfigEditor(obj.config_path())
+    summary = import_feeds(editor, read_opml(opml.read(), getattr(opml, "name", "-")))
+    if summary.added:
+        editor.save()
+    skipped = f", {summary.skipped} without a usable URL skipped" if summary.skipped else ""
+    click.echo(f"Imported {len(summary.added)} feeds into {editor.path} "
+               f"({summary.duplicates} already present{skipped}).", err=True)
+
+
+@command(feeds, name="export")
+@click.pass_obj
+def feeds_export(obj: Context):
+    """Print the feed list as OPML 2.0, for another reader (or a backup).
+
+    \b
+    Example:
+        digest feeds export > subscriptions.opml
+    """
+    from .feeds import write_opml
+
+    config = obj.load_config()
+    with obj.open_store(config) as store:
+        titles = store.feed_titles()
+    click.echo(write_opml(config, titles), nl=False)
 
 
 def _parse_option(name: str, parse, text: str):

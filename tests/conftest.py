@@ -81,3 +81,9 @@ def example_config(tmp_path) -> Path:
     text = text.replace('state = "/tmp/digest-example-state.db"', f'state = "{tmp_path / "example.db"}"')
     text = text.replace('url = "feeds/', f'url = "{EXAMPLES}/feeds/')
     return write_config(tmp_path, text)
+
+
+@pytest.fixture(scope="session")
+def httpserver_listen_address():
+    """pytest-httpserver on 127.0.0.1 (not "localhost", which may resolve elsewhere)."""
+    return ("127.0.0.1", 0)

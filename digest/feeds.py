@@ -1,0 +1,274 @@
+"""The feed list: the starter config, editing [[feeds]] in place, OPML, and
+finding the feed behind a website address.
+
+Edits go through tomlkit so the user's comments and layout survive, are
+validated as a whole config before anything is written, and are written
+atomically (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import format_datetime
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from .config import Config, FeedConfig, FetchConfig, config_from_dict, normalize_feed_location
+from .errors import ConfigError, DigestError, FeedError, UsageError
+
+STARTER = Path(__file__).with_name("starter.toml")
+
+
+# ---------------------------------------------------------------- init
+
+
+def write_starter_config(path: Path) -> Path:
+    """Write the commented starter config; never over an existing file."""
+    if path.exists():
+        raise UsageError(f"{path} already exists; not overwriting it (edit it, or pick another DIR)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, STARTER.read_text(encoding="utf-8"))
+    return path
+
+
+def write_atomically(path: Path, text: str) -> None:
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, mode)
+        os.replace(temp, path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise DigestError(f"cannot write {path}: {exc.strerror}") from None
+
+
+# ---------------------------------------------------------------- editing
+
+
+class ConfigEditor:
+    """Round-trip edits of the config's [[feeds]]."""
+
+    def __init__(self, path: Path):
+        import tomlkit
+
+        self.path = path
+        try:
+            self.document = tomlkit.parse(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError("no such config file (create one with `digest init`)", path=path) from None
+        except tomlkit.exceptions.ParseError as exc:
+            raise ConfigError(f"invalid TOML: {exc}", path=path) from None
+        self.config = self._validated()
+
+    def _validated(self) -> Config:
+        return config_from_dict(self.document.unwrap(), path=self.path)
+
+    def find(self, url_or_name: str) -> FeedConfig | None:
+        """A feed by URL (as written or normalized) or by name (any case)."""
+        try:
+            wanted = normalize_feed_location(url_or_name, self.path.parent)
+        except ConfigError:
+            wanted = url_or_name
+        for feed in self.config.feeds:
+            if feed.url in (url_or_name, wanted):
+                return feed
+        lowered = url_or_name.casefold()
+        return next((f for f in self.config.feeds if f.name and f.name.casefold() == lowered), None)
+
+    def add(self, feed: FeedConfig) -> None:
+        import tomlkit
+
+        url = normalize_feed_location(feed.url, self.path.parent)
+        existing = self.find(url)
+        if existing:
+            raise UsageError(f"{url} is already in {self.path}" + (f" (as {existing.name!r})" if existing.name else ""))
+        table = tomlkit.table()
+        table["url"] = feed.url
+        if feed.name:
+            table["name"] = feed.name
+        if feed.weight != 1.0:
+            table["weight"] = feed.weight
+        if feed.tags:
+            table["tags"] = list(feed.tags)
+        if "feeds" not in self.document:
+            self.document.append("feeds", tomlkit.aot())
+        self.document["feeds"].append(table)
+        self.config = self._validated()
+
+    def remove(self, url_or_name: str) -> FeedConfig:
+        feed = self.find(url_or_name)
+        if feed is None:
+            raise UsageError(f"no feed {url_or_name!r} in {self.path} (see `digest feeds list`)")
+        index = self.config.feeds.index(feed)
+        del self.document["feeds"][index]
+        self.config = self._validated()
+        return feed
+
+    def save(self) -> None:
+        import tomlkit
+
+        write_atomically(self.path, tomlkit.dumps(self.document))
+
+
+# ---------------------------------------------------------------- OPML
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    added: list[FeedConfig]
+    duplicates: int
+    skipped: int  # outlines with no usable feed URL
+
+
+def read_opml(data: bytes, source: str) -> list[FeedConfig]:
+    """Feeds of an OPML document; the folders they sit in become tags."""
+    try:
+        root = ET.fromstring(data)
+    except ET.ParseError as exc:
+        raise UsageError(f"{source}: not an OPML file ({exc})") from None
+    body = root.find("body")
+    if root.tag != "opml" or body is None:
+        raise UsageError(f"{source}: not an OPML file (no <opml><body>)")
+    return list(_outlines(body, ()))
+
+
+def _outlines(node: ET.Element, folders: tuple[str, ...]) -> Iterable[FeedConfig]:
+    for outline in node.findall("outline"):
+        url = (outline.get("xmlUrl") or "").strip()
+        label = (outline.get("title") or outline.get("text") or "").strip()
+        if not url:
+            yield from _outlines(outline, folders + ((label,) if label else ()))
+            continue
+        categories = [c.strip().strip("/") for c in (outline.get("category") or "").split(",")]
+        tags = tuple(dict.fromkeys(t for t in (*folders, *categories) if t))
+        yield FeedConfig(url=url, name=label or None, weight=_weight(outline.get("weight")), tags=tags)
+
+
+def _weight(value: str | None) -> float:
+    try:
+        weight = float(value) if value else 1.0
+    except ValueError:
+        return 1.0
+    return weight if weight > 0 else 1.0
+
+
+def import_feeds(editor: ConfigEditor, feeds: Iterable[FeedConfig]) -> ImportSummary:
+    added, duplicates, skipped = [], 0, 0
+    for feed in feeds:
+        scheme = urlsplit(feed.url).scheme.lower()
+        if scheme not in ("http", "https", "file"):
+            skipped += 1
+            continue
+        if editor.find(feed.url):
+            duplicates += 1
+            continue
+        editor.add(feed)
+        added.append(feed)
+    return ImportSummary(added=added, duplicates=duplicates, skipped=skipped)
+
+
+def write_opml(config: Config, titles: dict[str, str], now: datetime | None = None) -> str:
+    """OPML 2.0 with one folder per first tag; all tags also go into
+    `category` so a round trip keeps every one."""
+    root = ET.Element("opml", version="2.0")
+    head = ET.SubElement(root, "head")
+    ET.SubElement(head, "title").text = config.title
+    ET.SubElement(head, "dateCreated").text = format_datetime(now or datetime.now(timezone.utc))
+    ET.SubElement(head, "docs").text = "https://opml.org/spec2.opml"
+    body = ET.SubElement(root, "body")
+    folders: dict[str, ET.Element] = {}
+    for feed in config.feeds:
+        parent = body
+        if feed.tags:
+            tag = feed.tags[0]
+            if tag not in folders:
+                folders[tag] = ET.SubElement(body, "outline", text=tag, title=tag)
+            parent = folders[tag]
+        name = feed.name or titles.get(feed.url) or feed.url
+        attrs = {"type": "rss", "text": name, "title": name, "xmlUrl": feed.url}
+        if len(feed.tags) > 1:
+            attrs["category"] = ",".join(f"/{t}" for t in feed.tags[1:])
+        if feed.weight != 1.0:
+            attrs["weight"] = f"{feed.weight:g}"
+        ET.SubElement(parent, "outline", attrs)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+# ---------------------------------------------------------------- discovery
+
+
+USUAL_FEED_PATHS = ("/feed", "/rss.xml", "/atom.xml", "/index.xml", "/feed.xml", "/rss")
+
+
+@dataclass(frozen=True)
+class Discovered:
+    url: str  # the feed's URL
+    title: str  # the feed's own title
+    how: str  # "feed" (given directly), "link" (advertised by the page), "guess" (a usual path)
+
+
+def discover_feed(url: str, fetch_config: FetchConfig) -> Discovered:
+    """The feed at url, or the one a website at url points to."""
+    from .parse import find_feed_links, parse_feed
+
+    page = _fetch_one(url, fetch_config)
+    try:
+        parsed = parse_feed(page.body, page.final_url or url, page.content_type)
+        return Discovered(url=url, title=parsed.title, how="feed")
+    except FeedError:
+        pass
+    base = page.final_url or url
+    advertised = find_feed_links(page.body[:262144].decode("utf-8", "replace"), base)
+    root = urljoin(base, "/")
+    candidates = [(link, "link") for link in advertised] + [
+        (urljoin(root, path), "guess") for path in USUAL_FEED_PATHS
+    ]
+    for candidate, how in candidates:
+        try:
+            found = _fetch_one(candidate, fetch_config)
+            parsed = parse_feed(found.body, found.final_url or candidate, found.content_type)
+        except FeedError:
+            continue
+        return Discovered(url=candidate, title=parsed.title, how=how)
+    raise UsageError(f"{url}: no feed found (the page advertises none, and none of "
+                     f"{', '.join(USUAL_FEED_PATHS)} is a feed)")
+
+
+def _fetch_one(url: str, fetch_config: FetchConfig):
+    from .fetch import FetchRequest, fetch_all
+
+    result = next(iter(fetch_all([FetchRequest(url)], fetch_config)))
+    if result.error:
+        raise FeedError(url, result.error)
+    return result
+
+
+# ---------------------------------------------------------------- listing
+
+
+def feed_rows(config: Config, store) -> list[dict]:
+    """One plain dict per feed: config fields plus health from the store."""
+    titles = store.feed_titles()
+    rows = []
+    for feed in config.feeds:
+        state = store.feed_state(feed.url)
+        rows.append({
+            "name": feed.name or titles.get(feed.url) or None,
+            "url": feed.url,
+            "tags": list(feed.tags),
+            "weight": feed.weight,
+            "last_success": state.last_success.isoformat(timespec="seconds") if state and state.last_success else None,
+            "failures": state.failures if state else 0,
+            "last_error": state.last_error if state else None,
+        })
+    return rows

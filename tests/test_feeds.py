@@ -1,0 +1,244 @@
+"""init, feeds add/remove/list/import/export: real files, a real HTTP server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from conftest import SHARED_FEEDS, rss, rss_item, write_config
+from digest.config import _TOP_KEYS, load_config
+from digest.feeds import STARTER
+
+OPML = """<?xml version="1.0" encoding="UTF-8"?>
+<opml version="1.0"><head><title>My subscriptions</title></head><body>
+  <outline text="News" title="News">
+    <outline type="rss" text="Kyiv Wire" title="Kyiv Wire" xmlUrl="https://news.example.org/rss" htmlUrl="https://news.example.org/"/>
+    <outline type="rss" text="World" xmlUrl="https://world.example.com/feed.xml"/>
+    <outline text="Local">
+      <outline type="rss" text="City Desk" xmlUrl="https://citydesk.example.com/feed.atom"/>
+    </outline>
+  </outline>
+  <outline type="rss" text="Tech Notes" xmlUrl="https://technotes.example.net/rss"/>
+  <outline type="rss" text="Dup of World" xmlUrl="https://world.example.com/feed.xml"/>
+  <outline type="link" text="Just a bookmark" url="https://example.org/"/>
+</body></opml>
+"""
+
+
+@pytest.fixture
+def config(tmp_path) -> Path:
+    path = tmp_path / "digest.toml"
+    path.write_text(STARTER.read_text())
+    return path
+
+
+def feeds_of(path: Path) -> list[dict]:
+    return tomllib.loads(path.read_text()).get("feeds", [])
+
+
+# ------------------------------------------------------------ init
+
+
+def test_init_writes_a_valid_commented_config_and_refuses_to_overwrite(invoke, tmp_path):
+    result = invoke("init", str(tmp_path / "conf"))
+    path = tmp_path / "conf" / "digest.toml"
+    assert result.exit_code == 0
+    assert list((tmp_path / "conf").iterdir()) == [path]
+    assert f"build | /usr/sbin/sendmail -t" in result.stdout
+    assert str(path.resolve()) in result.stdout
+    load_config(path)  # valid as written
+    before = path.read_text()
+    again = invoke("init", str(tmp_path / "conf"))
+    assert again.exit_code == 2
+    assert again.stderr.strip() == f"Error: {path} already exists; not overwriting it (edit it, or pick another DIR)"
+    assert path.read_text() == before
+
+
+def test_starter_config_shows_every_key_with_a_comment():
+    text = STARTER.read_text()
+    lines = text.splitlines()
+    for key in _TOP_KEYS:
+        if key in ("email", "lead", "rank", "fetch", "feeds", "authors"):
+            assert f"[{key}]" in text or f"[[{key}]]" in text or f"[{key}." in text, key
+            continue
+        index = next(i for i, line in enumerate(lines) if line.lstrip("# ").startswith(f"{key} ="))
+        assert lines[index - 1].startswith("#"), f"{key} has no comment above it"
+
+
+# ------------------------------------------------------------ add / remove
+
+
+def test_add_a_feed_url_fills_the_name_and_keeps_comments(httpserver, invoke, config):
+    httpserver.expect_request("/rss.xml").respond_with_data(rss(rss_item("A", "https://e.org/a"), title="Example News"),
+                                                            content_type="application/rss+xml")
+    url = httpserver.url_for("/rss.xml")
+    result = invoke("--config", str(config), "feeds", "add", url, "--tag", "news", "--tag", "world", "--weight", "1.5")
+    assert result.exit_code == 0, result.stderr
+    assert feeds_of(config) == [{"url": url, "name": "Example News", "weight": 1.5, "tags": ["news", "world"]}]
+    assert "# How far back a first build looks." in config.read_text()
+    assert result.stdout == ""
+
+
+def test_add_a_website_discovers_its_advertised_feed(httpserver, invoke, config):
+    httpserver.expect_request("/").respond_with_data(
+        '<html><head><title>Site</title><link rel="alternate" type="application/atom+xml" href="/posts.atom">'
+        "</head><body>Hi</body></html>", content_type="text/html")
+    httpserver.expect_request("/posts.atom").respond_with_data(
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>Site Posts</title></feed>', content_type="application/atom+xml")
+    result = invoke("--config", str(config), "feeds", "add", httpserver.url_for("/"))
+    assert result.exit_code == 0, result.stderr
+    assert f"Using the feed {httpserver.url_for('/posts.atom')} (advertised by the page)." in result.stderr
+    assert feeds_of(config) == [{"url": httpserver.url_for("/posts.atom"), "name": "Site Posts"}]
+
+
+def test_add_a_website_falls_back_to_the_usual_paths(httpserver, invoke, config):
+    httpserver.expect_request("/").respond_with_data("<html><body>No links</body></html>", content_type="text/html")
+    httpserver.expect_request("/index.xml").respond_with_data(rss(title="Hugo Site"), content_type="application/xml")
+    result = invoke("--config", str(config), "feeds", "add", httpserver.url_for("/"), "--name", "Mine")
+    assert result.exit_code == 0, result.stderr
+    assert "(found at a usual path)" in result.stderr
+    assert feeds_of(config) == [{"url": httpserver.url_for("/index.xml"), "name": "Mine"}]
+
+
+def test_add_a_page_without_any_feed_exits_2(httpserver, invoke, config):
+    httpserver.expect_request("/").respond_with_data("<html><body>Nothing</body></html>", content_type="text/html")
+    result = invoke("--config", str(config), "feeds", "add", httpserver.url_for("/"))
+    assert result.exit_code == 2
+    assert "no feed found" in result.stderr
+    assert feeds_of(config) == []
+
+
+def test_add_twice_is_refused_with_already(httpserver, invoke, config):
+    httpserver.expect_request("/rss.xml").respond_with_data(rss(title="X"), content_type="application/rss+xml")
+    url = httpserver.url_for("/rss.xml")
+    invoke("--config", str(config), "feeds", "add", url)
+    again = invoke("--config", str(config), "feeds", "add", url)
+    assert again.exit_code == 2
+    assert again.stderr.strip() == f"Error: {url} is already in {config}"
+
+
+def test_add_a_local_file(invoke, config):
+    path = SHARED_FEEDS / "rss2" / "substack-heated.xml"
+    result = invoke("--config", str(config), "feeds", "add", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert feeds_of(config)[0]["url"] == str(path)
+    assert feeds_of(config)[0]["name"]
+
+
+def test_remove_by_name_or_url_and_unknown_exits_2(invoke, config):
+    config.write_text(config.read_text() + '\n[[feeds]]\nurl = "https://a.example/rss"\nname = "Alpha"\n'
+                      '\n[[feeds]]\nurl = "https://b.example/rss"\n')
+    assert invoke("--config", str(config), "feeds", "remove", "alpha").exit_code == 0
+    assert invoke("--config", str(config), "feeds", "remove", "https://b.example/rss").exit_code == 0
+    assert feeds_of(config) == []
+    unknown = invoke("--config", str(config), "feeds", "remove", "Gamma")
+    assert unknown.exit_code == 2
+    assert unknown.stderr.strip().startswith("Error: no feed 'Gamma' in")
+
+
+# ------------------------------------------------------------ list
+
+
+def test_list_shows_health_from_the_store(httpserver, invoke, tmp_path):
+    httpserver.expect_request("/ok.xml").respond_with_data(rss(rss_item("A", "https://e.org/a"), title="Okay Feed"))
+    httpserver.expect_request("/bad.xml").respond_with_data("no", status=500)
+    ok, bad = httpserver.url_for("/ok.xml"), httpserver.url_for("/bad.xml")
+    config = write_config(tmp_path, f"""\
+        [email]
+        to = ["me@example.org"]
+        [[feeds]]
+        url = "{ok}"
+        tags = ["a", "b"]
+        [[feeds]]
+        url = "{bad}"
+        name = "Bad One"
+        weight = 2.0
+        """)
+    invoke("--config", str(config), "build", "--now", "2025-01-02T20:00:00Z", "--format", "json")
+    rows = json.loads(invoke("--config", str(config), "feeds", "list", "--json").stdout)
+    assert rows[0]["name"] == "Okay Feed" and rows[0]["tags"] == ["a", "b"]
+    assert rows[0]["failures"] == 0 and rows[0]["last_success"] == "2025-01-02T20:00:00+00:00"
+    assert rows[1]["name"] == "Bad One" and rows[1]["weight"] == 2.0
+    assert rows[1]["failures"] == 1 and rows[1]["last_error"] == "HTTP 500 Internal Server Error"
+    table = invoke("--config", str(config), "feeds", "list").stdout.splitlines()
+    assert table[0].split() == ["NAME", "URL", "TAGS", "WEIGHT", "LAST", "SUCCESS", "FAILS", "LAST", "ERROR"]
+    assert "Okay Feed" in table[1] and "a,b" in table[1]
+    assert "Bad One" in table[2] and "HTTP 500 Internal Server Error" in table[2]
+
+
+# ------------------------------------------------------------ OPML
+
+
+def test_import_turns_folders_into_tags_and_counts_duplicates(invoke, config, tmp_path):
+    opml = tmp_path / "subs.opml"
+    opml.write_text(OPML)
+    result = invoke("--config", str(config), "feeds", "import", str(opml))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip() == f"Imported 4 feeds into {config} (1 already present)."
+    assert feeds_of(config) == [
+        {"url": "https://news.example.org/rss", "name": "Kyiv Wire", "tags": ["News"]},
+        {"url": "https://world.example.com/feed.xml", "name": "World", "tags": ["News"]},
+        {"url": "https://citydesk.example.com/feed.atom", "name": "City Desk", "tags": ["News", "Local"]},
+        {"url": "https://technotes.example.net/rss", "name": "Tech Notes"},
+    ]
+    again = invoke("--config", str(config), "feeds", "import", str(opml))
+    assert again.stderr.strip() == f"Imported 0 feeds into {config} (5 already present)."
+
+
+def test_import_of_a_broken_file_is_one_line(invoke, config, tmp_path):
+    bad = tmp_path / "bad.opml"
+    bad.write_text("<opml><body><outline")
+    result = invoke("--config", str(config), "feeds", "import", str(bad))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {bad}: not an OPML file")
+
+
+def test_export_then_import_reproduces_the_feed_list(invoke, config, tmp_path):
+    (tmp_path / "subs.opml").write_text(OPML)
+    invoke("--config", str(config), "feeds", "import", str(tmp_path / "subs.opml"))
+    config.write_text(config.read_text().replace('name = "Tech Notes"', 'name = "Tech Notes"\nweight = 0.5'))
+    exported = invoke("--config", str(config), "feeds", "export")
+    assert exported.exit_code == 0
+    assert exported.stdout.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">')
+    second = tmp_path / "second.toml"
+    second.write_text(STARTER.read_text())
+    imported = invoke("--config", str(second), "feeds", "import", "-", input=exported.stdout)
+    assert imported.exit_code == 0, imported.stderr
+    assert load_config(second).feeds == load_config(config).feeds
+
+
+def test_shared_feed_file_as_a_config_path_round_trips(invoke, config):
+    path = str(SHARED_FEEDS / "atom" / "daringfireball.atom")
+    invoke("--config", str(config), "feeds", "add", path)
+    exported = invoke("--config", str(config), "feeds", "export").stdout
+    assert f'xmlUrl="{Path(path).as_uri()}"' in exported
+
+
+# ------------------------------------------------------------ as installed
+
+
+def test_installed_digest_in_an_empty_directory(tmp_path, httpserver):
+    from test_build import INSTALLED
+
+    if INSTALLED is None:
+        pytest.skip("digest is not installed")
+    httpserver.expect_request("/").respond_with_data("<html><body>Home</body></html>", content_type="text/html")
+    httpserver.expect_request("/feed").respond_with_data(rss(title="Served"), content_type="application/rss+xml")
+    env = {**os.environ, "DIGEST_STATE": str(tmp_path / "s.db")}
+    env.pop("DIGEST_CONFIG", None)
+
+    def run(*args):
+        return subprocess.run([INSTALLED, *args], cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60)
+
+    assert run("init").returncode == 0
+    added = run("feeds", "add", httpserver.url_for("/"))
+    assert added.returncode == 0, added.stderr
+    assert "found at a usual path" in added.stderr
+    listed = run("feeds", "list")
+    assert "Served" in listed.stdout
