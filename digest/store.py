@@ -20,7 +20,7 @@ from .errors import StoreError
 from .fetch import CacheHeaders
 from .models import Image, Item
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _MIGRATIONS = {
     1: """
@@ -60,6 +60,12 @@ _MIGRATIONS = {
     CREATE INDEX items_link ON items(link) WHERE link != '';
     CREATE INDEX items_when ON items(coalesce(published, first_seen));
     """,
+    # current_url: where a permanent redirect says the feed lives now (the
+    # config's URL stays its identity). retired: when a 410 Gone ended it.
+    2: """
+    ALTER TABLE feeds ADD COLUMN current_url TEXT;
+    ALTER TABLE feeds ADD COLUMN retired REAL;
+    """,
 }
 
 
@@ -73,8 +79,14 @@ class FeedState:
     title: str
     cache: CacheHeaders
     last_success: datetime | None
-    failures: int
+    failures: int  # in a row, reset by a success or a 304
     last_error: str | None
+    current_url: str | None = None  # set by a permanent redirect; fetch from here
+    retired: datetime | None = None  # set by a 410 Gone; never fetched again
+
+    @property
+    def fetch_url(self) -> str:
+        return self.current_url or self.url
 
 
 class Store:
@@ -152,6 +164,8 @@ class Store:
             last_success=_from_epoch(row["last_success"]),
             failures=row["failures"],
             last_error=row["last_error"],
+            current_url=row["current_url"],
+            retired=_from_epoch(row["retired"]),
         )
 
     def feed_titles(self) -> dict[str, str]:
@@ -220,6 +234,31 @@ class Store:
             ).fetchone()
         return row[0]
 
+    def record_moved(self, url: str, new_url: str) -> bool:
+        """Remember a feed's new home. True when it is news (not known yet)."""
+        with self.transaction() as db:
+            row = db.execute("SELECT current_url FROM feeds WHERE url = ?", (url,)).fetchone()
+            if row is not None and row[0] == new_url:
+                return False
+            db.execute(
+                """INSERT INTO feeds (url, current_url) VALUES (?, ?)
+                   ON CONFLICT(url) DO UPDATE SET current_url = excluded.current_url""",
+                (url, new_url),
+            )
+        return True
+
+    def retire(self, url: str, error: str, now: datetime) -> None:
+        """A 410 Gone: the feed is not fetched again (its row keeps the date)."""
+        stamp = _epoch(now)
+        with self.transaction() as db:
+            db.execute(
+                """INSERT INTO feeds (url, last_attempt, failures, last_error, retired) VALUES (?, ?, 1, ?, ?)
+                   ON CONFLICT(url) DO UPDATE SET last_attempt = excluded.last_attempt,
+                     failures = feeds.failures + 1, last_error = excluded.last_error,
+                     retired = excluded.retired""",
+                (url, stamp, error, stamp),
+            )
+
     # ------------------------------------------------------------ items
 
     def unsent_items(self, feed_urls: Iterable[str], since: datetime, now: datetime) -> list[Item]:
@@ -246,7 +285,9 @@ class Store:
         row = self._db.execute("SELECT max(at) FROM builds").fetchone()
         return _from_epoch(row[0])
 
-    def mark_sent(self, items: Iterable[Item], now: datetime, since: datetime, subject: str) -> int:
+    def mark_sent(
+        self, items: Iterable[Item], now: datetime, since: datetime, subject: str, snapshot: str | None = None
+    ) -> int:
         """Record a build and claim its items. Raises ClaimConflict when
         another build claimed any of them first (nothing is changed then)."""
         ids = [item.id for item in items if item.id is not None]
@@ -258,11 +299,41 @@ class Store:
             if taken:
                 raise ClaimConflict(f"{taken} of these items were sent by another build meanwhile")
             build = db.execute(
-                "INSERT INTO builds (at, since, item_count, subject) VALUES (?, ?, ?, ?)",
-                (_epoch(now), _epoch(since), len(ids), subject),
+                "INSERT INTO builds (at, since, item_count, subject, digest) VALUES (?, ?, ?, ?, ?)",
+                (_epoch(now), _epoch(since), len(ids), subject, snapshot),
             ).lastrowid
             db.executemany("UPDATE items SET sent_build = ? WHERE id = ?", [(build, i) for i in ids])
         return build
+
+
+    def builds(self, limit: int | None = None) -> list[BuildRecord]:
+        """Past builds that marked items sent, newest first."""
+        rows = self._db.execute(
+            "SELECT id, at, since, item_count, subject FROM builds ORDER BY id DESC LIMIT ?",
+            (-1 if limit is None else limit,),
+        ).fetchall()
+        return [
+            BuildRecord(id=r["id"], at=_from_epoch(r["at"]), since=_from_epoch(r["since"]),
+                        item_count=r["item_count"], subject=r["subject"])
+            for r in rows
+        ]
+
+    def build_snapshot(self, build_id: int) -> str:
+        row = self._db.execute("SELECT digest FROM builds WHERE id = ?", (build_id,)).fetchone()
+        if row is None:
+            raise StoreError(f"no build {build_id} in {self.path} (see `digest history`)")
+        if row["digest"] is None:
+            raise StoreError(f"build {build_id} was made before digest kept copies of what it sent")
+        return row["digest"]
+
+
+@dataclass(frozen=True)
+class BuildRecord:
+    id: int
+    at: datetime
+    since: datetime
+    item_count: int
+    subject: str
 
 
 def _row_to_item(row: sqlite3.Row) -> Item:
