@@ -20,8 +20,6 @@ from .errors import StoreError
 from .fetch import CacheHeaders
 from .models import Image, Item
 
-SCHEMA_VERSION = 2
-
 _MIGRATIONS = {
     1: """
     CREATE TABLE feeds (
@@ -66,7 +64,13 @@ _MIGRATIONS = {
     ALTER TABLE feeds ADD COLUMN current_url TEXT;
     ALTER TABLE feeds ADD COLUMN retired REAL;
     """,
+    # The digest as it was sent (its JSON form), so `build --replay N` can
+    # render it again exactly.
+    3: """
+    ALTER TABLE builds ADD COLUMN digest TEXT
+    """,
 }
+SCHEMA_VERSION = max(_MIGRATIONS)
 
 
 class ClaimConflict(StoreError):
