@@ -172,9 +172,11 @@ def cli(ctx, config_path, state_path, verbose, quiet, traceback):
 @click.option("--from", "sender", help="From address; overrides [email] from.")
 @click.option("--subject", help="Subject template; overrides [email] subject.")
 @click.option("--allow-empty", is_flag=True, help="Write a digest even when there is nothing new.")
+@click.option("--replay", type=click.IntRange(min=1), metavar="N",
+              help="Render past build N again, exactly as sent (see `digest history`); marks nothing.")
 @click.pass_obj
 def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, template_dir,
-          recipients, sender, subject, allow_empty):
+          recipients, sender, subject, allow_empty, replay):
     """Build the digest and print it (an email ready for `sendmail -t`).
 
     \b
@@ -182,9 +184,11 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         digest build | sendmail -t
         digest build --format html -o today.html --no-mark-sent
         digest build --config examples/digest.toml --now 2025-01-02T20:00:00Z
+        digest build --replay 12 --format html -o sent-on-monday.html
     """
     from . import pipeline
     from .config import parse_instant, parse_since
+    from .history import record_sent
     from .render import Renderer
 
     config = obj.load_config()
@@ -204,13 +208,18 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         ))
     if fmt == "email" and not config.email.to:
         raise UsageError("no recipient: set `to` in the [email] table of the config, or pass --to")
+    if replay:
+        return _replay(obj, config, replay, fmt, output, template_dir)
     if not config.feeds and not offline:
         raise UsageError(f"{config.path}: no [[feeds]] to read (add one with `digest feeds add URL`)")
     reporter = StderrReporter(obj)
     renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
     with obj.open_store(config) as store:
         failures = [] if offline else pipeline.refresh_feeds(config, store, now, reporter)
-        digest = pipeline.assemble_digest(config, store, request, failures, reporter)
+        # The footer names only feeds failing run after run (and retired
+        # ones); this run's one-off failures were already named on stderr.
+        footer = pipeline.footer_failures(config, store)
+        digest = pipeline.assemble_digest(config, store, request, footer, reporter)
         if not digest.stories:
             if failures and len(failures) == len(config.feeds):
                 raise DigestError("every feed failed; nothing to build")
@@ -221,9 +230,80 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         data = pipeline.render_output(renderer, digest, fmt, config.email.from_, config.email.to)
         pipeline.write_output(data, output, sys.stdout.buffer)
         if (fmt == "email" if mark_sent is None else mark_sent) and digest.stories:
-            store.mark_sent([s.item for s in digest.stories], now, digest.since, digest.subject)
+            record_sent(store, digest)
     if obj.verbosity > 0:
         reporter.info(f"{len(digest.stories)} stories written; {len(failures)} feeds failed.")
+
+
+@command(cli, name="fetch")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Pin the current time (reproducible state).")
+@click.pass_obj
+def fetch(obj: Context, now_text):
+    """Fetch every feed and store what changed; print nothing, render nothing.
+
+    Unchanged feeds cost one conditional request each (304). Use it to fetch
+    often and build once a day from what the store has gathered.
+
+    \b
+    Example (crontab: fetch hourly, build daily):
+        0 * * * *  digest fetch -q
+        0 7 * * *  digest build | sendmail -t
+    """
+    from . import pipeline
+    from .config import parse_instant
+
+    config = obj.load_config()
+    if not config.feeds:
+        raise UsageError(f"{config.path}: no [[feeds]] to read (add one with `digest feeds add URL`)")
+    now = _parse_option("--now", parse_instant, now_text) if now_text else pipeline.utc_now()
+    reporter = StderrReporter(obj)
+    with obj.open_store(config) as store:
+        refresh = pipeline.fetch_feeds(config, store, now, reporter)
+    reporter.info(f"Fetched {len(config.feeds)} feeds: {refresh.updated} updated ({refresh.new_items} new items), "
+                  f"{refresh.unchanged} unchanged, {len(refresh.failures)} failed.")
+    if len(refresh.failures) == len(config.feeds):
+        raise DigestError("every feed failed")
+
+
+def _replay(obj: Context, config, build_id: int, fmt: str, output, template_dir) -> None:
+    from . import pipeline
+    from .history import replayed_digest
+    from .render import Renderer
+
+    renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
+    with obj.open_store(config) as store:
+        digest = replayed_digest(store, build_id)
+    data = pipeline.render_output(renderer, digest, fmt, config.email.from_, config.email.to)
+    pipeline.write_output(data, output, sys.stdout.buffer)
+
+
+@command(cli)
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="How many builds to show.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON array on stdout.")
+@click.pass_obj
+def history(obj: Context, limit, as_json):
+    """List the past builds that marked items sent, newest first.
+
+    \b
+    Examples:
+        digest history
+        digest build --replay 3 --format html -o old.html
+    """
+    config = obj.load_config()
+    with obj.open_store(config) as store:
+        rows = [
+            {"build": b.id, "at": b.at.isoformat(timespec="seconds"), "items": b.item_count, "subject": b.subject}
+            for b in store.builds(limit)
+        ]
+    if as_json:
+        import json
+
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+    elif rows:
+        click.echo(_table(rows, [("build", "BUILD"), ("at", "WHEN"), ("items", "ITEMS"), ("subject", "SUBJECT")]))
+    else:
+        click.echo("No digest has been sent yet.", err=True)
 
 
 @cli.command()

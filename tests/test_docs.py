@@ -1,0 +1,46 @@
+"""Every command explains itself: a summary line and an example in --help."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import click
+import pytest
+
+from digest import __version__
+from digest.cli import cli
+
+
+def all_commands(group: click.Group = cli, prefix: tuple[str, ...] = ()):
+    for name, command in sorted(group.commands.items()):
+        yield prefix + (name,), command
+        if isinstance(command, click.Group):
+            yield from all_commands(command, prefix + (name,))
+
+
+@pytest.mark.parametrize("path, command", list(all_commands()), ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")
+def test_every_command_has_help_with_a_summary_and_an_example(runner, path, command):
+    assert command.help, f"digest {' '.join(path)} has no help"
+    assert command.get_short_help_str(limit=200).strip()
+    result = runner.invoke(cli, [*path, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.stdout, f"digest {' '.join(path)} --help shows no example"
+
+
+def test_the_commands_of_the_design_exist():
+    names = {" ".join(path) for path, _ in all_commands()}
+    assert {"build", "init", "history", "feeds list", "feeds add", "feeds remove", "feeds import",
+            "feeds export"} <= names
+
+
+def test_version(runner):
+    result = runner.invoke(cli, ["--version"])
+    assert result.stdout.strip() == f"digest, version {__version__}"
+
+
+def test_help_needs_no_heavy_imports():
+    code = ("import sys; from digest.cli import cli; cli(['--help'], standalone_mode=False); "
+            "print(sorted(m for m in ('httpx', 'feedparser', 'jinja2', 'mjml', 'nh3', 'tomlkit') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip().endswith("[]"), done.stdout
