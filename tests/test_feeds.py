@@ -240,5 +240,15 @@ def test_installed_digest_in_an_empty_directory(tmp_path, httpserver):
     added = run("feeds", "add", httpserver.url_for("/"))
     assert added.returncode == 0, added.stderr
     assert "found at a usual path" in added.stderr
+    (tmp_path / "subs.opml").write_text(OPML)
+    imported = run("feeds", "import", "subs.opml")
+    assert imported.stderr.strip() == "Imported 4 feeds into digest.toml (1 already present)."
     listed = run("feeds", "list")
-    assert "Served" in listed.stdout
+    assert "Served" in listed.stdout and "Kyiv Wire" in listed.stdout
+    exported = run("feeds", "export")
+    assert exported.stdout.count("xmlUrl=") == 5
+    assert run("feeds", "remove", "Tech Notes").returncode == 0
+    assert "Tech Notes" not in run("feeds", "list").stdout
+    history = run("history")
+    assert (history.returncode, history.stderr.strip()) == (0, "No digest has been sent yet.")
+    assert run("--version").stdout.startswith("digest, version ")
