@@ -73,6 +73,7 @@ class Config:
     template_dir: Path | None = None
     state: Path | None = None
     summary_words: int = 45
+    failing_after: int = 3  # runs in a row before a failing feed is named in the digest footer
     lead_template: str = DEFAULT_LEAD
     email: EmailConfig = field(default_factory=EmailConfig)
     rank: RankConfig = field(default_factory=RankConfig)
@@ -203,6 +204,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
         template_dir=reader.location(top, "template_dir", base),
         state=reader.location(top, "state", base),
         summary_words=reader.positive_int(top, "summary_words", Config.summary_words),
+        failing_after=reader.positive_int(top, "failing_after", Config.failing_after),
         lead_template=reader.string(lead, "template", DEFAULT_LEAD, prefix="lead"),
         email=EmailConfig(
             from_=reader.string(email, "from", EmailConfig.from_, prefix="email"),
@@ -232,7 +234,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
 
 _TOP_KEYS = (
     "title", "since", "top", "max_per_feed", "timezone", "template_dir", "state",
-    "summary_words", "email", "lead", "rank", "fetch", "feeds", "authors",
+    "summary_words", "failing_after", "email", "lead", "rank", "fetch", "feeds", "authors",
 )
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table"}
 

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 
 from .config import Config, FeedConfig
 from .errors import DigestError, FeedError, OutputError
-from .fetch import CacheHeaders, FetchRequest, FetchResult, fetch_all
+from .fetch import FetchRequest, FetchResult, fetch_all
 from .models import AuthorBlurb, Digest, FeedFailure, Item, Story
-from .store import Store
+from .store import FeedState, Store
 
 
 class Reporter(Protocol):
@@ -53,52 +53,115 @@ class BuildRequest:
 # ---------------------------------------------------------------- refresh
 
 
+@dataclass
+class Refresh:
+    """What one fetch of every feed did."""
+
+    failures: list[FeedFailure] = field(default_factory=list)  # every feed that failed this run
+    updated: int = 0  # feeds fetched and parsed
+    unchanged: int = 0  # 304 Not Modified: nothing parsed, the store serves
+    new_items: int = 0
+
+
 def refresh_feeds(config: Config, store: Store, now: datetime, reporter: Reporter) -> list[FeedFailure]:
-    """Fetch every feed, parse what changed, store it. Returns the failures;
-    a failing feed is reported and skipped, never fatal."""
+    """Fetch every feed, parse what changed, store it. Returns this run's
+    failures; a failing feed is reported and skipped, never fatal."""
+    return fetch_feeds(config, store, now, reporter).failures
+
+
+def fetch_feeds(config: Config, store: Store, now: datetime, reporter: Reporter) -> Refresh:
+    """Fetch every feed that is not retired, conditionally, and store what changed."""
+    refresh = Refresh()
     feeds = {feed.url: feed for feed in config.feeds}
-    requests = [FetchRequest(url, _cache_for(store, url)) for url in feeds]
-    failures = []
+    requests = []
+    for url, feed in feeds.items():
+        state = store.feed_state(url)
+        if state and state.retired:
+            refresh.failures.append(_retired(store, feed, state, reporter))
+        else:
+            requests.append(_request_for(url, state))
     done = 0
     for result in fetch_all(requests, config.fetch):
         done += 1
         reporter.progress(done, len(requests))
-        failure = _store_result(store, feeds[result.url], result, now, reporter)
+        failure = _store_result(store, feeds[result.url], result, now, reporter, refresh)
         if failure:
-            failures.append(failure)
+            refresh.failures.append(failure)
     order = list(feeds)
-    failures.sort(key=lambda f: order.index(f.url))
-    return failures
+    refresh.failures.sort(key=lambda f: order.index(f.url))
+    return refresh
 
 
-def _cache_for(store: Store, url: str) -> CacheHeaders:
-    state = store.feed_state(url)
-    return state.cache if state else CacheHeaders()
+def _request_for(url: str, state: FeedState | None) -> FetchRequest:
+    if state is None:
+        return FetchRequest(url)
+    return FetchRequest(url, state.cache, location=state.current_url)
+
+
+def _retired(store: Store, feed: FeedConfig, state: FeedState, reporter: Reporter) -> FeedFailure:
+    name = _display_name(store, feed)
+    error = f"retired on {state.retired:%Y-%m-%d} after {state.last_error}; not fetched any more"
+    reporter.warn(f"feed {name} ({feed.url}) is {error} (remove it from the config)")
+    return FeedFailure(feed=name, url=feed.url, error=error)
+
+
+def _display_name(store: Store, feed: FeedConfig) -> str:
+    return feed.name or store.feed_titles().get(feed.url) or _short_url(feed.url)
 
 
 def _store_result(
-    store: Store, feed: FeedConfig, result: FetchResult, now: datetime, reporter: Reporter
+    store: Store, feed: FeedConfig, result: FetchResult, now: datetime, reporter: Reporter, refresh: Refresh
 ) -> FeedFailure | None:
     from .parse import parse_feed
 
-    name = feed.name or store.feed_titles().get(feed.url) or _short_url(feed.url)
+    name = _display_name(store, feed)
+    if result.moved_to and store.record_moved(feed.url, result.moved_to):
+        reporter.warn(f"feed {name} ({feed.url}) moved permanently to {result.moved_to}; "
+                      "fetching it from there from now on (update the config to match)")
     if result.not_modified:
         store.record_not_modified(feed.url, now)
+        refresh.unchanged += 1
         return None
+    if result.gone:
+        store.retire(feed.url, result.error, now)
+        reporter.warn(f"feed {name} ({feed.url}) is gone ({result.error}): retired, "
+                      "it will not be fetched again (remove it from the config)")
+        return FeedFailure(feed=name, url=feed.url, error=f"gone ({result.error}); retired")
     try:
         if result.error:
             raise FeedError(feed.url, result.error)
         parsed = parse_feed(result.body, result.final_url or feed.url, result.content_type)
     except FeedError as exc:
-        store.record_failure(feed.url, exc.message, now)
-        reporter.warn(f"feed {name} ({feed.url}) failed: {exc.message}")
+        runs = store.record_failure(feed.url, exc.message, now)
+        in_a_row = f" ({runs} runs in a row)" if runs > 1 else ""
+        reporter.warn(f"feed {name} ({feed.url}) failed: {exc.message}{in_a_row}")
         return FeedFailure(feed=name, url=feed.url, error=exc.message)
     if parsed.warning:
         reporter.warn(f"feed {name} ({feed.url}) is malformed but readable: {parsed.warning}")
     for item in parsed.items:
         item.feed_url = feed.url
-    store.record_success(feed.url, parsed.title, result.cache, parsed.items, now)
+    refresh.new_items += store.record_success(feed.url, parsed.title, result.cache, parsed.items, now)
+    refresh.updated += 1
     return None
+
+
+def footer_failures(config: Config, store: Store) -> list[FeedFailure]:
+    """Feeds the digest footer names: failing `failing_after` runs in a row,
+    or retired. A one-off failure is only on stderr; read from the store, so
+    an --offline build shows the same health."""
+    failing = []
+    for feed in config.feeds:
+        state = store.feed_state(feed.url)
+        if state is None or not state.last_error:
+            continue
+        if state.retired:
+            error = f"{state.last_error}; retired on {state.retired:%Y-%m-%d}, no longer fetched"
+        elif state.failures >= config.failing_after:
+            error = f"{state.last_error} (failing for {state.failures} runs in a row)"
+        else:
+            continue
+        failing.append(FeedFailure(feed=_display_name(store, feed), url=feed.url, error=error))
+    return failing
 
 
 def _short_url(url: str) -> str:
