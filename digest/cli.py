@@ -6,6 +6,7 @@ imported inside the commands that need them, so `digest --help` is instant.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -233,6 +234,120 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
             record_sent(store, digest)
     if obj.verbosity > 0:
         reporter.info(f"{len(digest.stories)} stories written; {len(failures)} feeds failed.")
+
+
+@cli.group(cls=DigestGroup)
+def templates():
+    """See and copy the templates the email is rendered from.
+
+    \b
+    Examples:
+        digest templates list
+        digest templates export my-templates
+    """
+
+
+@command(templates, name="list")
+@click.option("--template-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Your templates, looked up before the config's template_dir and the built-ins.")
+@click.pass_obj
+def templates_list(obj: Context, template_dir):
+    """List the templates: name, what it renders, and which file is used.
+
+    \b
+    Example:
+        digest templates list --template-dir my-templates
+    """
+    from .render import template_catalog
+
+    for info in template_catalog([template_dir, _config_template_dir(obj)]):
+        status, where = ("overridden", f" ({info.path})") if info.overridden else ("built-in", "")
+        click.echo(f"{info.name:<12}  {status:<10}  {info.description}{where}")
+
+
+@command(templates, name="export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite files that already exist in DIRECTORY.")
+def templates_export(directory, force):
+    """Copy the built-in templates into DIRECTORY to start your own.
+
+    Refuses to overwrite an existing file unless --force.
+
+    \b
+    Example:
+        digest templates export my-templates
+        digest build --template-dir my-templates
+    """
+    from .render import export_templates
+
+    for path in export_templates(directory, force=force):
+        click.echo(str(path))
+
+
+def _config_template_dir(obj: Context) -> Path | None:
+    """The config's template_dir, when there is a config to read at all:
+    listing templates must work before `digest init`."""
+    from .config import default_config_path
+
+    path = obj.config_flag or default_config_path()
+    if not obj.config_flag and not Path(path).exists():
+        return None
+    return obj.load_config().template_dir
+
+
+@command(cli)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the HTML here. Default: a new file in the temp folder.")
+@click.option("--open/--no-open", "open_browser", default=True, show_default=True,
+              help="Open the file in the default browser; --no-open only prints its path.")
+@click.option("--template-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Your templates, looked up before the built-in ones.")
+@click.option("--since", help="Window start: a duration back from now (24h, 3d) or a date (2026-11-24).")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Pin the current time (reproducible output).")
+@click.option("--top", type=click.IntRange(min=1), help="At most N stories.")
+@click.option("--offline", is_flag=True, help="Build from the store alone; no network.")
+@click.pass_obj
+def preview(obj: Context, output, open_browser, template_dir, since, now_text, top, offline):
+    """Build the digest as HTML, without marking anything sent, and open it.
+
+    Prints the path of the HTML file on stdout.
+
+    \b
+    Examples:
+        digest preview
+        digest preview --template-dir my-templates --no-open -o preview.html
+    """
+    import tempfile
+
+    from . import pipeline
+    from .config import parse_instant, parse_since
+    from .render import Renderer
+
+    config = obj.load_config()
+    now = _parse_option("--now", parse_instant, now_text) if now_text else pipeline.utc_now()
+    request = pipeline.BuildRequest(
+        now=now,
+        since=_parse_option("--since", lambda text: parse_since(text, now), since) if since else None,
+        top=top,
+        offline=offline,
+    )
+    reporter = StderrReporter(obj)
+    renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
+    with obj.open_store(config) as store:
+        failures = [] if offline else pipeline.refresh_feeds(config, store, now, reporter)
+        digest = pipeline.assemble_digest(config, store, request, failures, reporter)
+    if not digest.stories:
+        reporter.info("Nothing new since the last digest; the preview is empty.")
+    digest.subject = renderer.subject(digest, config.email.subject)
+    data = renderer.html(digest).encode("utf-8")
+    if output is None:
+        handle, name = tempfile.mkstemp(prefix="digest-preview-", suffix=".html")
+        os.close(handle)
+        output = Path(name)
+    pipeline.write_output(data, output, sys.stdout.buffer)
+    click.echo(str(output.resolve()))
+    if open_browser:
+        click.launch(str(output.resolve()))
 
 
 @command(cli, name="fetch")

@@ -125,3 +125,9 @@ class Digest:
     @property
     def window(self) -> timedelta:
         return self.generated_at - self.since
+
+    @property
+    def sections(self) -> list[tuple[str, list[Story]]]:
+        """Stories grouped for display as (tag, stories). Minimal stand-in
+        until grouping by tag lands (issue 4): one untitled group."""
+        return [("", self.stories)]

@@ -9,19 +9,28 @@ behind; `default:NAME` always names the built-in file, so an override can
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import textwrap
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime, tzinfo
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
-from .errors import TemplateError
-from .models import Digest, Story
+from .errors import TemplateError, UsageError
+from .models import Digest, Image, Story
 
 TEXT_WIDTH = 72
 FORMATS = ("email", "html", "text", "json", "mjml")
+# Gmail clips an HTML part past 102 KB behind a "View entire message" link,
+# which also hides the footer. Stay a little under it.
+HTML_BUDGET = 100_000
+# The card column: the 600 px body less 24 px of padding on each side.
+COLUMN_WIDTH = 552
+# Display order of `digest templates list`; any other built-in file follows.
+TEMPLATE_ORDER = ("layout.mjml", "header.mjml", "item.mjml", "author.mjml", "footer.mjml", "text.txt", "subject.txt")
 
 
 def builtin_template_dir() -> Path:
@@ -65,6 +74,47 @@ def wrap(text: str, width: int = TEXT_WIDTH, indent: int = 0, hang: int | None =
     )
 
 
+@dataclass(frozen=True)
+class ImageBox:
+    """The size an image is drawn at in the card column."""
+
+    width: int
+    height: int | None
+
+
+def fit_image(image: Image, column: int = COLUMN_WIDTH) -> ImageBox:
+    """Scale down to the column, never up, keeping the aspect ratio. Without a
+    known size the image takes the column width and its natural height."""
+    if not image.width:
+        return ImageBox(column, None)
+    width = min(image.width, column)
+    height = round(image.height * width / image.width) if image.height else None
+    return ImageBox(width, height)
+
+
+def split_cards(digest: Digest, cards: int) -> tuple[list[tuple[str, list[Story]]], list[Story]]:
+    """The first `cards` stories (in section order) as card sections; the
+    rest, in the same order, for the compact list."""
+    sections, more, shown = [], [], 0
+    for tag, stories in digest.sections:
+        room = max(cards - shown, 0)
+        if stories[:room]:
+            sections.append((tag, list(stories[:room])))
+        more.extend(stories[room:])
+        shown += min(room, len(stories))
+    return sections, more
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """The email's MJML and HTML with as many cards as fit the budget."""
+
+    mjml: str
+    html: str
+    cards: int
+    compact: int
+
+
 class Renderer:
     """A Jinja environment over the template chain, compiled once per run."""
 
@@ -93,6 +143,7 @@ class Renderer:
         )
         self.env.filters.update(
             wrap=wrap,
+            fit=fit_image,
             longdate=self._longdate,
             shorttime=self._shorttime,
             also_ref=lambda other, refs: f"{other.feed} [{refs.add(other.link)}]",
@@ -101,10 +152,41 @@ class Renderer:
     # ------------------------------------------------------------ formats
 
     def mjml(self, digest: Digest) -> str:
-        return self._render("layout.mjml", digest=digest, lang=self.lang)
+        return self.fit(digest).mjml
 
     def html(self, digest: Digest, mjml_source: str | None = None) -> str:
-        return compile_mjml(self.mjml(digest) if mjml_source is None else mjml_source)
+        return self.fit(digest).html if mjml_source is None else compile_mjml(mjml_source)
+
+    def layout_mjml(self, digest: Digest, cards: int | None = None) -> str:
+        """The layout with the first `cards` stories as cards (all by default)."""
+        sections, more = split_cards(digest, len(digest.stories) if cards is None else cards)
+        return self._render("layout.mjml", digest=digest, sections=sections, more=more, lang=self.lang)
+
+    def fit(self, digest: Digest, budget: int = HTML_BUDGET) -> Fitted:
+        """As many cards as keep the HTML under `budget` bytes; the stories
+        after them go to the compact list. Measured on the compiled HTML,
+        since a card's cost depends on its image, blurb and the templates."""
+        total = len(digest.stories)
+
+        def attempt(cards: int) -> Fitted:
+            source = self.layout_mjml(digest, cards)
+            return Fitted(source, compile_mjml(source), cards, total - cards)
+
+        best = attempt(total)
+        if _size(best.html) <= budget or total == 0:
+            return best
+        # Size grows with the number of cards: binary search the largest
+        # count that fits (a handful of compiles, a few ms each).
+        low, high = 0, total - 1
+        best = attempt(0)
+        while low < high:
+            middle = (low + high + 1) // 2
+            candidate = attempt(middle)
+            if _size(candidate.html) <= budget:
+                best, low = candidate, middle
+            else:
+                high = middle - 1
+        return best  # with no cards at all it may still be over: nothing more to drop
 
     def text(self, digest: Digest) -> str:
         rendered = self._render("text.txt", digest=digest, refs=LinkRefs())
@@ -163,7 +245,7 @@ class Renderer:
             searched = ", ".join(str(p) for p in self.search_path)
             raise TemplateError(f"template {exc.name!r} not found (searched {searched})") from None
         except TemplateSyntaxError as exc:
-            raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {exc.message}") from None
+            raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {_one_line(exc.message)}") from None
         return self._guard(name, template.render, **context)
 
     def _guard(self, name: str, render, **context) -> str:
@@ -172,7 +254,14 @@ class Renderer:
         except TemplateError:
             raise
         except Exception as exc:
-            raise TemplateError(f"{_template_location(exc) or name}: {exc}") from None
+            from jinja2 import TemplateNotFound, TemplateSyntaxError
+
+            if isinstance(exc, TemplateSyntaxError):  # in an included or extended file
+                raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {_one_line(exc.message)}") from None
+            if isinstance(exc, TemplateNotFound):
+                searched = ", ".join(str(p) for p in self.search_path)
+                raise TemplateError(f"template {exc.name!r} not found (searched {searched})") from None
+            raise TemplateError(f"{_template_location(exc) or name}: {_one_line(str(exc))}") from None
 
     def _local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone) if self.zone else moment.astimezone()
@@ -184,6 +273,14 @@ class Renderer:
     def _shorttime(self, moment: datetime) -> str:
         local = self._local(moment)
         return f"{local.day} {local:%b %H:%M}"
+
+
+def _size(html: str) -> int:
+    return len(html.encode("utf-8"))
+
+
+def _one_line(message: str | None) -> str:
+    return " ".join(str(message or "").split())
 
 
 def _autoescape(name: str | None) -> bool:
@@ -201,6 +298,76 @@ def _template_location(exc: Exception) -> str | None:
             found = f"{filename}:{tb.tb_lineno}"
         tb = tb.tb_next
     return found
+
+
+# ---------------------------------------------------------------- catalog
+
+
+@dataclass(frozen=True)
+class TemplateInfo:
+    """One built-in template and where the chain finds it."""
+
+    name: str
+    description: str
+    path: Path  # the file the chain uses
+    overridden: bool
+
+
+_LEADING_COMMENT = re.compile(r"\A\s*\{#-?(.*?)-?#\}", re.S)
+
+
+def describe_template(source: str) -> str:
+    """The first sentence of a template's leading {#- ... -#} comment."""
+    match = _LEADING_COMMENT.match(source)
+    if not match:
+        return ""
+    text = _one_line(match.group(1))
+    sentence = re.match(r"(.+?\.)(\s|$)", text)
+    return sentence.group(1) if sentence else text
+
+
+def builtin_templates() -> list[Path]:
+    folder = builtin_template_dir()
+    files = [p for p in folder.iterdir() if p.is_file() and p.suffix in (".mjml", ".txt", ".html")]
+    rank = {name: i for i, name in enumerate(TEMPLATE_ORDER)}
+    return sorted(files, key=lambda p: (rank.get(p.name, len(rank)), p.name))
+
+
+def template_catalog(template_dirs: Sequence[Path | None] = ()) -> list[TemplateInfo]:
+    """Each built-in template with the file the chain would use for it."""
+    folders = [Path(d) for d in template_dirs if d]
+    catalog = []
+    for builtin in builtin_templates():
+        user = next((f / builtin.name for f in folders if (f / builtin.name).is_file()), None)
+        catalog.append(
+            TemplateInfo(
+                name=builtin.name,
+                description=describe_template(builtin.read_text(encoding="utf-8")),
+                path=user or builtin,
+                overridden=user is not None,
+            )
+        )
+    return catalog
+
+
+def export_templates(destination: Path, force: bool = False) -> list[Path]:
+    """Copy the built-in templates into destination. Refuses (and copies
+    nothing) when a file would be overwritten, unless force."""
+    destination = Path(destination)
+    sources = builtin_templates()
+    if destination.exists() and not destination.is_dir():
+        raise UsageError(f"{destination} exists and is not a folder")
+    clashes = [destination / p.name for p in sources if (destination / p.name).exists()]
+    if clashes and not force:
+        names = ", ".join(p.name for p in clashes)
+        raise UsageError(f"{destination} already has {names}; use --force to overwrite")
+    destination.mkdir(parents=True, exist_ok=True)
+    written = []
+    for source in sources:
+        target = destination / source.name
+        shutil.copyfile(source, target)
+        written.append(target)
+    return written
 
 
 def compile_mjml(source: str) -> str:
