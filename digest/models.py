@@ -35,6 +35,7 @@ class Item:
     # Set by the store:
     id: int | None = None
     first_seen: datetime | None = None
+    updated: bool = False  # sent before under another title; this is the new version
 
     @property
     def dated(self) -> bool:
@@ -75,6 +76,17 @@ class Story:
     author_blurb: AuthorBlurb | None = None
     also: list[AlsoCovered] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
+    others: list[Item] = field(default_factory=list)  # the same story from other sources
+
+    @property
+    def items(self) -> list[Item]:
+        """Every item of the story: all of them are marked sent together, so
+        a later build does not send the story again from another feed."""
+        return [self.item, *self.others]
+
+    @property
+    def updated(self) -> bool:
+        return self.item.updated
 
     # Shortcuts so templates can say story.title rather than story.item.title.
     @property
@@ -121,6 +133,19 @@ class Digest:
     stories: list[Story]
     errors: list[FeedFailure] = field(default_factory=list)
     subject: str = ""
+    group_by: str | None = None  # "tag": sections by the feeds' tags
+
+    @property
+    def sections(self) -> list[tuple[str, list[Story]]]:
+        """(heading, stories) in rank order. Ungrouped: one section with an
+        empty heading. By tag: each story under its first tag ("" for
+        none), sections ordered by their best story."""
+        if self.group_by != "tag":
+            return [("", list(self.stories))] if self.stories else []
+        sections: dict[str, list[Story]] = {}
+        for story in self.stories:
+            sections.setdefault(story.tags[0] if story.tags else "", []).append(story)
+        return list(sections.items())
 
     @property
     def window(self) -> timedelta:

@@ -69,6 +69,13 @@ _MIGRATIONS = {
     3: """
     ALTER TABLE builds ADD COLUMN digest TEXT
     """,
+    # sent_title: the title an item had when it was sent, so a re-fetch with
+    # a new title can send it again, marked updated (new text alone cannot).
+    4: """
+    ALTER TABLE items ADD COLUMN sent_title TEXT;
+    ALTER TABLE items ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;
+    UPDATE items SET sent_title = title WHERE sent_build IS NOT NULL
+    """,
 }
 SCHEMA_VERSION = max(_MIGRATIONS)
 
@@ -205,7 +212,11 @@ class Store:
                          title = excluded.title, link = excluded.link, author = excluded.author,
                          published = coalesce(excluded.published, items.published),
                          content_html = excluded.content_html, text = excluded.text,
-                         image = excluded.image, tags = excluded.tags
+                         image = excluded.image, tags = excluded.tags,
+                         sent_build = CASE WHEN excluded.title != items.sent_title THEN NULL
+                                           ELSE items.sent_build END,
+                         updated = CASE WHEN excluded.title != items.sent_title THEN 1
+                                        ELSE items.updated END
                        RETURNING first_seen""",
                     (
                         url, item.key, item.title, item.link, item.author,
@@ -277,9 +288,9 @@ class Store:
                 WHERE i.feed_url IN ({marks})
                   AND coalesce(i.published, i.first_seen) BETWEEN ? AND ?
                   AND i.sent_build IS NULL
-                  AND NOT (i.link != '' AND EXISTS (
+                  AND (i.updated = 1 OR NOT (i.link != '' AND EXISTS (
                       SELECT 1 FROM items AS s
-                      WHERE s.link = i.link AND s.sent_build IS NOT NULL))
+                      WHERE s.link = i.link AND s.sent_build IS NOT NULL)))
                 ORDER BY coalesce(i.published, i.first_seen) DESC, i.id""",
             (*urls, _epoch(since), _epoch(now)),
         ).fetchall()
@@ -306,7 +317,10 @@ class Store:
                 "INSERT INTO builds (at, since, item_count, subject, digest) VALUES (?, ?, ?, ?, ?)",
                 (_epoch(now), _epoch(since), len(ids), subject, snapshot),
             ).lastrowid
-            db.executemany("UPDATE items SET sent_build = ? WHERE id = ?", [(build, i) for i in ids])
+            db.executemany(
+                "UPDATE items SET sent_build = ?, sent_title = title, updated = 0 WHERE id = ?",
+                [(build, i) for i in ids],
+            )
         return build
 
 
@@ -354,6 +368,7 @@ def _row_to_item(row: sqlite3.Row) -> Item:
         tags=json.loads(row["tags"]),
         id=row["id"],
         first_seen=_from_epoch(row["first_seen"]),
+        updated=bool(row["updated"]),
     )
 
 
