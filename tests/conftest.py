@@ -87,3 +87,55 @@ def example_config(tmp_path) -> Path:
 def httpserver_listen_address():
     """pytest-httpserver on 127.0.0.1 (not "localhost", which may resolve elsewhere)."""
     return ("127.0.0.1", 0)
+
+
+def news_feed(count: int, image_base: str = "https://images.example.org/", title: str = "Wire") -> str:
+    """An RSS feed of `count` realistic news items, all within a day of
+    EXAMPLE_NOW: bylines, ~60-word bodies, and a captioned, credited picture
+    on every other item (sized; every fourth one without a size)."""
+    body = ("Crews worked through the night to finish the repairs, officials said on Thursday, "
+            "and the first trains are expected to run on a reduced timetable before the full "
+            "service returns next week. Passengers were told to check the operator's website "
+            "for changes, and the ministry said more bridges would be inspected in the spring.")
+    items = []
+    for i in range(count):
+        image = ""
+        if i % 2 == 0:
+            size = ' width="1200" height="675"' if i % 4 == 0 else ""
+            image = (f'<media:content url="{image_base}photo-{i}.png" medium="image"{size}>'
+                     f"<media:description>Workers on the bridge, picture {i}.</media:description>"
+                     "<media:credit>Photo: Jane Doe / Wire</media:credit></media:content>")
+        minute = i % 600
+        items.append(rss_item(
+            f"Story {i}: rail line to Kharkiv reopens after weeks of repairs",
+            f"https://news.example.org/2025/01/02/story-{i}",
+            date=f"Thu, 02 Jan 2025 {9 + minute // 60:02d}:{minute % 60:02d}:00 +0000",
+            body=body,
+            extra=f"<dc:creator>{'Martin Fornusek' if i % 3 == 0 else 'Amara Okafor'}</dc:creator>{image}",
+        ))
+    return rss(*items, title=title)
+
+
+def news_config(folder: Path, feed_path: Path | str, count: int, extra: str = "",
+                avatar: str = "https://images.example.org/staff/fornusek.png") -> Path:
+    """A config over one news_feed file that keeps every one of its items."""
+    return write_config(folder, f"""
+        title = "Morning Brief"
+        top = {count}
+        max_per_feed = {count}
+        timezone = "UTC"
+        {extra}
+
+        [email]
+        from = "Morning Brief <brief@example.org>"
+        to = ["me@example.org"]
+
+        [[feeds]]
+        url = "{feed_path}"
+        name = "Kyiv Wire"
+
+        [authors."Martin Fornusek"]
+        role = "Senior News Editor"
+        bio = "News editor at the Kyiv Wire, covering infrastructure and the economy."
+        avatar = "{avatar}"
+    """)

@@ -1,0 +1,353 @@
+"""The email's design and its templates: overrides along the chain, errors
+that name the file and line, the Gmail size guard, the text part, and the
+`templates` and `preview` commands."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA, EXAMPLE_NOW, email_parts, news_config, news_feed, parse_email
+from digest.models import AuthorBlurb, Digest, Image, Item, Story
+from digest.render import HTML_BUDGET, ImageBox, Renderer, builtin_template_dir, fit_image, wrap
+
+REPLACE = DATA / "templates-replace"
+EXTEND = DATA / "templates-extend"
+GMAIL_CLIP = 102_000  # bytes; Gmail's clip is "102 KB", whichever K it means
+
+
+class Page(HTMLParser):
+    """What a reader gets from the HTML: headlines (h2 links), compact-list
+    links, images, the <html> attributes, <meta> tags."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.html_attrs: dict = {}
+        self.images: list[dict] = []
+        self.metas: list[dict] = []
+        self.headlines: list[str] = []
+        self.links: list[tuple[str, str]] = []  # (href, text)
+        self._in_h2 = False
+        self._href: str | None = None
+        self._text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "html":
+            self.html_attrs = attrs
+        elif tag == "img":
+            self.images.append(attrs)
+        elif tag == "meta":
+            self.metas.append(attrs)
+        elif tag == "h2":
+            self._in_h2 = True
+        elif tag == "a":
+            self._href, self._text = attrs.get("href"), []
+
+    def handle_endtag(self, tag):
+        if tag == "h2":
+            self._in_h2 = False
+        elif tag == "a" and self._href is not None:
+            text = " ".join("".join(self._text).split())
+            self.links.append((self._href, text))
+            if self._in_h2:
+                self.headlines.append(text)
+            self._href = None
+
+    def handle_data(self, data):
+        if self._href is not None:
+            self._text.append(data)
+
+
+@pytest.fixture
+def news(tmp_path):
+    """Build a digest of `count` items from a feed file, in any format."""
+
+    def build(count: int, *args: str, config_extra: str = "", state: str = "state.db"):
+        from click.testing import CliRunner
+
+        from digest.cli import cli
+
+        feed = tmp_path / f"wire-{count}.xml"
+        feed.write_text(news_feed(count), encoding="utf-8")
+        config = news_config(tmp_path, feed, count, config_extra)
+        return CliRunner().invoke(
+            cli,
+            ["--state", str(tmp_path / state), "build", "--config", str(config), "--now", EXAMPLE_NOW,
+             "--no-mark-sent", *args],
+            catch_exceptions=False,
+        )
+
+    return build
+
+
+# ---------------------------------------------------------------- the design
+
+
+def test_html_has_lang_alt_text_sized_images_and_dark_mode(news):
+    result = news(6, "--format", "html")
+    assert result.exit_code == 0, result.stderr
+    html = result.stdout
+    page = Page(html)
+    assert page.html_attrs.get("lang") == "en"
+    assert page.images, "the feed has pictures and an avatar"
+    assert all(img.get("alt") for img in page.images)
+    pictures = [img for img in page.images if "/photo-" in img["src"]]
+    assert len(pictures) == 3
+    for img in pictures:
+        # Scaled to the 552 px column, never wider, and fluid below it.
+        assert int(img["width"]) == 552
+        assert "width:100%" in img["style"] and "height:auto" in img["style"]
+    sized = [img for img in pictures if "height" in img]
+    assert [img["height"] for img in sized] == ["310", "310"]  # 1200x675 scaled to 552 wide
+    assert {"name": "color-scheme", "content": "light dark"} in page.metas
+    assert "prefers-color-scheme: dark" in html
+
+
+def test_card_shows_meta_line_caption_credit_blurb_and_links(news):
+    html = news(3, "--format", "html").stdout
+    page = Page(html)
+    flowing = " ".join(html.split())
+    assert "Kyiv Wire · Martin Fornusek · 2 Jan 09:00 · 1 min read" in flowing
+    assert "Workers on the bridge, picture 0." in flowing and "Photo: Jane Doe / Wire" in flowing
+    assert "Senior News Editor" in flowing
+    assert ("https://news.example.org/2025/01/02/story-0", "Read more →") in page.links
+    assert "In this issue" in flowing
+    assert page.headlines == [f"Story {i}: rail line to Kharkiv reopens after weeks of repairs" for i in (2, 1, 0)]
+
+
+def test_fit_image_scales_down_never_up():
+    assert fit_image(Image("x", width=1200, height=675)) == ImageBox(552, 310)
+    assert fit_image(Image("x", width=200, height=100)) == ImageBox(200, 100)
+    assert fit_image(Image("x", width=900)) == ImageBox(552, None)
+    assert fit_image(Image("x")) == ImageBox(552, None)
+
+
+def test_sections_get_headings_in_html_and_text(monkeypatch):
+    now = datetime(2025, 1, 2, 20, tzinfo=timezone.utc)
+    stories = [
+        Story(item=Item("f", str(i), f"Headline {i}", f"https://e.org/{i}", published=now, first_seen=now),
+              feed="Feed", lead=f"Lead {i}.", author_blurb=AuthorBlurb("A. Writer", "Editor") if i == 0 else None)
+        for i in range(3)
+    ]
+    digest = Digest("Brief", now, now - timedelta(days=1), stories)
+    monkeypatch.setattr(Digest, "sections", property(lambda d: [("news", d.stories[:2]), ("tech", d.stories[2:])]))
+    renderer = Renderer()
+    mjml = renderer.mjml(digest)
+    cards = [mjml.index(f">Headline {i}</a></h2>") for i in range(3)]
+    assert mjml.index(">news</h3>") < cards[0] < cards[1] < mjml.index(">tech</h3>") < cards[2]
+    text = renderer.text(digest)
+    assert "NEWS\n----\n\n1. Headline 0" in text and "TECH\n----\n\n3. Headline 2" in text
+
+
+# ---------------------------------------------------------------- size guard
+
+
+@pytest.mark.parametrize("count", [30, 200])
+def test_html_stays_under_gmail_clip_with_every_story(news, count):
+    result = news(count, "--format", "email")
+    assert result.exit_code == 0, result.stderr
+    html = email_parts(parse_email(result.stdout_bytes))["text/html"]
+    size = len(html.encode("utf-8"))
+    assert size <= HTML_BUDGET < GMAIL_CLIP
+    page = Page(html)
+    titles = {f"Story {i}: rail line to Kharkiv reopens after weeks of repairs" for i in range(count)}
+    cards = set(page.headlines)
+    compact = {text for _, text in page.links} & titles - cards
+    assert cards | compact == titles
+    if count == 30:
+        assert len(cards) == 30  # thirty cards fit: no compact list
+    else:
+        assert 20 <= len(cards) < 200  # cards while they fit, then the list
+        assert f"{200 - len(cards)} more stories" in html
+    print(f"{count} items: {size} bytes of HTML, {len(cards)} cards")
+
+
+def test_mjml_format_prints_the_fitted_source(news):
+    result = news(200, "--format", "mjml")
+    assert result.stdout.startswith('<mjml lang="en">')
+    assert "more stories</h3>" in result.stdout
+
+
+# ---------------------------------------------------------------- text part
+
+
+def test_text_part_reads_alone_and_wraps_at_72(news):
+    text = news(4, "--format", "text").stdout
+    lines = text.splitlines()
+    assert lines[:3] == ["Morning Brief", "Thursday 2 January 2025 · 4 stories", "=" * 72]
+    assert max(len(line) for line in lines if not line.startswith("[")) <= 72
+    assert "1. Story 3: rail line to Kharkiv reopens after weeks of repairs [1]" in lines
+    assert "    Kyiv Wire · Martin Fornusek · 2 Jan 09:03 · 1 min read" in lines
+    assert "    Picture: Workers on the bridge, picture 2. Photo: Jane Doe / Wire" in lines
+    assert lines[-5:] == ["Links"] + [f"[{n}] https://news.example.org/2025/01/02/story-{3 - n + 1}" for n in range(1, 5)]
+    assert "<" not in text  # no markup leaks into the text part
+
+
+def test_wrap_keeps_urls_whole_and_indents():
+    url = "https://example.org/" + "x" * 80
+    wrapped = wrap(f"see {url} and then some more words to wrap around", width=30, indent=4)
+    assert url in wrapped.split()
+    assert all(line.startswith("    ") for line in wrapped.splitlines())
+    assert all(len(line) <= 30 for line in wrapped.splitlines() if url not in line)
+
+
+# ---------------------------------------------------------------- overrides
+
+
+def _common_affixes(a: str, b: str) -> tuple[int, int]:
+    prefix = len(os.path.commonprefix([a, b]))
+    suffix = len(os.path.commonprefix([a[prefix:][::-1], b[prefix:][::-1]]))
+    return prefix, suffix
+
+
+def test_one_overridden_file_changes_only_that_part(news, tmp_path):
+    only_header = tmp_path / "mine"
+    only_header.mkdir()
+    (only_header / "header.mjml").write_text((REPLACE / "header.mjml").read_text())
+    builtin = news(5, "--format", "mjml").stdout
+    custom = news(5, "--format", "mjml", "--template-dir", str(only_header)).stdout
+    prefix, suffix = _common_affixes(builtin, custom)
+    changed_builtin = builtin[prefix:len(builtin) - suffix]
+    changed_custom = custom[prefix:len(custom) - suffix]
+    assert "CUSTOM MASTHEAD for Morning Brief" in changed_custom
+    assert "In this issue" in changed_builtin and "In this issue" not in custom
+    # Everything else — head, every card, the footer — is byte for byte the same.
+    assert "<mj-head>" in builtin[:prefix]
+    assert "Read more" not in changed_builtin and "Read more" not in changed_custom
+    assert builtin[len(builtin) - suffix:].count("Read more →") == 5
+    assert "Built by digest" in builtin[len(builtin) - suffix:]
+
+
+def test_replaced_and_extended_templates_along_the_chain(news, tmp_path):
+    """--template-dir (replace) first, then the config's template_dir
+    (extend, whose files extend the built-ins with `default:`)."""
+    extra = f'template_dir = "{EXTEND}"'
+    message = parse_email(news(3, "--template-dir", str(REPLACE), config_extra=extra).stdout_bytes)
+    # subject.txt is in both folders: --template-dir wins.
+    assert message["Subject"] == "Replaced subject: Morning Brief"
+    parts = email_parts(message)
+    html, text = parts["text/html"], parts["text/plain"]
+    assert "CUSTOM MASTHEAD for Morning Brief" in html  # replaced whole
+    # item.mjml extends the built-in card: both its own line and the built-in links.
+    assert html.count("EXTENDED CARD from Kyiv Wire") == 3
+    assert html.count("Read more →") == 3
+    assert ".extended { font-style: italic; }" in html  # layout block with super()
+    assert "prefers-color-scheme" in html  # ...which kept the built-in style
+    assert text.startswith("EXTENDED TEXT HEADER: Morning Brief\n")
+    assert "1. Story 2: rail line to Kharkiv reopens after weeks of repairs [1]" in text
+    assert "\nLinks\n[1] " in text
+
+
+def test_footer_override_alone_keeps_the_builtin_header(news, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "footer.mjml").write_text(
+        '{% extends "default:footer.mjml" %}{% block colophon %}<mj-text>MY FOOTER</mj-text>{% endblock %}'
+    )
+    html = news(3, "--format", "html", "--template-dir", str(mine)).stdout
+    assert "MY FOOTER" in html and "Built by digest" not in html
+    assert "In this issue" in html
+
+
+# ---------------------------------------------------------------- errors
+
+
+@pytest.mark.parametrize(
+    "name, source, line, fmt, message",
+    [
+        ("item.mjml", "<mj-text>\n{{ story.title }}\n{% if %}\n</mj-text>\n", 3, "html", "Expected an expression"),
+        ("item.mjml", "<mj-text>\n{{ story.title }}\n{{ story.titel }}\n</mj-text>\n", 3, "html", "has no attribute 'titel'"),
+        ("layout.mjml", '{% extends "default:layout.mjml" %}\n{% block style %}\n{% endblok %}\n', 3, "html",
+         "Encountered unknown tag 'endblok'"),
+        ("text.txt", "{{ digest.title }}\n\n{{ digest.nope }}\n", 3, "text", "has no attribute 'nope'"),
+    ],
+    ids=["syntax-in-included-card", "undefined-in-card", "syntax-in-layout", "undefined-in-text"],
+)
+def test_broken_user_template_exits_2_with_file_and_line(news, tmp_path, name, source, line, fmt, message):
+    mine = tmp_path / "broken"
+    mine.mkdir()
+    (mine / name).write_text(source)
+    result = news(3, "--format", fmt, "--template-dir", str(mine))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith(f"Error: {mine / name}:{line}: ")
+    assert message in result.stderr
+
+
+def test_mjml_that_does_not_compile_is_a_template_error(news, tmp_path):
+    mine = tmp_path / "bad"
+    mine.mkdir()
+    (mine / "item.mjml").write_text("<mj-text><p>unclosed</mj-text>\n")
+    result = news(2, "--format", "html", "--template-dir", str(mine))
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: the MJML from the templates does not compile")
+
+
+# ---------------------------------------------------------------- commands
+
+
+def test_templates_list_names_each_part_and_marks_overrides(invoke):
+    result = invoke("templates", "list", "--template-dir", str(REPLACE))
+    assert result.exit_code == 0, result.stderr
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()}
+    assert list(rows) == ["layout.mjml", "header.mjml", "item.mjml", "author.mjml", "footer.mjml",
+                          "text.txt", "subject.txt"]
+    assert f"overridden  The masthead: " in rows["header.mjml"] and str(REPLACE / "header.mjml") in rows["header.mjml"]
+    assert "built-in    One story card: " in rows["item.mjml"]
+    assert "overridden" in rows["subject.txt"] and "overridden" not in rows["footer.mjml"]
+
+
+def test_templates_export_copies_builtins_and_refuses_to_overwrite(invoke, news, tmp_path):
+    target = tmp_path / "exported"
+    result = invoke("templates", "export", str(target))
+    assert result.exit_code == 0, result.stderr
+    builtin = builtin_template_dir()
+    names = sorted(p.name for p in target.iterdir())
+    assert names == sorted(p.name for p in builtin.iterdir() if p.suffix in (".mjml", ".txt"))
+    assert all((target / n).read_bytes() == (builtin / n).read_bytes() for n in names)
+
+    (target / "header.mjml").write_text("mine")
+    again = invoke("templates", "export", str(target))
+    assert again.exit_code == 2
+    assert "already has" in again.stderr and "--force" in again.stderr
+    assert (target / "header.mjml").read_text() == "mine"
+    assert invoke("templates", "export", "--force", str(target)).exit_code == 0
+    # An exported copy renders exactly what the built-ins do.
+    assert news(3, "--format", "mjml", "--template-dir", str(target)).stdout == news(3, "--format", "mjml").stdout
+
+
+def test_preview_writes_html_opens_it_and_marks_nothing(tmp_path, monkeypatch):
+    import click
+    from click.testing import CliRunner
+
+    from digest.cli import cli
+
+    feed = tmp_path / "wire.xml"
+    feed.write_text(news_feed(3), encoding="utf-8")
+    config = news_config(tmp_path, feed, 3)
+    opened = []
+    monkeypatch.setattr(click, "launch", lambda url, **kw: opened.append(url))
+    common = ["--state", str(tmp_path / "state.db")]
+
+    result = CliRunner().invoke(cli, [*common, "preview", "--config", str(config), "--now", EXAMPLE_NOW])
+    assert result.exit_code == 0, result.stderr
+    path = Path(result.stdout.strip())
+    assert opened == [str(path)]
+    assert path.read_text().startswith("<!doctype html>") and "Story 0" in path.read_text()
+    path.unlink()
+
+    out = tmp_path / "preview.html"
+    quiet = CliRunner().invoke(cli, [*common, "preview", "--config", str(config), "--now", EXAMPLE_NOW,
+                                     "--no-open", "-o", str(out)])
+    assert quiet.stdout == f"{out.resolve()}\n"
+    assert len(opened) == 1 and "Story 2" in out.read_text()
+    # Nothing was marked sent: a real build still has all three stories.
+    email = CliRunner().invoke(cli, [*common, "build", "--config", str(config), "--now", EXAMPLE_NOW])
+    assert email_parts(parse_email(email.stdout_bytes))["text/plain"].count("rail line to Kharkiv") == 3
