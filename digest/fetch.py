@@ -119,6 +119,7 @@ def _client(config: FetchConfig):
     transport._pool = httpcore.ConnectionPool(
         ssl_context=transport._pool._ssl_context,
         max_connections=config.concurrency,
+        keepalive_expiry=5.0,  # httpx's default
         network_backend=_DeadlineBackend(httpcore.SyncBackend()),
     )
     return httpx.Client(
