@@ -351,3 +351,17 @@ def test_preview_writes_html_opens_it_and_marks_nothing(tmp_path, monkeypatch):
     # Nothing was marked sent: a real build still has all three stories.
     email = CliRunner().invoke(cli, [*common, "build", "--config", str(config), "--now", EXAMPLE_NOW])
     assert email_parts(parse_email(email.stdout_bytes))["text/plain"].count("rail line to Kharkiv") == 3
+
+
+def test_example_override_replaces_only_the_masthead(invoke, example_config):
+    from conftest import EXAMPLES
+
+    args = ["build", "--config", str(example_config), "--now", EXAMPLE_NOW, "--format", "html"]
+    builtin = invoke(*args).stdout
+    custom = invoke(*args, "--template-dir", str(EXAMPLES / "templates")).stdout
+    assert "Thursday 2 January 2025 · 6 stories picked for you" in custom
+    assert "picked for you" not in builtin
+    # The rest of the header (In this issue) and every card are the built-in ones.
+    assert "In this issue" in custom
+    assert Page(custom).headlines == Page(builtin).headlines and len(Page(builtin).headlines) == 6
+    assert custom[custom.index("In this issue"):] == builtin[builtin.index("In this issue"):]
