@@ -51,6 +51,7 @@ class RankConfig:
     half_life: timedelta = timedelta(hours=12)
     boost: dict[str, float] = field(default_factory=dict)
     mute: tuple[str, ...] = ()
+    group_by: str | None = None  # "tag": the digest in sections by the feeds' tags
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Config:
     summary_words: int = 45
     failing_after: int = 3  # runs in a row before a failing feed is named in the digest footer
     lead_template: str = DEFAULT_LEAD
+    lead_templates: dict[str, str] = field(default_factory=dict)  # tag -> template
     email: EmailConfig = field(default_factory=EmailConfig)
     rank: RankConfig = field(default_factory=RankConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
@@ -187,8 +189,8 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
 
     email = reader.table(top.get("email", {}), "email", ("from", "to", "subject"))
     to = email.get("to", [])
-    lead = reader.table(top.get("lead", {}), "lead", ("template",))
-    rank = reader.table(top.get("rank", {}), "rank", ("half_life", "boost", "mute"))
+    lead = reader.table(top.get("lead", {}), "lead", ("template", "templates"))
+    rank = reader.table(top.get("rank", {}), "rank", ("half_life", "boost", "mute", "group_by"))
     fetch = reader.table(
         top.get("fetch", {}),
         "fetch",
@@ -206,6 +208,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
         summary_words=reader.positive_int(top, "summary_words", Config.summary_words),
         failing_after=reader.positive_int(top, "failing_after", Config.failing_after),
         lead_template=reader.string(lead, "template", DEFAULT_LEAD, prefix="lead"),
+        lead_templates=reader.string_table(lead, "templates", prefix="lead"),
         email=EmailConfig(
             from_=reader.string(email, "from", EmailConfig.from_, prefix="email"),
             to=tuple(
@@ -217,6 +220,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
             half_life=reader.duration(rank, "half_life", RankConfig.half_life, prefix="rank"),
             boost=reader.number_table(rank, "boost", prefix="rank"),
             mute=tuple(reader.string_list(rank, "mute", prefix="rank")),
+            group_by=reader.choice(rank, "group_by", ("tag",), prefix="rank"),
         ),
         fetch=FetchConfig(
             timeout=reader.duration(
@@ -310,6 +314,16 @@ class _Reader:
         for entry in value:
             if not isinstance(entry, str):
                 raise self.fail(_join(prefix, key), f"must be a list of strings, not {entry!r}")
+        return value
+
+    def string_table(self, table: dict, key: str, prefix: str = "") -> dict[str, str]:
+        value = self._get(table, key, dict, prefix) or {}
+        return {name: self._get(value, name, str, _join(prefix, key)) for name in value}
+
+    def choice(self, table: dict, key: str, choices: tuple[str, ...], prefix: str = "") -> str | None:
+        value = self._get(table, key, str, prefix)
+        if value is not None and value not in choices:
+            raise self.fail(_join(prefix, key), f"must be one of {', '.join(map(repr, choices))}, not {value!r}")
         return value
 
     def number_table(self, table: dict, key: str, prefix: str = "") -> dict[str, float]:

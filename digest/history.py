@@ -25,7 +25,7 @@ def record_sent(store: Store, digest: Digest) -> int:
 
 def sent_items(story: Story) -> list[Item]:
     """Every stored item a story stands for."""
-    return [story.item]
+    return story.items
 
 
 def replayed_digest(store: Store, build_id: int) -> Digest:
@@ -42,6 +42,7 @@ def digest_from_dict(data: dict) -> Digest:
         stories=[_story(entry) for entry in data["items"]],
         errors=[FeedFailure(feed=e["feed"], url=e.get("url", ""), error=e["error"]) for e in data["errors"]],
         subject=data.get("subject", ""),
+        group_by=data.get("group_by"),
     )
 
 
@@ -57,6 +58,7 @@ def _story(entry: dict) -> Story:
         published=published if dated else None,
         first_seen=published,
         image=Image(**entry["image"]) if entry.get("image") else None,
+        updated=entry.get("updated", False),
     )
     blurb = entry.get("author_blurb")
     return Story(

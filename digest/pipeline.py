@@ -179,51 +179,85 @@ def assemble_digest(
     failures: list[FeedFailure],
     reporter: Reporter,
 ) -> Digest:
-    """Select, rank, summarize and lead the stories of this digest."""
-    from .rank import rank
-    from .select import is_muted, mute_pattern, window_start, without_duplicates
-    from .summarize import LeadWriter, reading_minutes, summarize
+    """Select, cluster, rank, summarize and lead the stories of this digest."""
+    from .summarize import LeadWriter
 
-    since = window_start(request.now, config.since, store.last_build_time(), request.since)
-    muted = mute_pattern(config.rank.mute)
-    items = [
-        item
-        for item in store.unsent_items([f.url for f in config.feeds], since, request.now)
-        if not is_muted(item, muted)
-    ]
-    weights = {feed.url: feed.weight for feed in config.feeds}
-    # Best source first, so duplicates keep the copy from the heavier feed.
-    items.sort(key=lambda item: -weights.get(item.feed_url, 1.0))
-    names = feed_names(config, store)
-    tags = {feed.url: list(feed.tags) for feed in config.feeds}
-    stories = [
-        Story(
-            item=item,
-            feed=names[item.feed_url],
-            summary=summarize(item.text, config.summary_words),
-            reading_minutes=reading_minutes(item.text),
-            author_blurb=author_blurb(config, item),
-            tags=tags.get(item.feed_url, []),
-        )
-        for item in without_duplicates(items)
-    ]
-    stories = rank(
-        stories,
-        weights,
-        request.now,
-        config.rank.half_life,
-        request.top or config.top,
-        config.max_per_feed,
-    )
-    writer = LeadWriter(config.lead_template, warn=reporter.warn)
+    selection = select_stories(config, store, request)
+    stories = [entry.story for entry in selection.ranked if entry.shown]
+    writer = LeadWriter(config.lead_template, warn=reporter.warn, templates=config.lead_templates,
+                        config_path=config.path)
     for story in stories:
         story.lead = writer.lead(story) or story.summary or story.title
     return Digest(
         title=config.title,
         generated_at=request.now,
-        since=since,
+        since=selection.since,
         stories=stories,
         errors=failures,
+        group_by=config.rank.group_by,
+    )
+
+
+@dataclass
+class Selection:
+    """The window and every candidate story, ranked, with its factors."""
+
+    since: datetime
+    ranked: list  # list[rank.Ranked], best first; muted and capped ones included
+
+
+def select_stories(config: Config, store: Store, request: BuildRequest) -> Selection:
+    """The unsent items of the window, grouped into stories and ranked.
+    Reads the store, writes nothing: `build` and `explain` both start here."""
+    from .cluster import cluster
+    from .rank import rank_all
+    from .select import window_start
+
+    since = window_start(request.now, config.since, store.last_build_time(), request.since)
+    items = store.unsent_items([f.url for f in config.feeds], since, request.now)
+    weights = {feed.url: feed.weight for feed in config.feeds}
+    names = feed_names(config, store)
+    stories = [
+        _story(config, group.items, names)
+        for group in cluster(items, weight=lambda url: weights.get(url, 1.0))
+    ]
+    return Selection(since, rank_all(stories, request.now, rank_settings(config, request)))
+
+
+def rank_settings(config: Config, request: BuildRequest):
+    from .rank import RankSettings
+
+    return RankSettings(
+        half_life=config.rank.half_life,
+        top=request.top or config.top,
+        max_per_feed=config.max_per_feed,
+        weights={feed.url: feed.weight for feed in config.feeds},
+        boost=dict(config.rank.boost),
+        mute=config.rank.mute,
+    )
+
+
+def _story(config: Config, items: list[Item], names: dict[str, str]) -> Story:
+    """A story from its items, best source first: summary and reading time
+    from the best source; "Also covered by" one link per other feed."""
+    from .models import AlsoCovered
+    from .summarize import reading_minutes, summarize
+
+    best, others = items[0], items[1:]
+    also: dict[str, AlsoCovered] = {}
+    for other in others:
+        if other.feed_url != best.feed_url and other.feed_url not in also:
+            also[other.feed_url] = AlsoCovered(feed=names.get(other.feed_url, other.feed_url), link=other.link)
+    tags = next((list(feed.tags) for feed in config.feeds if feed.url == best.feed_url), [])
+    return Story(
+        item=best,
+        feed=names.get(best.feed_url, best.feed_url),
+        summary=summarize(best.text, config.summary_words, best.title),
+        reading_minutes=reading_minutes(best.text),
+        author_blurb=author_blurb(config, best),
+        also=list(also.values()),
+        tags=tags,
+        others=others,
     )
 
 

@@ -1,12 +1,78 @@
-"""Scoring stories: pure functions over plain data, no I/O."""
+"""Scoring stories: pure functions over plain data, no I/O.
+
+A story's score is the product of its factors, so each one reads as "this
+much more or less than a plain story":
+
+    score = weight x recency x boost x sources
+
+- weight: the feed's `weight` (default 1.0);
+- recency: 1.0 when published now, halving every `[rank] half_life`;
+- boost: the product of the `[rank] boost` multipliers whose keyword
+  appears (whole word, any case) in the story's title or text;
+- sources: 1 + SOURCE_BONUS per other feed that covered the story, so a
+  story three feeds carry counts double a single-source one.
+
+Stories with a `[rank] mute` word in any source's title, author or text are
+dropped. Then at most `max_per_feed` stories per feed and `top` in all are
+kept. Ties are broken by newer first, then title, then link, so two builds
+over the same data give the same order.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .models import Story
+from .models import Item, Story
+
+SOURCE_BONUS = 0.5
+
+SHOWN = "shown"
+MUTED = "muted"
+OVER_FEED_CAP = "over max_per_feed"
+OVER_TOP = "over top"
+
+
+@dataclass(frozen=True)
+class RankSettings:
+    half_life: timedelta = timedelta(hours=12)
+    top: int = 20
+    max_per_feed: int = 5
+    weights: Mapping[str, float] = field(default_factory=dict)  # feed URL -> weight
+    boost: Mapping[str, float] = field(default_factory=dict)  # keyword -> multiplier
+    mute: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Factors:
+    weight: float
+    recency: float
+    age_hours: float
+    boost: float
+    boosted_by: tuple[str, ...]
+    sources: int
+    source_factor: float
+
+    @property
+    def score(self) -> float:
+        return self.weight * self.recency * self.boost * self.source_factor
+
+
+@dataclass
+class Ranked:
+    """One story with its factors and what ranking decided about it."""
+
+    story: Story
+    factors: Factors
+    status: str = SHOWN
+    reason: str = ""  # the mute word, for a muted story
+
+    @property
+    def shown(self) -> bool:
+        return self.status == SHOWN
 
 
 def recency(published: datetime, now: datetime, half_life: timedelta) -> float:
@@ -15,33 +81,76 @@ def recency(published: datetime, now: datetime, half_life: timedelta) -> float:
     return 0.5 ** (age / half_life.total_seconds())
 
 
-def score(published: datetime, now: datetime, half_life: timedelta, weight: float) -> float:
-    return weight * recency(published, now, half_life)
+def keyword_pattern(word: str) -> re.Pattern:
+    """Whole words, any case; a keyword may be a phrase ("central bank")."""
+    return re.compile(r"(?<!\w)" + re.escape(word.strip()) + r"(?!\w)", re.IGNORECASE)
 
 
-def rank(
-    stories: Iterable[Story],
-    weights: dict[str, float],
-    now: datetime,
-    half_life: timedelta,
-    top: int,
-    max_per_feed: int,
-) -> list[Story]:
-    """Score each story, order best first (ties: newer, then title, then
-    link, so the order is stable), keep at most max_per_feed per feed and
-    top in all."""
-    scored = []
-    for story in stories:
-        story.score = score(story.published, now, half_life, weights.get(story.item.feed_url, 1.0))
-        scored.append(story)
-    scored.sort(key=lambda s: (-s.score, -s.published.timestamp(), s.title, s.link))
-    per_feed: Counter[str] = Counter()
-    chosen = []
-    for story in scored:
-        if per_feed[story.item.feed_url] >= max_per_feed:
+def _mentions(item: Item, pattern: re.Pattern) -> bool:
+    return any(pattern.search(text) for text in (item.title, item.text))
+
+
+def factors(story: Story, now: datetime, settings: RankSettings) -> Factors:
+    boosted_by = tuple(
+        word for word in sorted(settings.boost) if _mentions(story.item, keyword_pattern(word))
+    )
+    boost = 1.0
+    for word in boosted_by:
+        boost *= settings.boost[word]
+    sources = len({item.feed_url for item in story.items})
+    return Factors(
+        weight=settings.weights.get(story.item.feed_url, 1.0),
+        recency=recency(story.published, now, settings.half_life),
+        age_hours=max(0.0, (now - story.published).total_seconds() / 3600),
+        boost=boost,
+        boosted_by=boosted_by,
+        sources=sources,
+        source_factor=1.0 + SOURCE_BONUS * (sources - 1),
+    )
+
+
+def muted_by(story: Story, words: Iterable[str]) -> str | None:
+    """The first mute word found in any source's title, author or text."""
+    for word in words:
+        if not word.strip():
             continue
-        per_feed[story.item.feed_url] += 1
-        chosen.append(story)
-        if len(chosen) == top:
-            break
-    return chosen
+        pattern = keyword_pattern(word)
+        for item in story.items:
+            if any(pattern.search(text) for text in (item.title, item.author, item.text)):
+                return word
+    return None
+
+
+def rank_all(stories: Iterable[Story], now: datetime, settings: RankSettings) -> list[Ranked]:
+    """Every story, best first, each with its factors and status: shown,
+    muted, over max_per_feed or over top. Sets story.score."""
+    ranked = []
+    for story in stories:
+        story_factors = factors(story, now, settings)
+        story.score = story_factors.score
+        ranked.append(Ranked(story, story_factors))
+    ranked.sort(key=_order)
+    per_feed: Counter[str] = Counter()
+    shown = 0
+    for entry in ranked:
+        word = muted_by(entry.story, settings.mute)
+        if word is not None:
+            entry.status, entry.reason = MUTED, word
+        elif per_feed[entry.story.item.feed_url] >= settings.max_per_feed:
+            entry.status = OVER_FEED_CAP
+        elif shown >= settings.top:
+            entry.status = OVER_TOP
+        else:
+            per_feed[entry.story.item.feed_url] += 1
+            shown += 1
+    return ranked
+
+
+def rank(stories: Iterable[Story], now: datetime, settings: RankSettings) -> list[Story]:
+    """The stories the digest shows, best first."""
+    return [entry.story for entry in rank_all(stories, now, settings) if entry.shown]
+
+
+def _order(entry: Ranked) -> tuple:
+    story = entry.story
+    return (-entry.factors.score, -story.published.timestamp(), story.title, story.link)

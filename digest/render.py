@@ -401,6 +401,7 @@ def story_as_dict(story: Story) -> dict:
         "image": asdict(story.image) if story.image else None,
         "also": [{"feed": a.feed, "link": a.link} for a in story.also],
         "tags": story.tags,
+        "updated": story.updated,
     }
 
 
@@ -410,6 +411,7 @@ def digest_as_dict(digest: Digest) -> dict:
         "subject": digest.subject,
         "generated_at": digest.generated_at.isoformat(),
         "since": digest.since.isoformat(),
+        "group_by": digest.group_by,
         "items": [story_as_dict(s) for s in digest.stories],
         "errors": [{"feed": f.feed, "url": f.url, "error": f.error} for f in digest.errors],
     }

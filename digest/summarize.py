@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from .models import Story
 
@@ -65,39 +65,90 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 
 # ---------------------------------------------------------------- summaries
 
+# Sentences and paragraphs that are the publisher talking, not the story.
 _BOILERPLATE = re.compile(
-    r"(appeared first on|continue reading|read more|read the full|click here|"
-    r"subscribe to|sign up for|share this|follow us|the post .+ appeared|"
-    r"\[\s*(?:…|\.\.\.)\s*\]$|^photo(?:graph)?:|^image:|^credit:)",
+    r"(appeared first on|continue reading|^read more\b|read the full|click here|"
+    r"subscribe (?:to|now|here)|sign up (?:for|to|here)|share (?:this|on)|follow us|"
+    r"^related:|^advertisement$|^comments$|^learn more$|submitted by /u/|\[link\]|"
+    r"\[\s*(?:…|\.\.\.)\s*\]$|^photo(?:graph)?s?\s*:|^image\s*:|^credit\s*:|"
+    r"^illustration\s*:|\((?:photo|image)[^)]*\)$|\b(?:getty images|reuters|ap photo|afp)\)?$)",
     re.IGNORECASE,
 )
+# A paragraph that is only a byline: "By Jane Doe", "By Jane Doe and Ann Lee".
+_BYLINE = re.compile(r"^by\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von))*\.?$", re.IGNORECASE)
+_TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*$""")
+MAX_CANDIDATES = 6  # sentences past the sixth rarely carry the news
+MIN_HEADING_WORDS = 6  # shorter paragraphs without a full stop are headings
 
 
 def is_boilerplate(sentence: str) -> bool:
-    return bool(_BOILERPLATE.search(sentence))
+    return bool(_BOILERPLATE.search(sentence) or _BYLINE.match(sentence))
 
 
-def summarize(text: str, max_words: int = 45) -> str:
-    """The first real sentences of the text, cut at a sentence boundary
-    within max_words. A first sentence longer than that is cut at a word
-    boundary with an ellipsis."""
-    chosen: list[str] = []
-    count = 0
-    for sentence in split_sentences(text):
-        if is_boilerplate(sentence):
-            continue
-        words = len(sentence.split())
-        if count + words > max_words:
-            if not chosen:
-                return _cut_words(sentence, max_words)
-            break
-        chosen.append(sentence)
-        count += words
-    return " ".join(chosen)
+def story_sentences(text: str) -> list[str]:
+    """The sentences of the text that tell the story: boilerplate, bylines,
+    captions and headings out. A paragraph without a closing stop (a
+    standfirst) is a sentence of its own and gets one."""
+    sentences = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        paragraph = " ".join(paragraph.split())
+        for sentence in split_sentences(paragraph):
+            if is_boilerplate(sentence):
+                continue
+            if not _TERMINAL.search(sentence):
+                if len(sentence.split()) < MIN_HEADING_WORDS:
+                    continue
+                sentence += "."
+            sentences.append(sentence)
+    return sentences
+
+
+def summarize(text: str, max_words: int = 45, title: str = "") -> str:
+    """An extractive summary: the sentences that best combine an early
+    position with words from the title, in their original order, as many
+    as fit in max_words. It ends at a sentence boundary; only when not even
+    the best sentence fits is that one cut, at a word, with an ellipsis."""
+    candidates = story_sentences(text)[:MAX_CANDIDATES]
+    if not candidates:
+        return ""
+    title_words = _content_words(title)
+    scores = [_sentence_score(i, sentence, title_words) for i, sentence in enumerate(candidates)]
+    best = max(range(len(candidates)), key=lambda i: (scores[i], -i))
+    chosen, count = [], 0
+    for i in sorted(range(len(candidates)), key=lambda i: (-scores[i], i)):
+        words = len(candidates[i].split())
+        # A weak sentence is no better than a shorter summary.
+        if scores[i] >= scores[best] / 2 and count + words <= max_words:
+            chosen.append(i)
+            count += words
+    if not chosen:
+        return _cut_words(candidates[best], max_words)
+    return " ".join(candidates[i] for i in sorted(chosen))
+
+
+def _sentence_score(position: int, sentence: str, title_words: set[str]) -> float:
+    """Position (the lead sentence of news carries the news) plus the share
+    of the title's words the sentence repeats."""
+    overlap = len(title_words & _content_words(sentence)) / len(title_words) if title_words else 0.0
+    return 1.0 / (1 + position) + overlap
+
+
+def _content_words(text: str) -> set[str]:
+    from .cluster import title_tokens
+
+    return set(title_tokens(text).weights) if text else set()
 
 
 def _cut_words(sentence: str, max_words: int) -> str:
-    return " ".join(sentence.split()[:max_words]).rstrip(",;:—–- ") + "…"
+    words = sentence.split()[:max_words]
+    # Never end on an abbreviation ("the U.S." of "the U.S. Senate") or a
+    # dangling connective.
+    while len(words) > 1 and (_ends_with_abbreviation(words[-1]) or words[-1].lower() in _DANGLING):
+        words.pop()
+    return " ".join(words).rstrip(",;:—–- ") + "…"
+
+
+_DANGLING = frozenset("a an the and or of to in on at by for with from as that which who".split())
 
 
 # ---------------------------------------------------------------- leads
@@ -105,32 +156,45 @@ def _cut_words(sentence: str, max_words: int) -> str:
 
 @dataclass
 class LeadWriter:
-    """Renders the [lead] template for each story.
+    """Renders the lead template of each story: the `[lead.templates]` entry
+    for the story's first tag that has one, else `[lead] template`.
 
-    The template is the user's, the values are the feed's: they are passed as
-    data into a sandboxed environment and never compiled as template source.
-    A template that fails on one story falls back to the summary and warns once.
+    The templates are the user's, the values are the feed's: they are passed
+    as data into a sandboxed environment and never compiled as template
+    source. A template that fails on one story falls back to the summary and
+    warns once.
     """
 
     source: str
     warn: Callable[[str], None] = lambda message: None
+    templates: Mapping[str, str] = field(default_factory=dict)  # tag -> template source
+    config_path: object = None  # names the file in a syntax error
 
     def __post_init__(self):
-        from jinja2 import StrictUndefined, TemplateSyntaxError
+        from jinja2 import StrictUndefined
         from jinja2.sandbox import SandboxedEnvironment
 
-        env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+        self._env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+        self._default = self._compile(self.source, "lead.template")
+        self._by_tag = {tag: self._compile(text, f"lead.templates.{tag}") for tag, text in self.templates.items()}
+        self._warned = False
+
+    def _compile(self, source: str, key: str):
+        from jinja2 import TemplateSyntaxError
+
         try:
-            self._template = env.from_string(self.source)
+            return self._env.from_string(source)
         except TemplateSyntaxError as exc:
             from .errors import ConfigError
 
-            raise ConfigError(f"lead.template: {exc.message} (line {exc.lineno})") from None
-        self._warned = False
+            raise ConfigError(f"{exc.message} (line {exc.lineno})", path=self.config_path, key=key) from None
+
+    def template_for(self, story: Story):
+        return next((self._by_tag[tag] for tag in story.tags if tag in self._by_tag), self._default)
 
     def lead(self, story: Story) -> str:
         try:
-            return " ".join(self._template.render(item=lead_context(story)).split())
+            return " ".join(self.template_for(story).render(item=lead_context(story)).split())
         except Exception as exc:  # the user's template; one bad item must not sink the digest
             if not self._warned:
                 self._warned = True
@@ -151,4 +215,5 @@ def lead_context(story: Story) -> dict:
         "link": story.link,
         "also": [a.feed for a in story.also],
         "tags": story.tags,
+        "updated": story.updated,
     }

@@ -311,7 +311,9 @@ def test_broken_lead_template_is_a_config_error(invoke, example_config):
     example_config.write_text(text)
     result = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW)
     assert result.exit_code == 2
-    assert result.stderr.startswith("Error: lead.template:")
+    # One line naming the file and the key.
+    assert result.stderr.startswith(f"Error: {example_config}: lead.template:")
+    assert result.stderr.count("\n") == 1
 
 
 def test_config_and_state_from_the_environment(runner, example_config, tmp_path, monkeypatch):
