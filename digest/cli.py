@@ -236,6 +236,51 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         reporter.info(f"{len(digest.stories)} stories written; {len(failures)} feeds failed.")
 
 
+@command(cli)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.option("--since", help="Window start, as for build.")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Pin the current time (reproducible output).")
+@click.option("--top", type=click.IntRange(min=1), help="At most N stories shown.")
+@click.option("--offline", is_flag=True, help="Use the store alone; no network.")
+@click.pass_obj
+def explain(obj: Context, as_json, since, now_text, top, offline):
+    """Show why each story ranks where it does: every factor of its score.
+
+    The same selection as `build` (window, unsent items, stories across
+    feeds), including the stories muted or cut by max_per_feed and top.
+    Never marks anything sent.
+
+    \b
+    Examples:
+        digest explain
+        digest explain --json --now 2025-01-02T20:00:00Z --offline
+    """
+    import json
+
+    from . import pipeline
+    from .config import parse_instant, parse_since
+    from .rank import explain_rows, explain_table
+
+    config = obj.load_config()
+    now = _parse_option("--now", parse_instant, now_text) if now_text else pipeline.utc_now()
+    request = pipeline.BuildRequest(
+        now=now,
+        since=_parse_option("--since", lambda text: parse_since(text, now), since) if since else None,
+        top=top,
+        offline=offline,
+    )
+    reporter = StderrReporter(obj)
+    with obj.open_store(config) as store:
+        if not offline:
+            pipeline.refresh_feeds(config, store, now, reporter)
+        selection = pipeline.select_stories(config, store, request)
+    if as_json:
+        click.echo(json.dumps({"since": selection.since.isoformat(), "generated_at": now.isoformat(),
+                               "stories": explain_rows(selection.ranked)}, ensure_ascii=False, indent=2))
+    else:
+        click.echo(explain_table(selection.ranked), nl=False)
+
+
 @cli.group(cls=DigestGroup)
 def templates():
     """See and copy the templates the email is rendered from.

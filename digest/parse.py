@@ -321,7 +321,7 @@ _TRACKING_EXACT = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
      "ref", "ref_src", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id",
      "rb_clickid", "s_cid", "vero_conv", "vero_id", "wickedid", "twclid", "ttclid",
-     "_ga", "_gl", "spm", "cmpid", "ncid", "sr_share"}
+     "_ga", "_gl", "spm", "cmpid", "ncid", "sr_share", "gbraid", "wbraid", "srsltid"}
 )
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "mtm_", "hsa_", "at_")
 

@@ -154,3 +154,60 @@ def rank(stories: Iterable[Story], now: datetime, settings: RankSettings) -> lis
 def _order(entry: Ranked) -> tuple:
     story = entry.story
     return (-entry.factors.score, -story.published.timestamp(), story.title, story.link)
+
+
+# ---------------------------------------------------------------- explain
+
+
+def explain_rows(ranked: Iterable[Ranked]) -> list[dict]:
+    """Plain data for `digest explain --json`: each story, its factors, and
+    what ranking decided. `rank` is the place in the digest (None if not shown)."""
+    rows, place = [], 0
+    for entry in ranked:
+        place += entry.shown
+        f, story = entry.factors, entry.story
+        rows.append({
+            "rank": place if entry.shown else None,
+            "status": entry.status,
+            "muted_by": entry.reason or None,
+            "score": round(f.score, 6),
+            "weight": f.weight,
+            "recency": round(f.recency, 6),
+            "age_hours": round(f.age_hours, 2),
+            "boost": f.boost,
+            "boosted_by": list(f.boosted_by),
+            "sources": f.sources,
+            "source_factor": f.source_factor,
+            "title": story.title,
+            "feed": story.feed,
+            "link": story.link,
+            "also": [a.feed for a in story.also],
+        })
+    return rows
+
+
+def explain_table(ranked: Iterable[Ranked], title_width: int = 48) -> str:
+    """The ranked list as a text table: score = weight x recency x boost x
+    sources, one column per factor, so a user can see what to tune."""
+    header = ("#", "score", "weight", "recency", "age", "boost", "sources", "feed", "title")
+    lines = [header]
+    for row in explain_rows(ranked):
+        place = str(row["rank"]) if row["rank"] else "-"
+        boost = f"{row['boost']:g}" + (f" ({', '.join(row['boosted_by'])})" if row["boosted_by"] else "")
+        title = _clip(row["title"], title_width)
+        if row["status"] != SHOWN:
+            title += f"  [{row['status']}" + (f": {row['muted_by']}]" if row["muted_by"] else "]")
+        lines.append((
+            place, f"{row['score']:.3f}", f"{row['weight']:g}", f"{row['recency']:.3f}",
+            f"{row['age_hours']:.1f}h", boost, f"{row['sources']} (x{row['source_factor']:g})",
+            _clip(row["feed"], 20), title,
+        ))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths)) + "  " + line[-1]
+        for line in lines
+    ) + "\n"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
