@@ -534,7 +534,8 @@ def feeds_list(obj: Context, as_json):
         click.echo("No feeds yet; add one with `digest feeds add URL`.", err=True)
         return
     click.echo(_table(rows, [("name", "NAME"), ("url", "URL"), ("tags", "TAGS"), ("weight", "WEIGHT"),
-                             ("last_success", "LAST SUCCESS"), ("failures", "FAILS"), ("last_error", "LAST ERROR")]))
+                             ("status", "STATUS"), ("last_success", "LAST SUCCESS"), ("failures", "FAILS"),
+                             ("last_error", "LAST ERROR")]))
 
 
 def _table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
@@ -587,6 +588,9 @@ def feeds_add(obj: Context, url, name, weight, tags):
         click.echo(f"Using the feed {found.url} ({how}).", err=True)
     editor.add(FeedConfig(url=feed_url, name=name or found.title or None, weight=weight, tags=tuple(tags)))
     editor.save()
+    with obj.open_store(editor.config) as store:
+        # A feed added again starts afresh: not retired, not moved, no failures.
+        store.reset_feed(editor.config.feeds[-1].url)
     click.echo(f"Added {name or found.title or feed_url} ({feed_url}) to {editor.path}.", err=True)
 
 

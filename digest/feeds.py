@@ -257,18 +257,40 @@ def _fetch_one(url: str, fetch_config: FetchConfig):
 
 
 def feed_rows(config: Config, store) -> list[dict]:
-    """One plain dict per feed: config fields plus health from the store."""
+    """One plain dict per feed: config fields plus health from the store.
+
+    `url` is where the feed is fetched from now: after a permanent redirect,
+    the new address (`moved_from` keeps the config's).
+    """
     titles = store.feed_titles()
     rows = []
     for feed in config.feeds:
         state = store.feed_state(feed.url)
+        url = state.fetch_url if state else feed.url
         rows.append({
             "name": feed.name or titles.get(feed.url) or None,
-            "url": feed.url,
+            "url": url,
+            "moved_from": feed.url if url != feed.url else None,
             "tags": list(feed.tags),
             "weight": feed.weight,
-            "last_success": state.last_success.isoformat(timespec="seconds") if state and state.last_success else None,
+            "status": _status(state),
+            "last_success": _iso(state.last_success) if state else None,
             "failures": state.failures if state else 0,
             "last_error": state.last_error if state else None,
+            "retired": _iso(state.retired) if state else None,
         })
     return rows
+
+
+def _status(state) -> str:
+    if state is None or (state.last_success is None and not state.failures and not state.retired):
+        return "new"
+    if state.retired:
+        return "retired"
+    if state.failures:
+        return "failing"
+    return "moved" if state.current_url else "ok"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None

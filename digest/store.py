@@ -262,6 +262,15 @@ class Store:
             )
         return True
 
+    def reset_feed(self, url: str) -> None:
+        """Forget a feed's health, move and retirement (its items stay)."""
+        with self.transaction() as db:
+            db.execute(
+                """UPDATE feeds SET current_url = NULL, retired = NULL, failures = 0, last_error = NULL,
+                   etag = NULL, last_modified = NULL WHERE url = ?""",
+                (url,),
+            )
+
     def retire(self, url: str, error: str, now: datetime) -> None:
         """A 410 Gone: the feed is not fetched again (its row keeps the date)."""
         stamp = _epoch(now)

@@ -167,9 +167,38 @@ def test_list_shows_health_from_the_store(httpserver, invoke, tmp_path):
     assert rows[1]["name"] == "Bad One" and rows[1]["weight"] == 2.0
     assert rows[1]["failures"] == 1 and rows[1]["last_error"] == "HTTP 500 Internal Server Error"
     table = invoke("--config", str(config), "feeds", "list").stdout.splitlines()
-    assert table[0].split() == ["NAME", "URL", "TAGS", "WEIGHT", "LAST", "SUCCESS", "FAILS", "LAST", "ERROR"]
+    assert [rows[0]["status"], rows[1]["status"]] == ["ok", "failing"]
+    assert table[0].split() == ["NAME", "URL", "TAGS", "WEIGHT", "STATUS", "LAST", "SUCCESS", "FAILS", "LAST", "ERROR"]
     assert "Okay Feed" in table[1] and "a,b" in table[1]
     assert "Bad One" in table[2] and "HTTP 500 Internal Server Error" in table[2]
+
+
+def test_list_shows_a_moved_feed_at_its_new_url_and_a_retired_one(httpserver, invoke, tmp_path):
+    from werkzeug import Response
+
+    httpserver.expect_request("/old.xml").respond_with_response(
+        Response(status=301, headers={"Location": httpserver.url_for("/new.xml")}))
+    httpserver.expect_request("/new.xml").respond_with_data(rss(rss_item("A", "https://e.org/a"), title="Moved"))
+    httpserver.expect_request("/gone.xml").respond_with_data("gone", status=410)
+    old, gone = httpserver.url_for("/old.xml"), httpserver.url_for("/gone.xml")
+    config = write_config(tmp_path, f"""\
+        [[feeds]]
+        url = "{old}"
+        [[feeds]]
+        url = "{gone}"
+        name = "Gone"
+        """)
+    invoke("--config", str(config), "fetch", "--now", "2025-01-02T20:00:00Z")
+    moved, retired = json.loads(invoke("--config", str(config), "feeds", "list", "--json").stdout)
+    assert (moved["url"], moved["moved_from"], moved["status"]) == (httpserver.url_for("/new.xml"), old, "moved")
+    assert (retired["status"], retired["retired"]) == ("retired", "2025-01-02T20:00:00+00:00")
+    # Removing and adding it again starts afresh.
+    invoke("--config", str(config), "feeds", "remove", "Gone")
+    httpserver.clear()
+    httpserver.expect_request("/gone.xml").respond_with_data(rss(title="Back"), content_type="application/rss+xml")
+    assert invoke("--config", str(config), "feeds", "add", gone).exit_code == 0
+    back = json.loads(invoke("--config", str(config), "feeds", "list", "--json").stdout)[1]
+    assert (back["name"], back["status"], back["retired"], back["failures"]) == ("Back", "new", None, 0)
 
 
 # ------------------------------------------------------------ OPML
