@@ -141,7 +141,7 @@ class Digest:
         empty heading. By tag: each story under its first tag ("" for
         none), sections ordered by their best story."""
         if self.group_by != "tag":
-            return [("", list(self.stories))] if self.stories else []
+            return [("", list(self.stories))]
         sections: dict[str, list[Story]] = {}
         for story in self.stories:
             sections.setdefault(story.tags[0] if story.tags else "", []).append(story)
@@ -150,9 +150,3 @@ class Digest:
     @property
     def window(self) -> timedelta:
         return self.generated_at - self.since
-
-    @property
-    def sections(self) -> list[tuple[str, list[Story]]]:
-        """Stories grouped for display as (tag, stories). Minimal stand-in
-        until grouping by tag lands (issue 4): one untitled group."""
-        return [("", self.stories)]

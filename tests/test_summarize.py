@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from digest.models import AuthorBlurb, Item, Story
+import pytest
+
+from digest.errors import ConfigError
+from digest.models import AlsoCovered, AuthorBlurb, Item, Story
 from digest.summarize import LeadWriter, reading_minutes, split_sentences, summarize
 
 
@@ -64,3 +67,85 @@ def test_lead_template_is_sandboxed():
     writer = LeadWriter("{{ item.__class__.__mro__ }}", warn=warnings.append)
     assert writer.lead(_story()) == "It happened."
     assert warnings
+
+
+# A real news paragraph (Associated Press style, from public reporting of
+# 31 Jan 2018) full of abbreviations, initials, times and decimals.
+AP_PARAGRAPH = (
+    "An Amtrak train carrying more than 100 Republican members of Congress to a retreat in "
+    "White Sulphur Springs, W.Va., struck a garbage truck near Crozet, Va., on Wednesday. "
+    "Rep. Jason Lewis of Minnesota said the lawmakers were unhurt. The train left Washington, D.C. "
+    "at about 9 a.m. and was due at 2 p.m. on Jan. 31, according to the U.S. Capitol Police. "
+    "Sen. John Barrasso, an orthopedic surgeon, and Dr. Brad Wenstrup helped the injured. "
+    "Shares of the operator fell 2.5 percent, to $11.40, by 3:15 p.m. Eastern time."
+)
+
+
+def test_sentence_splitter_on_a_real_news_paragraph():
+    assert split_sentences(AP_PARAGRAPH) == [
+        "An Amtrak train carrying more than 100 Republican members of Congress to a retreat in "
+        "White Sulphur Springs, W.Va., struck a garbage truck near Crozet, Va., on Wednesday.",
+        "Rep. Jason Lewis of Minnesota said the lawmakers were unhurt.",
+        "The train left Washington, D.C. at about 9 a.m. and was due at 2 p.m. on Jan. 31, "
+        "according to the U.S. Capitol Police.",
+        "Sen. John Barrasso, an orthopedic surgeon, and Dr. Brad Wenstrup helped the injured.",
+        "Shares of the operator fell 2.5 percent, to $11.40, by 3:15 p.m. Eastern time.",
+    ]
+
+
+def test_boilerplate_bylines_captions_and_share_lines_never_reach_the_summary():
+    text = ("By Dana Whitfield\n\nPhotograph: Steve Helber/AP\n\n"
+            "The train struck a truck near Crozet on Wednesday.\n\n"
+            "Share this: Twitter, Facebook\n\nRead more\n\nContinue reading...\n\n"
+            "The post Train hits truck appeared first on Capitol Wire.")
+    assert summarize(text, 45, "Train hits truck") == "The train struck a truck near Crozet on Wednesday."
+
+
+def test_a_standfirst_without_a_full_stop_gets_one_and_short_headings_are_dropped():
+    text = ("Officials say the line will reopen within days of the repairs\n\nQuick summary\n\n"
+            "Crews replaced two spans of the bridge.")
+    assert summarize(text, 45) == ("Officials say the line will reopen within days of the repairs. "
+                                   "Crews replaced two spans of the bridge.")
+
+
+def test_sentences_are_picked_by_position_and_title_overlap_and_kept_in_order():
+    text = ("Residents woke to snow on Tuesday. "          # first: strong by position
+            "It was a quiet morning in the town. "          # neither early nor on topic
+            "The council closed every school because of the snow storm.")  # repeats the title
+    summary = summarize(text, max_words=16, title="Snow storm closes every school")
+    assert summary == "Residents woke to snow on Tuesday. The council closed every school because of the snow storm."
+
+
+def test_the_summary_never_passes_the_word_budget_and_ends_at_a_sentence():
+    summary = summarize(AP_PARAGRAPH, max_words=30)
+    assert len(summary.split()) <= 30
+    assert summary.endswith(".") and summary in AP_PARAGRAPH
+
+
+def test_a_cut_sentence_never_ends_on_an_abbreviation_or_mid_word():
+    text = "The senators met officials of the U.S. Department of Transportation on Friday to talk."
+    summary = summarize(text, max_words=7)
+    assert summary == "The senators met officials…"  # not "…of the U.S.…"
+    assert all(word in text.split() for word in summary.rstrip("…").split())
+
+
+def test_lead_templates_per_tag_with_the_default_for_other_tags():
+    writer = LeadWriter("{{ item.feed }}: {{ item.summary }}",
+                        templates={"blogs": "{{ item.author }} writes: {{ item.summary }}"})
+    blog, news = _story(), _story()
+    blog.tags, news.tags = ["blogs"], ["news"]
+    assert writer.lead(blog) == "Ann Author writes: It happened."
+    assert writer.lead(news) == "The Feed: It happened."
+
+
+def test_a_lead_template_sees_also_and_updated():
+    story = _story()
+    story.also = [AlsoCovered(feed="Wire", link="https://w/1"), AlsoCovered(feed="Post", link="https://p/1")]
+    writer = LeadWriter("{{ 'Updated: ' if item.updated }}{{ item.summary }} Also in {{ item.also | join(' and ') }}.")
+    assert writer.lead(story) == "It happened. Also in Wire and Post."
+
+
+def test_a_syntax_error_in_a_tag_template_names_the_file_and_key():
+    with pytest.raises(ConfigError) as error:
+        LeadWriter("{{ item.summary }}", templates={"news": "{{ item.summary "}, config_path="/etc/digest.toml")
+    assert str(error.value).startswith("/etc/digest.toml: lead.templates.news:")

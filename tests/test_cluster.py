@@ -1,0 +1,124 @@
+"""Stories across feeds: the title measure against labelled pairs, and the
+grouping rules on small items."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from digest.cluster import cluster, similar_titles, similarity
+from digest.models import Item
+
+DATA = Path(__file__).resolve().parent / "data"
+NOW = datetime(2018, 1, 31, 20, 0, tzinfo=timezone.utc)
+
+
+def labelled_pairs(name: str) -> list[dict]:
+    with open(DATA / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(line for line in handle if not line.startswith("#")))
+
+
+def confusion(pairs: list[dict]) -> tuple[int, int, int]:
+    tp = fp = fn = 0
+    for pair in pairs:
+        predicted, same = similar_titles(pair["a"], pair["b"]), pair["same"] == "1"
+        tp += predicted and same
+        fp += predicted and not same
+        fn += same and not predicted
+    return tp, fp, fn
+
+
+def test_the_labelled_set_is_big_and_balanced_enough():
+    pairs = labelled_pairs("title_pairs.csv")
+    assert len(pairs) >= 60
+    assert 0.3 < sum(p["same"] == "1" for p in pairs) / len(pairs) < 0.7
+    assert any(p["source"].startswith("feed:") for p in pairs)
+
+
+def test_title_measure_precision_and_recall_on_the_labelled_pairs():
+    tp, fp, fn = confusion(labelled_pairs("title_pairs.csv"))
+    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    print(f"\ntitle pairs: TP={tp} FP={fp} FN={fn} precision={precision:.3f} recall={recall:.3f}")
+    assert precision >= 0.95
+    assert recall >= 0.8
+
+
+def test_title_measure_on_the_held_out_pairs_it_was_not_tuned_on():
+    # A guard against over-fitting the labelled set: a lower bar, since these
+    # 20 pairs were written after the tuning and are few.
+    tp, fp, fn = confusion(labelled_pairs("title_pairs_holdout.csv"))
+    print(f"\nheld-out pairs: TP={tp} FP={fp} FN={fn}")
+    assert tp / (tp + fp) >= 0.85
+    assert tp / (tp + fn) >= 0.75
+
+
+@pytest.mark.parametrize("a, b", [
+    # Same actor and action, a different figure: another decision.
+    ("Fed raises interest rates by a quarter point to 1.5%", "Fed raises interest rates by a quarter point to 1.75%"),
+    # Same sentence, another actor.
+    ("Reserve Bank of Australia cuts rates to record low", "Reserve Bank of India cuts rates to record low"),
+    # Only the name of the occasion in common.
+    ("So, how did conservatives like the State of the Union?",
+     "Moments of protest during Trump's State of the Union address – video"),
+])
+def test_different_events_that_share_words_are_not_one_story(a, b):
+    assert not similar_titles(a, b)
+
+
+def test_the_same_event_in_other_words_is_one_story():
+    assert similar_titles("Glee actor Mark Salling found dead aged 35", "Former Glee star Mark Salling dies at 35")
+    assert similarity("Train carrying dozens of GOP lawmakers hits truck in Virginia",
+                      "Train carrying Republican lawmakers to retreat hits garbage truck in Virginia") > 0.5
+
+
+def item(feed: str, title: str, link: str, hours_ago: float = 1.0, text: str = "Some text.") -> Item:
+    return Item(feed_url=feed, key=link, title=title, link=link, text=text,
+                published=NOW - timedelta(hours=hours_ago))
+
+
+TRAIN_A = "Train carrying dozens of GOP lawmakers hits truck in Virginia"
+TRAIN_B = "Train carrying Republican lawmakers to retreat hits garbage truck in Virginia"
+
+
+def test_similar_titles_from_two_feeds_within_48_hours_are_one_story():
+    stories = cluster([item("a", TRAIN_A, "https://a/1"), item("b", TRAIN_B, "https://b/1", hours_ago=40),
+                       item("b", "Orcas can imitate human speech", "https://b/2")])
+    assert [len(s.items) for s in stories] == [2, 1]
+
+
+def test_similar_titles_more_than_48_hours_apart_are_two_stories():
+    stories = cluster([item("a", TRAIN_A, "https://a/1"), item("b", TRAIN_B, "https://b/1", hours_ago=50)])
+    assert len(stories) == 2
+
+
+def test_the_same_canonical_link_is_one_story_whatever_the_titles():
+    stories = cluster([item("a", "Facebook bans cryptocurrency adverts", "https://g/fb"),
+                       item("b", "Link: worth reading", "https://g/fb", hours_ago=200)])
+    assert len(stories) == 1 and len(stories[0].items) == 2
+
+
+def test_two_items_of_one_feed_stay_two_stories():
+    # A feed's follow-up is its own story; "also covered by" means other feeds.
+    stories = cluster([item("a", TRAIN_A, "https://a/1"), item("a", TRAIN_B, "https://a/2")])
+    assert len(stories) == 2
+
+
+def test_best_source_is_the_heavier_feed_then_the_fuller_text():
+    light_long = item("light", TRAIN_A, "https://l/1", text="word " * 300)
+    heavy_short = item("heavy", TRAIN_B, "https://h/1", text="word " * 10)
+    other_long = item("other", "Train carrying GOP lawmakers collides with truck in Virginia", "https://o/1",
+                      text="word " * 200)
+    weights = {"heavy": 2.0, "light": 1.0, "other": 1.0}
+    [story] = cluster([light_long, other_long, heavy_short], weight=weights.get)
+    assert story.best is heavy_short
+    assert story.others == [light_long, other_long]
+
+
+def test_grouping_does_not_depend_on_input_order():
+    items = [item("a", TRAIN_A, "https://a/1"), item("b", TRAIN_B, "https://b/1"),
+             item("c", "Orcas can imitate human speech", "https://c/1")]
+    first = [[i.link for i in s.items] for s in cluster(items)]
+    assert first == [[i.link for i in s.items] for s in cluster(list(reversed(items)))]

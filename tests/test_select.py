@@ -1,0 +1,108 @@
+"""Selection: the window, item identity, what counts as sent, and updates."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from digest.fetch import CacheHeaders
+from digest.models import Item
+from digest.parse import canonical_url, item_key, parse_feed
+from digest.select import window_start
+from digest.store import Store
+
+from conftest import rss, rss_item
+
+NOW = datetime(2025, 1, 2, 20, 0, tzinfo=timezone.utc)
+DAY = timedelta(hours=24)
+FEED = "https://a.example/feed"
+
+
+def test_since_flag_wins_over_the_last_build_and_the_config():
+    flag = NOW - timedelta(days=3)
+    assert window_start(NOW, DAY, last_build=NOW - timedelta(hours=6), since=flag) == flag
+
+
+def test_default_window_is_since_the_last_build_that_marked_items_sent():
+    assert window_start(NOW, DAY, last_build=NOW - timedelta(hours=6)) == NOW - timedelta(hours=6)
+
+
+def test_first_run_never_reaches_past_the_config_window():
+    assert window_start(NOW, DAY) == NOW - DAY
+    # A last build "in the future" (clock moved back) is ignored, not trusted.
+    assert window_start(NOW, DAY, last_build=NOW + timedelta(hours=1)) == NOW - DAY
+
+
+def test_identity_is_guid_then_canonical_link_then_a_content_hash():
+    assert item_key("urn:1", "https://a/x", "T", "text") == "guid:urn:1"
+    assert item_key("", "https://a/x", "T", "text") == "link:https://a/x"
+    hashed = item_key("", "", "T", "text")
+    assert hashed.startswith("hash:") and hashed == item_key("", "", "T", "text")
+    assert hashed != item_key("", "", "T", "other text")
+
+
+def test_canonical_urls_drop_tracking_and_keep_the_rest_in_order():
+    raw = ("HTTPS://News.Example.ORG/a/b?id=7&utm_source=x&page=2&fbclid=1&gclid=2&mc_cid=3&mc_eid=4"
+           "&ref=hn&igshid=5&q=z#comments")
+    assert canonical_url(raw) == "https://news.example.org/a/b?id=7&page=2&q=z"
+    assert canonical_url("/story?utm_medium=rss", "https://news.example.org/feed") == "https://news.example.org/story"
+
+
+def test_duplicate_entries_inside_one_feed_collapse():
+    body = rss(rss_item("First", "https://a.example/1", guid="g1"),
+               rss_item("First again", "https://a.example/1", guid="g1"),
+               rss_item("Second", "https://a.example/2", guid="g2")).encode()
+    assert [i.title for i in parse_feed(body, FEED).items] == ["First", "Second"]
+
+
+def item(title: str, text: str = "Body.", key: str = "guid:1") -> Item:
+    return Item(feed_url=FEED, key=key, title=title, link="https://a.example/1", text=text,
+                published=NOW - timedelta(hours=1))
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "state.db") as store:
+        yield store
+
+
+def send_everything(store: Store, when: datetime = NOW) -> list[Item]:
+    items = store.unsent_items([FEED], when - DAY, when)
+    if items:
+        store.mark_sent(items, when, when - DAY, "subject")
+    return items
+
+
+def test_a_guid_that_reappears_with_new_text_is_not_sent_again(store):
+    store.record_success(FEED, "A", CacheHeaders(), [item("Rail line reopens")], NOW)
+    assert len(send_everything(store)) == 1
+    store.record_success(FEED, "A", CacheHeaders(), [item("Rail line reopens", text="Corrected body.")], NOW)
+    assert store.unsent_items([FEED], NOW - DAY, NOW) == []
+
+
+def test_a_guid_that_reappears_with_a_new_title_is_sent_again_marked_updated(store):
+    store.record_success(FEED, "A", CacheHeaders(), [item("Rail line reopens")], NOW)
+    [sent] = send_everything(store)
+    assert sent.updated is False
+    store.record_success(FEED, "A", CacheHeaders(), [item("Rail line reopens; first train full")], NOW)
+    [again] = store.unsent_items([FEED], NOW - DAY, NOW)
+    assert again.updated is True and again.title == "Rail line reopens; first train full"
+    # Once sent, the update is ordinary sent history again.
+    send_everything(store)
+    store.record_success(FEED, "A", CacheHeaders(), [item("Rail line reopens; first train full")], NOW)
+    assert store.unsent_items([FEED], NOW - DAY, NOW) == []
+
+
+def test_a_title_change_before_the_first_send_is_not_an_update(store):
+    store.record_success(FEED, "A", CacheHeaders(), [item("Draft title")], NOW)
+    store.record_success(FEED, "A", CacheHeaders(), [item("Final title")], NOW)
+    [only] = store.unsent_items([FEED], NOW - DAY, NOW)
+    assert only.title == "Final title" and only.updated is False
+
+
+def test_undated_items_count_from_when_they_were_first_fetched(store):
+    undated = Item(feed_url=FEED, key="guid:u", title="Undated", link="https://a.example/u", published=None)
+    store.record_success(FEED, "A", CacheHeaders(), [undated], NOW - timedelta(days=5))
+    assert store.unsent_items([FEED], NOW - DAY, NOW) == []  # first seen five days ago: old news
+    assert [i.title for i in store.unsent_items([FEED], NOW - timedelta(days=6), NOW)] == ["Undated"]
