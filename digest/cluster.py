@@ -137,23 +137,27 @@ def _word_tokens(word: str, at_start: bool, sentence_case: bool) -> list[tuple[s
     if alias:  # an expanded shorthand is a name wherever it stands
         return [(stem(w), True) for w in alias.split() if w not in _STOP_WORDS]
     parts = [p for p in re.split(r"[-']", word) if p]
+    flags = [_is_name(part, index, at_start, sentence_case) for index, part in enumerate(parts)]
     # "start-up" also as "startup"; the joined form is a name when its first part is.
-    candidates = [(p, i) for i, p in enumerate(parts)] + ([("".join(parts), 0)] if len(parts) > 1 else [])
+    candidates = list(zip(parts, flags)) + ([("".join(parts), flags[0])] if len(parts) > 1 else [])
     tokens = []
-    for part, index in candidates:
+    for part, name in candidates:
         lower = part.lower()
         if lower in _STOP_WORDS or (len(lower) < 2 and not lower.isdigit()):
             continue
         if any(ch.isdigit() for ch in part):
             tokens.append((lower, False))
-            continue
-        name = (
-            (part.isupper() and len(part) > 1)
-            or any(ch.isupper() for ch in part[1:])  # iPhone, macOS, BlackBerry
-            or (sentence_case and part[0].isupper() and (index > 0 or not at_start))
-        )
-        tokens.append((stem(lower), name))
+        else:
+            tokens.append((stem(lower), name))
     return tokens
+
+
+def _is_name(part: str, index: int, at_start: bool, sentence_case: bool) -> bool:
+    return (
+        (part.isupper() and len(part) > 1)
+        or any(ch.isupper() for ch in part[1:])  # iPhone, macOS, BlackBerry
+        or (sentence_case and part[0].isupper() and (index > 0 or not at_start))
+    )
 
 
 def _is_sentence_case(words: list[str]) -> bool:
@@ -166,16 +170,22 @@ def _is_sentence_case(words: list[str]) -> bool:
     return capitalized / len(long_words) < 0.6
 
 
-def _match(token: str, others: dict[str, float]) -> str | None:
-    """The same token, else one that extends it ("syria"/"syrian",
-    "erste"/"erster"): stems of four letters or more that are prefixes."""
-    if token in others:
-        return token
-    if len(token) >= 4:
-        for other in others:
-            if len(other) >= 4 and (other.startswith(token) or token.startswith(other)):
-                return other
-    return None
+def _pairs(a: dict[str, float], b: dict[str, float]) -> dict[str, str]:
+    """Tokens of a matched one to one with tokens of b: the same token
+    first, then one that extends it ("syria"/"syrian", "erste"/"erster":
+    four letters or more). One to one, so "iphone" and "iphone-only" in one
+    title cannot both count the other's "iphone"."""
+    pairs = {t: t for t in a if t in b}
+    taken = set(pairs.values())
+    for token in a:
+        if token in pairs or len(token) < 4:
+            continue
+        match = next((o for o in b if o not in taken and len(o) >= 4
+                      and (o.startswith(token) or token.startswith(o))), None)
+        if match is not None:
+            pairs[token] = match
+            taken.add(match)
+    return pairs
 
 
 def similarity(a: str | TitleTokens, b: str | TitleTokens) -> float:
@@ -183,7 +193,7 @@ def similarity(a: str | TitleTokens, b: str | TitleTokens) -> float:
     cannot be one event (see the module docstring for the rules)."""
     ta = a if isinstance(a, TitleTokens) else title_tokens(a)
     tb = b if isinstance(b, TitleTokens) else title_tokens(b)
-    pairs = {t: m for t in ta.weights if (m := _match(t, tb.weights)) is not None}
+    pairs = _pairs(ta.weights, tb.weights)
     if len(pairs) < MIN_SHARED or not _figures_agree(ta.numbers, tb.numbers):
         return 0.0
     names = ta.names | tb.names
