@@ -19,6 +19,7 @@ from .config import Config, FeedConfig
 from .errors import DigestError, FeedError, OutputError
 from .fetch import FetchRequest, FetchResult, fetch_all
 from .models import AuthorBlurb, Digest, FeedFailure, Item, Story
+from .rank import Ranked
 from .store import FeedState, Store
 
 
@@ -203,7 +204,7 @@ class Selection:
     """The window and every candidate story, ranked, with its factors."""
 
     since: datetime
-    ranked: list  # list[rank.Ranked], best first; muted and capped ones included
+    ranked: list[Ranked]  # best first; muted and capped ones included, with their status
 
 
 def select_stories(config: Config, store: Store, request: BuildRequest) -> Selection:

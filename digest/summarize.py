@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from .cluster import title_tokens
 from .models import Story
 
 WORDS_PER_MINUTE = 230
@@ -134,8 +135,6 @@ def _sentence_score(position: int, sentence: str, title_words: set[str]) -> floa
 
 
 def _content_words(text: str) -> set[str]:
-    from .cluster import title_tokens
-
     return set(title_tokens(text).weights) if text else set()
 
 

@@ -106,3 +106,28 @@ def test_undated_items_count_from_when_they_were_first_fetched(store):
     store.record_success(FEED, "A", CacheHeaders(), [undated], NOW - timedelta(days=5))
     assert store.unsent_items([FEED], NOW - DAY, NOW) == []  # first seen five days ago: old news
     assert [i.title for i in store.unsent_items([FEED], NOW - timedelta(days=6), NOW)] == ["Undated"]
+
+
+def test_an_updated_story_says_so_in_the_json(invoke, tmp_path):
+    import json
+
+    from conftest import write_config
+
+    feed = tmp_path / "feed.xml"
+    config = write_config(tmp_path, f"""
+        [email]
+        to = ["me@example.org"]
+        [[feeds]]
+        url = "{feed}"
+    """)
+
+    def publish(title: str) -> None:
+        feed.write_text(rss(rss_item(title, "https://a.example/rail", guid="rail-1")), encoding="utf-8")
+
+    publish("Rail line reopens")
+    assert invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z").exit_code == 0
+    publish("Rail line reopens; first train full")
+    result = invoke("build", "--config", str(config), "--now", "2025-01-02T21:00:00Z", "--since", "1d",
+                    "--format", "json")
+    [story] = json.loads(result.stdout)["items"]
+    assert story["title"] == "Rail line reopens; first train full" and story["updated"] is True
