@@ -210,18 +210,26 @@ class Selection:
 def select_stories(config: Config, store: Store, request: BuildRequest) -> Selection:
     """The unsent items of the window, grouped into stories and ranked.
     Reads the store, writes nothing: `build` and `explain` both start here."""
+    from .cluster import WINDOW as CLUSTER_WINDOW
     from .cluster import cluster
     from .rank import rank_all
     from .select import window_start
 
     since = window_start(request.now, config.since, store.last_build_time(), request.since)
-    items = store.unsent_items([f.url for f in config.feeds], since, request.now)
+    urls = [f.url for f in config.feeds]
+    items = store.unsent_items(urls, since, request.now)
+    # Items sent within the clustering window before `since` join the
+    # grouping, so a story sent yesterday is not sent again from a feed that
+    # covered it later; an update of the story still goes out.
+    sent = store.sent_items(urls, since - CLUSTER_WINDOW, request.now)
     weights = {feed.url: feed.weight for feed in config.feeds}
     names = feed_names(config, store)
-    stories = [
-        _story(config, group.items, names)
-        for group in cluster(items, weight=lambda url: weights.get(url, 1.0))
-    ]
+    sent_ids = {item.id for item in sent}
+    stories = []
+    for group in cluster(items + sent, weight=lambda url: weights.get(url, 1.0)):
+        new = [item for item in group.items if item.id not in sent_ids]
+        if new and (len(new) == len(group.items) or any(item.updated for item in new)):
+            stories.append(_story(config, new, names))
     return Selection(since, rank_all(stories, request.now, rank_settings(config, request)))
 
 

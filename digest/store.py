@@ -305,6 +305,23 @@ class Store:
         ).fetchall()
         return [_row_to_item(row) for row in rows]
 
+    def sent_items(self, feed_urls: Iterable[str], since: datetime, now: datetime) -> list[Item]:
+        """Items of these feeds that earlier builds sent, dated inside
+        [since, now]: clustering needs them, so a story sent yesterday is not
+        sent again today because another feed covered it later."""
+        urls = list(feed_urls)
+        if not urls:
+            return []
+        marks = ",".join("?" * len(urls))
+        rows = self._db.execute(
+            f"""SELECT * FROM items
+                WHERE feed_url IN ({marks}) AND sent_build IS NOT NULL
+                  AND coalesce(published, first_seen) BETWEEN ? AND ?
+                ORDER BY coalesce(published, first_seen) DESC, id""",
+            (*urls, _epoch(since), _epoch(now)),
+        ).fetchall()
+        return [_row_to_item(row) for row in rows]
+
     def last_build_time(self) -> datetime | None:
         row = self._db.execute("SELECT max(at) FROM builds").fetchone()
         return _from_epoch(row[0])

@@ -123,3 +123,21 @@ def test_explain_lists_the_same_order_as_build_and_marks_nothing(invoke, day_con
     # build --mark-sent did mark them (explain had not): none of them is a candidate now.
     assert table.exit_code == 0 and len(table.stdout.splitlines()) > 10  # the unsent stories are still there
     assert not any(title[:40] in table.stdout for title in built)
+
+
+def test_a_story_sent_yesterday_is_not_sent_again_from_a_later_source(invoke, day_config, tmp_path):
+    from conftest import rss, rss_item
+
+    late = tmp_path / "late.xml"
+    late.write_text(rss(
+        rss_item("GOP lawmakers' train hits truck in Virginia, one dead", "https://late.example/train",
+                 date="Thu, 01 Feb 2018 08:00:00 +0000"),
+        rss_item("Snow closes schools across Virginia", "https://late.example/snow",
+                 date="Thu, 01 Feb 2018 08:30:00 +0000"),
+        title="Late Edition"), encoding="utf-8")
+    day_config.write_text(day_config.read_text() + f'\n[[feeds]]\nurl = "{late}"\n', encoding="utf-8")
+    state = tmp_path / "late.db"
+    first = invoke("build", "--config", str(day_config), "--now", DAY_NOW, state=state)
+    assert first.exit_code == 0 and "Train carrying dozens of GOP lawmakers" in first.stdout
+    later = build_json(invoke, day_config, "--now", "2018-02-01T10:00:00Z", state=state)
+    assert [item["title"] for item in later["items"]] == ["Snow closes schools across Virginia"]
