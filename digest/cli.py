@@ -112,6 +112,33 @@ def _location_options(func):
                              "then the platform config dir.")(func)
 
 
+def _window_options(func):
+    """--since, --now, --top, --offline: the same selection for build,
+    preview and explain."""
+    for decorator in reversed([
+        click.option("--since", help="Window start: a duration back from now (24h, 3d) or a date (2026-11-24). "
+                                     "Default: the last build that marked items sent, else the config's `since`."),
+        click.option("--now", "now_text", metavar="ISO-8601", help="Pin the current time (reproducible output)."),
+        click.option("--top", type=click.IntRange(min=1), help="At most N stories."),
+        click.option("--offline", is_flag=True, help="Use the store alone; no network."),
+    ]):
+        func = decorator(func)
+    return func
+
+
+def _build_request(now_text: str | None, since: str | None, top: int | None, offline: bool):
+    from .config import parse_instant, parse_since
+    from .pipeline import BuildRequest, utc_now
+
+    now = _parse_option("--now", parse_instant, now_text) if now_text else utc_now()
+    return BuildRequest(
+        now=now,
+        since=_parse_option("--since", lambda text: parse_since(text, now), since) if since else None,
+        top=top,
+        offline=offline,
+    )
+
+
 def command(group: click.Group, **attrs):
     """A subcommand that also takes --config/--state after its name."""
 
@@ -160,11 +187,7 @@ def cli(ctx, config_path, state_path, verbose, quiet, traceback):
               show_default=True, help="What to print.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to FILE (atomically) instead of stdout.")
-@click.option("--since", help="Window start: a duration back from now (24h, 3d) or a date (2026-11-24). "
-                              "Default: the last build that marked items sent, else the config's `since`.")
-@click.option("--now", "now_text", metavar="ISO-8601", help="Pin the current time (reproducible output).")
-@click.option("--top", type=click.IntRange(min=1), help="At most N stories.")
-@click.option("--offline", is_flag=True, help="Build from the store alone; no network.")
+@_window_options
 @click.option("--mark-sent/--no-mark-sent", default=None,
               help="Record the stories as sent. Default: yes for --format email, no for the others.")
 @click.option("--template-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -188,18 +211,11 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         digest build --replay 12 --format html -o sent-on-monday.html
     """
     from . import pipeline
-    from .config import parse_instant, parse_since
     from .history import record_sent
     from .render import Renderer
 
     config = obj.load_config()
-    now = _parse_option("--now", parse_instant, now_text) if now_text else pipeline.utc_now()
-    request = pipeline.BuildRequest(
-        now=now,
-        since=_parse_option("--since", lambda text: parse_since(text, now), since) if since else None,
-        top=top,
-        offline=offline,
-    )
+    request = _build_request(now_text, since, top, offline)
     if recipients or sender or subject:
         config = replace(config, email=replace(
             config.email,
@@ -216,11 +232,7 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
     reporter = StderrReporter(obj)
     renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
     with obj.open_store(config) as store:
-        failures = [] if offline else pipeline.refresh_feeds(config, store, now, reporter)
-        # The footer names only feeds failing run after run (and retired
-        # ones); this run's one-off failures were already named on stderr.
-        footer = pipeline.footer_failures(config, store)
-        digest = pipeline.assemble_digest(config, store, request, footer, reporter)
+        digest, failures = pipeline.make_digest(config, store, request, reporter)
         if not digest.stories:
             if failures and len(failures) == len(config.feeds):
                 raise DigestError("every feed failed; nothing to build")
@@ -238,10 +250,7 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
 
 @command(cli)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--since", help="Window start, as for build.")
-@click.option("--now", "now_text", metavar="ISO-8601", help="Pin the current time (reproducible output).")
-@click.option("--top", type=click.IntRange(min=1), help="At most N stories shown.")
-@click.option("--offline", is_flag=True, help="Use the store alone; no network.")
+@_window_options
 @click.pass_obj
 def explain(obj: Context, as_json, since, now_text, top, offline):
     """Show why each story ranks where it does: every factor of its score.
@@ -258,24 +267,17 @@ def explain(obj: Context, as_json, since, now_text, top, offline):
     import json
 
     from . import pipeline
-    from .config import parse_instant, parse_since
     from .rank import explain_rows, explain_table
 
     config = obj.load_config()
-    now = _parse_option("--now", parse_instant, now_text) if now_text else pipeline.utc_now()
-    request = pipeline.BuildRequest(
-        now=now,
-        since=_parse_option("--since", lambda text: parse_since(text, now), since) if since else None,
-        top=top,
-        offline=offline,
-    )
+    request = _build_request(now_text, since, top, offline)
     reporter = StderrReporter(obj)
     with obj.open_store(config) as store:
         if not offline:
-            pipeline.refresh_feeds(config, store, now, reporter)
+            pipeline.refresh_feeds(config, store, request.now, reporter)
         selection = pipeline.select_stories(config, store, request)
     if as_json:
-        click.echo(json.dumps({"since": selection.since.isoformat(), "generated_at": now.isoformat(),
+        click.echo(json.dumps({"since": selection.since.isoformat(), "generated_at": request.now.isoformat(),
                                "stories": explain_rows(selection.ranked)}, ensure_ascii=False, indent=2))
     else:
         click.echo(explain_table(selection.ranked), nl=False)
@@ -347,10 +349,7 @@ def _config_template_dir(obj: Context) -> Path | None:
               help="Open the file in the default browser; --no-open only prints its path.")
 @click.option("--template-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Your templates, looked up before the built-in ones.")
-@click.option("--since", help="Window start: a duration back from now (24h, 3d) or a date (2026-11-24).")
-@click.option("--now", "now_text", metavar="ISO-8601", help="Pin the current time (reproducible output).")
-@click.option("--top", type=click.IntRange(min=1), help="At most N stories.")
-@click.option("--offline", is_flag=True, help="Build from the store alone; no network.")
+@_window_options
 @click.pass_obj
 def preview(obj: Context, output, open_browser, template_dir, since, now_text, top, offline):
     """Build the digest as HTML, without marking anything sent, and open it.
@@ -365,22 +364,14 @@ def preview(obj: Context, output, open_browser, template_dir, since, now_text, t
     import tempfile
 
     from . import pipeline
-    from .config import parse_instant, parse_since
     from .render import Renderer
 
     config = obj.load_config()
-    now = _parse_option("--now", parse_instant, now_text) if now_text else pipeline.utc_now()
-    request = pipeline.BuildRequest(
-        now=now,
-        since=_parse_option("--since", lambda text: parse_since(text, now), since) if since else None,
-        top=top,
-        offline=offline,
-    )
+    request = _build_request(now_text, since, top, offline)
     reporter = StderrReporter(obj)
     renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
     with obj.open_store(config) as store:
-        failures = [] if offline else pipeline.refresh_feeds(config, store, now, reporter)
-        digest = pipeline.assemble_digest(config, store, request, failures, reporter)
+        digest, _ = pipeline.make_digest(config, store, request, reporter)
     if not digest.stories:
         reporter.info("Nothing new since the last digest; the preview is empty.")
     digest.subject = renderer.subject(digest, config.email.subject)

@@ -44,11 +44,7 @@ class BuildRequest:
     now: datetime
     since: datetime | None = None  # None: since the last build, else the config window
     top: int | None = None
-    offline: bool = False
-    recipients: tuple[str, ...] | None = None
-    sender: str | None = None
-    subject: str | None = None
-    template_dirs: list[Path] = field(default_factory=list)
+    offline: bool = False  # build from the store alone
 
 
 # ---------------------------------------------------------------- refresh
@@ -107,7 +103,8 @@ def _retired(store: Store, feed: FeedConfig, state: FeedState, reporter: Reporte
 
 
 def _display_name(store: Store, feed: FeedConfig) -> str:
-    return feed.name or store.feed_titles().get(feed.url) or _short_url(feed.url)
+    state = store.feed_state(feed.url)
+    return feed.name or (state.title if state else "") or _short_url(feed.url)
 
 
 def _store_result(
@@ -171,6 +168,17 @@ def _short_url(url: str) -> str:
 
 
 # ---------------------------------------------------------------- assemble
+
+
+def make_digest(
+    config: Config, store: Store, request: BuildRequest, reporter: Reporter
+) -> tuple[Digest, list[FeedFailure]]:
+    """Refresh the feeds (unless offline) and assemble the digest. Returns it
+    with this run's failures, which were named through the reporter; the
+    digest's footer names only the feeds failing run after run."""
+    failures = [] if request.offline else refresh_feeds(config, store, request.now, reporter)
+    digest = assemble_digest(config, store, request, footer_failures(config, store), reporter)
+    return digest, failures
 
 
 def assemble_digest(

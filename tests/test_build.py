@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_NOW, EXAMPLES, email_parts, parse_email, rss, rss_item, write_config
+from conftest import EXAMPLE_NOW, email_parts, parse_email, rss, rss_item, write_config
 
 
 class _Collect(HTMLParser):

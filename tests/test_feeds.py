@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -50,7 +49,7 @@ def test_init_writes_a_valid_commented_config_and_refuses_to_overwrite(invoke, t
     path = tmp_path / "conf" / "digest.toml"
     assert result.exit_code == 0
     assert list((tmp_path / "conf").iterdir()) == [path]
-    assert f"build | /usr/sbin/sendmail -t" in result.stdout
+    assert "build | /usr/sbin/sendmail -t" in result.stdout
     assert str(path.resolve()) in result.stdout
     load_config(path)  # valid as written
     before = path.read_text()

@@ -3,7 +3,6 @@ through parse + sanitize without an unhandled exception or active content."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
