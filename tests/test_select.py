@@ -131,3 +131,24 @@ def test_an_updated_story_says_so_in_the_json(invoke, tmp_path):
                     "--format", "json")
     [story] = json.loads(result.stdout)["items"]
     assert story["title"] == "Rail line reopens; first train full" and story["updated"] is True
+
+
+def test_an_updated_story_is_labelled_in_both_parts(invoke, tmp_path):
+    from conftest import email_parts, parse_email, write_config
+
+    feed = tmp_path / "feed.xml"
+    config = write_config(tmp_path, f"""
+        [email]
+        to = ["me@example.org"]
+        [[feeds]]
+        url = "{feed}"
+    """)
+    feed.write_text(rss(rss_item("Rail line reopens", "https://a.example/rail", guid="rail-1")), encoding="utf-8")
+    first = email_parts(parse_email(invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z").stdout_bytes))
+    assert "Updated" not in first["text/plain"] and "Updated" not in first["text/html"]
+    feed.write_text(rss(rss_item("Rail line reopens; first train full", "https://a.example/rail", guid="rail-1")),
+                    encoding="utf-8")
+    again = invoke("build", "--config", str(config), "--now", "2025-01-02T21:00:00Z", "--since", "1d")
+    parts = email_parts(parse_email(again.stdout_bytes))
+    assert "1. Updated: Rail line reopens; first train full [1]" in parts["text/plain"]
+    assert "<strong style=\"color:#9a6700\">Updated</strong> · " in parts["text/html"]
