@@ -83,6 +83,16 @@ def example_config(tmp_path) -> Path:
     return write_config(tmp_path, text)
 
 
+@pytest.fixture
+def server():
+    """A loopback HTTP server whose routes the test defines (see loopback.py)."""
+    from loopback import start_server, stop_server
+
+    httpd = start_server()
+    yield httpd
+    stop_server(httpd)
+
+
 @pytest.fixture(scope="session")
 def httpserver_listen_address():
     """pytest-httpserver on 127.0.0.1 (not "localhost", which may resolve elsewhere)."""

@@ -12,86 +12,18 @@ import gzip
 import threading
 import time
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import brotli
 import pytest
 
 from conftest import rss, rss_item, write_config
+from loopback import Handler, LoopbackServer, respond
 from digest import USER_AGENT
 from digest.fetch import _retry_after
 from digest.store import Store
 
 NOW = "2025-01-02T20:00:00Z"
-
-
-# ---------------------------------------------------------------- the server
-
-
-@dataclass
-class Hit:
-    path: str
-    headers: dict[str, str]
-    at: float
-    status: int = 0
-
-
-class Handler(BaseHTTPRequestHandler):
-    server: LoopbackServer
-
-    def do_GET(self):
-        hit = Hit(self.path, {k.lower(): v for k, v in self.headers.items()}, time.monotonic())
-        self.server.hits.append(hit)
-        route = self.server.routes.get(self.path)
-        try:
-            hit.status = route(self) if route else respond(self, 404, b"no such route")
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up on us, as it should
-
-    def log_message(self, *args):
-        pass
-
-
-class LoopbackServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.routes: dict[str, Callable[[Handler], int]] = {}
-        self.hits: list[Hit] = []
-        self.stop = threading.Event()  # ends stalled and trickling handlers
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}{path}"
-
-    def hits_for(self, path: str) -> list[Hit]:
-        return [hit for hit in self.hits if hit.path == path]
-
-
-@pytest.fixture
-def server():
-    httpd = LoopbackServer()
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield httpd
-    httpd.stop.set()
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def respond(handler: Handler, status: int, body: bytes = b"", headers: dict[str, str] | None = None) -> int:
-    handler.send_response(status)
-    headers = {"Content-Type": "application/rss+xml", **(headers or {})}
-    for name, value in headers.items():
-        handler.send_header(name, value)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
-    return status
 
 
 def feed_bytes(title: str, slug: str | None = None) -> bytes:
