@@ -72,8 +72,9 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     # An internal DTD subset is how entity-expansion attacks arrive (one large
     # entity referenced thousands of times cost 1.75 GB in feedparser's loose
     # parser). Feeds have no use for one.
-    head = _ENTITY_DECL.sub(b"", _DOCTYPE.sub(b"", body[:65536]))
-    body = head + body[65536:]
+    if b"<!" in body:
+        body = _ENTITY_DECL.sub(b"", _DOCTYPE.sub(b"", body))
+    body, content_type, recoded = _undeclared_non_latin_as_utf8(body, content_type)
     # Relative links resolve against the feed's URL; a local file's path is
     # no base for web links (the feed's own <link> serves instead, below).
     headers = {"content-location": url} if _is_web_url(url) else {}
@@ -100,13 +101,49 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
         entry_to_item(entry, url, base, feed_author)
         for entry in parsed.entries
     )
-    warning = _bozo_message(parsed) if parsed.get("bozo") else None
+    warning = _bozo_message(parsed) if parsed.get("bozo") else recoded
     return ParsedFeed(
         title=clean_text(feed.get("title", "")),
         link=feed.get("link", ""),
         items=items,
         warning=warning,
     )
+
+
+_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding", re.IGNORECASE)
+_CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
+
+
+def _undeclared_non_latin_as_utf8(body: bytes, content_type: str) -> tuple[bytes, str, str | None]:
+    """Bytes in a non-Latin single- or multi-byte encoding that nobody
+    declared (served as UTF-8 or with no charset, no encoding in the XML
+    declaration): detect the encoding and hand feedparser UTF-8.
+
+    feedparser's own last resort is windows-1252, right for Western text
+    but mojibake for Cyrillic, Greek, Hebrew, CJK...; so a Latin guess is
+    left to feedparser, and only a non-Latin one is acted on. The third
+    value says what was done, for the feed's warning.
+    """
+    declared = _CHARSET.search(content_type)
+    if declared and declared.group(1).lower().replace("-", "") not in ("utf8", "usascii"):
+        return body, content_type, None
+    if _XML_ENCODING.match(body[:512]):
+        return body, content_type, None
+    try:
+        body.decode("utf-8")
+        return body, content_type, None
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    guess = from_bytes(body[:65536]).best()
+    if guess is None:
+        return body, content_type, None
+    scripts = [a for a in guess.alphabets if a not in ("Basic Latin", "Control character", "General Punctuation")]
+    if not scripts or any(a.startswith("Latin") for a in scripts):
+        return body, content_type, None
+    note = f"undeclared encoding: the bytes are not UTF-8; read as {guess.encoding}"
+    return body.decode(guess.encoding, errors="replace").encode("utf-8"), "application/xml; charset=utf-8", note
 
 
 def _bozo_message(parsed) -> str:
