@@ -103,7 +103,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     )
     warning = _bozo_message(parsed) if parsed.get("bozo") else recoded
     return ParsedFeed(
-        title=clean_text(feed.get("title", "")),
+        title=_plain(feed.get("title", "")),
         link=feed.get("link", ""),
         items=items,
         warning=warning,
@@ -164,6 +164,8 @@ def _unique_items(items) -> list[Item]:
 
 def entry_to_item(entry, feed_url: str, base: str, feed_author: str = "") -> Item:
     link = canonical_url(_entry_link(entry), base)
+    if not _is_web_url(link):
+        link = ""  # javascript:, data:, file: and the like never become a link in the mail
     raw_html = _entry_html(entry)
     media_text = clean_text(entry.get("media_description", ""))
     caption = media_text if raw_html else ""
@@ -195,6 +197,10 @@ def item_key(guid: str, link: str, title: str, text: str) -> str:
     return f"hash:{digest}"
 
 
+def _plain(value: str) -> str:
+    return clean_text(html_to_text(value)) if value else ""
+
+
 def _entry_link(entry) -> str:
     for link in entry.get("links", []):
         if link.get("rel", "alternate") == "alternate" and link.get("href"):
@@ -203,12 +209,13 @@ def _entry_link(entry) -> str:
 
 
 def _author_name(node) -> str:
-    """The author's name, without the e-mail address feedparser appends."""
+    """The author's name, without the e-mail address feedparser appends
+    (or any markup a feed put in it)."""
     detail = node.get("author_detail") or {}
-    name = clean_text(detail.get("name", "")) or clean_text(node.get("author", ""))
+    name = _plain(detail.get("name", "")) or _plain(node.get("author", ""))
     if name:
         return name
-    names = [clean_text(a.get("name", "")) for a in node.get("authors", [])]
+    names = [_plain(a.get("name", "")) for a in node.get("authors", [])]
     return ", ".join(dict.fromkeys(name for name in names if name))
 
 
