@@ -87,7 +87,8 @@ class DigestGroup(click.Group):
         except DigestError as exc:
             if _wants_traceback(ctx):
                 raise
-            click.echo(f"Error: {exc}", err=True)
+            # exit code 0 marks a note, not a failure (another build is sending).
+            click.echo(f"{'Error: ' if exc.exit_code else ''}{exc}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
@@ -198,24 +199,37 @@ def cli(ctx, config_path, state_path, verbose, quiet, traceback):
 @click.option("--allow-empty", is_flag=True, help="Write a digest even when there is nothing new.")
 @click.option("--replay", type=click.IntRange(min=1), metavar="N",
               help="Render past build N again, exactly as sent (see `digest history`); marks nothing.")
+@click.option("--pipe", "command_line", metavar="COMMAND",
+              help="Run COMMAND (e.g. \"sendmail -t\") and feed it the digest; stories are marked sent "
+                   "only if it exits 0. Overrides [email] command.")
 @click.pass_obj
 def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, template_dir,
-          recipients, sender, subject, allow_empty, replay):
+          recipients, sender, subject, allow_empty, replay, command_line):
     """Build the digest and print it (an email ready for `sendmail -t`).
+
+    Stories are marked sent only after the digest was delivered in full
+    (written and flushed, or accepted by the --pipe command); one build
+    sends at a time, and a build that dies half-way is settled by the next.
 
     \b
     Examples:
         digest build | sendmail -t
+        digest build --pipe "sendmail -t"
         digest build --format html -o today.html --no-mark-sent
         digest build --config examples/digest.toml --now 2025-01-02T20:00:00Z
         digest build --replay 12 --format html -o sent-on-monday.html
     """
+    from contextlib import nullcontext
+
     from . import pipeline
-    from .history import record_sent
+    from .history import build_lock, deliver_and_record, settle_unfinished
     from .render import Renderer
 
     config = obj.load_config()
     request = _build_request(now_text, since, top, offline)
+    command_line = command_line or (config.email.command if fmt == "email" and output is None else None)
+    if command_line and output:
+        raise UsageError("--pipe and -o/--output exclude each other: deliver to a command or to a file")
     if recipients or sender or subject:
         config = replace(config, email=replace(
             config.email,
@@ -231,7 +245,11 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         raise UsageError(f"{config.path}: no [[feeds]] to read (add one with `digest feeds add URL`)")
     reporter = StderrReporter(obj)
     renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
-    with obj.open_store(config) as store:
+    marking = fmt == "email" if mark_sent is None else mark_sent
+    with obj.open_store(config) as store, (build_lock(store, config.lock_wait) if marking else nullcontext()):
+        if marking:
+            for note in settle_unfinished(store):
+                reporter.warn(note)
         digest, failures = pipeline.make_digest(config, store, request, reporter)
         if not digest.stories:
             if failures and len(failures) == len(config.feeds):
@@ -241,9 +259,17 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
                 return
         digest.subject = renderer.subject(digest, config.email.subject)
         data = pipeline.render_output(renderer, digest, fmt, config.email.from_, config.email.to)
-        pipeline.write_output(data, output, sys.stdout.buffer)
-        if (fmt == "email" if mark_sent is None else mark_sent) and digest.stories:
-            record_sent(store, digest)
+
+        def deliver() -> None:
+            if command_line:
+                pipeline.pipe_to_command(command_line, data)
+            else:
+                pipeline.write_output(data, output, sys.stdout.buffer)
+
+        if marking and digest.stories:
+            deliver_and_record(store, digest, data, deliver, output)
+        else:
+            deliver()
     if obj.verbosity > 0:
         reporter.info(f"{len(digest.stories)} stories written; {len(failures)} feeds failed.")
 

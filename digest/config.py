@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import os
 import re
+import shlex
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -44,6 +45,7 @@ class EmailConfig:
     from_: str = "digest <digest@localhost>"
     to: tuple[str, ...] = ()
     subject: str | None = None  # a Jinja template; None uses templates/subject.txt
+    command: str | None = None  # e.g. "sendmail -t": digest runs it and feeds it the message
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Config:
     state: Path | None = None
     summary_words: int = 45
     failing_after: int = 3  # runs in a row before a failing feed is named in the digest footer
+    lock_wait: timedelta = timedelta(seconds=60)  # how long a build waits for one still sending
     lead_template: str = DEFAULT_LEAD
     lead_templates: dict[str, str] = field(default_factory=dict)  # tag -> template
     email: EmailConfig = field(default_factory=EmailConfig)
@@ -187,7 +190,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
     top = reader.table(data, "", _TOP_KEYS)
     base = path.parent if path else Path.cwd()
 
-    email = reader.table(top.get("email", {}), "email", ("from", "to", "subject"))
+    email = reader.table(top.get("email", {}), "email", ("from", "to", "subject", "command"))
     to = email.get("to", [])
     lead = reader.table(top.get("lead", {}), "lead", ("template", "templates"))
     rank = reader.table(top.get("rank", {}), "rank", ("half_life", "boost", "mute", "group_by"))
@@ -207,6 +210,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
         state=reader.location(top, "state", base),
         summary_words=reader.positive_int(top, "summary_words", Config.summary_words),
         failing_after=reader.positive_int(top, "failing_after", Config.failing_after),
+        lock_wait=reader.duration(top, "lock_wait", Config.lock_wait),
         lead_template=reader.string(lead, "template", DEFAULT_LEAD, prefix="lead"),
         lead_templates=reader.string_table(lead, "templates", prefix="lead"),
         email=EmailConfig(
@@ -215,6 +219,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
                 reader.string_list({"to": [to] if isinstance(to, str) else to}, "to", prefix="email")
             ),
             subject=reader.string(email, "subject", None, prefix="email"),
+            command=reader.command(email, "command", prefix="email"),
         ),
         rank=RankConfig(
             half_life=reader.duration(rank, "half_life", RankConfig.half_life, prefix="rank"),
@@ -238,7 +243,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
 
 _TOP_KEYS = (
     "title", "since", "top", "max_per_feed", "timezone", "template_dir", "state",
-    "summary_words", "failing_after", "email", "lead", "rank", "fetch", "feeds", "authors",
+    "summary_words", "failing_after", "lock_wait", "email", "lead", "rank", "fetch", "feeds", "authors",
 )
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table"}
 
@@ -275,6 +280,18 @@ class _Reader:
     def string(self, table: dict, key: str, default: str | None, prefix: str = "") -> str | None:
         value = self._get(table, key, str, prefix)
         return default if value is None else value
+
+    def command(self, table: dict, key: str, prefix: str = "") -> str | None:
+        value = self._get(table, key, str, prefix)
+        if value is None:
+            return None
+        try:
+            words = shlex.split(value)
+        except ValueError as exc:
+            raise self.fail(_join(prefix, key), f"cannot split {value!r} into words ({exc})") from None
+        if not words:
+            raise self.fail(_join(prefix, key), "is empty")
+        return value
 
     def positive_int(self, table: dict, key: str, default: int, prefix: str = "") -> int:
         value = self._get(table, key, int, prefix)

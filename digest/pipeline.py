@@ -335,6 +335,30 @@ def write_output(data: bytes, path: Path | None, stdout: BinaryIO) -> None:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None
 
 
+MAIL_COMMAND_TIMEOUT = 300  # seconds; sendmail normally takes well under one
+
+
+def pipe_to_command(command: str, data: bytes) -> None:
+    """Run the mail command (no shell), feed it the message on stdin, and
+    raise OutputError unless it exits 0, with what it said on stderr."""
+    import shlex
+    import subprocess
+
+    words = shlex.split(command)
+    try:
+        done = subprocess.run(words, input=data, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              timeout=MAIL_COMMAND_TIMEOUT)
+    except FileNotFoundError:
+        raise OutputError(f"cannot run the mail command {command!r}: {words[0]} not found") from None
+    except PermissionError:
+        raise OutputError(f"cannot run the mail command {command!r}: {words[0]} is not executable") from None
+    except subprocess.TimeoutExpired:
+        raise OutputError(f"the mail command {command!r} did not finish in {MAIL_COMMAND_TIMEOUT}s") from None
+    if done.returncode != 0:
+        said = " ".join(done.stderr.decode("utf-8", "replace").split())[:500] or "nothing on stderr"
+        raise OutputError(f"the mail command {command!r} exited {done.returncode}: {said}")
+
+
 def render_output(renderer, digest: Digest, fmt: str, sender: str, recipients) -> bytes:
     """The product in the asked format, as bytes ready to write."""
     if fmt == "email":

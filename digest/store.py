@@ -9,11 +9,13 @@ transaction that first checks nobody else claimed them.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .errors import StoreError
@@ -75,6 +77,21 @@ _MIGRATIONS = {
     ALTER TABLE items ADD COLUMN sent_title TEXT;
     ALTER TABLE items ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;
     UPDATE items SET sent_title = title WHERE sent_build IS NOT NULL
+    """,
+    # A build claims its items (state 'pending') before it delivers and
+    # confirms them after; a build killed in between is settled by the next
+    # one: confirmed when its -o file is there, whole, else released.
+    # build_lock: one sending build at a time, taken over from a dead holder.
+    5: """
+    ALTER TABLE builds ADD COLUMN state TEXT NOT NULL DEFAULT 'sent';
+    ALTER TABLE builds ADD COLUMN output TEXT;
+    ALTER TABLE builds ADD COLUMN output_sha256 TEXT;
+    CREATE TABLE build_lock (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        since REAL NOT NULL
+    )
     """,
 }
 SCHEMA_VERSION = max(_MIGRATIONS)
@@ -323,14 +340,30 @@ class Store:
         return [_row_to_item(row) for row in rows]
 
     def last_build_time(self) -> datetime | None:
-        row = self._db.execute("SELECT max(at) FROM builds").fetchone()
+        row = self._db.execute("SELECT max(at) FROM builds WHERE state = 'sent'").fetchone()
         return _from_epoch(row[0])
 
     def mark_sent(
         self, items: Iterable[Item], now: datetime, since: datetime, subject: str, snapshot: str | None = None
     ) -> int:
-        """Record a build and claim its items. Raises ClaimConflict when
-        another build claimed any of them first (nothing is changed then)."""
+        """Claim and confirm in one go (nothing to deliver in between)."""
+        build = self.claim(items, now, since, subject, snapshot)
+        self.confirm(build)
+        return build
+
+    def claim(
+        self,
+        items: Iterable[Item],
+        now: datetime,
+        since: datetime,
+        subject: str,
+        snapshot: str | None = None,
+        output: str | None = None,
+        output_sha256: str | None = None,
+    ) -> int:
+        """Record a pending build holding these items, before delivering it.
+        Raises ClaimConflict when another build holds any of them (nothing is
+        changed then)."""
         ids = [item.id for item in items if item.id is not None]
         with self.transaction(immediate=True) as db:
             marks = ",".join("?" * len(ids))
@@ -340,20 +373,58 @@ class Store:
             if taken:
                 raise ClaimConflict(f"{taken} of these items were sent by another build meanwhile")
             build = db.execute(
-                "INSERT INTO builds (at, since, item_count, subject, digest) VALUES (?, ?, ?, ?, ?)",
-                (_epoch(now), _epoch(since), len(ids), subject, snapshot),
+                """INSERT INTO builds (at, since, item_count, subject, digest, state, output, output_sha256)
+                   VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)""",
+                (_epoch(now), _epoch(since), len(ids), subject, snapshot, output, output_sha256),
             ).lastrowid
-            db.executemany(
-                "UPDATE items SET sent_build = ?, sent_title = title, updated = 0 WHERE id = ?",
-                [(build, i) for i in ids],
-            )
+            db.executemany("UPDATE items SET sent_build = ? WHERE id = ?", [(build, i) for i in ids])
         return build
+
+    def confirm(self, build: int) -> None:
+        """The pending build was delivered: its items are sent."""
+        with self.transaction(immediate=True) as db:
+            db.execute("UPDATE builds SET state = 'sent' WHERE id = ?", (build,))
+            db.execute("UPDATE items SET sent_title = title, updated = 0 WHERE sent_build = ?", (build,))
+
+    def release(self, build: int) -> None:
+        """The pending build was not delivered: its items are free again."""
+        with self.transaction(immediate=True) as db:
+            db.execute("UPDATE items SET sent_build = NULL WHERE sent_build = ?", (build,))
+            db.execute("DELETE FROM builds WHERE id = ? AND state = 'pending'", (build,))
+
+    def pending_builds(self) -> list[PendingBuild]:
+        rows = self._db.execute(
+            "SELECT id, output, output_sha256 FROM builds WHERE state = 'pending' ORDER BY id"
+        ).fetchall()
+        return [PendingBuild(id=r["id"], output=r["output"], output_sha256=r["output_sha256"]) for r in rows]
+
+    # ------------------------------------------------------------ the build lock
+
+    def try_lock(self, pid: int, host: str, now: datetime, stale_after: timedelta) -> LockHolder | None:
+        """Take the build lock; None when it is ours now, else who holds it.
+        A holder on this host whose process is gone, or any holder older
+        than stale_after, has lost it."""
+        with self.transaction(immediate=True) as db:
+            row = db.execute("SELECT pid, host, since FROM build_lock WHERE id = 1").fetchone()
+            if row is not None:
+                holder = LockHolder(pid=row["pid"], host=row["host"], since=_from_epoch(row["since"]))
+                if holder.alive(now, stale_after) and (holder.pid, holder.host) != (pid, host):
+                    return holder
+            db.execute(
+                "INSERT OR REPLACE INTO build_lock (id, pid, host, since) VALUES (1, ?, ?, ?)",
+                (pid, host, _epoch(now)),
+            )
+        return None
+
+    def unlock(self, pid: int, host: str) -> None:
+        with self.transaction(immediate=True) as db:
+            db.execute("DELETE FROM build_lock WHERE id = 1 AND pid = ? AND host = ?", (pid, host))
 
 
     def builds(self, limit: int | None = None) -> list[BuildRecord]:
         """Past builds that marked items sent, newest first."""
         rows = self._db.execute(
-            "SELECT id, at, since, item_count, subject FROM builds ORDER BY id DESC LIMIT ?",
+            "SELECT id, at, since, item_count, subject FROM builds WHERE state = 'sent' ORDER BY id DESC LIMIT ?",
             (-1 if limit is None else limit,),
         ).fetchall()
         return [
@@ -369,6 +440,33 @@ class Store:
         if row["digest"] is None:
             raise StoreError(f"build {build_id} was made before digest kept copies of what it sent")
         return row["digest"]
+
+
+@dataclass(frozen=True)
+class PendingBuild:
+    id: int
+    output: str | None  # the file it was writing, if any
+    output_sha256: str | None
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    pid: int
+    host: str
+    since: datetime
+
+    def alive(self, now: datetime, stale_after: timedelta) -> bool:
+        if now - self.since > stale_after:
+            return False
+        if self.host != socket.gethostname():
+            return True  # cannot look; trust it until it goes stale
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,247 @@
+"""Sending without losing or repeating anything: --pipe, write errors, the
+build lock, and builds killed at random points."""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from conftest import parse_email, rss, rss_item, write_config
+
+NOW = "2025-01-02T20:00:00Z"
+DIGEST = [sys.executable, "-c", "from digest.cli import main; main()"]
+
+
+def feed_config(tmp_path: Path, titles: list[str], extra: str = "", email: str = "") -> Path:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(*(rss_item(t, f"https://e.example/{i}", guid=f"g{i}") for i, t in enumerate(titles))))
+    return write_config(tmp_path, f"""\
+        timezone = "UTC"
+        state = "{tmp_path / 'state.db'}"
+        {extra}
+        [email]
+        to = ["me@example.org"]
+        {email}
+        [[feeds]]
+        url = "{feed}"
+        """)
+
+
+def mail_command(tmp_path: Path, exit_code: int = 0, stderr: str = "") -> str:
+    """A stand-in for sendmail: keeps the message it is fed, says something, exits."""
+    script = tmp_path / f"fake-sendmail-{exit_code}.py"
+    script.write_text(
+        "import sys\n"
+        f"data = sys.stdin.buffer.read()\n"
+        f"open({str(tmp_path / 'mailed.eml')!r}, 'ab').write(data)\n"
+        f"sys.stderr.write({stderr!r})\n"
+        f"sys.exit({exit_code})\n")
+    return f"{sys.executable} {script}"
+
+
+# ------------------------------------------------------------ --pipe
+
+
+def test_pipe_feeds_the_command_and_marks_only_on_success(invoke, tmp_path):
+    config = feed_config(tmp_path, ["First story", "Second story"])
+    result = invoke("--config", str(config), "build", "--now", NOW, "--pipe", mail_command(tmp_path))
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    mailed = parse_email((tmp_path / "mailed.eml").read_bytes())
+    assert "First story" in mailed.get_body(("plain",)).get_content()
+    again = invoke("--config", str(config), "build", "--now", NOW, "--pipe", mail_command(tmp_path))
+    assert again.exit_code == 0 and "Nothing new" in again.stderr
+
+
+def test_a_failing_mail_command_marks_nothing_and_says_why(invoke, tmp_path):
+    config = feed_config(tmp_path, ["First story"])
+    failing = mail_command(tmp_path, exit_code=75, stderr="sendmail: queue\n  directory full\n")
+    result = invoke("--config", str(config), "build", "--now", NOW, "--pipe", failing)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: the mail command {failing!r} exited 75: sendmail: queue directory full"
+    retry = invoke("--config", str(config), "build", "--now", NOW, "--pipe", mail_command(tmp_path))
+    assert retry.exit_code == 0
+    assert (tmp_path / "mailed.eml").read_bytes().count(b"Subject:") == 2  # both attempts reached the command
+
+
+def test_config_command_is_used_and_a_missing_one_is_named(invoke, tmp_path):
+    config = feed_config(tmp_path, ["Story"], email=f'command = "{mail_command(tmp_path)}"')
+    assert invoke("--config", str(config), "build", "--now", NOW).stdout == ""
+    assert (tmp_path / "mailed.eml").exists()
+    missing = feed_config(tmp_path, ["Other"], email='command = "no-such-sendmail -t"')
+    result = invoke("--config", str(missing), "build", "--now", NOW)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "Error: cannot run the mail command 'no-such-sendmail -t': no-such-sendmail not found"
+
+
+def test_pipe_and_output_exclude_each_other(invoke, tmp_path):
+    config = feed_config(tmp_path, ["Story"])
+    result = invoke("--config", str(config), "build", "--pipe", "cat", "-o", str(tmp_path / "x"))
+    assert result.exit_code == 2
+
+
+# ------------------------------------------------------------ write errors
+
+
+def run_digest(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([*DIGEST, *args], capture_output=kwargs.pop("capture", True), timeout=60, **kwargs)
+
+
+def sent_count(state: Path) -> int:
+    with sqlite3.connect(state) as db:
+        return db.execute("SELECT count(*) FROM items WHERE sent_build IS NOT NULL").fetchone()[0]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
+def test_a_full_disk_marks_nothing(tmp_path):
+    config = feed_config(tmp_path, ["Story"])
+    with open("/dev/full", "wb") as full:
+        done = subprocess.run([*DIGEST, "--config", str(config), "build", "--now", NOW],
+                              stdout=full, stderr=subprocess.PIPE, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.decode().strip() == "Error: could not write the digest to stdout: No space left on device"
+    assert sent_count(tmp_path / "state.db") == 0
+
+
+def test_a_closed_pipe_marks_nothing_and_prints_no_traceback(tmp_path):
+    config = feed_config(tmp_path, ["Story"])
+    child = subprocess.Popen([*DIGEST, "--config", str(config), "build", "--now", NOW],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()  # the reader is gone before digest writes
+    stderr = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 1
+    assert stderr.strip() == "Error: could not write the digest to stdout: Broken pipe"
+    assert sent_count(tmp_path / "state.db") == 0
+
+
+# ------------------------------------------------------------ the lock
+
+
+def test_a_build_waits_for_the_lock_then_says_another_holds_it(invoke, tmp_path):
+    config = feed_config(tmp_path, ["Story"], extra='lock_wait = "1s"')
+    invoke("--config", str(config), "build", "--now", NOW, "--format", "json")  # creates the store
+    holder = subprocess.Popen(["sleep", "30"])  # a live process standing in for the other build
+    try:
+        with sqlite3.connect(tmp_path / "state.db") as db:
+            db.execute("INSERT INTO build_lock (id, pid, host, since) VALUES (1, ?, ?, ?)",
+                       (holder.pid, socket.gethostname(), time.time()))
+        started = time.monotonic()
+        result = invoke("--config", str(config), "build", "--now", NOW)
+        waited = time.monotonic() - started
+    finally:
+        holder.kill()
+        holder.wait()
+    assert waited >= 1
+    assert result.exit_code == 0
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"another build (pid {holder.pid} on {socket.gethostname()}")
+    assert "holds the lock; nothing written" in result.stderr
+    assert sent_count(tmp_path / "state.db") == 0
+
+
+def test_a_lock_left_by_a_dead_build_is_taken_over(invoke, tmp_path):
+    config = feed_config(tmp_path, ["Story"], extra='lock_wait = "1s"')
+    invoke("--config", str(config), "build", "--now", NOW, "--format", "json")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        db.execute("INSERT INTO build_lock (id, pid, host, since) VALUES (1, ?, ?, ?)",
+                   (dead.pid, socket.gethostname(), time.time()))
+    result = invoke("--config", str(config), "build", "--now", NOW)
+    assert result.exit_code == 0 and "Story" in result.stdout
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        assert db.execute("SELECT count(*) FROM build_lock").fetchone()[0] == 0
+
+
+def test_two_builds_at_once_send_each_story_once(server, tmp_path):
+    from loopback import respond
+
+    def slow_feed(handler):
+        time.sleep(1.0)
+        return respond(handler, 200, rss(*(rss_item(f"Story {i}", f"https://e.example/{i}") for i in range(5))).encode())
+
+    server.routes["/slow.xml"] = slow_feed
+    config = write_config(tmp_path, f"""\
+        timezone = "UTC"
+        [email]
+        to = ["me@example.org"]
+        [[feeds]]
+        url = "{server.url('/slow.xml')}"
+        """)
+    args = ["--config", str(config), "--state", str(tmp_path / "s.db"), "build", "--now", NOW]
+    builds = [subprocess.Popen([*DIGEST, *args, "-o", str(tmp_path / f"out{n}.eml")],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE) for n in (1, 2)]
+    results = [(b.wait(timeout=60), b.stderr.read().decode()) for b in builds]
+    assert [code for code, _ in results] == [0, 0], results
+    outputs = [p for p in (tmp_path / "out1.eml", tmp_path / "out2.eml") if p.exists()]
+    assert len(outputs) == 1  # the other found nothing new once the first had sent
+    assert sum(p.read_text().count("Story 3") for p in outputs) >= 1
+    assert any("Nothing new" in err for _, err in results)
+
+
+# ------------------------------------------------------------ killed at random points
+
+
+def publish(feed: Path, round_: int, per_round: int = 3) -> list[str]:
+    """Feed with every item so far; returns the links of this round's items."""
+    items = [rss_item(f"Round {r} story {i}", f"https://e.example/{r}/{i}", guid=f"{r}-{i}",
+                      date="Thu, 02 Jan 2025 12:00:00 +0000")
+             for r in range(round_ + 1) for i in range(per_round)]
+    feed.write_text(rss(*items))
+    return [f"https://e.example/{round_}/{i}" for i in range(per_round)]
+
+
+def test_builds_killed_at_random_points_lose_and_repeat_nothing(tmp_path):
+    rng = random.Random(20261125)
+    feed = tmp_path / "feed.xml"
+    outputs = tmp_path / "out"
+    outputs.mkdir()
+    config = write_config(tmp_path, f"""\
+        timezone = "UTC"
+        state = "{tmp_path / 'state.db'}"
+        [email]
+        to = ["me@example.org"]
+        [[feeds]]
+        url = "{feed}"
+        """)
+    build = [*DIGEST, "--config", str(config), "build", "--now", NOW, "--since", "30d",
+             "--format", "json", "--mark-sent", "--top", "100"]
+    # How long one build takes here, so the kills land all along it.
+    publish(feed, 0)
+    started = time.monotonic()
+    subprocess.run([*build, "--no-mark-sent", "-o", str(tmp_path / "calibrate.json")], timeout=60, check=True)
+    duration = time.monotonic() - started
+    published: list[str] = []
+    kills = 0
+    settled: Counter[str] = Counter()
+    for round_ in range(50):
+        published += publish(feed, round_)
+        victim = subprocess.Popen([*build, "-o", str(outputs / f"{round_:02d}-killed.json")],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.0, duration))
+        if victim.poll() is None:
+            victim.send_signal(signal.SIGKILL)
+            kills += 1
+        victim.wait()
+        after = subprocess.run([*build, "-o", str(outputs / f"{round_:02d}-after.json")],
+                               capture_output=True, text=True, timeout=60)
+        assert after.returncode == 0, after.stderr
+        assert "Error" not in after.stderr and "Traceback" not in after.stderr, after.stderr
+        settled.update(note.split(" was interrupted ")[1].split(";")[0]
+                       for note in after.stderr.splitlines() if " was interrupted " in note)
+    delivered: list[str] = []
+    for path in sorted(outputs.glob("*.json")):
+        delivered += [item["link"] for item in json.loads(path.read_text())["items"]]
+    assert kills >= 25, f"only {kills} of 50 builds were killed before finishing"
+    assert sorted(delivered) == sorted(published)  # every story once: none lost, none twice
+    print(f"{kills} of 50 builds killed; interrupted builds settled by the next: {dict(settled)}")
