@@ -283,6 +283,7 @@ def test_all_hostile_feeds_in_one_config_stay_under_300_mb(server, tmp_path):
     )
     code, peak_kb = map(int, done.stdout.split())
     assert code == 0
+    print(f"all {len(CASES)} hostile feeds in one build: peak RSS {peak_kb // 1024} MB")
     assert peak_kb < 300 * 1024, f"peak RSS {peak_kb // 1024} MB"
 
 
