@@ -4,9 +4,10 @@ Run on demand (not part of the test suite):
 
     python benchmarks/fetch.py [--feeds 40] [--latency 0.2] [--timeout 3]
 
-Each feed gets its own loopback address (127.0.0.2, 127.0.0.3, ...), so it is
-its own host and the per-host limit does not serialise the run, as with real
-feeds from many sites. Every response, 304s included, waits `latency`.
+Each feed gets its own loopback address (127.0.0.2, 127.0.0.3, ...; the
+server is feedserver.py, shared with bench.py), so it is its own host and the
+per-host limit does not serialise the run, as with real feeds from many sites.
+Every response, 304s included, waits `latency`.
 
 Prints digest's cold fetch (fetch + parse + store into a fresh state file),
 its warm fetch (every feed answers 304), a sequential one-at-a-time GET of the
@@ -19,95 +20,15 @@ cold and then warm, with the timeout, exit code and 304 count.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime, timezone
 from pathlib import Path
 
-
-@dataclass
-class Feeds:
-    """The generated feeds and what the servers saw."""
-
-    latency: float
-    items: int
-    stop: threading.Event = field(default_factory=threading.Event)
-    statuses: list[int] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def body(self, host: str) -> bytes:
-        now = datetime(2025, 1, 2, 12, 0, tzinfo=timezone.utc)
-        entries = "".join(
-            f"<item><title>Story {n} from {host}</title><link>https://{host}.example/{n}</link>"
-            f"<guid>{host}-{n}</guid><pubDate>{format_datetime(now - timedelta(minutes=n))}</pubDate>"
-            f"<description>Paragraph {n} of the generated feed at {host}, long enough to summarise. "
-            "It has a second sentence too.</description></item>"
-            for n in range(self.items)
-        )
-        return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>Feed {host}</title>'
-                f"<link>https://{host}.example/</link>{entries}</channel></rss>").encode()
-
-    def record(self, status: int) -> None:
-        with self.lock:
-            self.statuses.append(status)
-
-
-def _handler(feeds: Feeds, hang: bool):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self):
-            if hang:
-                feeds.stop.wait()
-                return
-            feeds.stop.wait(feeds.latency)
-            body = feeds.body(self.server.server_address[0])
-            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-            if self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                feeds.record(304)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "application/rss+xml")
-            self.send_header("ETag", etag)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-            feeds.record(200)
-
-        def log_message(self, *args):
-            pass
-
-    return Handler
-
-
-def serve(feeds: Feeds, count: int, hang: bool) -> list[str]:
-    """Start one server per feed on its own loopback address; return the URLs."""
-    urls = []
-    for index in range(count):
-        address = f"127.0.{(index + 2) // 250}.{(index + 2) % 250 + 1}" if not hang else "127.0.99.1"
-        server = ThreadingHTTPServer((address, 0), _handler(feeds, hang))
-        server.daemon_threads = True
-        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        urls.append(f"http://{address}:{server.server_address[1]}/feed.xml")
-    return urls
-
-
-def config_text(urls: list[str], timeout: float, state: Path) -> str:
-    feeds = "".join(f'[[feeds]]\nurl = "{url}"\n' for url in urls)
-    return (f'title = "Bench"\nstate = "{state}"\ntimezone = "UTC"\n'
-            f'[email]\nfrom = "b@example.org"\nto = ["me@example.org"]\n'
-            f'[fetch]\ntimeout = "{timeout:g}s"\n{feeds}')
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from feedserver import Feeds, config_text, serve  # noqa: E402
 
 
 def digest_fetch(urls: list[str], timeout: float, state: Path):
@@ -153,7 +74,7 @@ def main() -> None:
     args = parser.parse_args()
 
     feeds = Feeds(latency=args.latency, items=args.items)
-    urls = serve(feeds, args.feeds, hang=False)
+    urls = serve(feeds, args.feeds, per_host=1)
     hang_url = serve(feeds, 1, hang=True)[0]
     n, ms = args.feeds, args.latency * 1000
     print(f"{n} feeds x {args.items} items, {ms:.0f} ms latency each, one loopback host per feed")

@@ -1,0 +1,260 @@
+"""digest against a one-at-a-time feed reader: speed, scaling, memory, parsing.
+
+Run on demand (not part of the test suite); everything stays on 127.0.0.x:
+
+    python benchmarks/bench.py                  # all parts, ~5 minutes on 2 cores
+    python benchmarks/bench.py --quick          # 50 feeds, small scaling table, ~1 minute
+    python benchmarks/bench.py --only target    # or: scaling, parse, startup (repeatable)
+    python benchmarks/bench.py --only target --profile prof/   # pyinstrument reports (pip install '.[bench]')
+
+Parts:
+- target: N feeds (default 200) x 20 items, fixed latency (100 ms), two
+  feeds to a loopback host. Baseline: a sequential `feedparser.parse(url)`
+  loop over the same feeds, in its own process. digest cold (empty store)
+  and warm (every feed answers 304): the real `digest build` in a fresh
+  process. Wall time, ratio to the baseline, and the child's peak RSS.
+- scaling: cold and warm `digest build` for N = 50, 200, 1000, 5000 at one
+  small latency (the same for every row, so per-feed times compare).
+- parse: feedparser on a 2 MB feed with its sanitizer and relative-URI
+  resolver on (its defaults) and off (as digest runs it), and digest's whole
+  parse_feed (feedparser + nh3 + text), in MB/s.
+- startup: `digest --help` and `digest --version`, best of 5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from feedserver import Feeds, config_text, feed_xml, serve  # noqa: E402
+
+ITEMS = 20
+CHILD_TIMEOUT = 900  # seconds; a child past this is killed and the row says so
+DIGEST = [sys.executable, "-c", "from digest.cli import main; main()"]
+BASELINE = (
+    "import sys, feedparser\n"
+    "urls = open(sys.argv[1]).read().split()\n"
+    "items = sum(len(feedparser.parse(u).entries) for u in urls)\n"
+    "assert items == len(urls) * %d, items\n" % ITEMS
+)
+
+
+@dataclass
+class Run:
+    """One child process: wall seconds, peak RSS (MB), exit code, stderr."""
+
+    seconds: float
+    rss_mb: float
+    code: int
+    stderr: str
+
+
+def run_child(command: list[str], stdout=subprocess.DEVNULL) -> Run:
+    """Run `command` in a fresh process; its own peak RSS comes from wait4."""
+    with tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdout=stdout, stderr=err)
+        killer = threading.Timer(CHILD_TIMEOUT, child.kill)
+        killer.start()
+        try:
+            _, status, usage = os.wait4(child.pid, 0)
+        finally:
+            killer.cancel()
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        # ru_maxrss is in kilobytes on Linux.
+        return Run(seconds, usage.ru_maxrss / 1024, child.returncode, err.read().decode(errors="replace"))
+
+
+def digest_command(config: Path, args: list[str], profile: Path | None = None) -> list[str]:
+    if profile is None:
+        return [*DIGEST, "-q", "--config", str(config), *args]
+    return [sys.executable, "-m", "pyinstrument", "-r", "text", "-o", str(profile),
+            "-c", "from digest.cli import main; main()", "-q", "--config", str(config), *args]
+
+
+BUILD = ["build", "--format", "email", "--no-mark-sent", "--allow-empty"]
+
+
+class Site:
+    """N generated feeds on loopback plus a config for them."""
+
+    def __init__(self, folder: Path, count: int, latency: float, per_host: int):
+        self.feeds = Feeds(latency=latency, items=ITEMS)
+        self.urls = serve(self.feeds, count, per_host=per_host)
+        self.count = count
+        self.config = folder / f"digest-{count}.toml"
+        self.state = folder / f"state-{count}.db"
+        self.config.write_text(config_text(self.urls, timeout=60, state=self.state))
+        self.url_list = folder / f"urls-{count}.txt"
+        self.url_list.write_text("\n".join(self.urls))
+
+    def statuses_since(self, mark: int) -> list[int]:
+        return self.feeds.statuses[mark:]
+
+    def build(self, profile: Path | None = None) -> tuple[Run, list[int]]:
+        mark = len(self.feeds.statuses)
+        run = run_child(digest_command(self.config, BUILD, profile))
+        return run, self.statuses_since(mark)
+
+    def close(self) -> None:
+        self.feeds.stop.set()
+
+
+def _check(run: Run, statuses: list[int], want: int, count: int, what: str) -> str:
+    """'' when the run did what it should, else a short complaint."""
+    problems = []
+    if run.code != 0:
+        problems.append(f"exit {run.code}")
+    if statuses.count(want) != count:
+        problems.append(f"{statuses.count(want)}/{count} answered {want}")
+    if run.stderr.strip():
+        problems.append("stderr: " + run.stderr.strip().splitlines()[-1][:100])
+    return f"  !! {what}: " + "; ".join(problems) if problems else ""
+
+
+# ---------------------------------------------------------------- parts
+
+
+def part_target(folder: Path, count: int, latency: float, per_host: int, profile: Path | None) -> None:
+    print(f"== target: {count} feeds x {ITEMS} items, {latency * 1000:.0f} ms latency, "
+          f"{per_host} feeds per loopback host, {os.cpu_count()} cores")
+    site = Site(folder, count, latency, per_host)
+    try:
+        baseline = run_child([sys.executable, "-c", BASELINE, str(site.url_list)])
+        if baseline.code:
+            print(f"  !! baseline failed: {baseline.stderr.strip()[-300:]}")
+        cold, cold_statuses = site.build(profile and profile / "cold.txt")
+        warm, warm_statuses = site.build(profile and profile / "warm.txt")
+        print(f"  {'':38} {'wall s':>8} {'x baseline':>11} {'peak RSS MB':>12}")
+        for label, run in (("baseline: sequential feedparser.parse", baseline),
+                           ("digest build, cold (empty store)", cold),
+                           (f"digest build, warm ({count} x 304)", warm)):
+            print(f"  {label:38} {run.seconds:8.2f} {run.seconds / baseline.seconds:11.3f} {run.rss_mb:12.1f}")
+        for line in (_check(cold, cold_statuses, 200, count, "cold"), _check(warm, warm_statuses, 304, count, "warm")):
+            if line:
+                print(line)
+        ok = not any(_check(*row) for row in ((cold, cold_statuses, 200, count, ""), (warm, warm_statuses, 304, count, "")))
+        print(f"  targets{'' if ok else ' (runs FAILED, see above)'}: cold <= 0.08 x baseline: {_met(cold.seconds <= 0.08 * baseline.seconds)}; "
+              f"warm <= 0.05 x baseline: {_met(warm.seconds <= 0.05 * baseline.seconds)}; "
+              f"peak RSS <= 64 MB: {_met(max(cold.rss_mb, warm.rss_mb) <= 64)}")
+        if profile:
+            print(f"  profiles: {profile / 'cold.txt'}, {profile / 'warm.txt'}")
+    finally:
+        site.close()
+
+
+def part_scaling(folder: Path, sizes: list[int], latency: float, per_host: int) -> None:
+    print(f"\n== scaling: cold and warm `digest build`, {ITEMS} items per feed, {latency * 1000:.0f} ms latency, "
+          f"{per_host} feeds per host")
+    print(f"  {'feeds':>6} {'cold s':>8} {'items/s':>9} {'ms/feed':>8} {'RSS MB':>7}   "
+          f"{'warm s':>7} {'ms/feed':>8} {'RSS MB':>7}")
+    rows = {}
+    for count in sizes:
+        site = Site(folder, count, latency, per_host)
+        try:
+            cold, cold_statuses = site.build()
+            warm, warm_statuses = site.build()
+        finally:
+            site.close()
+        rows[count] = cold
+        print(f"  {count:6d} {cold.seconds:8.2f} {count * ITEMS / cold.seconds:9.0f} "
+              f"{cold.seconds / count * 1000:8.2f} {cold.rss_mb:7.1f}   "
+              f"{warm.seconds:7.2f} {warm.seconds / count * 1000:8.2f} {warm.rss_mb:7.1f}", flush=True)
+        for line in (_check(cold, cold_statuses, 200, count, "cold"), _check(warm, warm_statuses, 304, count, "warm")):
+            if line:
+                print(line)
+    if 200 in rows and max(rows) > 200:
+        big = max(rows)
+        ratio = (rows[big].seconds / big) / (rows[200].seconds / 200)
+        print(f"  linear: per-feed time at {big} is {ratio:.2f}x that at 200 (target <= 2): {_met(ratio <= 2)}")
+
+
+def part_parse(megabytes: float) -> None:
+    import feedparser
+
+    from digest.parse import parse_feed
+
+    items = 1
+    body = feed_xml(1, items, datetime.now(timezone.utc), paragraphs=8)
+    while len(body) < megabytes * 1_000_000:  # bounded: doubles each time
+        items *= 2
+        body = feed_xml(1, items, datetime.now(timezone.utc), paragraphs=8)
+    size = len(body) / 1_000_000
+    print(f"\n== parse: one {size:.1f} MB feed ({items} items), best of 3")
+    runs = (
+        ("feedparser, defaults (sanitizer + resolver on)", lambda: feedparser.parse(body)),
+        ("feedparser, sanitize_html/resolve_relative_uris off",
+         lambda: feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)),
+        ("digest parse_feed (feedparser off + nh3 + text)",
+         lambda: parse_feed(body, "https://feed1.example/feed.xml", "application/rss+xml")),
+    )
+    for label, work in runs:
+        best = min(_timed(work) for _ in range(3))
+        print(f"  {label:52} {best:6.3f} s {size / best:7.1f} MB/s")
+
+
+def part_startup() -> None:
+    print("\n== startup: best of 5 (target <= 0.3 s)")
+    for flag in ("--help", "--version"):
+        best = min(run_child([*DIGEST, flag]).seconds for _ in range(5))
+        print(f"  digest {flag:10} {best:6.3f} s  {_met(best <= 0.3)}")
+
+
+def _timed(work) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
+PARTS = ("target", "scaling", "parse", "startup")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", action="append", choices=PARTS, help="run only this part (repeatable)")
+    parser.add_argument("--quick", action="store_true", help="small sizes: a minute instead of several")
+    parser.add_argument("--feeds", type=int, help="feeds in the target run (default 200; --quick 50)")
+    parser.add_argument("--latency", type=float, default=0.1, help="target run: seconds before each response")
+    parser.add_argument("--per-host", type=int, default=2, help="feeds per loopback host")
+    parser.add_argument("--sizes", help="scaling: comma-separated feed counts (default 50,200,1000,5000)")
+    parser.add_argument("--scaling-latency", type=float, default=0.02, help="scaling: seconds before each response")
+    parser.add_argument("--parse-mb", type=float, default=2.0, help="parse: feed size in MB")
+    parser.add_argument("--profile", type=Path, help="target run: write pyinstrument reports of cold and warm here")
+    args = parser.parse_args()
+    parts = args.only or PARTS
+    count = args.feeds or (50 if args.quick else 200)
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([50, 200] if args.quick else [50, 200, 1000, 5000])
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+
+    print(f"digest benchmark, {datetime.now():%Y-%m-%d %H:%M}, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores")
+    with tempfile.TemporaryDirectory() as folder:
+        if "target" in parts:
+            part_target(Path(folder), count, args.latency, args.per_host, args.profile)
+        if "scaling" in parts:
+            part_scaling(Path(folder), sizes, args.scaling_latency, args.per_host)
+    if "parse" in parts:
+        part_parse(0.5 if args.quick else args.parse_mb)
+    if "startup" in parts:
+        part_startup()
+
+
+if __name__ == "__main__":
+    main()
