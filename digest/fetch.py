@@ -14,11 +14,12 @@ calling thread is working on (see _DeadlineBackend).
 
 from __future__ import annotations
 
+import queue
 import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -82,19 +83,42 @@ def fetch_all(
     on_done: Callable[[FetchResult], None] | None = None,
 ) -> Iterator[FetchResult]:
     """Fetch every request concurrently; yield results as they finish."""
+    for batch in fetch_batches(requests, config):
+        for result in batch:
+            if on_done:
+                on_done(result)
+            yield result
+
+
+def fetch_batches(requests: Iterable[FetchRequest], config: FetchConfig) -> Iterator[list[FetchResult]]:
+    """Fetch every request concurrently; yield the results in batches: each
+    is everything that finished while the caller was busy with the last one
+    (at least one result), so the caller can store a batch with one commit
+    and never holds a transaction open while waiting on the network.
+
+    Nothing keeps a result once it is yielded, so each body can be freed as
+    soon as the caller has stored it, instead of every body living to the end.
+    """
     requests = list(requests)
     if not requests:
         return
     client = _client(config)
     host_slots = _HostSlots(config.per_host)
+    finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
     try:
         with ThreadPoolExecutor(max_workers=min(config.concurrency, len(requests))) as pool:
-            futures = [pool.submit(_fetch_one, client, r, config, host_slots) for r in requests]
-            for future in as_completed(futures):
-                result = future.result()
-                if on_done:
-                    on_done(result)
-                yield result
+            for request in requests:
+                pool.submit(_fetch_one, client, request, config, host_slots).add_done_callback(finished.put)
+            remaining = len(requests)
+            while remaining:
+                batch = [finished.get()]
+                while True:
+                    try:
+                        batch.append(finished.get_nowait())
+                    except queue.Empty:
+                        break
+                remaining -= len(batch)
+                yield [future.result() for future in batch]
     finally:
         client.close()
 

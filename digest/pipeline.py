@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from .config import Config, FeedConfig
 from .errors import DigestError, FeedError, OutputError
-from .fetch import FetchRequest, FetchResult, fetch_all
+from .fetch import FetchRequest, FetchResult, fetch_batches
 from .models import AuthorBlurb, Digest, FeedFailure, Item, Story
 from .rank import Ranked
 from .store import FeedState, Store
@@ -70,22 +70,29 @@ def fetch_feeds(config: Config, store: Store, now: datetime, reporter: Reporter)
     """Fetch every feed that is not retired, conditionally, and store what changed."""
     refresh = Refresh()
     feeds = {feed.url: feed for feed in config.feeds}
+    states = store.feed_states()
     requests = []
     for url, feed in feeds.items():
-        state = store.feed_state(url)
+        state = states.get(url)
         if state and state.retired:
             refresh.failures.append(_retired(store, feed, state, reporter))
         else:
             requests.append(_request_for(url, state))
     done = 0
-    for result in fetch_all(requests, config.fetch):
-        done += 1
+    for results in fetch_batches(requests, config.fetch):
+        # The feeds that came in together are stored with one commit (a
+        # commit per feed cost more than storing its items); each feed's
+        # own writes are still all or nothing (savepoints).
+        with store.transaction():
+            for result in results:
+                failure = _store_result(store, feeds[result.url], states.get(result.url), result, now, reporter,
+                                        refresh)
+                if failure:
+                    refresh.failures.append(failure)
+        done += len(results)
         reporter.progress(done, len(requests))
-        failure = _store_result(store, feeds[result.url], result, now, reporter, refresh)
-        if failure:
-            refresh.failures.append(failure)
-    order = list(feeds)
-    refresh.failures.sort(key=lambda f: order.index(f.url))
+    order = {url: index for index, url in enumerate(feeds)}
+    refresh.failures.sort(key=lambda f: order[f.url])
     return refresh
 
 
@@ -102,17 +109,21 @@ def _retired(store: Store, feed: FeedConfig, state: FeedState, reporter: Reporte
     return FeedFailure(feed=name, url=feed.url, error=error)
 
 
-def _display_name(store: Store, feed: FeedConfig) -> str:
-    state = store.feed_state(feed.url)
+def _display_name(store: Store, feed: FeedConfig, state: FeedState | None = None) -> str:
+    """The config's name, else the feed's title as stored (read from the
+    store unless the caller has the feed's state at hand)."""
+    state = state or store.feed_state(feed.url)
     return feed.name or (state.title if state else "") or _short_url(feed.url)
 
 
 def _store_result(
-    store: Store, feed: FeedConfig, result: FetchResult, now: datetime, reporter: Reporter, refresh: Refresh
+    store: Store, feed: FeedConfig, state: FeedState | None, result: FetchResult, now: datetime,
+    reporter: Reporter, refresh: Refresh
 ) -> FeedFailure | None:
+    """Store one fetch. `state` is the feed's state before this run."""
     from .parse import parse_feed
 
-    name = _display_name(store, feed)
+    name = _display_name(store, feed, state)
     if result.moved_to and store.record_moved(feed.url, result.moved_to):
         reporter.warn(f"feed {name} ({feed.url}) moved permanently to {result.moved_to}; "
                       "fetching it from there from now on (update the config to match)")
@@ -148,8 +159,9 @@ def footer_failures(config: Config, store: Store) -> list[FeedFailure]:
     or retired. A one-off failure is only on stderr; read from the store, so
     an --offline build shows the same health."""
     failing = []
+    states = store.feed_states()
     for feed in config.feeds:
-        state = store.feed_state(feed.url)
+        state = states.get(feed.url)
         if state is None or not state.last_error:
             continue
         if state.retired:
@@ -158,7 +170,7 @@ def footer_failures(config: Config, store: Store) -> list[FeedFailure]:
             error = f"{state.last_error} (failing for {state.failures} runs in a row)"
         else:
             continue
-        failing.append(FeedFailure(feed=_display_name(store, feed), url=feed.url, error=error))
+        failing.append(FeedFailure(feed=_display_name(store, feed, state), url=feed.url, error=error))
     return failing
 
 
@@ -193,6 +205,7 @@ def assemble_digest(
 
     selection = select_stories(config, store, request)
     stories = [entry.story for entry in selection.ranked if entry.shown]
+    summarize_stories(config, stories)
     writer = LeadWriter(config.lead_template, warn=reporter.warn, templates=config.lead_templates,
                         config_path=config.path)
     for story in stories:
@@ -232,12 +245,13 @@ def select_stories(config: Config, store: Store, request: BuildRequest) -> Selec
     sent = store.sent_items(urls, since - CLUSTER_WINDOW, request.now)
     weights = {feed.url: feed.weight for feed in config.feeds}
     names = feed_names(config, store)
+    tags = {feed.url: feed.tags for feed in reversed(config.feeds)}  # the first entry of a URL wins
     sent_ids = {item.id for item in sent}
     stories = []
     for group in cluster(items + sent, weight=lambda url: weights.get(url, 1.0)):
         new = [item for item in group.items if item.id not in sent_ids]
         if new and (len(new) == len(group.items) or any(item.updated for item in new)):
-            stories.append(_story(config, new, names))
+            stories.append(_story(config, new, names, tags))
     return Selection(since, rank_all(stories, request.now, rank_settings(config, request)))
 
 
@@ -254,28 +268,36 @@ def rank_settings(config: Config, request: BuildRequest):
     )
 
 
-def _story(config: Config, items: list[Item], names: dict[str, str]) -> Story:
-    """A story from its items, best source first: summary and reading time
-    from the best source; "Also covered by" one link per other feed."""
+def _story(config: Config, items: list[Item], names: dict[str, str], tags: dict[str, tuple[str, ...]]) -> Story:
+    """A story from its items, best source first; "Also covered by" one
+    link per other feed. Its summary comes later (summarize_stories), for
+    the stories shown only."""
     from .models import AlsoCovered
-    from .summarize import reading_minutes, summarize
 
     best, others = items[0], items[1:]
     also: dict[str, AlsoCovered] = {}
     for other in others:
         if other.feed_url != best.feed_url and other.feed_url not in also:
             also[other.feed_url] = AlsoCovered(feed=names.get(other.feed_url, other.feed_url), link=other.link)
-    tags = next((list(feed.tags) for feed in config.feeds if feed.url == best.feed_url), [])
     return Story(
         item=best,
         feed=names.get(best.feed_url, best.feed_url),
-        summary=summarize(best.text, config.summary_words, best.title),
-        reading_minutes=reading_minutes(best.text),
         author_blurb=author_blurb(config, best),
         also=list(also.values()),
-        tags=tags,
+        tags=list(tags.get(best.feed_url, ())),
         others=others,
     )
+
+
+def summarize_stories(config: Config, stories: list[Story]) -> None:
+    """Summary and reading time from each story's best source. Only for the
+    stories the digest shows: a day of 200 feeds has thousands of candidates
+    and summarizing them all cost more than the rest of the build."""
+    from .summarize import reading_minutes, summarize
+
+    for story in stories:
+        story.summary = summarize(story.item.text, config.summary_words, story.item.title)
+        story.reading_minutes = reading_minutes(story.item.text)
 
 
 def feed_names(config: Config, store: Store) -> dict[str, str]:

@@ -98,3 +98,19 @@ def test_a_corrupt_file_is_named_and_kept(tmp_path):
         Store.open(path)
     assert "move it aside" in str(caught.value)
     assert path.read_bytes().startswith(b"this is not sqlite")
+
+
+def test_feeds_stored_in_one_transaction_stay_all_or_nothing_each(store):
+    # The fetch stores the feeds that arrive together with one commit; a
+    # feed whose writes fail must still leave the others (and nothing of its own).
+    with store.transaction():
+        store.record_success("https://a.example/feed", "A", CacheHeaders(etag='"a"'), [item("one")], NOW)
+        with pytest.raises(sqlite3.IntegrityError):
+            with store.transaction() as db:
+                db.execute("INSERT INTO feeds (url, title) VALUES ('https://b.example/feed', 'B')")
+                db.execute("INSERT INTO feeds (url, title) VALUES ('https://b.example/feed', 'B again')")
+        assert store.record_failure("https://c.example/feed", "HTTP 500", NOW) == 1
+    states = store.feed_states()
+    assert sorted(states) == ["https://a.example/feed", "https://c.example/feed"]
+    assert states["https://a.example/feed"] == store.feed_state("https://a.example/feed")
+    assert [i.key for i in store.unsent_items(["https://a.example/feed"], NOW - timedelta(days=1), NOW)] == ["one"]

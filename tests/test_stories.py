@@ -141,3 +141,18 @@ def test_a_story_sent_yesterday_is_not_sent_again_from_a_later_source(invoke, da
     assert first.exit_code == 0 and "Train carrying dozens of GOP lawmakers" in first.stdout
     later = build_json(invoke, day_config, "--now", "2018-02-01T10:00:00Z", state=state)
     assert [item["title"] for item in later["items"]] == ["Snow closes schools across Virginia"]
+
+
+def test_only_the_stories_shown_are_summarized(invoke, day_config, monkeypatch):
+    # A day of hundreds of feeds has thousands of candidates; summarizing
+    # them all cost more than the rest of the build (benchmarks/bench.py).
+    import digest.summarize
+
+    summarized = []
+    real = digest.summarize.summarize
+    monkeypatch.setattr(digest.summarize, "summarize", lambda text, *a, **k: summarized.append(text) or real(text, *a, **k))
+    explained = explain_json(invoke, day_config)
+    assert not summarized  # explain ranks every story and summarizes none
+    items = build_json(invoke, day_config, "--offline")["items"]
+    assert 0 < len(items) < len(explained) and len(summarized) == len(items)
+    assert all(item["summary"] and item["reading_minutes"] >= 1 for item in items)
