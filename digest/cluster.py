@@ -50,8 +50,9 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -291,7 +292,7 @@ def _match_key(token: str) -> str:
     """Two tokens that `_pairs` can match share this key: equal tokens
     trivially, and a token that extends another (both four letters or
     more) shares its first four letters."""
-    return token[:4]
+    return sys.intern(token[:4])  # one string per key, and `in` on tuples of them hits by identity
 
 
 class _Candidates:
@@ -311,31 +312,34 @@ class _Candidates:
 
     def __init__(self, all_tokens: list[TitleTokens]):
         self._frequency = Counter(key for t in all_tokens for key in {_match_key(w) for w in t.weights})
-        self._by_key: dict[str, set[int]] = defaultdict(set)
-        self._by_link: dict[str, set[int]] = defaultdict(set)
-        self._member_keys: list[list[frozenset[str]]] = []  # per story, each member's keys
+        # Lists and tuples, not sets, and each key string once: at thousands
+        # of items the index was a fifth of a build's memory.
+        self._by_key: dict[str, list[int]] = {}  # key -> stories holding it (repeats allowed)
+        self._by_link: dict[str, list[int]] = {}
+        self._member_keys: list[list[tuple[str, ...]]] = []  # per story, each member's keys
 
     def of(self, item: Item, tokens: TitleTokens) -> list[int]:
         """Indexes of the stories that may take this item, in creation order."""
         keys = sorted((_match_key(w) for w in tokens.weights), key=lambda k: -self._frequency[k])
         found: set[int] = set()
         for key in keys[MIN_SHARED - 1:]:
-            found |= self._by_key.get(key, set())
+            found.update(self._by_key.get(key, ()))
+        counts = Counter(keys)  # a member's keys are distinct: summing these counts the item's tokens it has
         found = {index for index in found
-                 if any(sum(key in member for key in keys) >= MIN_SHARED for member in self._member_keys[index])}
+                 if any(sum(counts.get(key, 0) for key in member) >= MIN_SHARED for member in self._member_keys[index])}
         if item.link:
-            found |= self._by_link.get(item.link, set())
+            found.update(self._by_link.get(item.link, ()))
         return sorted(found)
 
     def add(self, index: int, item: Item, tokens: TitleTokens) -> None:
         if index == len(self._member_keys):
             self._member_keys.append([])
-        keys = frozenset(_match_key(w) for w in tokens.weights)
+        keys = tuple(dict.fromkeys(_match_key(w) for w in tokens.weights))
         self._member_keys[index].append(keys)
         if item.link:
-            self._by_link[item.link].add(index)
+            self._by_link.setdefault(item.link, []).append(index)
         for key in keys:
-            self._by_key[key].add(index)
+            self._by_key.setdefault(key, []).append(index)
 
 
 def _joins(story: Cluster, item: Item, tokens, window: timedelta) -> bool:

@@ -140,3 +140,19 @@ def test_text_extraction_keeps_paragraphs_and_drops_captions_and_control_charact
     html = "<p>One\x07 two.</p><figure><img src='x'><figcaption>Cap</figcaption></figure><p>Three &amp; four.</p>"
     assert html_to_text(html) == "One two.\n\nThree & four."
     assert clean_text("  a\x00b \n c ") == "ab c"
+
+
+def test_xml_base_still_resolves_links_after_many_feeds():
+    # feedparser's base-URI helper is cached (it was a quarter of parsing);
+    # each element's xml:base must still count, feed after feed.
+    from digest.parse import parse_feed
+
+    def atom(base: str) -> bytes:
+        return (f'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="{base}"><title>T</title>'
+                '<entry xml:base="posts/"><title>One</title><id>1</id><link href="one.html"/></entry>'
+                '<entry><title>Two</title><id>2</id><link href="/two.html"/></entry></feed>').encode()
+
+    for site in ("https://a.example/blog/", "https://b.example/news/", "https://a.example/blog/"):
+        items = parse_feed(atom(site), "https://feeds.example/atom.xml", "application/atom+xml").items
+        host = site.split("/")[2]
+        assert [i.link for i in items] == [f"{site}posts/one.html", f"https://{host}/two.html"]
