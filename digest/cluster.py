@@ -299,31 +299,39 @@ class _Candidates:
     """The stories an item could join, found through an index.
 
     A story can take an item only through a member with the same link, or
-    one whose title is similar; similar titles share at least MIN_SHARED
-    matched tokens, one to one, and matched tokens share a `_match_key`.
-    So of any MIN_SHARED tokens of the item, at least one is matched: the
-    item's tokens except the MIN_SHARED - 1 with the most common keys
-    (prefix filtering) lead to every story it could join, and the common
-    keys, which would list most stories, are never looked up. A story found
-    that way is kept only if one of its members has the keys of at least
-    MIN_SHARED of the item's tokens: cheap to count, and it rules out most
-    stories before the full measure runs.
+    one whose title is similar; similar titles have at least MIN_SHARED
+    tokens matched one to one, and matched tokens share a `_match_key`. So
+    the two titles' key multisets (a key repeated in a title counts once
+    per token: see `_elements`) overlap in at least MIN_SHARED elements.
+    Prefix filtering finds every such pair exactly: with all elements in
+    one global order, rarest first, two multisets that overlap in t
+    elements share an element among the first len - t + 1 of each. So each
+    member is indexed, and each item looked up, by its rarest len - 2
+    elements only; the common keys, which would list most stories, are
+    neither. A story found is kept only if one of its members has the keys
+    of at least MIN_SHARED of the item's tokens (cheap to count; it rules
+    out most stories before the full measure runs).
     """
 
     def __init__(self, all_tokens: list[TitleTokens]):
         self._frequency = Counter(key for t in all_tokens for key in {_match_key(w) for w in t.weights})
         # Lists and tuples, not sets, and each key string once: at thousands
         # of items the index was a fifth of a build's memory.
-        self._by_key: dict[str, list[int]] = {}  # key -> stories holding it (repeats allowed)
+        self._by_element: dict[str, list[int]] = {}  # element -> stories with it in a member's prefix
         self._by_link: dict[str, list[int]] = {}
-        self._member_keys: list[list[tuple[str, ...]]] = []  # per story, each member's keys
+        self._member_keys: list[list[tuple[str, ...]]] = []  # per story, each member's distinct keys
+
+    def _prefix(self, keys: list[str]) -> list[str]:
+        """The rarest len - MIN_SHARED + 1 elements, in the global order."""
+        elements = sorted(_elements(keys), key=lambda e: (self._frequency[e[1]], e[0]))
+        return [element for element, _ in elements[: len(elements) - MIN_SHARED + 1]]
 
     def of(self, item: Item, tokens: TitleTokens) -> list[int]:
         """Indexes of the stories that may take this item, in creation order."""
-        keys = sorted((_match_key(w) for w in tokens.weights), key=lambda k: -self._frequency[k])
+        keys = [_match_key(w) for w in tokens.weights]
         found: set[int] = set()
-        for key in keys[MIN_SHARED - 1:]:
-            found.update(self._by_key.get(key, ()))
+        for element in self._prefix(keys):
+            found.update(self._by_element.get(element, ()))
         counts = Counter(keys)  # a member's keys are distinct: summing these counts the item's tokens it has
         found = {index for index in found
                  if any(sum(counts.get(key, 0) for key in member) >= MIN_SHARED for member in self._member_keys[index])}
@@ -334,12 +342,24 @@ class _Candidates:
     def add(self, index: int, item: Item, tokens: TitleTokens) -> None:
         if index == len(self._member_keys):
             self._member_keys.append([])
-        keys = tuple(dict.fromkeys(_match_key(w) for w in tokens.weights))
-        self._member_keys[index].append(keys)
+        keys = [_match_key(w) for w in tokens.weights]
+        self._member_keys[index].append(tuple(dict.fromkeys(keys)))
         if item.link:
             self._by_link.setdefault(item.link, []).append(index)
-        for key in keys:
-            self._by_key.setdefault(key, []).append(index)
+        for element in self._prefix(keys):
+            self._by_element.setdefault(element, []).append(index)
+
+
+def _elements(keys: list[str]) -> list[tuple[str, str]]:
+    """(element, key) per token: the key itself, and for its second, third
+    ... token the key with the count, so two titles that match n tokens on
+    one key share n elements."""
+    seen: Counter[str] = Counter()
+    elements = []
+    for key in keys:
+        elements.append((key if not seen[key] else sys.intern(f"{key}\x00{seen[key]}"), key))
+        seen[key] += 1
+    return elements
 
 
 def _joins(story: Cluster, item: Item, tokens, window: timedelta) -> bool:
