@@ -186,11 +186,10 @@ def part_parse(megabytes: float) -> None:
 
     from digest.parse import parse_feed
 
-    items = 1
-    body = feed_xml(1, items, datetime.now(timezone.utc), paragraphs=8)
-    while len(body) < megabytes * 1_000_000:  # bounded: doubles each time
-        items *= 2
-        body = feed_xml(1, items, datetime.now(timezone.utc), paragraphs=8)
+    now = datetime.now(timezone.utc)
+    sample = len(feed_xml(1, 64, now, paragraphs=8))
+    items = max(1, round(64 * megabytes * 1_000_000 / sample))  # items are about the same size
+    body = feed_xml(1, items, now, paragraphs=8)
     size = len(body) / 1_000_000
     print(f"\n== parse: one {size:.1f} MB feed ({items} items), best of 3")
     runs = (

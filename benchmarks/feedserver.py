@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import random
 import selectors
+import socketserver
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -150,6 +151,12 @@ def _handler(feeds: Feeds, hang: bool):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # many connections arrive at once at the start
+
+    def server_bind(self) -> None:
+        # HTTPServer's own looks its address up in DNS (getfqdn), seconds per
+        # host for thousands of loopback addresses; the name is never used.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
 
 
 def host_address(index: int) -> str:
