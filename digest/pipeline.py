@@ -230,9 +230,8 @@ class Selection:
 
 def select_stories(config: Config, store: Store, request: BuildRequest) -> Selection:
     """The unsent items of the window, grouped into stories and ranked.
-    Reads the store, writes nothing: `build` and `explain` both start here."""
+    Writes nothing but the grouping cache: `build` and `explain` both start here."""
     from .cluster import WINDOW as CLUSTER_WINDOW
-    from .cluster import cluster
     from .rank import rank_all
     from .select import window_start
 
@@ -248,11 +247,45 @@ def select_stories(config: Config, store: Store, request: BuildRequest) -> Selec
     tags = {feed.url: feed.tags for feed in reversed(config.feeds)}  # the first entry of a URL wins
     sent_ids = {item.id for item in sent}
     stories = []
-    for group in cluster(items + sent, weight=lambda url: weights.get(url, 1.0)):
-        new = [item for item in group.items if item.id not in sent_ids]
-        if new and (len(new) == len(group.items) or any(item.updated for item in new)):
+    for group in grouped(store, items + sent, weights):
+        new = [item for item in group if item.id not in sent_ids]
+        if new and (len(new) == len(group) or any(item.updated for item in new)):
             stories.append(_story(config, new, names, tags))
     return Selection(since, rank_all(stories, request.now, rank_settings(config, request)))
+
+
+def grouped(store: Store, items: list[Item], weights: dict[str, float]) -> list[list[Item]]:
+    """cluster() over the items, remembered in the store under a key of all
+    it depends on, so a build over unchanged items (a warm run, a preview
+    and then the build) does not group 4,000 titles again."""
+    from .cluster import cluster
+
+    key = _grouping_key(items, weights)
+    by_id = {item.id: item for item in items}
+    cached = store.cached_groups(key)
+    if cached is not None and all(i in by_id for group in cached for i in group):
+        return [[by_id[i] for i in group] for group in cached]
+    groups = [c.items for c in cluster(items, weight=lambda url: weights.get(url, 1.0))]
+    if all(item.id is not None for item in items):
+        store.remember_groups(key, [[item.id for item in group] for group in groups])
+    return groups
+
+
+def _grouping_key(items: list[Item], weights: dict[str, float]) -> str:
+    """What the grouping depends on: the code, each item's identity, title,
+    link, time, feed and text length (best source first), the feed weights."""
+    import hashlib
+
+    from . import __version__
+    from .cluster import MIN_SHARED, SIMILAR, WINDOW
+
+    digest = hashlib.sha256(f"{__version__}|{SIMILAR}|{MIN_SHARED}|{WINDOW}".encode())
+    for item in sorted(items, key=lambda i: i.id or 0):
+        digest.update(f"\x1e{item.id}\x1f{item.feed_url}\x1f{item.title}\x1f{item.link}\x1f"
+                      f"{item.when.timestamp()}\x1f{len(item.text)}".encode())
+    for url in sorted(weights):
+        digest.update(f"\x1e{url}\x1f{weights[url]}".encode())
+    return digest.hexdigest()
 
 
 def rank_settings(config: Config, request: BuildRequest):

@@ -93,6 +93,14 @@ _MIGRATIONS = {
         since REAL NOT NULL
     )
     """,
+    # The last grouping of items into stories, by a key over everything the
+    # grouping depends on: a build over unchanged items skips clustering.
+    6: """
+    CREATE TABLE cluster_cache (
+        key TEXT PRIMARY KEY,
+        groups TEXT NOT NULL
+    )
+    """,
 }
 SCHEMA_VERSION = max(_MIGRATIONS)
 
@@ -411,6 +419,19 @@ class Store:
             "SELECT id, output, output_sha256 FROM builds WHERE state = 'pending' ORDER BY id"
         ).fetchall()
         return [PendingBuild(id=r["id"], output=r["output"], output_sha256=r["output_sha256"]) for r in rows]
+
+    # ------------------------------------------------------------ derived data
+
+    def cached_groups(self, key: str) -> list[list[int]] | None:
+        row = self._db.execute("SELECT groups FROM cluster_cache WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def remember_groups(self, key: str, groups: list[list[int]]) -> None:
+        """Keep only the latest grouping: the next build either has the same
+        items (and the same key) or needs a new one anyway."""
+        with self.transaction() as db:
+            db.execute("DELETE FROM cluster_cache")
+            db.execute("INSERT INTO cluster_cache (key, groups) VALUES (?, ?)", (key, json.dumps(groups)))
 
     # ------------------------------------------------------------ the build lock
 
