@@ -324,6 +324,26 @@ class Store:
     def unsent_items(self, feed_urls: Iterable[str], since: datetime, now: datetime) -> list[Item]:
         """Items of these feeds dated inside [since, now] that were never sent,
         nor was another item with the same canonical link."""
+        return self._items_where(
+            """i.sent_build IS NULL
+               AND (i.updated = 1 OR NOT (i.link != '' AND EXISTS (
+                   SELECT 1 FROM items AS s
+                   -- s.link != '' (implied by s.link = i.link) lets SQLite use
+                   -- the partial index items_link; without it every row
+                   -- scanned the whole table (4,000 items: 9.5 s).
+                   WHERE s.link = i.link AND s.link != '' AND s.sent_build IS NOT NULL)))""",
+            feed_urls, since, now,
+        )
+
+    def sent_items(self, feed_urls: Iterable[str], since: datetime, now: datetime) -> list[Item]:
+        """Items of these feeds that earlier builds sent, dated inside
+        [since, now]: clustering needs them, so a story sent yesterday is not
+        sent again today because another feed covered it later."""
+        return self._items_where("i.sent_build IS NOT NULL", feed_urls, since, now)
+
+    def _items_where(self, condition: str, feed_urls: Iterable[str], since: datetime, now: datetime) -> list[Item]:
+        """Items of these feeds dated inside [since, now] that meet the
+        condition (SQL over alias i), newest first."""
         urls = list(feed_urls)
         if not urls:
             return []
@@ -332,32 +352,8 @@ class Store:
             f"""SELECT {_ITEM_COLUMNS} FROM items AS i
                 WHERE i.feed_url IN ({marks})
                   AND coalesce(i.published, i.first_seen) BETWEEN ? AND ?
-                  AND i.sent_build IS NULL
-                  AND (i.updated = 1 OR NOT (i.link != '' AND EXISTS (
-                      SELECT 1 FROM items AS s
-                      -- s.link != '' (implied by s.link = i.link) lets SQLite use
-                      -- the partial index items_link; without it every row
-                      -- scanned the whole table (4,000 items: 9.5 s).
-                      WHERE s.link = i.link AND s.link != '' AND s.sent_build IS NOT NULL)))
+                  AND {condition}
                 ORDER BY coalesce(i.published, i.first_seen) DESC, i.id""",
-            (*urls, _epoch(since), _epoch(now)),
-        )
-        # Row by row: holding every row and every Item at once doubles the peak.
-        return [_row_to_item(row) for row in rows]
-
-    def sent_items(self, feed_urls: Iterable[str], since: datetime, now: datetime) -> list[Item]:
-        """Items of these feeds that earlier builds sent, dated inside
-        [since, now]: clustering needs them, so a story sent yesterday is not
-        sent again today because another feed covered it later."""
-        urls = list(feed_urls)
-        if not urls:
-            return []
-        marks = ",".join("?" * len(urls))
-        rows = self._db.execute(
-            f"""SELECT {_ITEM_COLUMNS} FROM items
-                WHERE feed_url IN ({marks}) AND sent_build IS NOT NULL
-                  AND coalesce(published, first_seen) BETWEEN ? AND ?
-                ORDER BY coalesce(published, first_seen) DESC, id""",
             (*urls, _epoch(since), _epoch(now)),
         )
         # Row by row: holding every row and every Item at once doubles the peak.

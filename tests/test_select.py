@@ -108,9 +108,9 @@ def test_undated_items_count_from_when_they_were_first_fetched(store):
     assert [i.title for i in store.unsent_items([FEED], NOW - timedelta(days=6), NOW)] == ["Undated"]
 
 
-def test_an_updated_story_says_so_in_the_json(invoke, tmp_path):
-    import json
-
+def rail_feed(tmp_path):
+    """A config over one feed file, and a function that republishes its one
+    story (guid rail-1) under a new title."""
     from conftest import write_config
 
     feed = tmp_path / "feed.xml"
@@ -124,6 +124,13 @@ def test_an_updated_story_says_so_in_the_json(invoke, tmp_path):
     def publish(title: str) -> None:
         feed.write_text(rss(rss_item(title, "https://a.example/rail", guid="rail-1")), encoding="utf-8")
 
+    return config, publish
+
+
+def test_an_updated_story_says_so_in_the_json(invoke, tmp_path):
+    import json
+
+    config, publish = rail_feed(tmp_path)
     publish("Rail line reopens")
     assert invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z").exit_code == 0
     publish("Rail line reopens; first train full")
@@ -134,20 +141,13 @@ def test_an_updated_story_says_so_in_the_json(invoke, tmp_path):
 
 
 def test_an_updated_story_is_labelled_in_both_parts(invoke, tmp_path):
-    from conftest import email_parts, parse_email, write_config
+    from conftest import email_parts, parse_email
 
-    feed = tmp_path / "feed.xml"
-    config = write_config(tmp_path, f"""
-        [email]
-        to = ["me@example.org"]
-        [[feeds]]
-        url = "{feed}"
-    """)
-    feed.write_text(rss(rss_item("Rail line reopens", "https://a.example/rail", guid="rail-1")), encoding="utf-8")
+    config, publish = rail_feed(tmp_path)
+    publish("Rail line reopens")
     first = email_parts(parse_email(invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z").stdout_bytes))
     assert "Updated" not in first["text/plain"] and "Updated" not in first["text/html"]
-    feed.write_text(rss(rss_item("Rail line reopens; first train full", "https://a.example/rail", guid="rail-1")),
-                    encoding="utf-8")
+    publish("Rail line reopens; first train full")
     again = invoke("build", "--config", str(config), "--now", "2025-01-02T21:00:00Z", "--since", "1d")
     parts = email_parts(parse_email(again.stdout_bytes))
     assert "1. Updated: Rail line reopens; first train full [1]" in parts["text/plain"]
