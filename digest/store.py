@@ -12,6 +12,7 @@ import json
 import os
 import socket
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -105,6 +106,24 @@ _MIGRATIONS = {
 SCHEMA_VERSION = max(_MIGRATIONS)
 
 
+BUSY_TIMEOUT = 30  # seconds a statement waits for another process's transaction
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Switch to WAL. Two processes opening a new file at once: the switch
+    answers "locked" at once instead of waiting (SQLite does not call the
+    busy handler for it), so wait here, as long as any statement would."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class ClaimConflict(StoreError):
     """Another build marked some of these items sent first."""
 
@@ -137,13 +156,21 @@ class Store:
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(path, timeout=30, isolation_level=None)
+            connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
             connection.row_factory = sqlite3.Row
-            connection.execute("PRAGMA journal_mode=WAL")
+            _use_wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
             store = cls(path, connection)
             store._migrate()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise StoreError(
+                    f"{path}: not a usable digest state file ({exc}); "
+                    "move it aside to start fresh, or pass another --state"
+                ) from None
+            raise StoreError(f"{path}: the state file stayed locked by another digest for "
+                             f"{BUSY_TIMEOUT}s; try again later") from None
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{path}: not a usable digest state file ({exc}); "

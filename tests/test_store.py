@@ -114,3 +114,23 @@ def test_feeds_stored_in_one_transaction_stay_all_or_nothing_each(store):
     assert sorted(states) == ["https://a.example/feed", "https://c.example/feed"]
     assert states["https://a.example/feed"] == store.feed_state("https://a.example/feed")
     assert [i.key for i in store.unsent_items(["https://a.example/feed"], NOW - timedelta(days=1), NOW)] == ["one"]
+
+
+def test_processes_opening_a_new_state_file_at_once_all_succeed(tmp_path):
+    """Switching a new file to WAL answers "locked" at once to all but one
+    opener (SQLite skips the busy handler there); the store waits instead."""
+    import subprocess
+    import sys
+
+    import time
+
+    # Each opener imports first, then waits for the same instant to open.
+    code = ("import sys, time; from pathlib import Path; from digest.store import Store; "
+            "time.sleep(max(0, float(sys.argv[2]) - time.time())); Store.open(Path(sys.argv[1])).close()")
+    for round_ in range(8):
+        path = tmp_path / f"race-{round_}.db"
+        start = str(time.time() + 0.6)
+        openers = [subprocess.Popen([sys.executable, "-c", code, str(path), start], stderr=subprocess.PIPE)
+                   for _ in range(3)]
+        results = [(p.wait(timeout=60), p.stderr.read().decode()) for p in openers]
+        assert results == [(0, "")] * 3
