@@ -235,9 +235,15 @@ def select_stories(config: Config, store: Store, request: BuildRequest) -> Selec
     from .rank import rank_all
     from .select import window_start
 
-    since = window_start(request.now, config.since, store.last_build_time(), request.since)
+    last_build = store.last_build_time()
+    since = window_start(request.now, config.since, last_build, request.since)
     urls = [f.url for f in config.feeds]
-    items = store.unsent_items(urls, since, request.now)
+    # Since the last build, also what arrived after it though dated before
+    # it (a feed that was down at build time, a backdated post), back to the
+    # config's window: otherwise it would never be sent.
+    late = last_build if request.since is None and last_build is not None and since == last_build else None
+    items = store.unsent_items(urls, since, request.now, arrived_after=late,
+                               oldest=late - config.since if late else None)
     # Items sent within the clustering window before `since` join the
     # grouping, so a story sent yesterday is not sent again from a feed that
     # covered it later; an update of the story still goes out.

@@ -124,6 +124,12 @@ def _use_wal(connection: sqlite3.Connection) -> None:
             time.sleep(0.02)
 
 
+# An item held by a build that is still delivering: a re-fetch with a new
+# title must not free it (the build would then confirm nothing, and the
+# story would go out again); the update waits for the next build.
+_PENDING = "EXISTS (SELECT 1 FROM builds AS b WHERE b.id = items.sent_build AND b.state = 'pending')"
+
+
 class ClaimConflict(StoreError):
     """Another build marked some of these items sent first."""
 
@@ -190,14 +196,17 @@ class Store:
         self.close()
 
     @contextmanager
-    def transaction(self, immediate: bool = False) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """A write transaction, begun IMMEDIATE: every transaction here
+        writes, and SQLite does not wait (busy timeout) for a deferred one
+        that reads first and then needs the write lock; it fails at once."""
         if self._db.in_transaction:
             # Nested in a caller's transaction (a batch of feeds stored with
             # one commit): a savepoint, so a failure still undoes this step alone.
             with self._savepoint():
                 yield self._db
             return
-        self._db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
         except BaseException:
@@ -223,7 +232,9 @@ class Store:
                 f"{self.path}: written by a newer digest (schema {version}, "
                 f"this one knows {SCHEMA_VERSION}); upgrade digest"
             )
-        with self.transaction(immediate=True) as db:
+        if version == SCHEMA_VERSION:
+            return  # no write lock for an up-to-date file: readers need not wait for a writer
+        with self.transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             for step in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in _MIGRATIONS[step].split(";"):
@@ -268,7 +279,7 @@ class Store:
             )
             for item in items:
                 cursor = db.execute(
-                    """INSERT INTO items (feed_url, key, title, link, author, published, first_seen,
+                    f"""INSERT INTO items (feed_url, key, title, link, author, published, first_seen,
                                           content_html, text, image, tags)
                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT(feed_url, key) DO UPDATE SET
@@ -276,9 +287,11 @@ class Store:
                          published = coalesce(excluded.published, items.published),
                          content_html = excluded.content_html, text = excluded.text,
                          image = excluded.image, tags = excluded.tags,
-                         sent_build = CASE WHEN excluded.title != items.sent_title THEN NULL
+                         sent_build = CASE WHEN excluded.title != items.sent_title
+                                                AND NOT {_PENDING} THEN NULL
                                            ELSE items.sent_build END,
-                         updated = CASE WHEN excluded.title != items.sent_title THEN 1
+                         updated = CASE WHEN excluded.title != items.sent_title
+                                             AND NOT {_PENDING} THEN 1
                                         ELSE items.updated END
                        RETURNING first_seen""",
                     (
@@ -348,9 +361,21 @@ class Store:
 
     # ------------------------------------------------------------ items
 
-    def unsent_items(self, feed_urls: Iterable[str], since: datetime, now: datetime) -> list[Item]:
+    def unsent_items(
+        self,
+        feed_urls: Iterable[str],
+        since: datetime,
+        now: datetime,
+        arrived_after: datetime | None = None,
+        oldest: datetime | None = None,
+    ) -> list[Item]:
         """Items of these feeds dated inside [since, now] that were never sent,
-        nor was another item with the same canonical link."""
+        nor was another item with the same canonical link. With arrived_after,
+        also those first seen after it that are dated back to `oldest`."""
+        late = None
+        if arrived_after is not None and oldest is not None:
+            late = ("i.first_seen > ? AND coalesce(i.published, i.first_seen) BETWEEN ? AND ?",
+                    (_epoch(arrived_after), _epoch(oldest), _epoch(now)))
         return self._items_where(
             """i.sent_build IS NULL
                AND (i.updated = 1 OR NOT (i.link != '' AND EXISTS (
@@ -359,7 +384,7 @@ class Store:
                    -- the partial index items_link; without it every row
                    -- scanned the whole table (4,000 items: 9.5 s).
                    WHERE s.link = i.link AND s.link != '' AND s.sent_build IS NOT NULL)))""",
-            feed_urls, since, now,
+            feed_urls, since, now, late,
         )
 
     def sent_items(self, feed_urls: Iterable[str], since: datetime, now: datetime) -> list[Item]:
@@ -368,20 +393,29 @@ class Store:
         sent again today because another feed covered it later."""
         return self._items_where("i.sent_build IS NOT NULL", feed_urls, since, now)
 
-    def _items_where(self, condition: str, feed_urls: Iterable[str], since: datetime, now: datetime) -> list[Item]:
-        """Items of these feeds dated inside [since, now] that meet the
-        condition (SQL over alias i), newest first."""
+    def _items_where(
+        self,
+        condition: str,
+        feed_urls: Iterable[str],
+        since: datetime,
+        now: datetime,
+        also: tuple[str, tuple] | None = None,
+    ) -> list[Item]:
+        """Items of these feeds dated inside [since, now], or matching `also`
+        (SQL and its parameters), that meet the condition (SQL over alias
+        i), newest first."""
         urls = list(feed_urls)
         if not urls:
             return []
         marks = ",".join("?" * len(urls))
+        also_sql, also_args = (f" OR ({also[0]})", also[1]) if also else ("", ())
         rows = self._db.execute(
             f"""SELECT {_ITEM_COLUMNS} FROM items AS i
                 WHERE i.feed_url IN ({marks})
-                  AND coalesce(i.published, i.first_seen) BETWEEN ? AND ?
+                  AND (coalesce(i.published, i.first_seen) BETWEEN ? AND ?{also_sql})
                   AND {condition}
                 ORDER BY coalesce(i.published, i.first_seen) DESC, i.id""",
-            (*urls, _epoch(since), _epoch(now)),
+            (*urls, _epoch(since), _epoch(now), *also_args),
         )
         # Row by row: holding every row and every Item at once doubles the peak.
         return [_row_to_item(row) for row in rows]
@@ -412,7 +446,7 @@ class Store:
         Raises ClaimConflict when another build holds any of them (nothing is
         changed then)."""
         ids = [item.id for item in items if item.id is not None]
-        with self.transaction(immediate=True) as db:
+        with self.transaction() as db:
             marks = ",".join("?" * len(ids))
             taken = db.execute(
                 f"SELECT count(*) FROM items WHERE id IN ({marks}) AND sent_build IS NOT NULL", ids
@@ -429,13 +463,13 @@ class Store:
 
     def confirm(self, build: int) -> None:
         """The pending build was delivered: its items are sent."""
-        with self.transaction(immediate=True) as db:
+        with self.transaction() as db:
             db.execute("UPDATE builds SET state = 'sent' WHERE id = ?", (build,))
             db.execute("UPDATE items SET sent_title = title, updated = 0 WHERE sent_build = ?", (build,))
 
     def release(self, build: int) -> None:
         """The pending build was not delivered: its items are free again."""
-        with self.transaction(immediate=True) as db:
+        with self.transaction() as db:
             db.execute("UPDATE items SET sent_build = NULL WHERE sent_build = ?", (build,))
             db.execute("DELETE FROM builds WHERE id = ? AND state = 'pending'", (build,))
 
@@ -464,7 +498,7 @@ class Store:
         """Take the build lock; None when it is ours now, else who holds it.
         A holder on this host whose process is gone, or any holder older
         than stale_after, has lost it."""
-        with self.transaction(immediate=True) as db:
+        with self.transaction() as db:
             row = db.execute("SELECT pid, host, since FROM build_lock WHERE id = 1").fetchone()
             if row is not None:
                 holder = LockHolder(pid=row["pid"], host=row["host"], since=_from_epoch(row["since"]))
@@ -477,7 +511,7 @@ class Store:
         return None
 
     def unlock(self, pid: int, host: str) -> None:
-        with self.transaction(immediate=True) as db:
+        with self.transaction() as db:
             db.execute("DELETE FROM build_lock WHERE id = 1 AND pid = ? AND host = ?", (pid, host))
 
 

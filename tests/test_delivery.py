@@ -245,3 +245,57 @@ def test_builds_killed_at_random_points_lose_and_repeat_nothing(tmp_path):
     assert kills >= 25, f"only {kills} of 50 builds were killed before finishing"
     assert sorted(delivered) == sorted(published)  # every story once: none lost, none twice
     print(f"{kills} of 50 builds killed; interrupted builds settled by the next: {dict(settled)}")
+
+
+# ------------------------------------------------------------ late and updated items
+
+
+def test_an_item_that_arrives_late_is_still_sent(invoke, tmp_path):
+    """Fetched after a build but dated before it (the feed was down at build
+    time, or backdates its posts): the next build sends it."""
+    feed = tmp_path / "feed.xml"
+    config = write_config(tmp_path, f"""\
+        timezone = "UTC"
+        [email]
+        to = ["me@example.org"]
+        [[feeds]]
+        url = "{feed}"
+        """)
+    item = lambda title, when: rss_item(title, f"https://e.example/{title}", guid=title, date=when)  # noqa: E731
+    feed.write_text(rss(item("alpha", "Thu, 02 Jan 2025 06:00:00 +0000")))
+    first = invoke("--config", str(config), "build", "--now", "2025-01-02T07:00:00Z")
+    assert "alpha" in first.stdout
+    feed.write_text(rss(item("alpha", "Thu, 02 Jan 2025 06:00:00 +0000"),
+                        item("beta", "Thu, 02 Jan 2025 06:50:00 +0000"),
+                        item("gamma", "Thu, 02 Jan 2025 09:00:00 +0000"),
+                        item("ancient", "Mon, 02 Dec 2024 09:00:00 +0000")))
+    second = invoke("--config", str(config), "build", "--now", "2025-01-03T07:00:00Z", "--format", "json",
+                    "--mark-sent")
+    assert sorted(i["title"] for i in json.loads(second.stdout)["items"]) == ["beta", "gamma"]
+    third = invoke("--config", str(config), "build", "--now", "2025-01-04T07:00:00Z")
+    assert third.stdout == ""
+
+
+def test_a_refetch_during_delivery_does_not_free_a_claimed_update(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    from digest.fetch import CacheHeaders
+    from digest.models import Item
+    from digest.store import Store
+
+    now = datetime(2025, 1, 2, 20, tzinfo=timezone.utc)
+    feed = "https://a.example/feed"
+
+    def version(title: str) -> Item:
+        return Item(feed_url=feed, key="guid:1", title=title, link="https://a.example/1", published=now)
+
+    with Store.open(tmp_path / "s.db") as store:
+        store.record_success(feed, "A", CacheHeaders(), [version("T1")], now)
+        store.mark_sent(store.unsent_items([feed], now - timedelta(days=1), now), now, now - timedelta(days=1), "s")
+        store.record_success(feed, "A", CacheHeaders(), [version("T2")], now)  # an update
+        [updated] = store.unsent_items([feed], now - timedelta(days=1), now)
+        build = store.claim([updated], now, now - timedelta(days=1), "s")
+        with Store.open(tmp_path / "s.db") as fetcher:  # `digest fetch` meanwhile
+            fetcher.record_success(feed, "A", CacheHeaders(), [version("T2")], now)
+        store.confirm(build)
+        assert store.unsent_items([feed], now - timedelta(days=1), now) == []
