@@ -227,9 +227,13 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
 
     config = obj.load_config()
     request = _build_request(now_text, since, top, offline)
-    command_line = command_line or (config.email.command if fmt == "email" and output is None else None)
     if command_line and output:
         raise UsageError("--pipe and -o/--output exclude each other: deliver to a command or to a file")
+    # A replay goes where it is told (stdout, -o, --pipe), never to the
+    # configured mail command on its own: looking at an old digest is not
+    # sending it again.
+    asked_pipe = command_line
+    command_line = command_line or (config.email.command if fmt == "email" and output is None else None)
     if recipients or sender or subject:
         config = replace(config, email=replace(
             config.email,
@@ -240,7 +244,7 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
     if fmt == "email" and not config.email.to:
         raise UsageError("no recipient: set `to` in the [email] table of the config, or pass --to")
     if replay:
-        return _replay(obj, config, replay, fmt, output, template_dir)
+        return _replay(obj, config, replay, fmt, output, template_dir, asked_pipe)
     if not config.feeds and not offline:
         raise UsageError(f"{config.path}: no [[feeds]] to read (add one with `digest feeds add URL`)")
     reporter = StderrReporter(obj)
@@ -442,7 +446,8 @@ def fetch(obj: Context, now_text):
         raise DigestError("every feed failed")
 
 
-def _replay(obj: Context, config, build_id: int, fmt: str, output, template_dir) -> None:
+def _replay(obj: Context, config, build_id: int, fmt: str, output, template_dir, command_line) -> None:
+    """Render a past digest again; deliver it like a build, mark nothing."""
     from . import pipeline
     from .history import replayed_digest
     from .render import Renderer
@@ -451,7 +456,10 @@ def _replay(obj: Context, config, build_id: int, fmt: str, output, template_dir)
     with obj.open_store(config) as store:
         digest = replayed_digest(store, build_id)
     data = pipeline.render_output(renderer, digest, fmt, config.email.from_, config.email.to)
-    pipeline.write_output(data, output, sys.stdout.buffer)
+    if command_line:
+        pipeline.pipe_to_command(command_line, data)
+    else:
+        pipeline.write_output(data, output, sys.stdout.buffer)
 
 
 @command(cli)

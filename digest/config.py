@@ -166,20 +166,22 @@ def state_path(config: Config, flag: str | Path | None = None) -> Path:
 # ---------------------------------------------------------------- loading
 
 
+def read_config_text(path: Path) -> str:
+    """The config file's text, or a ConfigError saying why there is none."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigError("no such config file (create one with `digest init`)", path=path) from None
+    except UnicodeDecodeError:
+        raise ConfigError("not UTF-8 text", path=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", path=path) from None
+
+
 def load_config(path: Path) -> Config:
     """Read and validate a config file."""
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(
-            "no such config file (create one with `digest init`)", path=path
-        ) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", path=path) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError("not UTF-8 text", path=path) from None
+        data = tomllib.loads(read_config_text(path))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", path=path) from None
     return config_from_dict(data, path=path)

@@ -8,8 +8,6 @@ atomically (temp file + rename).
 
 from __future__ import annotations
 
-import os
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,8 +16,8 @@ from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from .config import Config, FeedConfig, FetchConfig, config_from_dict, normalize_feed_location
-from .errors import ConfigError, DigestError, FeedError, UsageError
+from .config import Config, FeedConfig, FetchConfig, config_from_dict, normalize_feed_location, read_config_text
+from .errors import ConfigError, FeedError, UsageError
 
 STARTER = Path(__file__).with_name("starter.toml")
 
@@ -29,26 +27,16 @@ STARTER = Path(__file__).with_name("starter.toml")
 
 def write_starter_config(path: Path) -> Path:
     """Write the commented starter config; never over an existing file."""
+    from .pipeline import write_atomically
+
     if path.exists():
         raise UsageError(f"{path} already exists; not overwriting it (edit it, or pick another DIR)")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, STARTER.read_text(encoding="utf-8"))
-    return path
-
-
-def write_atomically(path: Path, text: str) -> None:
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, mode)
-        os.replace(temp, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise DigestError(f"cannot write {path}: {exc.strerror}") from None
+        raise UsageError(f"cannot create {path.parent}: {exc.strerror}") from None
+    write_atomically(path, STARTER.read_bytes())
+    return path
 
 
 # ---------------------------------------------------------------- editing
@@ -62,9 +50,7 @@ class ConfigEditor:
 
         self.path = path
         try:
-            self.document = tomlkit.parse(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError("no such config file (create one with `digest init`)", path=path) from None
+            self.document = tomlkit.parse(read_config_text(path))
         except tomlkit.exceptions.ParseError as exc:
             raise ConfigError(f"invalid TOML: {exc}", path=path) from None
         self.config = self._validated()
@@ -116,7 +102,9 @@ class ConfigEditor:
     def save(self) -> None:
         import tomlkit
 
-        write_atomically(self.path, tomlkit.dumps(self.document))
+        from .pipeline import write_atomically
+
+        write_atomically(self.path, tomlkit.dumps(self.document).encode("utf-8"))
 
 
 # ---------------------------------------------------------------- OPML
@@ -171,7 +159,11 @@ def import_feeds(editor: ConfigEditor, feeds: Iterable[FeedConfig]) -> ImportSum
         if editor.find(feed.url):
             duplicates += 1
             continue
-        editor.add(feed)
+        try:
+            editor.add(feed)
+        except ConfigError:  # an outline whose URL the config would refuse (no host...)
+            skipped += 1
+            continue
         added.append(feed)
     return ImportSummary(added=added, duplicates=duplicates, skipped=skipped)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from .errors import DigestError
 from .models import AlsoCovered, AuthorBlurb, Digest, FeedFailure, Image, Item, Story
-from .store import Store
+from .store import Store, this_host
 
 
 def deliver_and_record(
@@ -84,7 +83,7 @@ class BuildLocked(DigestError):
 def build_lock(store: Store, wait: timedelta) -> Iterator[None]:
     """Hold the store's build lock, waiting at most `wait` for another
     sending build to finish. A holder that died is taken over."""
-    pid, host = os.getpid(), socket.gethostname()
+    pid, host = os.getpid(), this_host()
     deadline = time.monotonic() + wait.total_seconds()
     while True:
         holder = store.try_lock(pid, host, datetime.now(timezone.utc), LOCK_STALE_AFTER)
@@ -92,7 +91,7 @@ def build_lock(store: Store, wait: timedelta) -> Iterator[None]:
             break
         if time.monotonic() >= deadline:
             raise BuildLocked(
-                f"another build (pid {holder.pid} on {holder.host}, since "
+                f"another build (pid {holder.pid} on {holder.hostname}, since "
                 f"{holder.since:%Y-%m-%d %H:%M:%S} UTC) holds the lock; nothing written"
             )
         time.sleep(0.2)

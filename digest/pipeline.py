@@ -380,9 +380,15 @@ def write_output(data: bytes, path: Path | None, stdout: BinaryIO) -> None:
         except (BrokenPipeError, OSError) as exc:
             raise OutputError(f"could not write the digest to stdout: {exc.strerror or exc}") from None
         return
-    path = Path(path)
+    write_atomically(Path(path), data)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Temp file in the same folder, fsync, rename: a reader sees the old
+    file or the whole new one. An existing file keeps its permissions."""
     try:
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+        mode = path.stat().st_mode & 0o777 if path.exists() else None
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None
     try:
@@ -390,10 +396,17 @@ def write_output(data: bytes, path: Path | None, stdout: BinaryIO) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
+        os.chmod(temp, 0o644 & ~_umask() if mode is None else mode)
         os.replace(temp, path)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 MAIL_COMMAND_TIMEOUT = 300  # seconds; sendmail normally takes well under one

@@ -552,8 +552,12 @@ class LockHolder:
     def alive(self, now: datetime, stale_after: timedelta) -> bool:
         if now - self.since > stale_after:
             return False
-        if self.host != socket.gethostname():
-            return True  # cannot look; trust it until it goes stale
+        name, _, boot = self.host.partition("#")
+        if self.host != this_host():
+            # The same machine since rebooted: every process of then is gone
+            # (and its pid may belong to another one now). Another machine
+            # sharing the file cannot be looked at: trust it until stale.
+            return name != socket.gethostname()
         try:
             os.kill(self.pid, 0)
         except ProcessLookupError:
@@ -561,6 +565,19 @@ class LockHolder:
         except PermissionError:
             return True
         return True
+
+    @property
+    def hostname(self) -> str:
+        return self.host.partition("#")[0]
+
+
+def this_host() -> str:
+    """This machine, and this boot of it (Linux), for the build lock."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        boot = ""
+    return f"{socket.gethostname()}#{boot}" if boot else socket.gethostname()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import parse_email, rss, rss_item, write_config
+from digest.store import this_host
 
 NOW = "2025-01-02T20:00:00Z"
 DIGEST = [sys.executable, "-c", "from digest.cli import main; main()"]
@@ -134,7 +135,7 @@ def test_a_build_waits_for_the_lock_then_says_another_holds_it(invoke, tmp_path)
     try:
         with sqlite3.connect(tmp_path / "state.db") as db:
             db.execute("INSERT INTO build_lock (id, pid, host, since) VALUES (1, ?, ?, ?)",
-                       (holder.pid, socket.gethostname(), time.time()))
+                       (holder.pid, this_host(), time.time()))
         started = time.monotonic()
         result = invoke("--config", str(config), "build", "--now", NOW)
         waited = time.monotonic() - started
@@ -156,7 +157,7 @@ def test_a_lock_left_by_a_dead_build_is_taken_over(invoke, tmp_path):
     dead.wait()
     with sqlite3.connect(tmp_path / "state.db") as db:
         db.execute("INSERT INTO build_lock (id, pid, host, since) VALUES (1, ?, ?, ?)",
-                   (dead.pid, socket.gethostname(), time.time()))
+                   (dead.pid, this_host(), time.time()))
     result = invoke("--config", str(config), "build", "--now", NOW)
     assert result.exit_code == 0 and "Story" in result.stdout
     with sqlite3.connect(tmp_path / "state.db") as db:
@@ -299,3 +300,15 @@ def test_a_refetch_during_delivery_does_not_free_a_claimed_update(tmp_path):
             fetcher.record_success(feed, "A", CacheHeaders(), [version("T2")], now)
         store.confirm(build)
         assert store.unsent_items([feed], now - timedelta(days=1), now) == []
+
+
+def test_a_lock_from_before_a_reboot_is_taken_over(invoke, tmp_path):
+    if "#" not in this_host():
+        pytest.skip("no boot id on this system")
+    config = feed_config(tmp_path, ["Story"], extra='lock_wait = "1s"')
+    invoke("--config", str(config), "build", "--now", NOW, "--format", "json")
+    with sqlite3.connect(tmp_path / "state.db") as db:  # pid 1 is alive, but it was another boot
+        db.execute("INSERT INTO build_lock (id, pid, host, since) VALUES (1, 1, ?, ?)",
+                   (f"{socket.gethostname()}#another-boot", time.time()))
+    result = invoke("--config", str(config), "build", "--now", NOW)
+    assert result.exit_code == 0 and "Story" in result.stdout

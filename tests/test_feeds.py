@@ -280,3 +280,28 @@ def test_installed_digest_in_an_empty_directory(tmp_path, httpserver):
     history = run("history")
     assert (history.returncode, history.stderr.strip()) == (0, "No digest has been sent yet.")
     assert run("--version").stdout.startswith("digest, version ")
+
+
+def test_import_skips_an_outline_the_config_would_refuse(invoke, config, tmp_path):
+    opml = tmp_path / "odd.opml"
+    opml.write_text('<opml version="2.0"><body><outline text="No host" xmlUrl="http:///x"/>'
+                    '<outline text="Fine" xmlUrl="https://fine.example/rss"/></body></opml>')
+    result = invoke("--config", str(config), "feeds", "import", str(opml))
+    assert result.exit_code == 0
+    assert result.stderr.strip() == f"Imported 1 feeds into {config} (0 already present, 1 without a usable URL skipped)."
+    assert [f["url"] for f in feeds_of(config)] == ["https://fine.example/rss"]
+
+
+def test_editing_a_config_that_is_not_utf8_is_one_line(invoke, tmp_path):
+    config = tmp_path / "latin.toml"
+    config.write_bytes('title = "Caf\xe9"\n'.encode("latin-1"))
+    result = invoke("--config", str(config), "feeds", "remove", "x")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: {config}: not UTF-8 text"
+
+
+def test_init_into_a_path_under_a_file_is_one_line(invoke, tmp_path):
+    (tmp_path / "file").write_text("x")
+    result = invoke("init", str(tmp_path / "file" / "sub"))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: cannot create {tmp_path / 'file' / 'sub'}: Not a directory"

@@ -46,3 +46,18 @@ def test_history_is_empty_before_any_email(invoke, example_config):
     result = invoke("history", "--config", str(example_config))
     assert result.stdout == ""
     assert result.stderr.strip() == "No digest has been sent yet."
+
+
+def test_replay_goes_to_pipe_when_asked_and_never_to_the_configured_command(invoke, example_config, tmp_path):
+    import sys
+
+    mailed = tmp_path / "mailed.eml"
+    command = f"{sys.executable} -c \"import sys; open({str(mailed)!r}, 'ab').write(sys.stdin.buffer.read())\""
+    invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW)
+    example_config.write_text(example_config.read_text().replace(
+        'to = ["me@example.org"]', f'to = ["me@example.org"]\ncommand = {json.dumps(command)}'))
+    shown = invoke("build", "--config", str(example_config), "--replay", "1")
+    assert shown.stdout.startswith("Subject:") and not mailed.exists()
+    piped = invoke("build", "--config", str(example_config), "--replay", "1", "--pipe", command)
+    assert piped.exit_code == 0 and piped.stdout == ""
+    assert parse_email(mailed.read_bytes())["Subject"] == "Morning Brief — Thursday 2 January 2025"

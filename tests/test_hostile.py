@@ -199,7 +199,7 @@ def hostile_config(tmp_path: Path, server: LoopbackServer, names: list[str]) -> 
     for name in names:
         server.routes[f"/{name}"] = CASES[name][0]
     feeds = "".join(f'\n[[feeds]]\nurl = "{server.url("/" + name)}"\nname = "{name}"\n' for name in ["good.xml", *names])
-    return write_config(tmp_path, f"""\
+    return write_config(tmp_path, """\
         title = "Hostile Brief"
         timezone = "UTC"
         [email]
