@@ -86,9 +86,6 @@ class Config:
     feeds: tuple[FeedConfig, ...] = ()
     authors: dict[str, AuthorInfo] = field(default_factory=dict)
 
-    def feed_weight(self, url: str) -> float:
-        return next((f.weight for f in self.feeds if f.url == url), 1.0)
-
 
 # ---------------------------------------------------------------- durations
 

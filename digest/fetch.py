@@ -18,7 +18,7 @@ import queue
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
@@ -80,14 +80,10 @@ class _Deadline(Exception):
 def fetch_all(
     requests: Iterable[FetchRequest],
     config: FetchConfig,
-    on_done: Callable[[FetchResult], None] | None = None,
 ) -> Iterator[FetchResult]:
     """Fetch every request concurrently; yield results as they finish."""
     for batch in fetch_batches(requests, config):
-        for result in batch:
-            if on_done:
-                on_done(result)
-            yield result
+        yield from batch
 
 
 def fetch_batches(requests: Iterable[FetchRequest], config: FetchConfig) -> Iterator[list[FetchResult]]:

@@ -33,7 +33,7 @@ def deliver_and_record(
     """
     from .render import digest_as_dict
 
-    items = [item for story in digest.stories for item in sent_items(story)]
+    items = [item for story in digest.stories for item in story.items]
     snapshot = json.dumps(digest_as_dict(digest), ensure_ascii=False)
     build = store.claim(
         items, digest.generated_at, digest.since, digest.subject, snapshot,
@@ -104,11 +104,6 @@ def build_lock(store: Store, wait: timedelta) -> Iterator[None]:
 # A lock older than this is taken over even when its holder cannot be
 # checked (another host sharing the state file).
 LOCK_STALE_AFTER = timedelta(hours=6)
-
-
-def sent_items(story: Story) -> list[Item]:
-    """Every stored item a story stands for."""
-    return story.items
 
 
 def replayed_digest(store: Store, build_id: int) -> Digest:

@@ -250,7 +250,7 @@ def select_stories(config: Config, store: Store, request: BuildRequest) -> Selec
     sent = store.sent_items(urls, since - CLUSTER_WINDOW, request.now)
     weights = {feed.url: feed.weight for feed in config.feeds}
     names = feed_names(config, store)
-    tags = {feed.url: feed.tags for feed in reversed(config.feeds)}  # the first entry of a URL wins
+    tags = {feed.url: feed.tags for feed in config.feeds}
     sent_ids = {item.id for item in sent}
     stories = []
     for group in grouped(store, items + sent, weights):
