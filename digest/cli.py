@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from . import __version__
 from .errors import DigestError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+PROGRESS_AFTER = 0.5  # seconds of fetching before a progress bar appears
 
 
 @dataclass
@@ -51,6 +53,7 @@ class StderrReporter:
         self.ctx = ctx
         self._bar = None
         self._shown = 0
+        self._started = time.monotonic()
 
     def warn(self, message: str) -> None:
         if self.ctx.verbosity >= 0:
@@ -62,15 +65,21 @@ class StderrReporter:
             click.echo(message, err=True)
 
     def progress(self, done: int, total: int) -> None:
+        """A bar once fetching has taken longer than a moment; a quick run
+        shows none (it would only flicker)."""
         if self.ctx.verbosity < 0 or not self.ctx.stderr_is_tty or total < 2:
             return
-        if self._bar is None:
-            self._bar = click.progressbar(length=total, label="Fetching feeds", file=sys.stderr)
-            self._bar.__enter__()
-        self._bar.update(done - self._shown)
-        self._shown = done
         if done >= total:
             self._clear_bar()
+            return
+        if self._bar is None:
+            if time.monotonic() - self._started < PROGRESS_AFTER:
+                return
+            self._bar = click.progressbar(length=total, label="Fetching feeds", file=sys.stderr)
+            self._bar.__enter__()
+            self._shown = 0
+        self._bar.update(done - self._shown)
+        self._shown = done
 
     def _clear_bar(self) -> None:
         if self._bar is not None:
