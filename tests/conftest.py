@@ -26,6 +26,13 @@ def write_config(folder: Path, body: str, name: str = "digest.toml") -> Path:
     return path
 
 
+def feeds_config(folder: Path, urls: list, extra: str = "", email: str = "", name: str = "digest.toml") -> Path:
+    """A config mailing me@example.org from these feeds, times in UTC.
+    `extra` goes at the top level, `email` into the [email] table."""
+    feeds = "".join(f'[[feeds]]\nurl = "{url}"\n' for url in urls)
+    return write_config(folder, f'timezone = "UTC"\n{extra}\n[email]\nto = ["me@example.org"]\n{email}\n{feeds}', name)
+
+
 def rss(*items: str, title: str = "Test Feed") -> str:
     """A small RSS 2.0 document around the given <item> snippets."""
     return (

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_NOW, email_parts, parse_email, rss, rss_item, write_config
+from conftest import EXAMPLE_NOW, email_parts, feeds_config, parse_email, rss, rss_item, write_config
 
 
 class _Collect(HTMLParser):
@@ -193,16 +193,8 @@ def test_mute_drops_items(invoke, example_config):
 
 
 def http_config(tmp_path: Path, urls: list[str], extra: str = "") -> Path:
-    feeds = "".join(f'\n[[feeds]]\nurl = "{url}"\n' for url in urls)
-    return write_config(tmp_path, f"""\
-        title = "HTTP Brief"
-        state = "{tmp_path / 'http.db'}"
-        timezone = "UTC"
-        {extra}
-        [email]
-        from = "brief@example.org"
-        to = ["me@example.org"]
-        """ + feeds)
+    return feeds_config(tmp_path, urls, extra=f'title = "HTTP Brief"\nstate = "{tmp_path / "http.db"}"\n{extra}',
+                        email='from = "brief@example.org"')
 
 
 def test_feeds_over_http_and_a_failing_feed_is_named(httpserver, invoke, tmp_path):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import parse_email, rss, rss_item, write_config
+from conftest import feeds_config, parse_email, rss, rss_item
 from digest.store import this_host
 
 NOW = "2025-01-02T20:00:00Z"
@@ -26,16 +26,7 @@ DIGEST = [sys.executable, "-c", "from digest.cli import main; main()"]
 def feed_config(tmp_path: Path, titles: list[str], extra: str = "", email: str = "") -> Path:
     feed = tmp_path / "feed.xml"
     feed.write_text(rss(*(rss_item(t, f"https://e.example/{i}", guid=f"g{i}") for i, t in enumerate(titles))))
-    return write_config(tmp_path, f"""\
-        timezone = "UTC"
-        state = "{tmp_path / 'state.db'}"
-        {extra}
-        [email]
-        to = ["me@example.org"]
-        {email}
-        [[feeds]]
-        url = "{feed}"
-        """)
+    return feeds_config(tmp_path, [feed], extra=f'state = "{tmp_path / "state.db"}"\n{extra}', email=email)
 
 
 def mail_command(tmp_path: Path, exit_code: int = 0, stderr: str = "") -> str:
@@ -172,13 +163,7 @@ def test_two_builds_at_once_send_each_story_once(server, tmp_path):
         return respond(handler, 200, rss(*(rss_item(f"Story {i}", f"https://e.example/{i}") for i in range(5))).encode())
 
     server.routes["/slow.xml"] = slow_feed
-    config = write_config(tmp_path, f"""\
-        timezone = "UTC"
-        [email]
-        to = ["me@example.org"]
-        [[feeds]]
-        url = "{server.url('/slow.xml')}"
-        """)
+    config = feeds_config(tmp_path, [server.url("/slow.xml")])
     args = ["--config", str(config), "--state", str(tmp_path / "s.db"), "build", "--now", NOW]
     builds = [subprocess.Popen([*DIGEST, *args, "-o", str(tmp_path / f"out{n}.eml")],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE) for n in (1, 2)]
@@ -207,14 +192,7 @@ def test_builds_killed_at_random_points_lose_and_repeat_nothing(tmp_path):
     feed = tmp_path / "feed.xml"
     outputs = tmp_path / "out"
     outputs.mkdir()
-    config = write_config(tmp_path, f"""\
-        timezone = "UTC"
-        state = "{tmp_path / 'state.db'}"
-        [email]
-        to = ["me@example.org"]
-        [[feeds]]
-        url = "{feed}"
-        """)
+    config = feeds_config(tmp_path, [feed], extra=f'state = "{tmp_path / "state.db"}"')
     build = [*DIGEST, "--config", str(config), "build", "--now", NOW, "--since", "30d",
              "--format", "json", "--mark-sent", "--top", "100"]
     # How long one build takes here, so the kills land all along it.
@@ -255,13 +233,7 @@ def test_an_item_that_arrives_late_is_still_sent(invoke, tmp_path):
     """Fetched after a build but dated before it (the feed was down at build
     time, or backdates its posts): the next build sends it."""
     feed = tmp_path / "feed.xml"
-    config = write_config(tmp_path, f"""\
-        timezone = "UTC"
-        [email]
-        to = ["me@example.org"]
-        [[feeds]]
-        url = "{feed}"
-        """)
+    config = feeds_config(tmp_path, [feed])
     item = lambda title, when: rss_item(title, f"https://e.example/{title}", guid=title, date=when)  # noqa: E731
     feed.write_text(rss(item("alpha", "Thu, 02 Jan 2025 06:00:00 +0000")))
     first = invoke("--config", str(config), "build", "--now", "2025-01-02T07:00:00Z")

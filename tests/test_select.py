@@ -111,15 +111,10 @@ def test_undated_items_count_from_when_they_were_first_fetched(store):
 def rail_feed(tmp_path):
     """A config over one feed file, and a function that republishes its one
     story (guid rail-1) under a new title."""
-    from conftest import write_config
+    from conftest import feeds_config
 
     feed = tmp_path / "feed.xml"
-    config = write_config(tmp_path, f"""
-        [email]
-        to = ["me@example.org"]
-        [[feeds]]
-        url = "{feed}"
-    """)
+    config = feeds_config(tmp_path, [feed])
 
     def publish(title: str) -> None:
         feed.write_text(rss(rss_item(title, "https://a.example/rail", guid="rail-1")), encoding="utf-8")
