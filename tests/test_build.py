@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_NOW, email_parts, feeds_config, parse_email, rss, rss_item, write_config
+from conftest import EXAMPLE_NOW, email_parts, feeds_config, parse_email, rss, rss_item
 
 
 class _Collect(HTMLParser):
@@ -262,28 +262,6 @@ def test_undated_items_use_first_fetch_time(httpserver, invoke, tmp_path):
 
 
 # ------------------------------------------------------------ errors
-
-
-@pytest.mark.parametrize(
-    "body, message",
-    [
-        ("title = \n", "invalid TOML"),
-        ('titel = "x"\n', "titel: unknown key (did you mean 'title'?)"),
-        ('top = "ten"\n', "top: must be an integer, not 'ten'"),
-        ('since = "yesterday"\n', "since: not a duration: 'yesterday'"),
-        ('[[feeds]]\nurl = "gopher://old.example/feed"\n', "feeds[0].url: unsupported URL scheme 'gopher'"),
-        ('[rank]\nhalf_life = "12"\n', "rank.half_life: not a duration"),
-    ],
-)
-def test_bad_config_exits_2_with_one_line(invoke, tmp_path, body, message):
-    config = write_config(tmp_path, body)
-    result = invoke("build", "--config", str(config))
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith(f"Error: {config}: ")
-    assert message in lines[0]
 
 
 def test_missing_config_names_the_file(invoke, tmp_path):

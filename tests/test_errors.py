@@ -10,6 +10,12 @@ from conftest import EXAMPLE_NOW, write_config
 
 
 @pytest.mark.parametrize("body, message", [
+    ("title = \n", "invalid TOML"),
+    ('titel = "x"\n', "titel: unknown key (did you mean 'title'?)"),
+    ('top = "ten"\n', "top: must be an integer, not 'ten'"),
+    ('since = "yesterday"\n', "since: not a duration: 'yesterday'"),
+    ('[[feeds]]\nurl = "gopher://old.example/feed"\n', "feeds[0].url: unsupported URL scheme 'gopher'"),
+    ('[rank]\nhalf_life = "12"\n', "rank.half_life: not a duration"),
     ('[email]\nto = "me@example.org"\nfrom = 5\n', "email.from: must be a string, not 5"),
     ('[fetch]\ntimeout = "soon"\n', "fetch.timeout: not a duration: 'soon'"),
     ('[fetch]\nconcurency = 4\n', "fetch.concurency: unknown key (did you mean 'concurrency'?)"),
@@ -24,10 +30,13 @@ from conftest import EXAMPLE_NOW, write_config
     ('[authors."Ann"]\nrole = "Editor"\navatr = "x"\n', 'authors."Ann".avatr: unknown key (did you mean \'avatar\'?)'),
     ('title = "x"\ntitle = "y"\n', "invalid TOML"),
 ])
-def test_config_errors_name_file_key_and_problem(invoke, tmp_path, body, message):
+@pytest.mark.parametrize("config_first", [True, False], ids=["digest --config X build", "digest build --config X"])
+def test_config_errors_name_file_key_and_problem(invoke, tmp_path, body, message, config_first):
     config = write_config(tmp_path, body)
-    result = invoke("--config", str(config), "build")
+    args = ["--config", str(config), "build"] if config_first else ["build", "--config", str(config)]
+    result = invoke(*args)
     assert result.exit_code == 2
+    assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"Error: {config}: "), result.stderr
     assert message in lines[0]
