@@ -254,13 +254,13 @@ def feed_rows(config: Config, store) -> list[dict]:
     `url` is where the feed is fetched from now: after a permanent redirect,
     the new address (`moved_from` keeps the config's).
     """
-    titles = store.feed_titles()
+    states = store.feed_states()
     rows = []
     for feed in config.feeds:
-        state = store.feed_state(feed.url)
+        state = states.get(feed.url)
         url = state.fetch_url if state else feed.url
         rows.append({
-            "name": feed.name or titles.get(feed.url) or None,
+            "name": feed.name or (state.title if state else "") or None,
             "url": url,
             "moved_from": feed.url if url != feed.url else None,
             "tags": list(feed.tags),
