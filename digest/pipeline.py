@@ -103,7 +103,7 @@ def _request_for(url: str, state: FeedState | None) -> FetchRequest:
 
 
 def _retired(store: Store, feed: FeedConfig, state: FeedState, reporter: Reporter) -> FeedFailure:
-    name = _display_name(store, feed)
+    name = _display_name(store, feed, state)
     error = f"retired on {state.retired:%Y-%m-%d} after {state.last_error}; not fetched any more"
     reporter.warn(f"feed {name} ({feed.url}) is {error} (remove it from the config)")
     return FeedFailure(feed=name, url=feed.url, error=error)
@@ -341,11 +341,8 @@ def summarize_stories(config: Config, stories: list[Story]) -> None:
 
 def feed_names(config: Config, store: Store) -> dict[str, str]:
     """The config's name for each feed, else the feed's own title."""
-    titles = store.feed_titles()
-    return {
-        feed.url: feed.name or titles.get(feed.url) or _short_url(feed.url)
-        for feed in config.feeds
-    }
+    states = store.feed_states()
+    return {feed.url: _display_name(store, feed, states.get(feed.url)) for feed in config.feeds}
 
 
 def author_blurb(config: Config, item: Item) -> AuthorBlurb | None:
