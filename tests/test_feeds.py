@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED_FEEDS, rss, rss_item, write_config
+from conftest import FEEDS, rss, rss_item, write_config
 from digest.config import _TOP_KEYS, load_config
 from digest.feeds import STARTER
 
@@ -123,7 +123,7 @@ def test_add_twice_is_refused_with_already(httpserver, invoke, config):
 
 
 def test_add_a_local_file(invoke, config):
-    path = SHARED_FEEDS / "rss2" / "substack-heated.xml"
+    path = FEEDS / "rss2" / "substack-heated.xml"
     result = invoke("--config", str(config), "feeds", "add", str(path))
     assert result.exit_code == 0, result.stderr
     assert feeds_of(config)[0]["url"] == str(path)
@@ -242,7 +242,7 @@ def test_export_then_import_reproduces_the_feed_list(invoke, config, tmp_path):
 
 
 def test_shared_feed_file_as_a_config_path_round_trips(invoke, config):
-    path = str(SHARED_FEEDS / "atom" / "daringfireball.atom")
+    path = str(FEEDS / "atom" / "daringfireball.atom")
     invoke("--config", str(config), "feeds", "add", path)
     exported = invoke("--config", str(config), "feeds", "export").stdout
     assert f'xmlUrl="{Path(path).as_uri()}"' in exported
