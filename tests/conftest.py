@@ -65,9 +65,10 @@ def parse_email(data: bytes) -> email.message.EmailMessage:
 
 
 def email_parts(message) -> dict[str, str]:
-    """{'text/plain': ..., 'text/html': ...} of a multipart/alternative message."""
+    """{'text/plain': ..., 'text/html': ...} of a multipart/alternative
+    message (the HTML may sit in a multipart/related with its pictures)."""
     assert message.get_content_type() == "multipart/alternative"
-    return {part.get_content_type(): part.get_content() for part in message.iter_parts()}
+    return {kind: message.get_body((kind.split("/")[1],)).get_content() for kind in ("text/plain", "text/html")}
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def example_config(tmp_path) -> Path:
     """The shipped example config, pointed at a state file in tmp_path."""
     text = (EXAMPLES / "digest.toml").read_text(encoding="utf-8")
     text = text.replace('state = "/tmp/digest-example-state.db"', f'state = "{tmp_path / "example.db"}"')
-    text = text.replace('url = "feeds/', f'url = "{EXAMPLES}/feeds/')
+    text = text.replace('"feeds/', f'"{EXAMPLES}/feeds/')
     return write_config(tmp_path, text)
 
 
