@@ -415,5 +415,12 @@ def digest_as_dict(digest: Digest) -> dict:
         "since": digest.since.isoformat(),
         "group_by": digest.group_by,
         "items": [story_as_dict(s) for s in digest.stories],
-        "errors": [{"feed": f.feed, "url": f.url, "error": f.error} for f in digest.errors],
+        # This run's failures, as DESIGN.md promises; `failing` is what the
+        # footer names (failing `failing_after` runs in a row, or retired).
+        "errors": [_failure_as_dict(f) for f in digest.failures],
+        "failing": [_failure_as_dict(f) for f in digest.errors],
     }
+
+
+def _failure_as_dict(failure) -> dict:
+    return {"feed": failure.feed, "url": failure.url, "error": failure.error, "runs": failure.runs}

@@ -14,8 +14,13 @@ from digest.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-SHARED_FEEDS = ROOT.parent / "shared" / "feeds"
 DATA = Path(__file__).resolve().parent / "data"
+# The captured feeds, vendored byte for byte (tests/data/feeds/README.md), so
+# the suite runs on a clone with nothing beside it.
+FEEDS = DATA / "feeds"
+# The team's shared folder, when the checkout has one beside it (CI and our
+# own machines): corpus sweeps read it in full there, FEEDS elsewhere.
+SHARED = ROOT.parent / "shared"
 EXAMPLE_NOW = "2025-01-02T20:00:00Z"
 
 

@@ -264,6 +264,25 @@ def test_undated_items_use_first_fetch_time(httpserver, invoke, tmp_path):
 # ------------------------------------------------------------ errors
 
 
+def test_json_errors_list_this_runs_failures_and_failing_what_the_footer_names(httpserver, invoke, tmp_path):
+    httpserver.expect_request("/ok.xml").respond_with_data(
+        rss(rss_item("Trains run again", "https://example.org/trains")), content_type="application/rss+xml")
+    httpserver.expect_request("/down.xml").respond_with_data("maintenance", status=503)
+    config = http_config(tmp_path, [httpserver.url_for("/ok.xml"), httpserver.url_for("/down.xml")])
+    runs = [json.loads(invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z",
+                              "--format", "json").stdout) for _ in range(3)]
+    url = httpserver.url_for("/down.xml")
+    down = {"feed": url.split("/")[2], "url": url, "error": "HTTP 503 Service Unavailable"}
+    assert [run["errors"] for run in runs] == [[{**down, "runs": n}] for n in (1, 2, 3)]
+    # The footer names a feed only once it has failed `failing_after` (3) runs in a row.
+    assert [len(run["failing"]) for run in runs] == [0, 0, 1]
+    assert runs[2]["failing"][0]["runs"] == 3 and runs[2]["failing"][0]["url"] == down["url"]
+    offline = json.loads(invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z",
+                                "--format", "json", "--offline").stdout)
+    assert offline["errors"] == [] and len(offline["failing"]) == 1  # nothing was fetched in this run
+
+
+
 def test_missing_config_names_the_file(invoke, tmp_path):
     result = invoke("build", "--config", str(tmp_path / "nope.toml"))
     assert result.exit_code == 2
