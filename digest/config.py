@@ -236,7 +236,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
             user_agent=reader.string(fetch, "user_agent", USER_AGENT, prefix="fetch"),
         ),
         feeds=reader.feeds(top.get("feeds", []), base),
-        authors=reader.authors(top.get("authors", {})),
+        authors=reader.authors(top.get("authors", {}), base),
     )
 
 
@@ -379,7 +379,24 @@ class _Reader:
             )
         return tuple(feeds)
 
-    def authors(self, value: Any) -> dict[str, AuthorInfo]:
+    def picture(self, table: dict, key: str, base: Path, prefix: str) -> str:
+        """A picture's address: an http(s) URL as written, or a local file
+        (a path relative to the config, or a file:// URL) as a file:// URL,
+        which the email carries inside itself."""
+        value = self.string(table, key, "", prefix)
+        if not value or _is_web(value):
+            return value
+        scheme = urlsplit(value).scheme.lower()
+        if scheme and scheme != "file" and len(scheme) > 1:
+            raise self.fail(_join(prefix, key), f"must be an http(s) URL or a file, not {value!r}")
+        from .fetch import file_path
+
+        path = file_path(value) if scheme == "file" else (base / Path(value).expanduser())
+        if not path.is_file():
+            raise self.fail(_join(prefix, key), f"no such file: {path}")
+        return path.resolve().as_uri()
+
+    def authors(self, value: Any, base: Path) -> dict[str, AuthorInfo]:
         if not isinstance(value, dict):
             raise self.fail("authors", "must be a table of [authors.\"Name\"] tables")
         authors = {}
@@ -389,7 +406,7 @@ class _Reader:
             authors[name] = AuthorInfo(
                 role=self.string(info, "role", "", prefix),
                 bio=self.string(info, "bio", "", prefix),
-                avatar=self.string(info, "avatar", "", prefix),
+                avatar=self.picture(info, "avatar", base, prefix),
             )
         return authors
 
@@ -410,6 +427,10 @@ def normalize_feed_location(url: str, base: Path, fail=None) -> str:
     if scheme and len(scheme) > 1:  # len 1 is a Windows drive letter
         raise (fail or ConfigError)(f"unsupported URL scheme {scheme!r} in {url!r} (use http, https, file or a path)")
     return (base / Path(url).expanduser()).resolve().as_uri()
+
+
+def _is_web(url: str) -> bool:
+    return urlsplit(url).scheme.lower() in ("http", "https")
 
 
 def _join(*parts: str) -> str:

@@ -121,6 +121,7 @@ class FeedFailure:
     feed: str  # display name, or the URL when there is none
     url: str
     error: str
+    runs: int = 1  # runs in a row the feed has failed, this one included
 
 
 @dataclass
@@ -131,7 +132,11 @@ class Digest:
     generated_at: datetime
     since: datetime
     stories: list[Story]
+    # The feeds the footer names: failing `failing_after` runs in a row, or
+    # retired (templates know this as digest.errors).
     errors: list[FeedFailure] = field(default_factory=list)
+    # Every feed that failed in this run, the one-off failures too (JSON `errors`).
+    failures: list[FeedFailure] = field(default_factory=list)
     subject: str = ""
     group_by: str | None = None  # "tag": sections by the feeds' tags
 

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from .errors import FeedError
@@ -109,8 +110,9 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     feed = parsed.feed
     base = feed.get("link") if _is_web_url(feed.get("link", "")) else url
     feed_author = _author_name(feed)
+    pictures = _local_picture_folder(url)
     items = _unique_items(
-        entry_to_item(entry, url, base, feed_author)
+        entry_to_item(entry, url, base, feed_author, pictures)
         for entry in parsed.entries
     )
     warning = _bozo_message(parsed) if parsed.get("bozo") else recoded
@@ -174,7 +176,7 @@ def _unique_items(items) -> list[Item]:
     return unique
 
 
-def entry_to_item(entry, feed_url: str, base: str, feed_author: str = "") -> Item:
+def entry_to_item(entry, feed_url: str, base: str, feed_author: str = "", pictures: Path | None = None) -> Item:
     link = canonical_url(_entry_link(entry), base)
     if not _is_web_url(link):
         link = ""  # javascript:, data:, file: and the like never become a link in the mail
@@ -193,7 +195,7 @@ def entry_to_item(entry, feed_url: str, base: str, feed_author: str = "") -> Ite
         published=_entry_time(entry),
         content_html=content_html,
         text=text,
-        image=_entry_image(entry, content_html, caption, title, link or base),
+        image=_entry_image(entry, raw_html, caption, title, link or base, pictures),
         tags=[clean_text(tag.get("term", "")) for tag in entry.get("tags", []) if tag.get("term")],
     )
 
@@ -275,11 +277,12 @@ def _title_from_text(text: str, words: int = 12) -> str:
 _IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
 
 
-def _entry_image(entry, content_html: str, caption: str, title: str, base: str) -> Image | None:
+def _entry_image(entry, raw_html: str, caption: str, title: str, base: str,
+                 pictures: Path | None = None) -> Image | None:
     credit = clean_text(entry.get("credit", "") or _first(entry.get("media_credit"), "content"))
     alt = caption or title
     for candidate in _media_images(entry):
-        url = canonical_image_url(candidate.get("url") or candidate.get("href") or "", base)
+        url = canonical_image_url(candidate.get("url") or candidate.get("href") or "", base, pictures)
         if url:
             return Image(
                 url=url,
@@ -289,9 +292,12 @@ def _entry_image(entry, content_html: str, caption: str, title: str, base: str) 
                 height=_int(candidate.get("height")),
                 alt=alt,
             )
-    for img in _content_images(content_html):
+    for img in _content_images(raw_html):
+        url = canonical_image_url(img["src"], base, pictures)
+        if not url:
+            continue
         return Image(
-            url=img["src"],
+            url=url,
             caption=img.get("title", "") or caption,
             credit=credit,
             width=_int(img.get("width")),
@@ -354,9 +360,41 @@ def _content_images(content_html: str) -> list[dict]:
     return collector.images
 
 
-def canonical_image_url(url: str, base: str) -> str:
-    url = urljoin(base, clean_text(url)) if base else clean_text(url)
+def canonical_image_url(url: str, base: str, pictures: Path | None = None) -> str:
+    """An absolute http(s) URL for the picture, or "" for none. A feed read
+    from a local file may also name a picture file beside it by a relative
+    path (inside the feed's folder): that becomes a file:// URL, which the
+    email carries inside itself."""
+    url = clean_text(url)
+    local = _local_picture(url, pictures) if pictures else None
+    if local:
+        return local
+    url = urljoin(base, url) if base else url
     return url if _is_web_url(url) else ""
+
+
+def _local_picture_folder(feed_url: str) -> Path | None:
+    """The folder of a feed read from a local file, where its pictures may be."""
+    if urlsplit(feed_url).scheme.lower() != "file":
+        return None
+    from .fetch import file_path
+
+    return file_path(feed_url).resolve().parent
+
+
+def _local_picture(reference: str, folder: Path) -> str | None:
+    """file:// URL of a picture file a relative reference names inside
+    folder; None for anything else (a site path like /img/x.jpg, a URL, a
+    file outside the folder or that is not there)."""
+    parts = urlsplit(reference)
+    if parts.scheme or parts.netloc or parts.query or not parts.path or parts.path.startswith("/"):
+        return None
+    from urllib.parse import unquote
+
+    path = (folder / unquote(parts.path)).resolve()
+    if not path.is_relative_to(folder) or path.suffix.lower() not in _IMAGE_EXTENSIONS or not path.is_file():
+        return None
+    return path.as_uri()
 
 
 def _first(values, key: str) -> str:

@@ -106,7 +106,7 @@ def _retired(store: Store, feed: FeedConfig, state: FeedState, reporter: Reporte
     name = _display_name(store, feed, state)
     error = f"retired on {state.retired:%Y-%m-%d} after {state.last_error}; not fetched any more"
     reporter.warn(f"feed {name} ({feed.url}) is {error} (remove it from the config)")
-    return FeedFailure(feed=name, url=feed.url, error=error)
+    return FeedFailure(feed=name, url=feed.url, error=error, runs=state.failures)
 
 
 def _display_name(store: Store, feed: FeedConfig, state: FeedState | None = None) -> str:
@@ -132,10 +132,10 @@ def _store_result(
         refresh.unchanged += 1
         return None
     if result.gone:
-        store.retire(feed.url, result.error, now)
+        runs = store.retire(feed.url, result.error, now)
         reporter.warn(f"feed {name} ({feed.url}) is gone ({result.error}): retired, "
                       "it will not be fetched again (remove it from the config)")
-        return FeedFailure(feed=name, url=feed.url, error=f"gone ({result.error}); retired")
+        return FeedFailure(feed=name, url=feed.url, error=f"gone ({result.error}); retired", runs=runs)
     try:
         if result.error:
             raise FeedError(feed.url, result.error)
@@ -144,7 +144,7 @@ def _store_result(
         runs = store.record_failure(feed.url, exc.message, now)
         in_a_row = f" ({runs} runs in a row)" if runs > 1 else ""
         reporter.warn(f"feed {name} ({feed.url}) failed: {exc.message}{in_a_row}")
-        return FeedFailure(feed=name, url=feed.url, error=exc.message)
+        return FeedFailure(feed=name, url=feed.url, error=exc.message, runs=runs)
     if parsed.warning:
         reporter.warn(f"feed {name} ({feed.url}) is malformed but readable: {parsed.warning}")
     for item in parsed.items:
@@ -170,7 +170,8 @@ def footer_failures(config: Config, store: Store) -> list[FeedFailure]:
             error = f"{state.last_error} (failing for {state.failures} runs in a row)"
         else:
             continue
-        failing.append(FeedFailure(feed=_display_name(store, feed, state), url=feed.url, error=error))
+        failing.append(FeedFailure(feed=_display_name(store, feed, state), url=feed.url, error=error,
+                                   runs=state.failures))
     return failing
 
 
@@ -190,6 +191,7 @@ def make_digest(
     digest's footer names only the feeds failing run after run."""
     failures = [] if request.offline else refresh_feeds(config, store, request.now, reporter)
     digest = assemble_digest(config, store, request, footer_failures(config, store), reporter)
+    digest.failures = failures
     return digest, failures
 
 

@@ -18,6 +18,7 @@ from datetime import datetime, tzinfo
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import TemplateError, UsageError
 from .models import Digest, Image, Story
@@ -220,7 +221,12 @@ class Renderer:
         return " ".join(text.split())
 
     def email(self, digest: Digest, sender: str, recipients: Sequence[str]) -> EmailMessage:
-        """multipart/alternative: the text part first, then the HTML."""
+        """multipart/alternative: the text part first, then the HTML. Local
+        pictures (a feed or an author's avatar from a file) travel inside
+        the message: the HTML becomes multipart/related with each picture
+        as a part it names by Content-ID."""
+        pictures = LocalPictures(digest)
+        digest = pictures.digest
         message = EmailMessage()
         message["Subject"] = digest.subject
         message["From"] = sender
@@ -229,8 +235,15 @@ class Renderer:
         message["Date"] = format_datetime(digest.generated_at)
         domain = parseaddr(sender)[1].rpartition("@")[2] or "digest.invalid"
         message["Message-ID"] = make_msgid(idstring="digest", domain=domain)
-        message.set_content(self.text(digest), charset="utf-8", cte="quoted-printable")
-        message.add_alternative(self.html(digest), subtype="html", charset="utf-8", cte="quoted-printable")
+        text = self.text(digest)
+        message.set_content(text, charset="utf-8", cte=text_transfer_encoding(text))
+        html_text = pictures.referenced_by_cid(self.html(digest), domain)
+        message.add_alternative(html_text, subtype="html", charset="utf-8", cte="quoted-printable")
+        if pictures.parts:
+            html_part = message.get_payload()[1]
+            for picture in pictures.parts:
+                html_part.add_related(picture.data, "image", picture.subtype, cid=f"<{picture.cid(domain)}>",
+                                      disposition="inline", filename=picture.filename)
         return message
 
     def json(self, digest: Digest) -> str:
@@ -275,6 +288,98 @@ class Renderer:
     def _shorttime(self, moment: datetime) -> str:
         local = self._local(moment)
         return f"{local.day} {local:%b %H:%M}"
+
+
+# RFC 5322 2.1.1: a line of a message is at most 998 bytes, CRLF excluded.
+MAX_LINE_BYTES = 998
+
+
+def text_transfer_encoding(text: str) -> str:
+    """The text part goes 8-bit, so the mail reads as plain text anywhere it
+    is shown raw (a terminal, `digest build | less`, a mail log), unless a
+    line is too long for that; then quoted-printable. sendmail -t and every
+    MTA in use take 8-bit bodies (RFC 6152), and they convert the part
+    themselves for a next hop that does not. The HTML part stays
+    quoted-printable: the compiled MJML has lines past the limit."""
+    encoded = text.encode("utf-8")
+    if any(len(line) > MAX_LINE_BYTES for line in encoded.splitlines()):
+        return "quoted-printable"
+    return "7bit" if encoded.isascii() else "8bit"
+
+
+MAX_LOCAL_PICTURE = 2 * 1024 * 1024  # bytes; a local picture larger than this is left out
+_PICTURE_MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg", b"GIF87a": "gif", b"GIF89a": "gif"}
+
+
+@dataclass(frozen=True)
+class LocalPicture:
+    url: str  # file:// URL as the digest names it
+    data: bytes
+    subtype: str  # image/<subtype>
+    number: int
+
+    @property
+    def filename(self) -> str:
+        return Path(urlsplit(self.url).path).name
+
+    def cid(self, domain: str) -> str:
+        return f"picture-{self.number}.{self.filename}@{domain}"
+
+
+class LocalPictures:
+    """The digest's pictures that are local files, read for the email. A
+    picture that cannot be read (gone, too large, not a PNG/JPEG/GIF) is
+    left out of the digest rather than shown as a broken box."""
+
+    def __init__(self, digest: Digest):
+        urls = [s.image.url for s in digest.stories if s.image] + [
+            s.author_blurb.avatar for s in digest.stories if s.author_blurb and s.author_blurb.avatar]
+        self.parts: list[LocalPicture] = []
+        readable: set[str] = set()
+        for url in dict.fromkeys(u for u in urls if u.startswith("file:")):
+            picture = _read_local_picture(url, len(self.parts) + 1)
+            if picture:
+                self.parts.append(picture)
+                readable.add(url)
+        self.digest = _without_local_pictures(digest, keep=readable)
+
+    def referenced_by_cid(self, html_text: str, domain: str) -> str:
+        from markupsafe import escape
+
+        for picture in self.parts:
+            html_text = html_text.replace(f'src="{escape(picture.url)}"', f'src="cid:{picture.cid(domain)}"')
+        return html_text
+
+
+def _read_local_picture(url: str, number: int) -> LocalPicture | None:
+    from .fetch import file_path
+
+    try:
+        with file_path(url).open("rb") as handle:
+            data = handle.read(MAX_LOCAL_PICTURE + 1)
+    except OSError:
+        return None
+    subtype = next((kind for magic, kind in _PICTURE_MAGIC.items() if data.startswith(magic)), None)
+    if subtype is None or len(data) > MAX_LOCAL_PICTURE:
+        return None
+    return LocalPicture(url=url, data=data, subtype=subtype, number=number)
+
+
+def _without_local_pictures(digest: Digest, keep: set[str]) -> Digest:
+    """The digest with every local picture not in keep taken out."""
+    from dataclasses import replace
+
+    def lost(url: str) -> bool:
+        return url.startswith("file:") and url not in keep
+
+    stories = []
+    for story in digest.stories:
+        if story.image and lost(story.image.url):
+            story = replace(story, item=replace(story.item, image=None))
+        if story.author_blurb and lost(story.author_blurb.avatar):
+            story = replace(story, author_blurb=replace(story.author_blurb, avatar=""))
+        stories.append(story)
+    return replace(digest, stories=stories)
 
 
 def _size(html: str) -> int:
@@ -415,5 +520,12 @@ def digest_as_dict(digest: Digest) -> dict:
         "since": digest.since.isoformat(),
         "group_by": digest.group_by,
         "items": [story_as_dict(s) for s in digest.stories],
-        "errors": [{"feed": f.feed, "url": f.url, "error": f.error} for f in digest.errors],
+        # This run's failures, as DESIGN.md promises; `failing` is what the
+        # footer names (failing `failing_after` runs in a row, or retired).
+        "errors": [_failure_as_dict(f) for f in digest.failures],
+        "failing": [_failure_as_dict(f) for f in digest.errors],
     }
+
+
+def _failure_as_dict(failure) -> dict:
+    return {"feed": failure.feed, "url": failure.url, "error": failure.error, "runs": failure.runs}

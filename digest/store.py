@@ -347,17 +347,20 @@ class Store:
                 (url,),
             )
 
-    def retire(self, url: str, error: str, now: datetime) -> None:
-        """A 410 Gone: the feed is not fetched again (its row keeps the date)."""
+    def retire(self, url: str, error: str, now: datetime) -> int:
+        """A 410 Gone: the feed is not fetched again (its row keeps the date).
+        Returns the number of failures in a row, this one included."""
         stamp = _epoch(now)
         with self.transaction() as db:
-            db.execute(
+            row = db.execute(
                 """INSERT INTO feeds (url, last_attempt, failures, last_error, retired) VALUES (?, ?, 1, ?, ?)
                    ON CONFLICT(url) DO UPDATE SET last_attempt = excluded.last_attempt,
                      failures = feeds.failures + 1, last_error = excluded.last_error,
-                     retired = excluded.retired""",
+                     retired = excluded.retired
+                   RETURNING failures""",
                 (url, stamp, error, stamp),
-            )
+            ).fetchone()
+        return row[0]
 
     # ------------------------------------------------------------ items
 

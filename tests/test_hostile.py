@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED_FEEDS, email_parts, parse_email, rss, rss_item, write_config
+from conftest import FEEDS, email_parts, parse_email, rss, rss_item, write_config
 from loopback import Handler, LoopbackServer, respond
 
 NOW = "2025-01-02T20:00:00Z"
@@ -289,9 +289,7 @@ def test_all_hostile_feeds_in_one_config_stay_under_300_mb(server, tmp_path):
 
 def test_shared_malformed_captures_build(invoke, tmp_path):
     """The real malformed captures, as files: each is read or named, never fatal."""
-    folder = SHARED_FEEDS / "malformed"
-    if not folder.is_dir():
-        pytest.skip("../shared is not next to the checkout")
+    folder = FEEDS / "malformed"
     feeds = "".join(f'\n[[feeds]]\nurl = "{path}"\n' for path in sorted(folder.iterdir()))
     config = write_config(tmp_path, '[email]\nto = ["me@example.org"]\n' + feeds)
     result = invoke("--config", str(config), "build", "--now", NOW, "--since", "20000d", "--top", "100", "--format", "json")

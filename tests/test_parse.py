@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SHARED_FEEDS, rss, rss_item
+from conftest import FEEDS, rss, rss_item
 from digest.errors import FeedError
 from digest.parse import canonical_url, clean_text, html_to_text, parse_feed, sanitize_html
 
 
 def parse_file(relative: str):
-    path = SHARED_FEEDS / relative
+    path = FEEDS / relative
     return parse_feed(path.read_bytes(), path.as_uri(), "application/xml")
 
 

@@ -192,6 +192,28 @@ def test_text_part_reads_alone_and_wraps_at_72(news):
     assert "<" not in text  # no markup leaks into the text part
 
 
+def test_the_text_part_is_mailed_8bit_so_the_raw_message_reads_as_text(news):
+    raw = news(3, "--format", "email").stdout_bytes
+    message = parse_email(raw)
+    text_part = next(p for p in message.iter_parts() if p.get_content_type() == "text/plain")
+    assert text_part["Content-Transfer-Encoding"] == "8bit"
+    # The text as the terminal shows it: no =C2=B7 for "·", no line of =3D.
+    assert "Thursday 2 January 2025 · 3 stories\n".encode() in raw and b"\n" + b"=" * 72 + b"\n" in raw
+    assert text_part.get_content() == parse_email(raw).get_body(("plain",)).get_content()
+    html_part = next(p for p in message.iter_parts() if p.get_content_type() == "text/html")
+    assert html_part["Content-Transfer-Encoding"] == "quoted-printable"
+    assert max(len(line) for line in raw.splitlines()) <= 998
+
+
+def test_a_text_line_too_long_for_8bit_goes_quoted_printable():
+    from digest.render import text_transfer_encoding
+
+    assert text_transfer_encoding("Kyiv · Kharkiv\n" + "x" * 998 + "\n") == "8bit"
+    assert text_transfer_encoding("Kyiv · Kharkiv\n" + "x" * 999 + "\n") == "quoted-printable"
+    assert text_transfer_encoding("https://example.org/" + "é" * 500) == "quoted-printable"  # 1,020 bytes
+    assert text_transfer_encoding("plain ASCII\n") == "7bit"
+
+
 def test_wrap_keeps_urls_whole_and_indents():
     url = "https://example.org/" + "x" * 80
     wrapped = wrap(f"see {url} and then some more words to wrap around", width=30, indent=4)
