@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 from html.parser import HTMLParser
@@ -160,6 +161,48 @@ def test_unwritable_output_marks_nothing(invoke, example_config, tmp_path):
     assert len(failed.stderr.strip().splitlines()) == 1
     retry = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW)
     assert "Rail line to Kharkiv" in retry.stdout
+
+
+def test_output_through_a_symlink_writes_its_target_and_keeps_the_link(invoke, example_config, tmp_path):
+    (tmp_path / "mail").mkdir()
+    target = tmp_path / "mail" / "today.eml"
+    target.write_text("yesterday's digest")
+    target.chmod(0o640)
+    link = tmp_path / "today.eml"
+    link.symlink_to(target)
+    result = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "--no-mark-sent", "-o", str(link))
+    assert result.exit_code == 0, result.stderr
+    assert link.is_symlink() and link.resolve() == target
+    assert parse_email(target.read_bytes())["Subject"].startswith("Morning Brief")
+    assert target.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in (tmp_path / "mail").iterdir()] == ["today.eml"]  # no temp file left behind
+    dangling = tmp_path / "new.eml"
+    dangling.symlink_to(tmp_path / "mail" / "new.eml")
+    made = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "--format", "json",
+                  "-o", str(dangling))
+    assert made.exit_code == 0 and dangling.is_symlink()
+    assert json.loads((tmp_path / "mail" / "new.eml").read_text())["items"]
+
+
+@pytest.mark.parametrize("through_link", [False, True], ids=["fifo", "link-to-fifo"])
+def test_output_onto_something_not_a_regular_file_is_refused_and_left_alone(invoke, example_config, tmp_path,
+                                                                          through_link):
+    """A named pipe stands in for a device node (which only root can make):
+    replacing either with a regular file breaks whatever used it."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    given = fifo
+    if through_link:
+        given = tmp_path / "link"
+        given.symlink_to(fifo)
+    result = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "-o", str(given))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (f"Error: {given}{f' (a link to {fifo})' if through_link else ''} "
+                                     "is a named pipe, not a regular file; not replacing it")
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+    retry = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW)
+    assert "Rail line to Kharkiv" in retry.stdout  # nothing was marked sent
 
 
 def test_top_and_since_limit_the_digest(invoke, example_config):

@@ -4,7 +4,9 @@ build lock, and builds killed at random points."""
 from __future__ import annotations
 
 import json
+import os
 import random
+import re
 import signal
 import socket
 import sqlite3
@@ -16,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import feeds_config, parse_email, rss, rss_item
+from conftest import feeds_config, news_config, news_feed, parse_email, rss, rss_item
 from digest.store import this_host
 
 NOW = "2025-01-02T20:00:00Z"
@@ -114,6 +116,93 @@ def test_a_closed_pipe_marks_nothing_and_prints_no_traceback(tmp_path):
     assert child.wait(timeout=60) == 1
     assert stderr.strip() == "Error: could not write the digest to stdout: Broken pipe"
     assert sent_count(tmp_path / "state.db") == 0
+
+
+def big_feed_config(tmp_path: Path) -> Path:
+    """A config whose email is about 100 KB: more than a pipe holds (64 KB)."""
+    feed = tmp_path / "feed.xml"
+    feed.write_text(news_feed(40))
+    return news_config(tmp_path, feed, 40, extra=f'state = "{tmp_path / "state.db"}"')
+
+
+READ_100_BYTES = [sys.executable, "-c", "import sys; sys.stdin.buffer.read(100)"]
+
+
+def pipe_into(reader_args: list[str], writer_args: list[str], env: dict):
+    """`writer | reader`, as a shell runs it: only the two processes hold the pipe."""
+    read_end, write_end = os.pipe()
+    reader = subprocess.Popen(reader_args, stdin=read_end)
+    os.close(read_end)
+    try:
+        done = subprocess.run(writer_args, stdout=write_end, stderr=subprocess.PIPE, timeout=60, env=env)
+    finally:
+        os.close(write_end)
+    return reader, done
+
+
+@pytest.mark.parametrize("size", ["small", "big"])
+@pytest.mark.parametrize("unbuffered", [False, True], ids=["buffered", "PYTHONUNBUFFERED"])
+def test_a_reader_that_takes_part_of_stdout_and_exits_0_marks_nothing(tmp_path, size, unbuffered):
+    """`digest build | CMD` where CMD reads 100 bytes and exits 0: the mail
+    was not received. A big one used to go out as one write() that a raw
+    stdout (python -u) took only 65,536 bytes of; a small one fits in the
+    pipe and was left there unread."""
+    config = big_feed_config(tmp_path) if size == "big" else feed_config(tmp_path, ["Story"])
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONUNBUFFERED"}
+    if unbuffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    reader, done = pipe_into(READ_100_BYTES, [*DIGEST, "--config", str(config), "build", "--now", NOW], env)
+    assert reader.wait(timeout=60) == 0
+    assert done.returncode == 1
+    line = done.stderr.decode().strip()
+    assert line.startswith("Error: could not write the digest to stdout: ") and "\n" not in line, line
+    # The reader's stdin buffer took a chunk, not 100 bytes; a big digest may
+    # still be going in when it leaves (EPIPE).
+    assert re.search(r"the reader exited after [\d,]+ of [\d,]+ bytes$|Broken pipe$", line), line
+    assert sent_count(tmp_path / "state.db") == 0
+
+
+def test_a_slow_reader_of_the_whole_stdout_gets_every_byte(tmp_path):
+    """The other side of waiting for the pipe to empty: a reader that takes
+    its time and reads everything is a delivery, unbuffered stdout too."""
+    config = big_feed_config(tmp_path)
+    received = tmp_path / "received.eml"
+    slow = [sys.executable, "-c", "import sys, time; time.sleep(0.5); "
+            f"open({str(received)!r}, 'wb').write(sys.stdin.buffer.read())"]
+    reader, done = pipe_into(slow, [*DIGEST, "--config", str(config), "build", "--now", NOW],
+                             {**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert reader.wait(timeout=60) == 0
+    assert done.returncode == 0, done.stderr
+    message = parse_email(received.read_bytes())
+    assert len(received.read_bytes()) > 65536
+    assert "Story 39:" in message.get_body(("plain",)).get_content()
+    assert sent_count(tmp_path / "state.db") == 40
+
+
+@pytest.mark.parametrize("size", ["small", "big"])
+def test_a_mail_command_that_exits_0_without_reading_everything_marks_nothing(invoke, tmp_path, size):
+    config = big_feed_config(tmp_path) if size == "big" else feed_config(tmp_path, ["Story"])
+    command = " ".join(READ_100_BYTES[:2]) + ' "import sys; sys.stdin.buffer.read(100)"'
+    result = invoke("--config", str(config), "build", "--now", NOW, "--pipe", command)
+    assert result.exit_code == 1
+    line = result.stderr.strip()
+    assert line.startswith(f"Error: the mail command {command!r} exited 0 without reading the whole message ("), line
+    assert sent_count(tmp_path / "state.db") == 0
+
+
+def test_a_file_that_takes_part_of_a_raw_stdout_write_fails_the_write(tmp_path):
+    """`digest build > file` onto a nearly full disk, with a raw stdout
+    (python -u): the kernel takes what fits and write() returns that count
+    without raising. RLIMIT_FSIZE makes the same partial write on any disk
+    (Python ignores SIGXFSZ, so the next write fails with EFBIG)."""
+    code = ("import io, resource, sys; from digest.pipeline import write_output; "
+            "resource.setrlimit(resource.RLIMIT_FSIZE, (10000, 10000)); "
+            "write_output(b'x' * 100000, None, io.FileIO(1, 'w', closefd=False))")
+    with open(tmp_path / "out", "wb") as out:
+        done = subprocess.run([sys.executable, "-c", code], stdout=out, stderr=subprocess.PIPE, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.decode().strip().endswith("OutputError: could not write the digest to stdout: File too large")
+    assert (tmp_path / "out").stat().st_size == 10000
 
 
 # ------------------------------------------------------------ the lock

@@ -178,6 +178,23 @@ def test_add_a_local_file(invoke, config):
     assert feeds_of(config)[0]["name"]
 
 
+def test_editing_a_linked_config_writes_through_the_link(invoke, config, tmp_path):
+    """The usual dotfiles setup: ~/.config/digest/digest.toml is a link into a repository."""
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    real = dotfiles / "digest.toml"
+    config.rename(real)
+    config.symlink_to(real)
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(rss_item("A", "https://e.org/a"), title="Local"))
+    assert invoke("--config", str(config), "feeds", "add", str(feed)).exit_code == 0
+    assert config.is_symlink() and feeds_of(real) == [{"url": str(feed), "name": "Local"}]
+    assert invoke("--config", str(config), "feeds", "remove", "Local").exit_code == 0
+    assert config.is_symlink() and feeds_of(real) == []
+    assert "# How far back a first build looks." in real.read_text()
+    assert sorted(p.name for p in dotfiles.iterdir()) == ["digest.toml"]
+
+
 def test_remove_by_name_or_url_and_unknown_exits_2(invoke, config):
     config.write_text(config.read_text() + '\n[[feeds]]\nurl = "https://a.example/rss"\nname = "Alpha"\n'
                       '\n[[feeds]]\nurl = "https://b.example/rss"\n')
