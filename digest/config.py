@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 from . import USER_AGENT
 from .errors import ConfigError
 
-DEFAULT_LEAD = (
-    "{{ item.author ~ ' for ' if item.author }}{{ item.feed }}: {{ item.summary }}"
-)
+# The card's meta line right above the lead already names the feed and the
+# author, so the default lead is the story's own words, not a repeat of them.
+DEFAULT_LEAD = "{{ item.summary }}"
 
 
 @dataclass(frozen=True)

@@ -215,7 +215,7 @@ def assemble_digest(
     writer = LeadWriter(config.lead_template, warn=reporter.warn, templates=config.lead_templates,
                         config_path=config.path)
     for story in stories:
-        story.lead = writer.lead(story) or story.summary or story.title
+        story.lead = writer.lead(story)
     return Digest(
         title=config.title,
         generated_at=request.now,
@@ -341,7 +341,7 @@ def summarize_stories(config: Config, stories: list[Story]) -> None:
     from .summarize import reading_minutes, summarize
 
     for story in stories:
-        story.summary = summarize(story.item.text, config.summary_words, story.item.title)
+        story.summary = summarize(story.item.lead_text or story.item.text, config.summary_words, story.item.title)
         story.reading_minutes = reading_minutes(story.item.text)
 
 

@@ -102,6 +102,14 @@ _MIGRATIONS = {
         groups TEXT NOT NULL
     )
     """,
+    # lead_text: where the story's lead begins (a standfirst, else its first
+    # paragraphs), apart from the whole text; '' for items stored before,
+    # whose lead is made from the text. last_warning: the feed's last
+    # "malformed but readable" warning, said once until it changes.
+    7: """
+    ALTER TABLE items ADD COLUMN lead_text TEXT NOT NULL DEFAULT '';
+    ALTER TABLE feeds ADD COLUMN last_warning TEXT
+    """,
 }
 SCHEMA_VERSION = max(_MIGRATIONS)
 
@@ -280,12 +288,13 @@ class Store:
             for item in items:
                 cursor = db.execute(
                     f"""INSERT INTO items (feed_url, key, title, link, author, published, first_seen,
-                                          content_html, text, image, tags)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          content_html, text, image, tags, lead_text)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT(feed_url, key) DO UPDATE SET
                          title = excluded.title, link = excluded.link, author = excluded.author,
                          published = coalesce(excluded.published, items.published),
                          content_html = excluded.content_html, text = excluded.text,
+                         lead_text = excluded.lead_text,
                          image = excluded.image, tags = excluded.tags,
                          sent_build = CASE WHEN excluded.title != items.sent_title
                                                 AND NOT {_PENDING} THEN NULL
@@ -298,6 +307,7 @@ class Store:
                         url, item.key, item.title, item.link, item.author,
                         _epoch(item.published) if item.published else None, stamp,
                         item.content_html, item.text, _image_json(item.image), json.dumps(item.tags),
+                        item.lead_text,
                     ),
                 )
                 if cursor.fetchone()[0] == stamp:
@@ -609,7 +619,7 @@ def _feed_state(row: sqlite3.Row) -> FeedState:
 # the store reads it (summaries, ranking and the email use the plain text),
 # and at thousands of candidates it was half of what a build held in memory.
 _ITEM_COLUMNS = """id, feed_url, key, title, link, author, published, first_seen, '' AS content_html,
-    text, image, tags, updated"""
+    text, lead_text, image, tags, updated"""
 
 
 def _row_to_item(row: sqlite3.Row) -> Item:
@@ -622,6 +632,7 @@ def _row_to_item(row: sqlite3.Row) -> Item:
         published=_from_epoch(row["published"]),
         content_html=row["content_html"],  # '' when read back (see _ITEM_COLUMNS)
         text=row["text"],
+        lead_text=row["lead_text"],
         image=Image(**json.loads(row["image"])) if row["image"] else None,
         tags=json.loads(row["tags"]),
         id=row["id"],

@@ -14,14 +14,31 @@ from .cluster import title_tokens
 from .models import Story
 
 WORDS_PER_MINUTE = 230
+# Chinese and Japanese write words without spaces: two characters make a
+# word, about (so 45 words of summary are ~90 characters, and 460
+# characters read in about two minutes).
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+CJK_CHARS_PER_WORD = 2
+
+
+def word_count(text: str) -> int:
+    """Words, with runs of CJK characters counted two characters a word."""
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(text.split())
+    return len(_CJK.sub(" ", text).split()) + math.ceil(cjk / CJK_CHARS_PER_WORD)
 
 
 def reading_minutes(text: str) -> int:
     """ceil(words / 230), at least 1."""
-    return max(1, math.ceil(len(text.split()) / WORDS_PER_MINUTE))
+    return max(1, math.ceil(word_count(text) / WORDS_PER_MINUTE))
 
 
 # ---------------------------------------------------------------- sentences
+
+# What is split and summarized: a lead needs the first paragraphs, and a
+# megabyte body must cost no more than a normal one.
+MAX_TEXT = 8_000
 
 # Words that end with a period without ending the sentence.
 _ABBREVIATIONS = frozenset(
@@ -30,22 +47,29 @@ _ABBREVIATIONS = frozenset(
     thurs fri sat sun no nos vs etc inc ltd co corp dept univ est approx fig figs al
     e.g i.e u.s u.k u.n e.u a.m p.m d.c u.s.a ph.d""".split()
 )
-_SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9À-ÖØ-Þ])""")
+# A sentence ends at . ! ? … (closing quotes and brackets with it) before a
+# space and a capital or a figure; and at the full-width stops of Chinese
+# and Japanese (。！？), which need no space after them.
+# A run of stops is tried from its first character only (the lookbehinds),
+# so 20 KB of "." costs one pass, not one per character.
+_SENTENCE_END = re.compile(
+    r"""(?<![.!?…])[.!?…]++["'”’»)\]]*+\s+(?=["'“‘«(\[¿¡]?[A-Z0-9À-ÖØ-ÞА-ЯЁΑ-Ω])"""
+    r"""|(?<![。！？])[。！？]++[」』）"”’]*+\s*(?=\S)""")
 _LAST_WORD = re.compile(r"(\S+)$")
 
 
 def split_sentences(text: str) -> list[str]:
     """Split prose into sentences without breaking at abbreviations
-    (U.S., Dec. 27, Mr., No. 10), initials or decimal numbers."""
+    (U.S., Dec. 27, Mr., No. 10), initials or decimal numbers. Linear: each
+    end is looked at once, however many abbreviations the text holds."""
     sentences: list[str] = []
-    for paragraph in re.split(r"\n\s*\n", text):
+    for paragraph in re.split(r"\n\s*\n", text[:MAX_TEXT]):
         paragraph = " ".join(paragraph.split())
         start = 0
         for match in _SENTENCE_END.finditer(paragraph):
-            candidate = paragraph[start : match.end()].strip()
-            if _ends_with_abbreviation(candidate):
+            if _ends_with_abbreviation(paragraph[max(start, match.start() - 40):match.end()].rstrip()):
                 continue
-            sentences.append(candidate)
+            sentences.append(paragraph[start:match.end()].strip())
             start = match.end()
         rest = paragraph[start:].strip()
         if rest:
@@ -77,9 +101,10 @@ _BOILERPLATE = re.compile(
 )
 # A paragraph that is only a byline: "By Jane Doe", "By Jane Doe and Ann Lee".
 _BYLINE = re.compile(r"^by\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von))*\.?$", re.IGNORECASE)
-_TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*$""")
+_TERMINAL = re.compile(r"""(?:[.!?…]["'”’»)\]]*|[。！？][」』）"”’]*)$""")
+_CUT_OFF = re.compile(r"(?:\.\.\.|…|\[\s*(?:…|\.\.\.)\s*\]|\s[-–—])$")
 MAX_CANDIDATES = 6  # sentences past the sixth rarely carry the news
-MIN_HEADING_WORDS = 6  # shorter paragraphs without a full stop are headings
+MIN_HEADING_WORDS = 6  # later paragraphs shorter than this without a full stop are headings
 
 
 def is_boilerplate(sentence: str) -> bool:
@@ -87,19 +112,28 @@ def is_boilerplate(sentence: str) -> bool:
 
 
 def story_sentences(text: str) -> list[str]:
-    """The sentences of the text that tell the story: boilerplate, bylines,
-    captions and headings out. A paragraph without a closing stop (a
-    standfirst) is a sentence of its own and gets one."""
-    sentences = []
-    for paragraph in re.split(r"\n\s*\n", text):
+    """The sentences of the text that tell the story: boilerplate, bylines
+    and headings out. The first paragraph is kept even without a closing
+    stop (a standfirst is a fine lead), and gets a full stop only where it
+    ends in a word; a sentence that introduces what follows (ending in ":")
+    goes with the next one, or not at all."""
+    sentences: list[str] = []
+    lead_in = ""
+    for number, paragraph in enumerate(re.split(r"\n\s*\n", text[:MAX_TEXT])):
         paragraph = " ".join(paragraph.split())
         for sentence in split_sentences(paragraph):
             if is_boilerplate(sentence):
                 continue
-            if not _TERMINAL.search(sentence):
-                if len(sentence.split()) < MIN_HEADING_WORDS:
+            if not _TERMINAL.search(sentence) and not sentence.endswith(":"):
+                if number > 0 and word_count(sentence) < MIN_HEADING_WORDS and sentences:
                     continue
-                sentence += "."
+                if sentence[-1:].isalnum() and not _CJK.match(sentence[-1:]):
+                    sentence += "."
+            if lead_in:
+                sentence, lead_in = f"{lead_in} {sentence}", ""
+            if sentence.endswith(":"):
+                lead_in = sentence
+                continue
             sentences.append(sentence)
     return sentences
 
@@ -107,9 +141,13 @@ def story_sentences(text: str) -> list[str]:
 def summarize(text: str, max_words: int = 45, title: str = "") -> str:
     """An extractive summary: the sentences that best combine an early
     position with words from the title, in their original order, as many
-    as fit in max_words. It ends at a sentence boundary; only when not even
-    the best sentence fits is that one cut, at a word, with an ellipsis."""
+    as fit in max_words. It ends at a sentence end: a sentence the feed cut
+    off ("…") is left out when a whole one comes before it; only when not
+    even the best sentence fits is that one cut, at a clause if it can be,
+    with an ellipsis."""
     candidates = story_sentences(text)[:MAX_CANDIDATES]
+    while len(candidates) > 1 and _CUT_OFF.search(candidates[-1]):
+        candidates.pop()
     if not candidates:
         return ""
     title_words = _content_words(title)
@@ -117,14 +155,31 @@ def summarize(text: str, max_words: int = 45, title: str = "") -> str:
     best = max(range(len(candidates)), key=lambda i: (scores[i], -i))
     chosen, count = [], 0
     for i in sorted(range(len(candidates)), key=lambda i: (-scores[i], i)):
-        words = len(candidates[i].split())
+        words = word_count(candidates[i])
         # A weak sentence is no better than a shorter summary.
         if scores[i] >= scores[best] / 2 and count + words <= max_words:
             chosen.append(i)
             count += words
     if not chosen:
         return _cut_words(candidates[best], max_words)
-    return " ".join(candidates[i] for i in sorted(chosen))
+    # The first sentence opens the story: a summary that skips it reads
+    # as if it began in the middle.
+    if 0 not in chosen and count + word_count(candidates[0]) <= max_words:
+        chosen.append(0)
+    elif 0 not in chosen:
+        return _cut_words(candidates[0], max_words)
+    return join_sentences(candidates[i] for i in sorted(chosen))
+
+
+def join_sentences(sentences) -> str:
+    """Sentences joined as the language writes them: with a space, or none
+    between two Chinese or Japanese sentences."""
+    joined = ""
+    for sentence in sentences:
+        if joined and not (_CJK.match(sentence[:1]) and (_CJK.match(joined[-1:]) or joined[-1:] in "。！？」』）")):
+            joined += " "
+        joined += sentence
+    return joined
 
 
 def _sentence_score(position: int, sentence: str, title_words: set[str]) -> float:
@@ -139,10 +194,22 @@ def _content_words(text: str) -> set[str]:
 
 
 def _cut_words(sentence: str, max_words: int) -> str:
+    """The sentence cut to max_words, at the last clause boundary (a comma,
+    a semicolon, a dash) in its second half if there is one, else at a
+    word; never after an abbreviation or a dangling connective."""
+    if _CJK.search(sentence) and " " not in sentence.strip():
+        room = max_words * CJK_CHARS_PER_WORD
+        cut = sentence[:room]
+        clause = max(cut.rfind(mark) for mark in "，、；：")
+        return (cut[:clause] if clause >= room // 2 else cut).rstrip("，、；：") + "…"
     words = sentence.split()[:max_words]
+    clause = max((i for i, w in enumerate(words) if w.endswith((",", ";", ":")) or w in ("—", "–", "-")),
+                 default=-1)
+    if clause >= max_words // 2:
+        words = words[:clause + 1]
     # Never end on an abbreviation ("the U.S." of "the U.S. Senate") or a
     # dangling connective.
-    while len(words) > 1 and (_ends_with_abbreviation(words[-1]) or words[-1].lower() in _DANGLING):
+    while len(words) > 1 and (_ends_with_abbreviation(words[-1]) or words[-1].lower().strip(",;:") in _DANGLING):
         words.pop()
     return " ".join(words).rstrip(",;:—–- ") + "…"
 
@@ -192,6 +259,10 @@ class LeadWriter:
         return next((self._by_tag[tag] for tag in story.tags if tag in self._by_tag), self._default)
 
     def lead(self, story: Story) -> str:
+        """The story's lead; none when the story has no text of its own (a
+        lead that would be only the byline around an empty summary)."""
+        if not story.summary:
+            return ""
         try:
             return " ".join(self.template_for(story).render(item=lead_context(story)).split())
         except Exception as exc:  # the user's template; one bad item must not sink the digest

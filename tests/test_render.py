@@ -5,6 +5,7 @@ that name the file and line, the Gmail size guard, the text part, and the
 from __future__ import annotations
 
 import os
+import re
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
@@ -114,7 +115,7 @@ def test_card_shows_meta_line_caption_credit_blurb_and_links(news):
     page = Page(html)
     flowing = " ".join(html.split())
     assert "Kyiv Wire · Martin Fornusek · 2 Jan 09:00 · 1 min read" in flowing
-    assert "Workers on the bridge, picture 0." in flowing and "Photo: Jane Doe / Wire" in flowing
+    assert "Workers on the bridge, picture 0. (Jane Doe / Wire)" in re.sub(r"<[^>]+>", "", flowing)
     assert "Senior News Editor" in flowing
     assert ("https://news.example.org/2025/01/02/story-0", "Read more →") in page.links
     assert "In this issue" in flowing
@@ -187,7 +188,7 @@ def test_text_part_reads_alone_and_wraps_at_72(news):
     assert max(len(line) for line in lines if not line.startswith("[")) <= 72
     assert "1. Story 3: rail line to Kharkiv reopens after weeks of repairs [1]" in lines
     assert "    Kyiv Wire · Martin Fornusek · 2 Jan 09:03 · 1 min read" in lines
-    assert "    Picture: Workers on the bridge, picture 2. Photo: Jane Doe / Wire" in lines
+    assert "    Picture: Workers on the bridge, picture 2. (Jane Doe / Wire)" in lines
     assert lines[-5:] == ["Links"] + [f"[{n}] https://news.example.org/2025/01/02/story-{3 - n + 1}" for n in range(1, 5)]
     assert "<" not in text  # no markup leaks into the text part
 
