@@ -44,6 +44,7 @@ class Block:
     italic: bool = False  # the whole block is emphasis: an editor's note, a series preface
     links: int = 0  # links in the block
     link_share: float = 0.0  # share of its text that is link text
+    link_texts: tuple[str, ...] = ()  # the text of each link in it
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,8 @@ _BLOCK_KIND = {
 }
 _CAPTION_CLASS = re.compile(r"caption|credit|wp-caption-text|photo-?info|image-?source", re.I)
 _ITALIC = frozenset({"em", "i"})
+_ITALIC_STYLE = re.compile(r"font-style\s*:\s*italic", re.I)
+_CENTERED = re.compile(r"text-align\s*:\s*center", re.I)
 _SPACE = re.compile(r"\s+")
 
 
@@ -97,11 +100,14 @@ class _Walker:
     def __init__(self):
         self.taken = Taken()
         self._parts: list[str] = []
+        self._link_parts: list[str] = []
+        self._link_texts: list[str] = []
         self._link_chars = 0
         self._links = 0
         self._italic_chars = 0
         self._kinds: list[str] = ["p"]
         self._italic = 0
+        self._italic_nodes: list[int] = []
         self._link = 0
         self._figure = 0
         self._figure_first: list[int] = []  # index of the first picture of each open figure
@@ -115,19 +121,22 @@ class _Walker:
         stripped = len(data.strip())
         if self._link:
             self._link_chars += stripped
+            self._link_parts.append(data)
         if self._italic:
             self._italic_chars += stripped
 
     def flush(self) -> None:
         text = _fold("".join(self._parts))
         parts, link_chars, italic_chars, links = self._parts, self._link_chars, self._italic_chars, self._links
+        link_texts = tuple(self._link_texts)
         self._parts, self._link_chars, self._italic_chars, self._links = [], 0, 0, 0
+        self._link_texts = []
         if not text or len(self.taken.blocks) >= MAX_BLOCKS:
             return
         kind = self._kinds[-1]
         visible = max(1, len(text.replace(" ", "")))
         block = Block(kind=kind, text=text, italic=italic_chars >= 0.9 * visible,
-                      links=links, link_share=min(1.0, link_chars / visible))
+                      links=links, link_share=min(1.0, link_chars / visible), link_texts=link_texts)
         if kind == "caption":
             self._caption(text)
             return
@@ -170,13 +179,17 @@ class _Walker:
         if kind is None and tag in ("span", "p", "div") or kind == "p":
             if classes and _CAPTION_CLASS.search(classes) and tag != "figure":
                 kind = "caption"
+            elif tag in ("div", "p") and self._picture_just_before() and _CENTERED.search(node.attributes.get("style") or "") \
+                    and _reads_as_caption(node.text(deep=True)):
+                kind = "caption"  # a centered line right under a picture (Blogger, WordPress)
         if kind is not None:
             self.flush()
             self._kinds.append(kind if self._kinds[-1] != "caption" else "caption")
             if tag == "figure":
                 self._figure_first.append(len(self.taken.pictures))
-        if tag in _ITALIC:
+        if tag in _ITALIC or _ITALIC_STYLE.search(node.attributes.get("style") or ""):
             self._italic += 1
+            self._italic_nodes.append(node.mem_id)
         if tag == "a":
             self._link += 1
             self._links += 1
@@ -184,10 +197,14 @@ class _Walker:
 
     def end(self, node) -> None:
         tag = node.tag
-        if tag in _ITALIC:
+        if self._italic_nodes and self._italic_nodes[-1] == node.mem_id:
+            self._italic_nodes.pop()
             self._italic -= 1
         if tag == "a":
             self._link -= 1
+            if not self._link:
+                self._link_texts.append(_fold("".join(self._link_parts)))
+                self._link_parts = []
         kind = _BLOCK_KIND.get(tag)
         classes = node.attributes.get("class") or ""
         if kind is None and tag in ("span",) and classes and _CAPTION_CLASS.search(classes):
@@ -198,6 +215,10 @@ class _Walker:
                 self._kinds.pop()
             if tag == "figure" and self._figure_first:
                 self._figure_first.pop()
+
+    def _picture_just_before(self) -> bool:
+        return bool(self.taken.pictures) and self._last_picture_block == len(self.taken.blocks) \
+            and not "".join(self._parts).strip()
 
     # -- pictures
     def _picture(self, node) -> None:
@@ -236,6 +257,12 @@ class _Walker:
         self.flush()
         self.taken.pictures.append(replace(candidate, order=len(self.taken.pictures)))
         self._last_picture_block = len(self.taken.blocks)
+
+
+def _reads_as_caption(text: str) -> bool:
+    """A short line that describes, not one that exclaims or asks."""
+    text = _fold(text)
+    return 0 < len(text.split()) <= 15 and not text.endswith(("!", "?"))
 
 
 def take_apart_html(markup: str) -> Taken:
@@ -308,8 +335,8 @@ _PROMO = re.compile(
     r"(\bappeared first on\b|\bcontinue reading\b|^read (?:more|the (?:full|rest))\b|\bread the full\b|"
     r"\bclick here\b|\bsubscribe\b|\bsign up\b|\bnewsletter\b|\bpatreon\b|\bko-fi\b|\bbuy me a coffee\b|"
     r"\bsponsor(?:ed|s|ship)?\b|\bbrought to you by\b|\bpromo code\b|\buse code\b|\bdiscount code\b|"
-    r"\bmerch(?:andise)?\b|\bshop (?:now|our)\b|\bpre-?order\b|\bour store\b|"
-    r"\bfollow (?:us|me|him|her|them)\b|\bfind (?:us|me) on\b|\bconnect with\b|\bjoin (?:us|our)\b|"
+    r"\bmerch(?:andise)?\b|\bshop (?:now|our)\b|\bour store\b|"
+    r"\bfollow (?:us|me|him|her|them)\b|\bfind (?:us|me) on\b|\bjoin (?:us|our|the) (?:discord|patreon|community|mailing)\b|"
     r"\b(?:twitter|instagram|facebook|tiktok|linkedin|discord|twitch|threads|mastodon|bluesky|x\.com)\b\s*[:@]|"
     r"^(?:twitter|instagram|facebook|tiktok|linkedin|discord|website|web|email|contact|support)\s*:|"
     r"\bhosted on acast\b|\bacast\.com/privacy\b|\bprivacy (?:policy|notice|&)|\bopt-out\b|"
@@ -321,14 +348,15 @@ _PROMO = re.compile(
     r"\bsubmitted by /u/|\[link\]|\[comments\]|^\[\s*(?:…|\.\.\.)\s*\]$|^view fullsize$|^enlarge$|"
     r"\bclick to enlarge\b|クリックすると|^to read this article in full\b|\bsee acast\b|"
     r"^(?:transcript|episode links|show notes|sponsors?|links|outline|chapters|contact|timestamps)\s*:?$|"
-    r"^did you (?:click|enjoy)\b)",
+    r"^did you (?:click|enjoy)\b|\bsee below for\b|\bgive (?:us )?feedback\b|\bsubmit questions\b|\b(?:is|are) out now\b|\bon tour\b.*\btickets\b|\btickets (?:are )?(?:on sale|available)\b|"
+    r"^\*[^*]{3,80}\*$|^(?:spoiler|content|trigger) warnings?\b)",
     re.IGNORECASE,
 )
 _PICTURE_CREDIT_LINE = re.compile(
     r"^[(\[]?\s*(?:image|photo|picture|photograph|foto|bild)?\s*(?:credit|credits|source)\s*:\s*(.+?)\s*[)\]]?$", re.I)
 _PICTURE_LABEL_LINE = re.compile(r"^(?:photo(?:graph)?s?|image|illustration|picture|foto)\s*:\s*(.+)$", re.I)
 _BYLINE = re.compile(
-    r"^(?:by|von|par|por|di|door|av|af)\s+[A-ZÀ-ÖØ-Þ][\w.'’-]*(?:[\s,]+(?:[A-ZÀ-ÖØ-Þ][\w.'’-]*|and|&|und|et|y|e|de|van|von|der|da|del|la|le))*"
+    r"^(?i:by|von|par|por|di|door|av|af)\s+[A-ZÀ-ÖØ-Þ][\w.'’-]*(?:[\s,]+(?:[A-ZÀ-ÖØ-Þ][\w.'’-]*|and|&|und|et|y|e|de|van|von|der|da|del|la|le))*"
     r"(?:\s*[(|,–—-]\s*[^()]{0,120}\)?)?\.?$")
 _KICKER = re.compile(r"^((?:[A-ZÀ-ÖØ-Þ]{2,}['’]?\s?){1,4})\s*[-–—:|]\s+(?=\S)")
 _UPDATED_NOTE = re.compile(r"^(?:updated?|update|editor['’]?s note|correction)\b[^:]{0,40}:\s*", re.I)
@@ -353,15 +381,18 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
             continue
         if _is_link_list(block):
             continue
+        text = _without_link_tags(block)
+        if text != block.text:
+            block = replace(block, text=text)
         if is_promo(text):
             text = _without_promo_sentences(text)
             if not text:
                 continue
             block = replace(block, text=text)
         key = _key(text)
-        if key and (key == title_key or key == author_key or (len(key) <= 24 and key in title_key)):
-            continue  # the title again, the author's name, or a part of the title ("3.9.0" of "v3.9.0")
-        if not kept and title_key and key.startswith(title_key) and _BYLINE_TAIL.search(text[len(title):]) \
+        if key and (key == title_key or key == author_key or (key.isdigit() and key in title_key)):
+            continue  # the title again, the author's name, or the title's number ("3.9.0" of "v3.9.0")
+        if not kept and title_key and key.startswith(title_key) and _DATE_TAIL.search(text[len(title):]) \
                 and len(text.split()) - len(title.split()) <= 12:
             continue  # the title again, with the byline and date after it
         if _BYLINE.match(text) and len(text.split()) <= 25:
@@ -370,7 +401,8 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
     return Taken(blocks=kept, pictures=taken.pictures, credit=credit)
 
 
-_BYLINE_TAIL = re.compile(r"\b(?:by\b|\d{4}\b|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.? \d)", re.I)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-zé]*\.?"
+_DATE_TAIL = re.compile(rf"\b{_MONTH} \d{{1,2}}\b|\b\d{{1,2}}\.? {_MONTH}|\b(?:19|20)\d\d\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+")
 
 
@@ -389,14 +421,30 @@ def lead_blocks(blocks: list[Block], title: str = "") -> list[Block]:
     standing italic preface, not list items unless the text is only a list;
     a kicker ("INTERVIEW - ") or an update note that repeats the title is
     cut from the first paragraph."""
+    # A section label ("CONTACT LEX:", "EPISODE LINKS:", "Sponsors:") ends
+    # the story's text: what follows it is lists.
+    label = next((i for i, b in enumerate(blocks) if i and _SECTION_LABEL.match(b.text)), None)
+    blocks = blocks[:label] if label is not None else blocks
     paragraphs = [b for b in blocks if b.kind in ("p", "quote")]
     if not paragraphs:
         paragraphs = [b for b in blocks if b.kind == "li"] or [b for b in blocks if b.kind == "h"]
     if len(paragraphs) > 1 and paragraphs[0].italic:
         paragraphs = paragraphs[1:]  # "This is another post in our series…"
+    # A fact box ("Family — Amaranthaceae", "Aliases — …") before the text.
+    while len(paragraphs) > 2 and _FACT_LINE.match(paragraphs[0].text) and _FACT_LINE.match(paragraphs[1].text):
+        while len(paragraphs) > 1 and _FACT_LINE.match(paragraphs[0].text):
+            paragraphs = paragraphs[1:]
+    # A few words with no punctuation at all, with text after them, are a
+    # label ("The Highlights", "Intro"), not the story's first sentence.
+    while len(paragraphs) > 1 and len(paragraphs[0].text.split()) <= 5 and paragraphs[0].text[-1:].isalnum():
+        paragraphs = paragraphs[1:]
     if paragraphs:
         paragraphs[0] = replace(paragraphs[0], text=_without_kicker(paragraphs[0].text, title))
     return [b for b in paragraphs if b.text]
+
+
+_SECTION_LABEL = re.compile(r"^[^\W\d_a-z][^a-z]{1,40}:$|^(?:[A-Z][a-z]+ ){0,2}(?:links|sponsors|contact|timestamps|outline|chapters|transcript|show notes|credits)\s*:$")
+_FACT_LINE = re.compile(r"^[\w’' ]{2,40}?\s*(?:—|–|:)\s+\S")
 
 
 def _without_kicker(text: str, title: str) -> str:
@@ -412,12 +460,28 @@ def _without_kicker(text: str, title: str) -> str:
     return text
 
 
+_TRAILING_PARENS = re.compile(r"\s*\(([^()]{1,200})\)\s*$")
+
+
+def _without_link_tags(block: Block) -> str:
+    """A paragraph without the trailing "(Google, Grafiksoftware)" of
+    topic links some sites end their summaries with."""
+    found = _TRAILING_PARENS.search(block.text)
+    if not found or not block.link_texts:
+        return block.text
+    items = [item.strip() for item in found.group(1).split(",")]
+    links = set(block.link_texts)
+    return block.text[:found.start()].rstrip() if items and all(item in links for item in items) else block.text
+
+
 def _is_link_list(block: Block) -> bool:
     words = len(block.text.split())
     if block.links >= 2 and block.link_share >= 0.6:
         return True
     if block.link_share >= 0.8 and words <= 15:
         return True  # "Read more", a related-story link, a bare URL
+    if words <= 20 and _BARE_URL.search(block.text):
+        return True  # "Feedback – give feedback to Lex: https://…"
     urls = _BARE_URL.findall(block.text)
     return bool(urls) and sum(len(u) for u in urls) >= 0.5 * len(block.text.replace(" ", ""))
 
@@ -431,7 +495,12 @@ def _key(text: str) -> str:
 _CREDIT_IN_PARENS = re.compile(
     r"\s*[(\[]\s*(?:(?:photo|image|picture|photograph|foto|credit|credits|source|illustration)s?"
     r"(?:\s+credit)?\s*(?:by|:)?|©)\s*([^()\[\]]+?)\s*[)\]]\s*$", re.I)
-_CREDIT_LABEL = re.compile(r"\s*(?:^|(?<=[.!?\s]))(?:photo(?:graph)?s?|image|picture|credit|foto|bild)\s*:\s*(.+)$", re.I)
+_CREDIT_PARENS_AGENCY = re.compile(
+    r"\s*\(\s*([^()]*(?:\bvia\b|\bAP Photo\b|/\s*(?:AP|AFP|Reuters|Getty|EPA|PA)\b|\bGetty Images\b|"
+    r"\bThe Canadian Press\b|\bfile\b)[^()]*)\)\s*$", re.I)
+_CREDIT_LABEL = re.compile(
+    r"\s*(?:^|(?<=[.!?\s]))(?:photo(?:graph)?s?|image|picture|credit|foto|bild|(?:image |photo )?attribution|"
+    r"(?:image |photo )?source|illustration)\s*:\s*(.+)$", re.I)
 _CREDIT_BAR = re.compile(r"\s+\|\s+([^|]{2,80})$")
 _CREDIT_AGENCY = re.compile(
     r"\s+((?:[A-ZÀ-ÖØ-ÞА-Я][\w.'’-]*\s){0,3}[A-ZÀ-ÖØ-ÞА-Я][\w.'’-]*\s*/\s*"
@@ -448,7 +517,7 @@ def split_caption(text: str) -> tuple[str, str]:
     Jane Doe)", "A train. Photo: Jane Doe", "A train | AFP via Getty
     Images", "A train Jane Doe/Reuters", "© Jane Doe"."""
     text = _ENLARGE.sub("", _fold(text))
-    for pattern in (_CREDIT_IN_PARENS, _CREDIT_BAR, _COPYRIGHT, _CREDIT_LABEL, _CREDIT_AGENCY):
+    for pattern in (_CREDIT_IN_PARENS, _CREDIT_PARENS_AGENCY, _CREDIT_BAR, _COPYRIGHT, _CREDIT_LABEL, _CREDIT_AGENCY):
         found = pattern.search(text)
         if found:
             caption = text[:found.start()].strip()
@@ -473,7 +542,7 @@ def clean_credit(text: str) -> str:
 
 _IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".jfif")
 _NOT_A_PICTURE_PATH = re.compile(
-    r"(?:^|[/_.\-=])(?:avatars?|gravatar|icons?|favicon|buttons?|btn|badges?|logos?|sprites?|emoji|emoticons?|"
+    r"(?:^|[/_.\-=])(?:avatars?|gravatar|icons?|favicon|buttons?|btn|badges?|sprites?|emoji|emoticons?|"
     r"smil(?:ies|ey)|share|sharing|social|facebook|twitter|linkedin|pinterest|whatsapp|reddit|rss|feed-?icon|"
     r"subscribe|donate|donation|paypal|patreon|banner|banners|signature|spacer|blank|pixel|tracking|tracker|"
     r"counter|1x1|transparent|beacon|wp-smiley|flair|shim|ads?|advert|advertisement|doubleclick|profile_images|"
@@ -484,8 +553,12 @@ _NOT_A_PICTURE_HOST = re.compile(
     r"rss\.slashdot\.org|avatars\d*\.githubusercontent\.com|badge\.fury\.io|shields\.io|"
     r"feeds\.[\w-]+\.(?:com|net|org)|pheedo\.com|addtoany\.com|sharethis\.com)$", re.I)
 _BEACONS = ("/_/stat", "/~r/", "/~ff/", "/~a/", "/~c/", "/pixel.", "/pixel?", "/beacon", "/track/open", "/b/ss/")
-MIN_SIDE = 100  # px: declared smaller than this on either side is an icon, a button or a badge
-MAX_ASPECT = 4.5  # wider (or taller) than this is a banner or a strip
+MIN_SIDE = 100  # px: declared smaller than this both ways is an icon, a button or a badge
+MIN_EDGE = 40  # px: a side shorter than this is a strip, a rule or a pixel row
+MAX_ASPECT = 5.0  # wider (or taller) than this is a banner or a strip (728x90, 468x60, 320x50)
+# A small PNG or GIF in the text is a typeset formula, an inline diagram or
+# an icon; a small JPEG is still a photo (a thumbnail).
+SMALL_INLINE = (300, 150)
 
 
 def choose_picture(candidates: Iterable[Candidate], feed_wide: frozenset[str] = frozenset(),
@@ -498,10 +571,10 @@ def choose_picture(candidates: Iterable[Candidate], feed_wide: frozenset[str] = 
     never chosen."""
     found = []
     for candidate in candidates:
-        candidate = _largest_rendition(candidate)
-        if _not_a_picture(candidate) or candidate.url in feed_wide:
+        larger = _largest_rendition(candidate)
+        if _not_a_picture(candidate) or _not_a_picture(larger) or candidate.url in feed_wide or larger.url in feed_wide:
             continue
-        found.append(candidate)
+        found.append(larger)
     if not found:
         return None
     best = min(found, key=_preference)
@@ -527,7 +600,7 @@ def _preference(candidate: Candidate) -> tuple:
     tier = {"media": 0, "content": 1, "thumbnail": 2}.get(candidate.origin, 1)
     if small and tier < 2:
         tier += 2  # a tiny publisher image loses to a real picture in the text
-    return (tier, -(candidate.width or 0) if candidate.origin == "media" else 0, candidate.order)
+    return (tier, -(candidate.width or 0) if candidate.origin != "content" else 0, candidate.order)
 
 
 def _not_a_picture(candidate: Candidate) -> bool:
@@ -544,9 +617,13 @@ def _not_a_picture(candidate: Candidate) -> bool:
                  parts.query):
         return True  # an avatar service's query
     width, height = candidate.width, candidate.height
-    if (width is not None and width < MIN_SIDE) or (height is not None and height < MIN_SIDE):
+    sides = [side for side in (width, height) if side is not None]
+    if sides and (max(sides) < MIN_SIDE or min(sides) < MIN_EDGE):
         return True
     if width and height and max(width / height, height / width) > MAX_ASPECT:
+        return True
+    if candidate.origin == "content" and path.endswith((".png", ".gif")) and width and height \
+            and ((width < SMALL_INLINE[0] and height < SMALL_INLINE[1]) or height < 100):
         return True
     return False
 
@@ -556,8 +633,11 @@ def _same_picture(a: str, b: str) -> bool:
 
 
 def _picture_key(url: str) -> str:
+    """The same picture in another size or upload has the same host and
+    file name (sizes in the path or name taken out)."""
     parts = urlsplit(url)
-    return (parts.netloc.split(".", 1)[-1] + re.sub(r"/s\d+(?:-c)?/|-\d+x\d+(?=\.\w+$)", "/", parts.path)).lower()
+    name = re.sub(r"-\d+x\d+(?=\.\w+$)", "", parts.path.rsplit("/", 1)[-1])
+    return f"{parts.netloc.split('.', 1)[-1]}/{name}".lower()
 
 
 def _largest_rendition(candidate: Candidate) -> Candidate:
@@ -596,11 +676,18 @@ def _looks_like_picture_path(url: str) -> bool:
 
 
 def _largest_in_srcset(srcset: str) -> str:
-    best, best_width = "", 0
+    """The largest picture of a srcset, by its width ("800w") or density ("2x")."""
+    best, best_size = "", 0.0
     for entry in srcset.split(","):
         bits = entry.split()
-        if len(bits) == 2 and bits[1].endswith("w") and bits[1][:-1].isdigit() and int(bits[1][:-1]) > best_width:
-            best, best_width = bits[0], int(bits[1][:-1])
+        if len(bits) != 2 or bits[1][-1:] not in ("w", "x"):
+            continue
+        try:
+            size = float(bits[1][:-1]) * (1 if bits[1].endswith("w") else 1000)
+        except ValueError:
+            continue
+        if size > best_size:
+            best, best_size = bits[0], size
     return best
 
 

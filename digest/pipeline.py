@@ -341,7 +341,7 @@ def summarize_stories(config: Config, stories: list[Story]) -> None:
     from .summarize import reading_minutes, summarize
 
     for story in stories:
-        story.summary = summarize(story.item.lead_text or story.item.text, config.summary_words, story.item.title)
+        story.summary = summarize(story.item.lead_text or story.item.text, config.summary_words)
         story.reading_minutes = reading_minutes(story.item.text)
 
 

@@ -10,7 +10,6 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .cluster import title_tokens
 from .models import Story
 
 WORDS_PER_MINUTE = 230
@@ -138,37 +137,29 @@ def story_sentences(text: str) -> list[str]:
     return sentences
 
 
-def summarize(text: str, max_words: int = 45, title: str = "") -> str:
-    """An extractive summary: the sentences that best combine an early
-    position with words from the title, in their original order, as many
-    as fit in max_words. It ends at a sentence end: a sentence the feed cut
-    off ("…") is left out when a whole one comes before it; only when not
-    even the best sentence fits is that one cut, at a clause if it can be,
-    with an ellipsis."""
+def summarize(text: str, max_words: int = 45) -> str:
+    """The lead's text: the story's opening sentences, in order, as many as
+    fit in max_words. A lead reads from where the story begins, so no
+    sentence is skipped (picking later ones by their words made leads that
+    jumped). It ends at a sentence end: a sentence the feed cut off ("…")
+    is left out when a whole one comes before it; only when the first
+    sentence alone does not fit is it cut, at a clause if it can be, with
+    an ellipsis."""
     candidates = story_sentences(text)[:MAX_CANDIDATES]
     while len(candidates) > 1 and _CUT_OFF.search(candidates[-1]):
         candidates.pop()
     if not candidates:
         return ""
-    title_words = _content_words(title)
-    scores = [_sentence_score(i, sentence, title_words) for i, sentence in enumerate(candidates)]
-    best = max(range(len(candidates)), key=lambda i: (scores[i], -i))
     chosen, count = [], 0
-    for i in sorted(range(len(candidates)), key=lambda i: (-scores[i], i)):
-        words = word_count(candidates[i])
-        # A weak sentence is no better than a shorter summary.
-        if scores[i] >= scores[best] / 2 and count + words <= max_words:
-            chosen.append(i)
-            count += words
+    for sentence in candidates:
+        words = word_count(sentence)
+        if count + words > max_words:
+            break
+        chosen.append(sentence)
+        count += words
     if not chosen:
-        return _cut_words(candidates[best], max_words)
-    # The first sentence opens the story: a summary that skips it reads
-    # as if it began in the middle.
-    if 0 not in chosen and count + word_count(candidates[0]) <= max_words:
-        chosen.append(0)
-    elif 0 not in chosen:
         return _cut_words(candidates[0], max_words)
-    return join_sentences(candidates[i] for i in sorted(chosen))
+    return join_sentences(chosen)
 
 
 def join_sentences(sentences) -> str:
@@ -180,17 +171,6 @@ def join_sentences(sentences) -> str:
             joined += " "
         joined += sentence
     return joined
-
-
-def _sentence_score(position: int, sentence: str, title_words: set[str]) -> float:
-    """Position (the lead sentence of news carries the news) plus the share
-    of the title's words the sentence repeats."""
-    overlap = len(title_words & _content_words(sentence)) / len(title_words) if title_words else 0.0
-    return 1.0 / (1 + position) + overlap
-
-
-def _content_words(text: str) -> set[str]:
-    return set(title_tokens(text).weights) if text else set()
 
 
 def _cut_words(sentence: str, max_words: int) -> str:
