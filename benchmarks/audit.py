@@ -233,13 +233,14 @@ def version_line() -> str:
     import digest
 
     try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, check=False).stdout.strip()
+        # The code measured: the last commit that changed digest/ or templates/.
+        commit = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h", "--", "digest", "templates"],
+                                capture_output=True, text=True, check=False).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "digest", "templates"],
                                capture_output=True, text=True, check=False).stdout.strip()
     except OSError:
         commit, dirty = "", ""
-    where = f"git {commit}{' + uncommitted changes' if dirty else ''}" if commit else "no git"
+    where = f"digest/ and templates/ as of git {commit}{' + uncommitted changes' if dirty else ''}" if commit else "no git"
     return f"digest {digest.__version__} ({where}), {time.strftime('%Y-%m-%d %H:%M')}, Python {sys.version.split()[0]}"
 
 
