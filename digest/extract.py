@@ -591,8 +591,10 @@ def choose_picture(candidates: Iterable[Candidate], feed_wide: frozenset[str] = 
     if caption and not credit:
         caption, credit = split_caption(caption)
     caption, credit = _fold(caption), clean_credit(credit or text_credit)
-    return Image(url=best.url, caption=caption, credit=credit, width=best.width, height=best.height,
-                 alt=best.alt or caption)
+    # A size is given as a pair or not at all (a width alone stretches it).
+    known = bool(best.width and best.height)
+    return Image(url=best.url, caption=caption, credit=credit, width=best.width if known else None,
+                 height=best.height if known else None, alt=best.alt or caption)
 
 
 def _preference(candidate: Candidate) -> tuple:

@@ -322,6 +322,11 @@ def _story(config: Config, items: list[Item], names: dict[str, str], tags: dict[
     best, others = items[0], items[1:]
     also: dict[str, AlsoCovered] = {}
     for other in others:
+        # The same article under the same address and title (one blog
+        # subscribed as RSS and as Atom) is no other coverage of it; another
+        # outlet's post linking the article is.
+        if other.link and other.link == best.link and _same_words(other.title, best.title):
+            continue
         if other.feed_url != best.feed_url and other.feed_url not in also:
             also[other.feed_url] = AlsoCovered(feed=names.get(other.feed_url, other.feed_url), link=other.link)
     return Story(
@@ -332,6 +337,10 @@ def _story(config: Config, items: list[Item], names: dict[str, str], tags: dict[
         tags=list(tags.get(best.feed_url, ())),
         others=others,
     )
+
+
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
 
 
 def summarize_stories(config: Config, stories: list[Story]) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import textwrap
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, tzinfo
@@ -59,40 +58,81 @@ class LinkRefs:
 
 
 def wrap(text: str, width: int = TEXT_WIDTH, indent: int = 0, hang: int | None = None) -> str:
-    """Wrap to width. `indent` indents every line; `hang` indents all but the
-    first. Long words (URLs) are never broken."""
+    """Wrap to width columns of display: East Asian wide characters count
+    two, and a line may break between them (Chinese and Japanese have no
+    spaces), but never before a closing mark (。、」) or after an opening
+    one. `indent` indents every line; `hang` indents all but the first.
+    Long words (URLs) are never broken."""
     first = " " * indent
     rest = " " * (indent if hang is None else hang)
     paragraphs = [p for p in str(text).split("\n") if p.strip()] or [""]
-    return "\n".join(
-        textwrap.fill(
-            paragraph,
-            width=width,
-            initial_indent=first,
-            subsequent_indent=rest,
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
-        for paragraph in paragraphs
-    )
+    return "\n".join(_wrap_paragraph(paragraph, width, first, rest) for paragraph in paragraphs)
+
+
+_NO_LINE_START = set("。、，．！？：；）」』】〕〉》”’・ー…,.!?:;)]}%")
+_NO_LINE_END = set("（「『【〔〈《“‘([{")
+
+
+def _display_width(text: str) -> int:
+    from wcwidth import wcswidth
+
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)
+
+
+def _wrap_pieces(paragraph: str) -> list[tuple[str, bool]]:
+    """(piece, space before it): each word, and each wide character of a
+    word apart, with closing marks kept on the piece before them."""
+    pieces: list[tuple[str, bool]] = []
+    for word in paragraph.split():
+        space = True
+        current = ""
+        for char in word:
+            wide = _display_width(char) == 2
+            if current and (wide or _display_width(current[-1]) == 2) and char not in _NO_LINE_START \
+                    and current[-1] not in _NO_LINE_END:
+                pieces.append((current, space))
+                current, space = "", False
+            current += char
+        if current:
+            pieces.append((current, space))
+    return pieces
+
+
+def _wrap_paragraph(paragraph: str, width: int, first: str, rest: str) -> str:
+    lines: list[str] = []
+    line, used = first, len(first)
+    empty = True
+    for piece, space in _wrap_pieces(paragraph):
+        size = _display_width(piece)
+        gap = 1 if space and not empty else 0
+        if not empty and used + gap + size > width:
+            lines.append(line)
+            line, used, empty, gap = rest, len(rest), True, 0
+        line += " " * gap + piece
+        used += gap + size
+        empty = False
+    lines.append(line)
+    return "\n".join(l.rstrip() for l in lines)
 
 
 @dataclass(frozen=True)
 class ImageBox:
-    """The size an image is drawn at in the card column."""
+    """The size an image is drawn at in the card column: both sides, or
+    none (the picture's own size, shrunk to the column by CSS)."""
 
-    width: int
+    width: int | None
     height: int | None
 
 
 def fit_image(image: Image, column: int = COLUMN_WIDTH) -> ImageBox:
-    """Scale down to the column, never up, keeping the aspect ratio. Without a
-    known size the image takes the column width and its natural height."""
-    if not image.width:
-        return ImageBox(column, None)
+    """Scale down to the column, never up, keeping the aspect ratio. Only a
+    picture whose width and height are both known is given a size: a width
+    alone would stretch it (or draw a thumbnail at the column's width)."""
+    if not (image.width and image.height):
+        return ImageBox(None, None)
     width = min(image.width, column)
-    height = round(image.height * width / image.width) if image.height else None
-    return ImageBox(width, height)
+    return ImageBox(width, round(image.height * width / image.width))
 
 
 def split_cards(digest: Digest, cards: int) -> tuple[list[tuple[str, list[Story]]], list[Story]]:

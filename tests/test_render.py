@@ -100,12 +100,16 @@ def test_html_has_lang_alt_text_sized_images_and_dark_mode(news):
     assert all(img.get("alt") for img in page.images)
     pictures = [img for img in page.images if "/photo-" in img["src"]]
     assert len(pictures) == 3
-    for img in pictures:
+    sized = [img for img in pictures if "width" in img]
+    for img in sized:
         # Scaled to the 552 px column, never wider, and fluid below it.
-        assert int(img["width"]) == 552
+        assert (img["width"], img["height"]) == ("552", "310")  # 1200x675 scaled to 552 wide
         assert "width:100%" in img["style"] and "height:auto" in img["style"]
-    sized = [img for img in pictures if "height" in img]
-    assert [img["height"] for img in sized] == ["310", "310"]  # 1200x675 scaled to 552 wide
+    unsized = [img for img in pictures if "width" not in img]
+    assert len(sized) == 2 and len(unsized) == 1
+    for img in unsized:
+        # Its own size, shrunk to the column, never stretched: no width without a height.
+        assert "height" not in img and "max-width:100%" in img["style"] and not re.search(r"(?<!-)width:100%", img["style"])
     assert {"name": "color-scheme", "content": "light dark"} in page.metas
     assert "prefers-color-scheme: dark" in html
 
@@ -125,8 +129,8 @@ def test_card_shows_meta_line_caption_credit_blurb_and_links(news):
 def test_fit_image_scales_down_never_up():
     assert fit_image(Image("x", width=1200, height=675)) == ImageBox(552, 310)
     assert fit_image(Image("x", width=200, height=100)) == ImageBox(200, 100)
-    assert fit_image(Image("x", width=900)) == ImageBox(552, None)
-    assert fit_image(Image("x")) == ImageBox(552, None)
+    assert fit_image(Image("x", width=900)) == ImageBox(None, None)  # a width alone: drawn at its own size
+    assert fit_image(Image("x")) == ImageBox(None, None)
 
 
 def test_sections_get_headings_in_html_and_text(monkeypatch):
