@@ -4,6 +4,7 @@ that name the file and line, the Gmail size guard, the text part, and the
 
 from __future__ import annotations
 
+import html
 import os
 import re
 from datetime import datetime, timedelta, timezone
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA, EXAMPLE_NOW, email_parts, news_config, news_feed, parse_email
+from conftest import DATA, EXAMPLE_NOW, FEEDS, email_parts, news_config, news_feed, parse_email, rss, rss_item
 from digest.models import AuthorBlurb, Digest, Image, Item, Story
 from digest.render import HTML_BUDGET, ImageBox, Renderer, builtin_template_dir, fit_image, wrap
 
@@ -174,6 +175,45 @@ def test_html_stays_under_gmail_clip_with_every_story(news, count):
         assert 20 <= len(cards) < 200  # cards while they fit, then the list
         assert f"{200 - len(cards)} more stories" in html
     print(f"{count} items: {size} bytes of HTML, {len(cards)} cards")
+
+
+def a_day_in(script_feed: str, count: int, tmp_path: Path) -> Path:
+    """A feed of `count` stories of a day, their titles and texts taken from
+    a real capture in another script (a Russian, Chinese... day)."""
+    from digest.parse import parse_feed
+
+    source = FEEDS / script_feed
+    real = [i for i in parse_feed(source.read_bytes(), source.as_uri()).items if i.text]
+    items = []
+    for n in range(count):
+        item = real[n % len(real)]
+        body = "".join(f"<p>{html.escape(p)}</p>" for p in item.text.split("\n\n")[:3])
+        items.append(rss_item(f"{html.escape(item.title)} ({n})", f"https://news.example.org/{n}",
+                              date=f"Thu, 02 Jan 2025 {8 + n % 12:02d}:{n % 60:02d}:00 +0000", body=body,
+                              extra=f'<media:content url="https://img.example.org/{n}.jpg" medium="image" '
+                                    'width="1200" height="800"><media:description>Фото дня</media:description>'
+                                    "<media:credit>Агентство</media:credit></media:content>"))
+    path = tmp_path / "day.xml"
+    path.write_text(rss(*items), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("script_feed", ["realworld-2/rbc-ru-caption-descriptions.rss",
+                                         "realworld-2/bbc-chinese-2013.atom",
+                                         "realworld-2/sanwenji-big5-blogger-atom03.xml"])
+def test_a_50_story_day_in_another_script_stays_under_the_clip_as_mailed(invoke, tmp_path, script_feed):
+    feed = a_day_in(script_feed, 50, tmp_path)
+    config = news_config(tmp_path, feed, 50)
+    result = invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z")
+    assert result.exit_code == 0, result.stderr
+    message = parse_email(result.stdout_bytes)
+    html_part = next(p for p in message.walk() if p.get_content_type() == "text/html")
+    mailed = len(html_part.get_payload().replace("\n", "\r\n").encode("ascii"))  # the encoded part, as sent
+    assert mailed < GMAIL_CLIP, f"{mailed} bytes as mailed ({html_part['Content-Transfer-Encoding']})"
+    page = Page(html_part.get_content())
+    titles = {title for title in page.headlines} | {text for _, text in page.links if text.endswith(")")}
+    assert sum(title.endswith(tuple(f"({n})" for n in range(50))) for title in titles) == 50  # cards + the list
+    assert len(page.headlines) < 50  # all 50 as cards would pass the clip: the rest are listed
 
 
 def test_mjml_format_prints_the_fitted_source(news):
