@@ -64,6 +64,11 @@ class StderrReporter:
         if self.ctx.verbosity >= 0:
             click.echo(message, err=True)
 
+    def detail(self, message: str) -> None:
+        if self.ctx.verbosity > 0:
+            self._clear_bar()
+            click.echo(f"warning: {message}", err=True)
+
     def progress(self, done: int, total: int) -> None:
         """A bar once fetching has taken longer than a moment; a quick run
         shows none (it would only flicker)."""

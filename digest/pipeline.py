@@ -30,11 +30,17 @@ from .store import FeedState, Store
 class Reporter(Protocol):
     def warn(self, message: str) -> None: ...
 
+    def detail(self, message: str) -> None:
+        """Something said before and unchanged since: only on request (-v)."""
+
     def progress(self, done: int, total: int) -> None: ...
 
 
 class SilentReporter:
     def warn(self, message: str) -> None:
+        pass
+
+    def detail(self, message: str) -> None:
         pass
 
     def progress(self, done: int, total: int) -> None:
@@ -150,12 +156,27 @@ def _store_result(
         reporter.warn(f"feed {name} ({feed.url}) failed: {exc.message}{in_a_row}")
         return FeedFailure(feed=name, url=feed.url, error=exc.message, runs=runs)
     if parsed.warning:
-        reporter.warn(f"feed {name} ({feed.url}) is malformed but readable: {parsed.warning}")
+        # cron mails stderr daily: a feed that stays malformed the same way
+        # is said once, until the reason changes (and always with -v).
+        said = f"feed {name} ({feed.url}) is malformed but readable: {parsed.warning}"
+        if state is not None and state.last_warning == _warning_reason(parsed.warning):
+            reporter.detail(f"{said} (unchanged since the last fetch)")
+        else:
+            reporter.warn(said)
     for item in parsed.items:
         item.feed_url = feed.url
-    refresh.new_items += store.record_success(feed.url, parsed.title, result.cache, parsed.items, now)
+    refresh.new_items += store.record_success(feed.url, parsed.title, result.cache, parsed.items, now,
+                                              warning=_warning_reason(parsed.warning) if parsed.warning else None)
     refresh.updated += 1
     return None
+
+
+def _warning_reason(warning: str) -> str:
+    """A parser's warning without where in the file it stands, which moves
+    whenever the feed gains an item: the same fault is the same warning."""
+    import re
+
+    return re.sub(r"^<unknown>:\d+:\d+:\s*", "", warning)
 
 
 def footer_failures(config: Config, store: Store) -> list[FeedFailure]:

@@ -152,6 +152,7 @@ class FeedState:
     last_error: str | None
     current_url: str | None = None  # set by a permanent redirect; fetch from here
     retired: datetime | None = None  # set by a 410 Gone; never fetched again
+    last_warning: str | None = None  # the last "malformed but readable" reason, said once until it changes
 
     @property
     def fetch_url(self) -> str:
@@ -265,7 +266,8 @@ class Store:
         return {row[0]: row[1] for row in self._db.execute("SELECT url, title FROM feeds")}
 
     def record_success(
-        self, url: str, title: str, cache: CacheHeaders, items: Iterable[Item], now: datetime
+        self, url: str, title: str, cache: CacheHeaders, items: Iterable[Item], now: datetime,
+        warning: str | None = None,
     ) -> int:
         """Store a successful fetch and its items in one transaction.
 
@@ -276,14 +278,15 @@ class Store:
         new = 0
         with self.transaction() as db:
             db.execute(
-                """INSERT INTO feeds (url, title, etag, last_modified, last_attempt, last_success, failures, last_error)
-                   VALUES (?, ?, ?, ?, ?, ?, 0, NULL)
+                """INSERT INTO feeds (url, title, etag, last_modified, last_attempt, last_success, failures, last_error,
+                                      last_warning)
+                   VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?)
                    ON CONFLICT(url) DO UPDATE SET
                      title = CASE WHEN excluded.title != '' THEN excluded.title ELSE feeds.title END,
                      etag = excluded.etag, last_modified = excluded.last_modified,
                      last_attempt = excluded.last_attempt, last_success = excluded.last_success,
-                     failures = 0, last_error = NULL""",
-                (url, title, cache.etag, cache.last_modified, stamp, stamp),
+                     failures = 0, last_error = NULL, last_warning = excluded.last_warning""",
+                (url, title, cache.etag, cache.last_modified, stamp, stamp, warning),
             )
             for item in items:
                 cursor = db.execute(
@@ -612,6 +615,7 @@ def _feed_state(row: sqlite3.Row) -> FeedState:
         last_error=row["last_error"],
         current_url=row["current_url"],
         retired=_from_epoch(row["retired"]),
+        last_warning=row["last_warning"],
     )
 
 

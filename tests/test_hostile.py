@@ -299,3 +299,24 @@ def test_shared_malformed_captures_build(invoke, tmp_path):
         named = [line for line in result.stderr.splitlines() if path.as_uri() in line]
         assert path.as_uri() in with_items or len(named) == 1, path
     assert len(with_items) >= 6
+
+
+def test_a_feed_malformed_the_same_way_is_warned_about_once_until_it_changes(invoke, tmp_path):
+    feed = tmp_path / "loose.xml"
+    broken = rss(rss_item("Trains run again", "https://example.org/trains")).replace("</channel>", "&nbspx;</channel>")
+    feed.write_text(broken, encoding="utf-8")
+    config = write_config(tmp_path, f'[email]\nto = ["me@example.org"]\n[[feeds]]\nurl = "{feed}"\n')
+
+    def warnings(*flags):
+        result = invoke(*flags, "--config", str(config), "build", "--now", NOW, "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        return [line for line in result.stderr.splitlines() if "malformed but readable" in line]
+
+    assert len(warnings()) == 1
+    assert warnings() == []  # the next day's cron mail says nothing new
+    assert len(warnings("-v")) == 1  # still there on request
+    # A new item moves the fault's line; the fault is the same: still quiet.
+    feed.write_text(broken.replace("<item>", "<item><title>More</title></item><item>", 1), encoding="utf-8")
+    assert warnings() == []
+    feed.write_text(broken.replace("&nbspx;", "<unclosed>"), encoding="utf-8")  # another fault: said again
+    assert len(warnings()) == 1
