@@ -334,7 +334,8 @@ _TIMESTAMP = re.compile(r"^\(?\d{1,2}:\d{2}(?::\d{2})?\)?\s")
 _PROMO = re.compile(
     r"(\bappeared first on\b|\bcontinue reading\b|^read (?:more|the (?:full|rest))\b|\bread the full\b|"
     r"\bclick here\b|\bsubscribe\b|\bsign up\b|\bnewsletter\b|\bpatreon\b|\bko-fi\b|\bbuy me a coffee\b|"
-    r"\bsponsor(?:ed|s|ship)?\b|\bbrought to you by\b|\bpromo code\b|\buse code\b|\bdiscount code\b|"
+    r"\bsponsor(?:ed|s|ship)?\b|\b(?:episode|show|video|podcast|newsletter) is (?:brought to you|supported) by\b|"
+    r"\bpromo code\b|\buse code\b|\bdiscount code\b|"
     r"\bmerch(?:andise)?\b|\bshop (?:now|our)\b|\bour store\b|"
     r"\bfollow (?:us|me|him|her|them)\b|\bfind (?:us|me) on\b|\bjoin (?:us|our|the) (?:discord|patreon|community|mailing)\b|"
     r"\b(?:twitter|instagram|facebook|tiktok|linkedin|discord|twitch|threads|mastodon|bluesky|x\.com)\b\s*[:@]|"
@@ -371,6 +372,7 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
     link lists, bylines, a repeated title and picture credits out (a
     credit is kept aside for the picture)."""
     kept: list[Block] = []
+    promo: list[Block] = []  # dropped only for sounding like promo
     credit = taken.credit
     title_key, author_key = _key(title), _key(author)
     for block in taken.blocks:
@@ -385,6 +387,7 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
         if text != block.text:
             block = replace(block, text=text)
         if is_promo(text):
+            promo.append(block)
             text = _without_promo_sentences(text)
             if not text:
                 continue
@@ -398,6 +401,10 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
         if _BYLINE.match(text) and len(text.split()) <= 25:
             continue
         kept.append(block)
+    if not kept and promo:
+        # Nothing but "promo": an entry whose subject is the show's Patreon
+        # episode or its sponsor. Its words are the story after all.
+        kept = [replace(promo[0], text=_BARE_URL.sub("", promo[0].text).strip())]
     return Taken(blocks=kept, pictures=taken.pictures, credit=credit)
 
 
@@ -427,7 +434,8 @@ def lead_blocks(blocks: list[Block], title: str = "") -> list[Block]:
     blocks = blocks[:label] if label is not None else blocks
     paragraphs = [b for b in blocks if b.kind in ("p", "quote")]
     if not paragraphs:
-        paragraphs = [b for b in blocks if b.kind == "li"] or [b for b in blocks if b.kind == "h"]
+        paragraphs = next(([b for b in blocks if b.kind == kind] for kind in ("li", "h", "pre")
+                           if any(b.kind == kind for b in blocks)), [])
     if len(paragraphs) > 1 and paragraphs[0].italic:
         paragraphs = paragraphs[1:]  # "This is another post in our series…"
     # A fact box ("Family — Amaranthaceae", "Aliases — …") before the text.

@@ -188,6 +188,21 @@ class FeedContext:
     pictures: Path | None  # folder of a local feed, whose picture files it may name
 
 
+def _feed_base(feed, url: str) -> str:
+    """What the feed's relative links are relative to: its own <link>,
+    made absolute by its self link or a URL-shaped id where it is itself
+    relative; else the address it was read from (a web URL, or a local
+    file whose entries then keep only absolute links)."""
+    link = feed.get("link", "") or ""
+    if _is_web_url(link):
+        return link
+    anchors = [l.get("href", "") for l in feed.get("links", []) if l.get("rel") in ("self", "alternate")]
+    anchor = next((a for a in [*anchors, feed.get("id", "") or "", url] if _is_web_url(a)), "")
+    if not anchor:
+        return url
+    return urljoin(anchor, link) if link else anchor
+
+
 def _feed_context(feed, url: str, body: bytes) -> FeedContext:
     link = feed.get("link", "")
     title = _plain(feed.get("title", ""))
@@ -197,7 +212,7 @@ def _feed_context(feed, url: str, body: bytes) -> FeedContext:
     return FeedContext(
         url=url,
         title=title,
-        base=link if _is_web_url(link) else url,
+        base=_feed_base(feed, url),
         author=_channel_byline(feed, body, publisher),
         channel_author=clean_text(feed.get("author", "") or ""),
         publisher=publisher,

@@ -52,7 +52,7 @@ _ABBREVIATIONS = frozenset(
 # A run of stops is tried from its first character only (the lookbehinds),
 # so 20 KB of "." costs one pass, not one per character.
 _SENTENCE_END = re.compile(
-    r"""(?<![.!?…])[.!?…]++["'”’»)\]]*+\s+(?=["'“‘«(\[¿¡]?[A-Z0-9À-ÖØ-ÞА-ЯЁΑ-Ω])"""
+    r"""(?<![.!?…])[.!?…]++(?:\s?[»"'”’)\]])*+\s+(?=(?:[«"'“‘(\[¿¡]\s?)?[A-Z0-9À-ÖØ-ÞА-ЯЁΑ-Ω])"""
     r"""|(?<![。！？])[。！？]++[」』）"”’]*+\s*(?=\S)""")
 _LAST_WORD = re.compile(r"(\S+)$")
 
