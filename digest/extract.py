@@ -87,7 +87,7 @@ _BLOCK_KIND = {
     "li": "li", "blockquote": "quote", "pre": "pre", "figcaption": "caption", "figure": "p",
     "caption": "caption",
 }
-_CAPTION_CLASS = re.compile(r"caption|credit|wp-caption-text|photo-?info|image-?source", re.I)
+_CAPTION_CLASS = re.compile(r"caption|credit|wp-caption-text|photo-?info|image-?source|(?:^|[\s_-])cap\d", re.I)
 _ITALIC = frozenset({"em", "i"})
 _ITALIC_STYLE = re.compile(r"font-style\s*:\s*italic", re.I)
 _CENTERED = re.compile(r"text-align\s*:\s*center", re.I)
@@ -375,6 +375,7 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
     promo: list[Block] = []  # dropped only for sounding like promo
     credit = taken.credit
     title_key, author_key = _key(title), _key(author)
+    heading = False
     for block in taken.blocks:
         text = block.text
         found = _PICTURE_CREDIT_LINE.match(text) or _PICTURE_LABEL_LINE.match(text)
@@ -398,6 +399,12 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
         if not kept and title_key and key.startswith(title_key) and _DATE_TAIL.search(text[len(title):]) \
                 and len(text.split()) - len(title.split()) <= 12:
             continue  # the title again, with the byline and date after it
+        if not kept and len(text.split()) <= 12 and any(
+                len(part) >= 6 and key.startswith(part) for part in _title_parts(title)):
+            heading = True
+            continue  # a heading that repeats the title's second part ("Title - Subtitle")
+        if not kept and heading and text[:1] in ":：—–-":
+            continue  # the heading's own second line (": a dedication. The author")
         if _BYLINE.match(text) and len(text.split()) <= 25:
             continue
         kept.append(block)
@@ -411,6 +418,11 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-zé]*\.?"
 _DATE_TAIL = re.compile(rf"\b{_MONTH} \d{{1,2}}\b|\b\d{{1,2}}\.? {_MONTH}|\b(?:19|20)\d\d\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+")
+
+
+def _title_parts(title: str) -> list[str]:
+    parts = re.split(r"\s+[-–—|:]\s+", title)
+    return [_key(part) for part in parts[1:]] if len(parts) > 1 else []
 
 
 def _without_promo_sentences(text: str) -> str:
@@ -451,7 +463,7 @@ def lead_blocks(blocks: list[Block], title: str = "") -> list[Block]:
     return [b for b in paragraphs if b.text]
 
 
-_SECTION_LABEL = re.compile(r"^[^\W\d_a-z][^a-z]{1,40}:$|^(?:[A-Z][a-z]+ ){0,2}(?:links|sponsors|contact|timestamps|outline|chapters|transcript|show notes|credits)\s*:$")
+_SECTION_LABEL = re.compile(r"^[^\W\d_a-z][^a-z]{1,40}:$|^[↓▼■●◆★☆【\[].{1,30}[↓▼■●◆★☆】\]:：]$|^(?:[A-Z][a-z]+ ){0,2}(?:links|sponsors|contact|timestamps|outline|chapters|transcript|show notes|credits)\s*:$")
 _FACT_LINE = re.compile(r"^[\w’' ]{2,40}?\s*(?:—|–|:)\s+\S")
 
 

@@ -102,6 +102,7 @@ _BOILERPLATE = re.compile(
 _BYLINE = re.compile(r"^by\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von))*\.?$", re.IGNORECASE)
 _TERMINAL = re.compile(r"""(?:[.!?…]["'”’»)\]]*|[。！？][」』）"”’]*)$""")
 _CUT_OFF = re.compile(r"(?:\.\.\.|…|\[\s*(?:…|\.\.\.)\s*\]|\s[-–—])$")
+_SECTION_MARK = re.compile(r"^[↓▼■◆●★☆]")
 MAX_CANDIDATES = 6  # sentences past the sixth rarely carry the news
 MIN_HEADING_WORDS = 6  # later paragraphs shorter than this without a full stop are headings
 
@@ -121,6 +122,8 @@ def story_sentences(text: str) -> list[str]:
     for number, paragraph in enumerate(re.split(r"\n\s*\n", text[:MAX_TEXT])):
         paragraph = " ".join(paragraph.split())
         for sentence in split_sentences(paragraph):
+            if _SECTION_MARK.match(sentence):
+                return sentences  # "↓ Related posts ↓", "▼ Links": the story's text ends there
             if is_boilerplate(sentence):
                 continue
             if not _TERMINAL.search(sentence) and not sentence.endswith(":"):
