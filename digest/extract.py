@@ -19,6 +19,7 @@ URL, a picture every item of the feed repeats), never per publisher.
 from __future__ import annotations
 
 import html as htmllib
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -444,7 +445,14 @@ def lead_blocks(blocks: list[Block], title: str = "") -> list[Block]:
     # the story's text: what follows it is lists.
     label = next((i for i, b in enumerate(blocks) if i and _SECTION_LABEL.match(b.text)), None)
     blocks = blocks[:label] if label is not None else blocks
-    paragraphs = [b for b in blocks if b.kind in ("p", "quote")]
+    paragraphs = []
+    for index, block in enumerate(blocks):
+        if block.kind in ("p", "quote"):
+            paragraphs.append(block)
+            # "In 2023 I did, amongst other things:" goes on in the list right after it.
+            if block.text.endswith((":", "：")):
+                following = list(itertools.takewhile(lambda b: b.kind == "li", blocks[index + 1:index + 4]))
+                paragraphs.extend(replace(b, kind="p") for b in following)
     if not paragraphs:
         paragraphs = next(([b for b in blocks if b.kind == kind] for kind in ("li", "h", "pre")
                            if any(b.kind == kind for b in blocks)), [])
@@ -564,6 +572,7 @@ _IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", 
 _NOT_A_PICTURE_PATH = re.compile(
     r"(?:^|[/_.\-=])(?:avatars?|gravatar|icons?|favicon|buttons?|btn|badges?|sprites?|emoji|emoticons?|"
     r"smil(?:ies|ey)|share|sharing|social|facebook|twitter|linkedin|pinterest|whatsapp|reddit|rss|feed-?icon|"
+    r"e-?mail(?=\.(?:png|gif)$)|filetypes?|bnr|undefined|null|"
     r"subscribe|donate|donation|paypal|patreon|banner|banners|signature|spacer|blank|pixel|tracking|tracker|"
     r"counter|1x1|transparent|beacon|wp-smiley|flair|shim|ads?|advert|advertisement|doubleclick|profile_images|"
     r"headshots?)(?:[/_.\-=]|\d|$)", re.I)

@@ -372,7 +372,15 @@ def _text_sources(entry) -> list[tuple[str, str, str]]:
 
 def _kind(detail) -> str:
     kind = detail.get("type") or ""
-    return "text" if kind == "text/plain" else "html" if kind else _guess_kind(detail.get("value", ""))
+    value = detail.get("value", "")
+    if kind == "text/plain":
+        # "Plain text" full of markup (an entity the loose parser could not
+        # read leaves the HTML of the rest as text): it is HTML.
+        return "html" if _MARKUP.search(value) else "text"
+    return "html" if kind else _guess_kind(value)
+
+
+_MARKUP = re.compile(r"</(?:p|div|a|b|i|em|strong|span|li|ul|audio)>|<br\s*/?>", re.I)
 
 
 def _guess_kind(value: str) -> str:

@@ -103,6 +103,7 @@ _BYLINE = re.compile(r"^by\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|
 _TERMINAL = re.compile(r"""(?:[.!?…]["'”’»)\]]*|[。！？][」』）"”’]*)$""")
 _CUT_OFF = re.compile(r"(?:\.\.\.|…|\[\s*(?:…|\.\.\.)\s*\]|\s[-–—])$")
 _SECTION_MARK = re.compile(r"^[↓▼■◆●★☆]")
+OVER_BUDGET = 1.5  # a first sentence up to this many times the budget is kept whole
 MAX_CANDIDATES = 6  # sentences past the sixth rarely carry the news
 MIN_HEADING_WORDS = 6  # later paragraphs shorter than this without a full stop are headings
 
@@ -122,7 +123,7 @@ def story_sentences(text: str) -> list[str]:
     for number, paragraph in enumerate(re.split(r"\n\s*\n", text[:MAX_TEXT])):
         paragraph = " ".join(paragraph.split())
         for sentence in split_sentences(paragraph):
-            if _SECTION_MARK.match(sentence):
+            if _SECTION_MARK.match(sentence) and sentences:
                 return sentences  # "↓ Related posts ↓", "▼ Links": the story's text ends there
             if is_boilerplate(sentence):
                 continue
@@ -161,7 +162,11 @@ def summarize(text: str, max_words: int = 45) -> str:
         chosen.append(sentence)
         count += words
     if not chosen:
-        return _cut_words(candidates[0], max_words)
+        first = candidates[0]
+        # A first sentence a little over the budget is still the lead, whole.
+        if word_count(first) <= max_words * OVER_BUDGET:
+            return first
+        return _cut_words(first, max_words)
     return join_sentences(chosen)
 
 
@@ -180,16 +185,18 @@ def _cut_words(sentence: str, max_words: int) -> str:
     """The sentence cut to max_words, at the last clause boundary (a comma,
     a semicolon, a dash) in its second half if there is one, else at a
     word; never after an abbreviation or a dangling connective."""
+    longest = int(max_words * OVER_BUDGET)
     if _CJK.search(sentence) and " " not in sentence.strip():
         room = max_words * CJK_CHARS_PER_WORD
-        cut = sentence[:room]
-        clause = max(cut.rfind(mark) for mark in "，、；：")
-        return (cut[:clause] if clause >= room // 2 else cut).rstrip("，、；：") + "…"
-    words = sentence.split()[:max_words]
-    clause = max((i for i, w in enumerate(words) if w.endswith((",", ";", ":")) or w in ("—", "–", "-")),
-                 default=-1)
-    if clause >= max_words // 2:
-        words = words[:clause + 1]
+        marks = [i for i, ch in enumerate(sentence[:int(room * OVER_BUDGET)]) if ch in "，、；："]
+        clause = min((i for i in marks if i >= room // 2), key=lambda i: abs(i - room), default=None)
+        return sentence[:clause if clause is not None else room].rstrip("，、；：") + "…"
+    words = sentence.split()[:longest]
+    # The clause boundary nearest the budget (between half of it and half
+    # again over it): a cut there reads as a phrase, not a broken one.
+    clauses = [i for i, w in enumerate(words) if w.endswith((",", ";", ":")) or w in ("—", "–", "-")]
+    clause = min((i for i in clauses if i >= max_words // 2), key=lambda i: abs(i + 1 - max_words), default=None)
+    words = words[:clause + 1] if clause is not None else words[:max_words]
     # Never end on an abbreviation ("the U.S." of "the U.S. Senate") or a
     # dangling connective.
     while len(words) > 1 and (_ends_with_abbreviation(words[-1]) or words[-1].lower().strip(",;:") in _DANGLING):
