@@ -61,6 +61,7 @@ class Candidate:
     alt: str = ""
     order: int = 0  # position among the entry's pictures of its origin
     larger: str = ""  # the same picture larger, as the feed names it (a linked image, srcset)
+    denser: bool = False  # `larger` is a sharper copy at the same size (srcset "2x"), not a bigger picture
 
 
 @dataclass
@@ -240,13 +241,14 @@ class _Walker:
                 break
             parent = parent.parent
         width, height = _int(attrs.get("width")), _int(attrs.get("height"))
+        srcset, density = _largest_in_srcset(attrs.get("srcset", ""))
         title = _fold(attrs.get("title", ""))
         caption = attrs.get("data-caption", "") or (title if _is_prose(title) else "")
         credit = attrs.get("data-credit", "") or attrs.get("data-portal-copyright", "") or attrs.get("data-copyright", "")
         self._add(Candidate(
             url=src, origin="content", width=width, height=height, caption=_fold(htmllib.unescape(caption)),
             credit=clean_credit(htmllib.unescape(credit)), alt=_fold(attrs.get("alt", "")),
-            larger=linked or _largest_in_srcset(attrs.get("srcset", "")),
+            larger=linked or srcset, denser=not linked and density,
         ))
 
     def _noscript_pictures(self, node) -> None:
@@ -601,7 +603,10 @@ def choose_picture(candidates: Iterable[Candidate], feed_wide: frozenset[str] = 
     found = []
     for candidate in candidates:
         larger = _largest_rendition(candidate)
-        if _not_a_picture(candidate) or _not_a_picture(larger) or candidate.url in feed_wide or larger.url in feed_wide:
+        # What it is shows in its own address (an avatar service, an icon)
+        # and in the size it is drawn at (the larger rendition's, if any).
+        if _not_a_picture(replace(candidate, width=larger.width, height=larger.height)) or _not_a_picture(larger) \
+                or candidate.url in feed_wide or larger.url in feed_wide:
             continue
         found.append(larger)
     if not found:
@@ -676,6 +681,8 @@ def _largest_rendition(candidate: Candidate) -> Candidate:
     srcset) or the platform's URL form gives it (Blogger /s72-c/, YouTube
     default.jpg, WordPress -150x150.jpg and ?w=150)."""
     if candidate.larger and _looks_like_picture_path(candidate.larger):
+        if candidate.denser:  # drawn at the same size: its size still says what it is
+            return replace(candidate, url=candidate.larger, larger="")
         return replace(candidate, url=candidate.larger, width=None, height=None, larger="")
     url = candidate.url
     parts = urlsplit(url)
@@ -706,9 +713,10 @@ def _looks_like_picture_path(url: str) -> bool:
     return urlsplit(url).path.lower().endswith(_IMAGE_EXTENSIONS)
 
 
-def _largest_in_srcset(srcset: str) -> str:
-    """The largest picture of a srcset, by its width ("800w") or density ("2x")."""
-    best, best_size = "", 0.0
+def _largest_in_srcset(srcset: str) -> tuple[str, bool]:
+    """The largest picture of a srcset, by its width ("800w") or density
+    ("2x"), and whether it is a density (the same size, only sharper)."""
+    best, best_size, density = "", 0.0, False
     for entry in srcset.split(","):
         bits = entry.split()
         if len(bits) != 2 or bits[1][-1:] not in ("w", "x"):
@@ -718,8 +726,8 @@ def _largest_in_srcset(srcset: str) -> str:
         except ValueError:
             continue
         if size > best_size:
-            best, best_size = bits[0], size
-    return best
+            best, best_size, density = bits[0], size, bits[1].endswith("x")
+    return best, density
 
 
 def feed_wide_pictures(per_entry: list[list[Candidate]], feed_images: Iterable[str] = ()) -> frozenset[str]:

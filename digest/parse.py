@@ -14,6 +14,7 @@ import calendar
 import hashlib
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from html.parser import HTMLParser
@@ -164,7 +165,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
     context = _feed_context(feed, url, body)
     entries = [entry_parts(entry, context) for entry in parsed.entries]
     feed_wide = feed_wide_pictures([parts.pictures for parts in entries], context.images)
-    items = _unique_items(parts.item(feed_wide) for parts in entries)
+    items = _unique_items(entries, feed_wide)
     warning = _bozo_message(parsed) if parsed.get("bozo") else recoded
     return ParsedFeed(
         title=context.title,
@@ -263,14 +264,21 @@ def _bozo_message(parsed) -> str:
     return text or (type(exc).__name__ if exc else "malformed feed")
 
 
-def _unique_items(items) -> list[Item]:
-    """A feed listing the same entry twice collapses to one copy: the one
-    with more text, then the one with a picture."""
+def _unique_items(parts: Iterable[EntryParts], feed_wide: frozenset[str]) -> list[Item]:
+    """A feed listing the same entry twice shows it once: the same guid (or
+    link), or the same title and text under two addresses (/slug/ and
+    /slug-2/; not two episodes with one title and blurb, whose audio
+    differs). The copy kept is the one with more text, then a picture."""
     chosen: dict[str, Item] = {}
-    for item in items:
-        kept = chosen.get(item.key)
+    aliases: dict[tuple, str] = {}
+    for entry in parts:
+        item = entry.item(feed_wide)
+        key = item.key
+        if len(item.text.split()) >= 20:
+            key = aliases.setdefault((_key_text(item.title), _key_text(item.text), entry.enclosures), key)
+        kept = chosen.get(key)
         if kept is None or (len(item.text), item.image is not None) > (len(kept.text), kept.image is not None):
-            chosen[item.key] = item
+            chosen[key] = item
     return list(chosen.values())
 
 
@@ -293,6 +301,7 @@ class EntryParts:
     caption: str  # the entry's media:description, when it has other text
     credit: str  # the entry's media:credit
     text_credit: str  # a picture credit its text carried
+    enclosures: tuple[str, ...] = ()  # its media files (two episodes may share a title and blurb)
 
     def item(self, feed_wide: frozenset[str] = frozenset()) -> Item:
         return Item(
@@ -346,6 +355,7 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
         else "",
         credit=clean_credit(entry.get("credit", "") or _first(entry.get("media_credit"), "content")),
         text_credit=next((t.credit for t in taken if t.credit), ""),
+        enclosures=tuple(e.get("href", "") for e in entry.get("enclosures", [])),
     )
 
 

@@ -435,3 +435,17 @@ def test_example_override_replaces_only_the_masthead(invoke, example_config):
     assert "In this issue" in custom
     assert Page(custom).headlines == Page(builtin).headlines and len(Page(builtin).headlines) == 6
     assert custom[custom.index("In this issue"):] == builtin[builtin.index("In this issue"):]
+
+
+def test_the_text_part_of_a_chinese_day_wraps_at_72_columns_of_display(invoke, tmp_path):
+    from wcwidth import wcswidth
+
+    feed = a_day_in("realworld-2/bbc-chinese-2013.atom", 6, tmp_path)
+    result = invoke("build", "--config", str(news_config(tmp_path, feed, 6)), "--now", "2025-01-02T20:00:00Z",
+                    "--format", "text")
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("[")]
+    widths = [wcswidth(line) for line in lines]
+    assert max(widths) <= 72, max(zip(widths, lines))
+    wide = [line for line in lines if any(wcswidth(ch) == 2 for ch in line)]
+    assert sum(wcswidth(line) > 60 for line in wide) >= 3  # lines are filled, not broken only at spaces
+    assert not any(line.lstrip().startswith(("。", "，", "、")) for line in lines)
