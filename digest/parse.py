@@ -183,7 +183,8 @@ def entry_to_item(entry, feed_url: str, base: str, feed_author: str = "") -> Ite
     caption = media_text if raw_html else ""
     content_html = sanitize_html(raw_html or _plain_to_html(media_text), link or base)
     text = html_to_text(content_html)
-    title = clean_text(html_to_text(entry.get("title", ""))) or _title_from_text(text)
+    title = _title_line(clean_text(html_to_text(entry.get("title", "")[:_TITLE_MARKUP_CHARS]))) \
+        or _title_from_text(text)
     return Item(
         feed_url=feed_url,
         key=item_key(entry.get("id", ""), link, title, text),
@@ -259,6 +260,21 @@ def _plain_to_html(text: str) -> str:
         return ""
     paragraphs = (html.escape(p.strip()) for p in re.split(r"\n\s*\n", text) if p.strip())
     return "".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+# A title is a line: past this many characters it is cut at a word (with
+# an ellipsis). Headlines stay under 200; Reddit's limit is 300. A 5 MB
+# title otherwise went into the store, every template and the grouping.
+MAX_TITLE_CHARS = 300
+_TITLE_MARKUP_CHARS = 20 * MAX_TITLE_CHARS  # of the title's HTML, before its tags are taken out
+
+
+def _title_line(title: str) -> str:
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    head = title[: MAX_TITLE_CHARS + 1]
+    head = head.rsplit(" ", 1)[0] if " " in head else head[:MAX_TITLE_CHARS]
+    return head.rstrip(" ,;:—–-") + "…"
 
 
 def _title_from_text(text: str, words: int = 12) -> str:

@@ -287,9 +287,9 @@ def _grouping_key(items: list[Item], weights: dict[str, float]) -> str:
     import hashlib
 
     from . import __version__
-    from .cluster import MIN_SHARED, SIMILAR, WINDOW
+    from .cluster import MIN_SHARED, SIMILAR, TITLE_CHARS, WINDOW
 
-    digest = hashlib.sha256(f"{__version__}|{SIMILAR}|{MIN_SHARED}|{WINDOW}".encode())
+    digest = hashlib.sha256(f"{__version__}|{SIMILAR}|{MIN_SHARED}|{WINDOW}|{TITLE_CHARS}".encode())
     for item in sorted(items, key=lambda i: i.id or 0):
         digest.update(f"\x1e{item.id}\x1f{item.feed_url}\x1f{item.title}\x1f{item.link}\x1f"
                       f"{item.when.timestamp()}\x1f{len(item.text)}".encode())
