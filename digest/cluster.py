@@ -1,8 +1,9 @@
 """Stories: items from different feeds about the same event, grouped.
 
 Pure functions over plain data; no I/O. Two items are one story when they
-have the same canonical link, or when their titles are close enough and
-they were published within 48 hours of each other.
+have the same canonical link (from two feeds, or in one feed under one
+title: see `same_link`), or when their titles are close enough and they
+were published within 48 hours of each other.
 
 How close is "close enough" -- the measure, and why:
 
@@ -261,8 +262,18 @@ def best_first(items: Iterable[Item], weight: Callable[[str], float]) -> list[It
     return sorted(items, key=lambda i: (-weight(i.feed_url), -len(i.text), i.feed_url, i.key))
 
 
+def same_link(a: Item, b: Item) -> bool:
+    """One story by its link: the same canonical link from two feeds (one
+    article, syndicated), or twice in one feed under the same title (one
+    entry listed again under a new guid). Entries of one feed with their
+    own guids and titles that share a link are the site pointing every
+    entry at its home page: different stories. (store.unsent_items applies
+    the same rule to what was sent.)"""
+    return bool(a.link) and a.link == b.link and (a.feed_url != b.feed_url or a.title == b.title)
+
+
 def same_event(a: Item, b: Item, tokens: Callable[[Item], TitleTokens], window: timedelta = WINDOW) -> bool:
-    if a.link and a.link == b.link:
+    if same_link(a, b):
         return True
     if abs(a.when - b.when) > window:
         return False
@@ -273,7 +284,8 @@ def cluster(items: Iterable[Item], weight: Callable[[str], float] = lambda url: 
             window: timedelta = WINDOW) -> list[Cluster]:
     """Group items into stories. Each cluster lists its best source first
     (weight, then fullest text); clusters come in the order of their best
-    item. Two copies of one link in one feed collapse into one story.
+    item. Two entries of one feed with one link and one title collapse
+    into one story (see `same_link`).
 
     Each item joins the first story, in creation order, that `_joins` it.
     Comparing with every story made the run quadratic (1,076 items took
@@ -387,7 +399,7 @@ def _elements(keys: list[str]) -> list[tuple[str, str]]:
 
 
 def _joins(story: Cluster, item: Item, tokens, window: timedelta) -> bool:
-    if any(item.link and item.link == other.link for other in story.items):
+    if any(same_link(item, other) for other in story.items):
         return True
     if any(other.feed_url == item.feed_url for other in story.items):
         return False

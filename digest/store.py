@@ -370,8 +370,10 @@ class Store:
         oldest: datetime | None = None,
     ) -> list[Item]:
         """Items of these feeds dated inside [since, now] that were never sent,
-        nor was another item with the same canonical link. With arrived_after,
-        also those first seen after it that are dated back to `oldest`."""
+        nor was the same story under its canonical link: an item of another
+        feed with that link, or of the same feed with that link and title
+        (cluster.same_link). With arrived_after, also those first seen after
+        it that are dated back to `oldest`."""
         late = None
         if arrived_after is not None and oldest is not None:
             late = ("i.first_seen > ? AND coalesce(i.published, i.first_seen) BETWEEN ? AND ?",
@@ -383,7 +385,8 @@ class Store:
                    -- s.link != '' (implied by s.link = i.link) lets SQLite use
                    -- the partial index items_link; without it every row
                    -- scanned the whole table (4,000 items: 9.5 s).
-                   WHERE s.link = i.link AND s.link != '' AND s.sent_build IS NOT NULL)))""",
+                   WHERE s.link = i.link AND s.link != '' AND s.sent_build IS NOT NULL
+                     AND (s.feed_url != i.feed_url OR s.title = i.title))))""",
             feed_urls, since, now, late,
         )
 
