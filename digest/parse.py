@@ -466,6 +466,8 @@ def sanitize_html(raw: str, base: str = "") -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+    # nh3 turns character references (&#xFFFF;) into the characters themselves.
+    cleaned = strip_control(cleaned)
     return _PIXEL_IMG.sub(_drop_pixel, cleaned) if "<img" in cleaned else cleaned
 
 
@@ -520,11 +522,20 @@ def html_to_text(markup: str) -> str:
     return "\n\n".join(filter(None, (clean_text(block) for block in blocks)))
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# What XML 1.0 forbids and the MJML compiler refuses (one such character
+# fails the whole email): C0 controls but tab, LF and CR; DEL; lone
+# surrogates; and every Unicode noncharacter, U+FDD0..U+FDEF and the last
+# two code points of each plane (U+FFFE, U+FFFF, U+1FFFE ... U+10FFFF).
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"\\U{plane:04x}fffe\\U{plane:04x}ffff" for plane in range(17))
+    + "]"
+)
 _SPACE = re.compile(r"\s+")
 
 
 def strip_control(text: str) -> str:
+    """The text without the characters the email cannot carry (_CONTROL)."""
     return _CONTROL.sub("", text)
 
 

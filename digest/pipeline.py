@@ -570,6 +570,18 @@ def pipe_to_command(command: str, data: bytes) -> None:
         raise OutputError(f"the mail command {command!r} exited 0 without reading the whole message ({refused})")
 
 
+def leave_out_unrenderable(renderer, digest: Digest, fmt: str, reporter: Reporter) -> None:
+    """Take out of the digest (so they are not marked sent) the stories
+    whose card does not compile, naming each: one story must never be the
+    reason nothing is sent. Only the formats that compile MJML can fail."""
+    if fmt not in ("email", "html"):
+        return
+    for story, error in renderer.unrenderable(digest):
+        digest.stories.remove(story)
+        reporter.warn(f"left out the story {story.title!r} ({story.feed}, {story.link or 'no link'}): "
+                      f"its card does not compile ({error}); it is not marked sent")
+
+
 def render_output(renderer, digest: Digest, fmt: str, sender: str, recipients) -> bytes:
     """The product in the asked format, as bytes ready to write."""
     if fmt == "email":
