@@ -124,6 +124,26 @@ def _use_wal(connection: sqlite3.Connection) -> None:
             time.sleep(0.02)
 
 
+# The tables every digest state file has had since schema 1.
+_OUR_TABLES = frozenset({"feeds", "builds", "items"})
+
+
+def _refuse_if_not_ours(path: Path, connection: sqlite3.Connection) -> None:
+    """StoreError for a database digest did not make (tables of its own and
+    no schema version of ours, or without our tables) or made by a newer
+    digest. Only reads: someone else's file must come out unchanged."""
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    tables = {row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: written by a newer digest (schema {version}, "
+                         f"this one knows {SCHEMA_VERSION}); upgrade digest")
+    if (version == 0 and tables) or (version > 0 and not _OUR_TABLES <= tables):
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise StoreError(f"{path}: an SQLite database that is not a digest state file (its tables: "
+                         f"{shown or 'none'}); left unchanged: pass another --state")
+
+
 # An item held by a build that is still delivering: a re-fetch with a new
 # title must not free it (the build would then confirm nothing, and the
 # story would go out again); the update waits for the next build.
@@ -164,6 +184,7 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
             connection.row_factory = sqlite3.Row
+            _refuse_if_not_ours(path, connection)  # before anything is written, WAL included
             _use_wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
@@ -227,11 +248,6 @@ class Store:
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: written by a newer digest (schema {version}, "
-                f"this one knows {SCHEMA_VERSION}); upgrade digest"
-            )
         if version == SCHEMA_VERSION:
             return  # no write lock for an up-to-date file: readers need not wait for a writer
         with self.transaction() as db:
