@@ -269,6 +269,7 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
             for note in settle_unfinished(store):
                 reporter.warn(note)
         digest, failures = pipeline.make_digest(config, store, request, reporter)
+        pipeline.leave_out_unrenderable(renderer, digest, fmt, reporter)
         if not digest.stories:
             if failures and len(failures) == len(config.feeds):
                 raise DigestError("every feed failed; nothing to build")
@@ -416,6 +417,7 @@ def preview(obj: Context, output, open_browser, template_dir, since, now_text, t
     renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
     with obj.open_store(config) as store:
         digest, _ = pipeline.make_digest(config, store, request, reporter)
+    pipeline.leave_out_unrenderable(renderer, digest, "html", reporter)
     if not digest.stories:
         reporter.info("Nothing new since the last digest; the preview is empty.")
     digest.subject = renderer.subject(digest, config.email.subject)
@@ -469,6 +471,7 @@ def _replay(obj: Context, config, build_id: int, fmt: str, output, template_dir,
     renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
     with obj.open_store(config) as store:
         digest = replayed_digest(store, build_id)
+    pipeline.leave_out_unrenderable(renderer, digest, fmt, StderrReporter(obj))
     data = pipeline.render_output(renderer, digest, fmt, config.email.from_, config.email.to)
     if command_line:
         pipeline.pipe_to_command(command_line, data)

@@ -163,14 +163,27 @@ def state_path(config: Config, flag: str | Path | None = None) -> Path:
 # ---------------------------------------------------------------- loading
 
 
+# A config of 8,000 feeds is about 1 MB; /dev/zero as the config took 12 GB.
+CONFIG_MAX_BYTES = 4 * 1024 * 1024
+# A named pipe (`--config <(make-config)`) gets this long to deliver it.
+CONFIG_READ_TIMEOUT = 5.0
+
+
 def read_config_text(path: Path) -> str:
     """The config file's text, or a ConfigError saying why there is none."""
+    from .files import TimedOut, TooLarge, read_capped
+
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_capped(path, CONFIG_MAX_BYTES, CONFIG_READ_TIMEOUT).decode("utf-8")
     except FileNotFoundError:
         raise ConfigError("no such config file (create one with `digest init`)", path=path) from None
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text", path=path) from None
+    except TooLarge:
+        raise ConfigError(f"larger than {CONFIG_MAX_BYTES // (1024 * 1024)} MB: not a config file", path=path) from None
+    except TimedOut:
+        raise ConfigError(f"nothing to read for {CONFIG_READ_TIMEOUT:g}s (a named pipe nobody writes to?)",
+                          path=path) from None
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", path=path) from None
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .models import Image
+from .text import strip_control
 
 # What is taken apart of one source: a title is a line, and a lead needs
 # the first few KB; a 5 MB body must cost no more than a normal one.
@@ -773,7 +774,7 @@ def sanitize_html(raw: str, base: str = "") -> str:
     if not raw:
         return ""
     cleaned = nh3.clean(
-        raw[:MAX_HTML * 5],
+        strip_control(raw[:MAX_HTML * 5]),
         tags=_ALLOWED_TAGS,
         clean_content_tags=_DROP_WITH_CONTENT,
         attributes=_ALLOWED_ATTRIBUTES,
@@ -782,6 +783,8 @@ def sanitize_html(raw: str, base: str = "") -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
+    # nh3 turns character references (&#xFFFF;) into the characters themselves.
+    cleaned = strip_control(cleaned)
     return _IMG_TAG.sub(_drop_pixel, cleaned) if "<img" in cleaned else cleaned
 
 
@@ -801,7 +804,9 @@ def _drop_pixel(match: re.Match) -> str:
 
 
 def _fold(text: str) -> str:
-    return _SPACE.sub(" ", text or "").strip()
+    """One line: whitespace folded, and what a mail cannot carry gone (the
+    HTML parser turns &#xFFFF; into the character itself)."""
+    return _SPACE.sub(" ", strip_control(text or "")).strip()
 
 
 def _is_prose(text: str) -> bool:

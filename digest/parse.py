@@ -35,6 +35,7 @@ from .extract import (
     take_apart_text,
 )
 from .models import Item
+from .text import clean_text, strip_control
 
 
 @dataclass
@@ -325,7 +326,7 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
     link = canonical_url(_entry_link(entry, guid), base)
     if not _is_web_url(link):
         link = ""  # javascript:, data:, file: and the like never become a link in the mail
-    title = repair_text(clean_text(html_to_text(entry.get("title", ""))))
+    title = repair_text(_title_line(clean_text(html_to_text(entry.get("title", "")[:_TITLE_MARKUP_CHARS]))))
     author = _entry_byline(entry, feed)
     sources = _text_sources(entry)
     taken = [story_blocks(_take_apart(value, kind), title, author) for value, kind, _ in sources]
@@ -485,6 +486,21 @@ def _plain_to_html(text: str) -> str:
         return ""
     paragraphs = (html.escape(p.strip()) for p in re.split(r"\n\s*\n", text) if p.strip())
     return "".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+# A title is a line: past this many characters it is cut at a word (with
+# an ellipsis). Headlines stay under 200; Reddit's limit is 300. A 5 MB
+# title otherwise went into the store, every template and the grouping.
+MAX_TITLE_CHARS = 300
+_TITLE_MARKUP_CHARS = 20 * MAX_TITLE_CHARS  # of the title's HTML, before its tags are taken out
+
+
+def _title_line(title: str) -> str:
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    head = title[: MAX_TITLE_CHARS + 1]
+    head = head.rsplit(" ", 1)[0] if " " in head else head[:MAX_TITLE_CHARS]
+    return head.rstrip(" ,;:—–-") + "…"
 
 
 def _title_from_text(text: str, words: int = 12) -> str:
@@ -879,21 +895,6 @@ def html_to_text(markup: str) -> str:
     extractor.close()
     blocks = "".join(extractor.parts).split("\n\n")
     return "\n\n".join(filter(None, (clean_text(block) for block in blocks)))
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACE = re.compile(r"\s+")
-
-
-def strip_control(text: str) -> str:
-    return _CONTROL.sub("", text)
-
-
-def clean_text(text: str) -> str:
-    """One line of plain text: control characters gone, whitespace folded."""
-    if not text:
-        return ""
-    return _SPACE.sub(" ", strip_control(str(text))).strip()
 
 
 def _alternate_feed_link(body: bytes, url: str) -> str | None:

@@ -310,9 +310,9 @@ def _grouping_key(items: list[Item], weights: dict[str, float]) -> str:
     import hashlib
 
     from . import __version__
-    from .cluster import MIN_SHARED, SIMILAR, WINDOW
+    from .cluster import MIN_SHARED, SIMILAR, TITLE_CHARS, WINDOW
 
-    digest = hashlib.sha256(f"{__version__}|{SIMILAR}|{MIN_SHARED}|{WINDOW}".encode())
+    digest = hashlib.sha256(f"{__version__}|{SIMILAR}|{MIN_SHARED}|{WINDOW}|{TITLE_CHARS}".encode())
     for item in sorted(items, key=lambda i: i.id or 0):
         digest.update(f"\x1e{item.id}\x1f{item.feed_url}\x1f{item.title}\x1f{item.link}\x1f"
                       f"{item.when.timestamp()}\x1f{len(item.text)}".encode())
@@ -600,6 +600,18 @@ def pipe_to_command(command: str, data: bytes) -> None:
         raise OutputError(f"the mail command {command!r} exited {code}: {text}")
     if refused:
         raise OutputError(f"the mail command {command!r} exited 0 without reading the whole message ({refused})")
+
+
+def leave_out_unrenderable(renderer, digest: Digest, fmt: str, reporter: Reporter) -> None:
+    """Take out of the digest (so they are not marked sent) the stories
+    whose card does not compile, naming each: one story must never be the
+    reason nothing is sent. Only the formats that compile MJML can fail."""
+    if fmt not in ("email", "html"):
+        return
+    for story, error in renderer.unrenderable(digest):
+        digest.stories.remove(story)
+        reporter.warn(f"left out the story {story.title!r} ({story.feed}, {story.link or 'no link'}): "
+                      f"its card does not compile ({error}); it is not marked sent")
 
 
 def render_output(renderer, digest: Digest, fmt: str, sender: str, recipients) -> bytes:

@@ -12,7 +12,7 @@ import json
 import re
 import shutil
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, tzinfo
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -187,6 +187,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            finalize=_printable,
         )
         self.env.filters.update(
             wrap=wrap,
@@ -208,6 +209,25 @@ class Renderer:
         """The layout with the first `cards` stories as cards (all by default)."""
         sections, more = split_cards(digest, len(digest.stories) if cards is None else cards)
         return self._render("layout.mjml", digest=digest, sections=sections, more=more, lang=self.lang)
+
+    def unrenderable(self, digest: Digest) -> list[tuple[Story, str]]:
+        """The stories whose card the MJML compiler refuses, each with what it
+        said; [] when the whole digest compiles. One story must not sink the
+        digest; but when no card compiles, or the digest does not even
+        without its stories, the fault is the templates' (or the footer's):
+        that TemplateError is raised as it is."""
+        source = self.layout_mjml(digest)
+        if _mjml_error(source) is None:
+            return []
+        broken = []
+        if _mjml_error(self.layout_mjml(replace(digest, stories=[]))) is None:
+            for story in digest.stories:
+                error = _mjml_error(self.layout_mjml(replace(digest, stories=[story])))
+                if error is not None:
+                    broken.append((story, error))
+        if len(broken) in (0, len(digest.stories)):
+            compile_mjml(source)  # raises the TemplateError
+        return broken
 
     def fit(self, digest: Digest, budget: int = HTML_BUDGET) -> Fitted:
         """As many cards as keep the HTML under `budget` bytes; the stories
@@ -546,6 +566,30 @@ def compile_mjml(source: str) -> str:
     except ValueError as exc:
         message = " ".join(str(exc).split())
         raise TemplateError(f"the MJML from the templates does not compile: {message} (see --format mjml)") from None
+
+
+def _mjml_error(source: str) -> str | None:
+    """What the compiler says about the source; None when it compiles."""
+    from mjml import mjml2html
+
+    try:
+        mjml2html(source, disable_comments=True, fonts={})
+    except ValueError as exc:
+        return " ".join(str(exc).split())
+    return None
+
+
+def _printable(value):
+    """Every value a template prints, without the characters the email
+    cannot carry (parse.strip_control): items stored before ingestion
+    stripped them, config text, error messages holding a feed's URL."""
+    from markupsafe import Markup
+
+    from .text import strip_control
+
+    if isinstance(value, Markup):
+        return Markup(strip_control(value))
+    return strip_control(value) if isinstance(value, str) else value
 
 
 def story_as_dict(story: Story) -> dict:

@@ -132,6 +132,26 @@ def _use_wal(connection: sqlite3.Connection) -> None:
             time.sleep(0.02)
 
 
+# The tables every digest state file has had since schema 1.
+_OUR_TABLES = frozenset({"feeds", "builds", "items"})
+
+
+def _refuse_if_not_ours(path: Path, connection: sqlite3.Connection) -> None:
+    """StoreError for a database digest did not make (tables of its own and
+    no schema version of ours, or without our tables) or made by a newer
+    digest. Only reads: someone else's file must come out unchanged."""
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    tables = {row[0] for row in connection.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: written by a newer digest (schema {version}, "
+                         f"this one knows {SCHEMA_VERSION}); upgrade digest")
+    if (version == 0 and tables) or (version > 0 and not _OUR_TABLES <= tables):
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise StoreError(f"{path}: an SQLite database that is not a digest state file (its tables: "
+                         f"{shown or 'none'}); left unchanged: pass another --state")
+
+
 # An item held by a build that is still delivering: a re-fetch with a new
 # title must not free it (the build would then confirm nothing, and the
 # story would go out again); the update waits for the next build.
@@ -173,6 +193,7 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
             connection.row_factory = sqlite3.Row
+            _refuse_if_not_ours(path, connection)  # before anything is written, WAL included
             _use_wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
@@ -236,11 +257,6 @@ class Store:
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: written by a newer digest (schema {version}, "
-                f"this one knows {SCHEMA_VERSION}); upgrade digest"
-            )
         if version == SCHEMA_VERSION:
             return  # no write lock for an up-to-date file: readers need not wait for a writer
         with self.transaction() as db:
@@ -386,8 +402,10 @@ class Store:
         oldest: datetime | None = None,
     ) -> list[Item]:
         """Items of these feeds dated inside [since, now] that were never sent,
-        nor was another item with the same canonical link. With arrived_after,
-        also those first seen after it that are dated back to `oldest`."""
+        nor was the same story under its canonical link: an item of another
+        feed with that link, or of the same feed with that link and title
+        (cluster.same_link). With arrived_after, also those first seen after
+        it that are dated back to `oldest`."""
         late = None
         if arrived_after is not None and oldest is not None:
             late = ("i.first_seen > ? AND coalesce(i.published, i.first_seen) BETWEEN ? AND ?",
@@ -399,7 +417,8 @@ class Store:
                    -- s.link != '' (implied by s.link = i.link) lets SQLite use
                    -- the partial index items_link; without it every row
                    -- scanned the whole table (4,000 items: 9.5 s).
-                   WHERE s.link = i.link AND s.link != '' AND s.sent_build IS NOT NULL)))""",
+                   WHERE s.link = i.link AND s.link != '' AND s.sent_build IS NOT NULL
+                     AND (s.feed_url != i.feed_url OR s.title = i.title))))""",
             feed_urls, since, now, late,
         )
 

@@ -320,3 +320,72 @@ def test_a_feed_malformed_the_same_way_is_warned_about_once_until_it_changes(inv
     assert warnings() == []
     feed.write_text(broken.replace("&nbspx;", "<unclosed>"), encoding="utf-8")  # another fault: said again
     assert len(warnings()) == 1
+
+
+# ------------------------------------------------------------ local files that are not files
+
+DIGEST = [sys.executable, "-c", "from digest.cli import main; main()"]
+
+
+def _limited(megabytes: int):
+    import resource
+
+    cap = megabytes * 1024 * 1024
+    return lambda: resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def test_a_fifo_feed_times_out_like_http_and_the_rest_is_built(tmp_path):
+    """A named pipe nobody writes to used to hang the whole build: open()
+    waits for a writer. A local file gets the fetch timeout, as HTTP does."""
+    import os
+
+    good = tmp_path / "good.xml"
+    good.write_text(rss(rss_item(GOOD_TITLE, "https://good.example/story")))
+    fifo = tmp_path / "fifo.xml"
+    os.mkfifo(fifo)
+    config = write_config(tmp_path, f'[email]\nto = ["me@example.org"]\n[fetch]\ntimeout = "1s"\n'
+                                    f'[[feeds]]\nurl = "{good}"\n[[feeds]]\nurl = "{fifo}"\n')
+    started = time.monotonic()
+    done = subprocess.run([*DIGEST, "--config", str(config), "--state", str(tmp_path / "s.db"), "build",
+                           "--now", NOW, "--format", "json"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 15
+    assert [item["title"] for item in json.loads(done.stdout)["items"]] == [GOOD_TITLE]
+    [line] = [line for line in done.stderr.splitlines() if fifo.as_uri() in line]
+    assert "failed: timed out after 1s" in line
+
+
+def test_a_fifo_with_a_writer_is_read_like_a_file(tmp_path):
+    """A pipe that delivers (a generator script, `<(...)`) still works."""
+    import os
+    import threading
+
+    fifo = tmp_path / "fifo.xml"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(rss(rss_item(GOOD_TITLE, "https://good.example/1"))))
+    writer.start()
+    config = write_config(tmp_path, f'[email]\nto = ["me@example.org"]\n[[feeds]]\nurl = "{fifo}"\n')
+    done = subprocess.run([*DIGEST, "--config", str(config), "--state", str(tmp_path / "s.db"), "build",
+                           "--now", NOW, "--format", "json"], capture_output=True, text=True, timeout=30)
+    writer.join(timeout=10)
+    assert done.returncode == 0, done.stderr
+    assert [item["title"] for item in json.loads(done.stdout)["items"]] == [GOOD_TITLE]
+
+
+@pytest.mark.parametrize("kind", ["fifo nobody writes", "/dev/zero", "/dev/urandom"])
+def test_a_config_that_is_not_a_file_is_one_line_not_a_hang_or_gigabytes(tmp_path, kind):
+    import os
+
+    if kind.startswith("/dev/"):
+        config = Path(kind)
+    else:
+        config = tmp_path / "digest.toml"
+        os.mkfifo(config)
+    # The address space cap keeps today's main (12 GB for /dev/zero) from taking the machine.
+    done = subprocess.run([*DIGEST, "--config", str(config), "--state", str(tmp_path / "s.db"), "build"],
+                          capture_output=True, text=True, timeout=30, preexec_fn=_limited(1024))
+    assert done.returncode == 2, done.stderr
+    line = done.stderr.strip()
+    assert "\n" not in line and line.startswith(f"Error: {config}: ")
+    assert {"fifo nobody writes": "nothing to read for 5s", "/dev/zero": "larger than 4 MB: not a config file",
+            "/dev/urandom": "larger than 4 MB"}[kind] in line

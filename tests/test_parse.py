@@ -156,3 +156,18 @@ def test_xml_base_still_resolves_links_after_many_feeds():
         items = parse_feed(atom(site), "https://feeds.example/atom.xml", "application/atom+xml").items
         host = site.split("/")[2]
         assert [i.link for i in items] == [f"{site}posts/one.html", f"https://{host}/two.html"]
+
+
+def test_a_title_is_a_line_cut_at_a_word():
+    """A 1 MB title (any size past MAX_TITLE_CHARS) is cut at a word, with
+    an ellipsis, before it reaches the store, the grouping and the mail."""
+    from digest.parse import MAX_TITLE_CHARS
+
+    huge = "Officials approve the bridge budget " * 30_000
+    for title in (huge, "<b>" + huge + "</b>", "x" * (MAX_TITLE_CHARS + 5)):
+        [item] = parse_feed(rss(rss_item(title, "https://e.example/1")).encode(), "https://e.example/feed").items
+        assert len(item.title) <= MAX_TITLE_CHARS + 1 and item.title.endswith("…")
+    assert item.title == "x" * MAX_TITLE_CHARS + "…"
+    [short] = parse_feed(rss(rss_item("Officials approve the bridge budget", "https://e.example/1")).encode(),
+                         "https://e.example/feed").items
+    assert short.title == "Officials approve the bridge budget"

@@ -5,6 +5,7 @@ that name the file and line, the Gmail size guard, the text part, and the
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 from datetime import datetime, timedelta, timezone
@@ -449,3 +450,67 @@ def test_the_text_part_of_a_chinese_day_wraps_at_72_columns_of_display(invoke, t
     wide = [line for line in lines if any(wcswidth(ch) == 2 for ch in line)]
     assert sum(wcswidth(line) > 60 for line in wide) >= 3  # lines are filled, not broken only at spaces
     assert not any(line.lstrip().startswith(("。", "，", "、")) for line in lines)
+
+
+# ---------------------------------------------------------------- what the email cannot carry
+
+# Characters the MJML compiler refuses or XML 1.0 forbids: one of them used
+# to fail the whole digest (exit 2), on every run.
+FORBIDDEN = "\uffff\ufffe\ufdd0\U0001fffe\U0010ffff\x01"
+
+
+def test_parse_strips_every_forbidden_character_and_their_references():
+    from conftest import rss, rss_item
+    from digest.parse import parse_feed
+
+    body = f"<p>Body{FORBIDDEN} and &#xFFFF;&#xFDD0;&#1;text</p>"
+    feed = rss(rss_item(f"Bridge{FORBIDDEN} reopens &#xFFFE;", "https://e.example/1", body=body,
+                        extra=f"<dc:creator>Ann{FORBIDDEN}</dc:creator><category>news{FORBIDDEN}</category>"),
+               title=f"Wire{FORBIDDEN}")
+    parsed = parse_feed(feed.encode("utf-8", "surrogatepass"), "https://e.example/feed")
+    [item] = parsed.items
+    everything = " ".join([parsed.title, item.title, item.author, item.text, item.content_html, *item.tags])
+    assert not set(everything) & set(FORBIDDEN)
+    assert (item.title, item.author, item.tags, parsed.title) == ("Bridge reopens", "Ann", ["news"], "Wire")
+    assert "Body and text" in item.text
+
+
+def test_forbidden_characters_already_stored_or_in_the_config_never_reach_the_mjml(invoke, tmp_path):
+    """Items stored before the strip at ingestion (an --offline build of
+    them), the config's own text and a feed error in the footer all go
+    through one filter on everything the templates print."""
+    from conftest import feeds_config
+    from digest.fetch import CacheHeaders
+    from digest.store import Store
+
+    now = datetime(2025, 1, 2, 20, tzinfo=timezone.utc)
+    feed, broken = "https://a.example/feed", "https://down.example/feed"
+    config = feeds_config(tmp_path, [feed, broken], extra=f'title = "Brief \\uffff"\nfailing_after = 1\n')
+    with Store.open(tmp_path / "state.db") as store:
+        store.record_success(feed, f"Wire{FORBIDDEN}", CacheHeaders(), [
+            Item(feed_url=feed, key="guid:1", title=f"Bridge{FORBIDDEN} reopens", link="https://a.example/1",
+                 author=f"Ann{FORBIDDEN}", text=f"Crews{FORBIDDEN} worked all night.", published=now)], now)
+        store.record_failure(broken, f"HTTP 500 at {broken}/{FORBIDDEN}", now)
+    result = invoke("--config", str(config), "build", "--offline", "--now", EXAMPLE_NOW)
+    assert result.exit_code == 0, result.stderr
+    html = email_parts(parse_email(result.stdout_bytes))["text/html"]
+    assert "Bridge reopens" in html and "HTTP 500 at https://down.example/feed/" in html
+    assert "Brief " in html and not set(html) & set(FORBIDDEN)
+
+
+def test_a_story_whose_card_does_not_compile_is_left_out_named_and_not_marked_sent(news, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    # A user's card that breaks for one story only (an unclosed <p>).
+    (mine / "item.mjml").write_text('{% extends "default:item.mjml" %}{% block lead %}'
+                                    '{% if story.title.startswith("Story 1:") %}<p>{{ story.lead }}'
+                                    '{% else %}{{ super() }}{% endif %}{% endblock %}')
+    result = news(3, "--template-dir", str(mine), "--mark-sent")
+    assert result.exit_code == 0, result.stderr
+    text = email_parts(parse_email(result.stdout_bytes))["text/plain"]
+    assert "Story 0:" in text and "Story 2:" in text and "Story 1:" not in text
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("warning: left out the story 'Story 1: rail line to Kharkiv reopens")
+    assert line.endswith("it is not marked sent")
+    again = news(3, "--format", "json")  # the built-in card renders it, and it was never sent
+    assert [item["title"][:8] for item in json.loads(again.stdout)["items"]] == ["Story 1:"]
