@@ -86,7 +86,7 @@ def feed_files(folder: Path, inner: list[Path]) -> list[Path]:
     and the folders that are corpora of their own."""
     found = []
     for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix.lower() in NOT_FEEDS or path.name.startswith("."):
+        if not path.is_file() or path.suffix.lower() in NOT_FEEDS or path.name.startswith(".") or path.name == "SHA256SUMS":
             continue
         if "licenses" in path.relative_to(folder).parts or any(path.is_relative_to(i) for i in inner):
             continue
