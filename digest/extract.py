@@ -241,7 +241,7 @@ class _Walker:
                     linked = href
                 break
             parent = parent.parent
-        width, height = _int(attrs.get("width")), _int(attrs.get("height"))
+        width, height = pixels(attrs.get("width")), pixels(attrs.get("height"))
         srcset, density = _largest_in_srcset(attrs.get("srcset", ""))
         title = _fold(attrs.get("title", ""))
         caption = attrs.get("data-caption", "") or (title if _is_prose(title) else "")
@@ -571,7 +571,7 @@ def clean_credit(text: str) -> str:
 
 # ---------------------------------------------------------------- choosing the picture
 
-_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".jfif")
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif", ".bmp", ".jfif")
 _NOT_A_PICTURE_PATH = re.compile(
     r"(?:^|[/_.\-=])(?:avatars?|gravatar|icons?|favicon|buttons?|btn|badges?|sprites?|emoji|emoticons?|"
     r"smil(?:ies|ey)|share|sharing|social|facebook|twitter|linkedin|pinterest|whatsapp|reddit|rss|feed-?icon|"
@@ -711,7 +711,7 @@ def _largest_rendition(candidate: Candidate) -> Candidate:
 
 
 def _looks_like_picture_path(url: str) -> bool:
-    return urlsplit(url).path.lower().endswith(_IMAGE_EXTENSIONS)
+    return urlsplit(url).path.lower().endswith(IMAGE_EXTENSIONS)
 
 
 def _largest_in_srcset(srcset: str) -> tuple[str, bool]:
@@ -793,7 +793,7 @@ def _drop_pixel(match: re.Match) -> str:
     servers' images go; the rest stays."""
     attrs = {k.lower(): htmllib.unescape(v) for k, v in _IMG_ATTR.findall(match.group(0))}
     url = attrs.get("src", "")
-    sizes = [_int(attrs.get("width")), _int(attrs.get("height"))]
+    sizes = [pixels(attrs.get("width")), pixels(attrs.get("height"))]
     pixel = (not url or any(marker in url.lower() for marker in _BEACONS)
              or any(size is not None and size <= 2 for size in sizes)
              or bool(_NOT_A_PICTURE_HOST.search(urlsplit(url).hostname or "")))
@@ -814,7 +814,8 @@ def _is_prose(text: str) -> bool:
     return len(text.split()) >= 3 and not re.search(r"\.(?:jpe?g|png|gif|webp)$", text, re.I)
 
 
-def _int(value) -> int | None:
+def pixels(value) -> int | None:
+    """A width or height attribute as whole pixels ("640", "640px", "640.0"), or None."""
     try:
         number = int(float(str(value).strip().rstrip("px")))
     except (TypeError, ValueError):

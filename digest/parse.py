@@ -23,12 +23,14 @@ from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from .errors import FeedError
 from .extract import (
+    IMAGE_EXTENSIONS,
     Candidate,
     Taken,
     choose_picture,
     clean_credit,
     feed_wide_pictures,
     lead_blocks,
+    pixels,
     sanitize_html,
     story_blocks,
     take_apart_html,
@@ -674,8 +676,8 @@ def _media_pictures(entry, base: str, pictures: Path | None) -> list[Candidate]:
     def add(url: str, origin: str, attrs: dict, caption: str = "", credit: str = "") -> None:
         resolved = canonical_image_url(url or "", base, pictures)
         if resolved:
-            found.append(Candidate(url=resolved, origin=origin, width=_int(attrs.get("width")),
-                                   height=_int(attrs.get("height")), caption=repair_text(clean_text(caption)),
+            found.append(Candidate(url=resolved, origin=origin, width=pixels(attrs.get("width")),
+                                   height=pixels(attrs.get("height")), caption=repair_text(clean_text(caption)),
                                    credit=clean_credit(credit), order=len(found)))
 
     for media in entry.get("media_content", []):
@@ -703,7 +705,7 @@ def _publisher_image_block(entry) -> tuple[str, str, dict, str, str] | None:
         if not key.endswith("_url") or key.startswith(("media_", "feedburner_")) or not isinstance(value, str):
             continue
         prefix = key[:-len("_url")]
-        if not urlsplit(value).path.lower().endswith(_IMAGE_EXTENSIONS):
+        if not urlsplit(value).path.lower().endswith(IMAGE_EXTENSIONS):
             continue
         caption = html_to_text(entry.get(f"{prefix}_description", "") or "")
         credit = entry.get(f"{prefix}_source", "") or entry.get(f"{prefix}_credit", "")
@@ -718,10 +720,7 @@ def _looks_like_image(media: dict) -> bool:
     if media.get("medium"):
         return media["medium"] == "image"
     path = urlsplit(media.get("url") or media.get("href") or "").path.lower()
-    return path.endswith(_IMAGE_EXTENSIONS) or "/img/" in path or "/image" in path
-
-
-_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
+    return path.endswith(IMAGE_EXTENSIONS) or "/img/" in path or "/image" in path
 
 
 def canonical_image_url(url: str, base: str, pictures: Path | None = None) -> str:
@@ -756,21 +755,13 @@ def _local_picture(reference: str, folder: Path) -> str | None:
     from urllib.parse import unquote
 
     path = (folder / unquote(parts.path)).resolve()
-    if not path.is_relative_to(folder) or path.suffix.lower() not in _IMAGE_EXTENSIONS or not path.is_file():
+    if not path.is_relative_to(folder) or path.suffix.lower() not in IMAGE_EXTENSIONS or not path.is_file():
         return None
     return path.as_uri()
 
 
 def _first(values, key: str) -> str:
     return (values or [{}])[0].get(key, "") if values else ""
-
-
-def _int(value) -> int | None:
-    try:
-        number = int(float(str(value).strip().rstrip("px")))
-    except (TypeError, ValueError):
-        return None
-    return number if number >= 0 else None
 
 
 # ---------------------------------------------------------------- text repair
