@@ -112,7 +112,6 @@ class _Walker:
         self._italic = 0
         self._italic_nodes: list[int] = []
         self._link = 0
-        self._figure = 0
         self._figure_first: list[int] = []  # index of the first picture of each open figure
         self._last_picture_block = -1  # blocks before the last picture
 
@@ -130,7 +129,7 @@ class _Walker:
 
     def flush(self) -> None:
         text = _fold("".join(self._parts))
-        parts, link_chars, italic_chars, links = self._parts, self._link_chars, self._italic_chars, self._links
+        link_chars, italic_chars, links = self._link_chars, self._italic_chars, self._links
         link_texts = tuple(self._link_texts)
         self._parts, self._link_chars, self._italic_chars, self._links = [], 0, 0, 0
         self._link_texts = []
@@ -144,7 +143,6 @@ class _Walker:
             self._caption(text)
             return
         self.taken.blocks.append(block)
-        del parts
 
     def _caption(self, text: str) -> None:
         """A figcaption or caption block describes the picture it follows."""
