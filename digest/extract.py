@@ -171,16 +171,18 @@ class _Walker:
         if tag == "img":
             self._picture(node)
             return False
+        attributes = node.attributes  # built anew at each access
         if tag in ("video", "picture"):
-            poster = (node.attributes.get("poster") or "").strip()
+            poster = (attributes.get("poster") or "").strip()
             if poster:
                 self._add(Candidate(url=poster, origin="content"))
         kind = _BLOCK_KIND.get(tag)
-        classes = node.attributes.get("class") or ""
+        classes = attributes.get("class") or ""
+        style = attributes.get("style") or ""
         if kind is None and tag in ("span", "p", "div") or kind == "p":
             if classes and _CAPTION_CLASS.search(classes) and tag != "figure":
                 kind = "caption"
-            elif tag in ("div", "p") and self._picture_just_before() and _CENTERED.search(node.attributes.get("style") or "") \
+            elif tag in ("div", "p") and self._picture_just_before() and _CENTERED.search(style) \
                     and _reads_as_caption(node.text(deep=True)):
                 kind = "caption"  # a centered line right under a picture (Blogger, WordPress)
         if kind is not None:
@@ -188,7 +190,7 @@ class _Walker:
             self._kinds.append(kind if self._kinds[-1] != "caption" else "caption")
             if tag == "figure":
                 self._figure_first.append(len(self.taken.pictures))
-        if tag in _ITALIC or _ITALIC_STYLE.search(node.attributes.get("style") or ""):
+        if tag in _ITALIC or _ITALIC_STYLE.search(style):
             self._italic += 1
             self._italic_nodes.append(node.mem_id)
         if tag == "a":
@@ -207,8 +209,7 @@ class _Walker:
                 self._link_texts.append(_fold("".join(self._link_parts)))
                 self._link_parts = []
         kind = _BLOCK_KIND.get(tag)
-        classes = node.attributes.get("class") or ""
-        if kind is None and tag in ("span",) and classes and _CAPTION_CLASS.search(classes):
+        if kind is None and tag == "span" and _CAPTION_CLASS.search(node.attributes.get("class") or ""):
             kind = "caption"
         if kind is not None:
             self.flush()
