@@ -132,9 +132,15 @@ def _refuse_if_not_ours(path: Path, connection: sqlite3.Connection) -> None:
     """StoreError for a database digest did not make (tables of its own and
     no schema version of ours, or without our tables) or made by a newer
     digest. Only reads: someone else's file must come out unchanged."""
-    version = connection.execute("PRAGMA user_version").fetchone()[0]
-    tables = {row[0] for row in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    # One read transaction: another digest creating the file meanwhile must
+    # be seen before or after its migration, not half way (version 0, tables).
+    connection.execute("BEGIN")
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    finally:
+        connection.execute("COMMIT")
     if version > SCHEMA_VERSION:
         raise StoreError(f"{path}: written by a newer digest (schema {version}, "
                          f"this one knows {SCHEMA_VERSION}); upgrade digest")
