@@ -8,6 +8,7 @@ behind; `default:NAME` always names the built-in file, so an override can
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -127,14 +128,15 @@ class Renderer:
         self.search_path = [Path(d) for d in template_dirs if d] + [builtin]
         for folder in self.search_path[:-1]:
             if not folder.is_dir():
-                raise TemplateError(f"template folder {folder} does not exist")
+                what = "is not a folder" if folder.exists() else "does not exist"
+                raise TemplateError(f"template folder {folder} {what}")
         self.zone = zone
         self.lang = lang
         self.env = Environment(
             loader=ChoiceLoader(
                 [
                     PrefixLoader({"default": FileSystemLoader(builtin)}, delimiter=":"),
-                    FileSystemLoader([str(p) for p in self.search_path]),
+                    _utf8_loader()([str(p) for p in self.search_path]),
                 ]
             ),
             autoescape=_autoescape,
@@ -297,6 +299,27 @@ class Renderer:
         return f"{local.day} {local:%b %H:%M}"
 
 
+@functools.cache
+def _utf8_loader():
+    """The loader class, made on first use: jinja2 is imported only when a
+    Renderer is (`templates list` needs none)."""
+    from jinja2 import FileSystemLoader
+
+    class Utf8Loader(FileSystemLoader):
+        """A template file that is not UTF-8 is named: the decode error
+        otherwise surfaced in whatever file included it (layout.mjml:51)."""
+
+        def get_source(self, environment, template):
+            try:
+                return super().get_source(environment, template)
+            except UnicodeDecodeError as exc:
+                path = next((Path(d) / template for d in self.searchpath if (Path(d) / template).is_file()), template)
+                raise TemplateError(f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x})") \
+                    from None
+
+    return Utf8Loader
+
+
 def _size(html: str) -> int:
     return len(html.encode("utf-8"))
 
@@ -383,12 +406,15 @@ def export_templates(destination: Path, force: bool = False) -> list[Path]:
     if clashes and not force:
         names = ", ".join(p.name for p in clashes)
         raise UsageError(f"{destination} already has {names}; use --force to overwrite")
-    destination.mkdir(parents=True, exist_ok=True)
     written = []
-    for source in sources:
-        target = destination / source.name
-        shutil.copyfile(source, target)
-        written.append(target)
+    try:
+        destination.mkdir(parents=True, exist_ok=True)
+        for source in sources:
+            target = destination / source.name
+            shutil.copyfile(source, target)
+            written.append(target)
+    except OSError as exc:  # /proc/x, a read-only folder, a full disk
+        raise UsageError(f"cannot write the templates into {destination}: {exc.strerror or exc}") from None
     return written
 
 
