@@ -151,7 +151,7 @@ class Renderer:
             fit=fit_image,
             longdate=self._longdate,
             shorttime=self._shorttime,
-            also_ref=lambda other, refs: f"{other.feed} [{refs.add(other.link)}]",
+            also_ref=lambda other, refs: f"{other.feed} [{refs.add(other.link)}]" if other.link else other.feed,
         )
 
     # ------------------------------------------------------------ formats

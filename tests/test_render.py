@@ -433,3 +433,40 @@ def test_a_story_whose_card_does_not_compile_is_left_out_named_and_not_marked_se
     assert line.endswith("it is not marked sent")
     again = news(3, "--format", "json")  # the built-in card renders it, and it was never sent
     assert [item["title"][:8] for item in json.loads(again.stdout)["items"]] == ["Story 1:"]
+
+
+def test_a_story_without_a_link_is_never_an_empty_href():
+    """A link dropped at ingestion (javascript:, data:) left href="" in "In
+    this issue", the compact list, around the picture and in "Also covered
+    by"; and an empty [n] reference in the text part."""
+    from digest.models import AlsoCovered
+    from digest.render import compile_mjml
+
+    now = datetime(2025, 1, 2, 20, tzinfo=timezone.utc)
+    image = Image(url="https://e.org/p.jpg", width=600, height=400)
+    stories = [Story(item=Item("f", str(i), f"Headline {i}", "" if i % 2 else f"https://e.org/{i}", published=now,
+                               first_seen=now, image=image),
+                     feed="Feed", lead=f"Lead {i}.", also=[AlsoCovered("Other", ""), AlsoCovered("Third", "https://t/1")])
+               for i in range(6)]
+    digest = Digest("Brief", now, now - timedelta(days=1), stories)
+    renderer = Renderer()
+    for html in (compile_mjml(renderer.layout_mjml(digest, cards=3)), renderer.html(digest)):
+        anchors = [attrs for tag, attrs in _start_tags(html) if tag == "a"]
+        assert anchors and all(attrs.get("href") for attrs in anchors), [a for a in anchors if not a.get("href")]
+        assert "Headline 1" in html and "Other" in html
+    text = renderer.text(digest)
+    assert "Headline 1\n" in text or "Headline 1 " in text
+    assert "Also covered by Other, Third [" in text
+    references = [line for line in text.splitlines() if line.startswith("[")]
+    assert references and all(line.split("] ", 1)[1].startswith("https://") for line in references)
+
+
+def _start_tags(html: str) -> list[tuple[str, dict]]:
+    found = []
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, dict(attrs)))
+
+    Tags().feed(html)
+    return found
