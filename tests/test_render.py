@@ -470,3 +470,25 @@ def _start_tags(html: str) -> list[tuple[str, dict]]:
 
     Tags().feed(html)
     return found
+
+
+def test_bidi_overrides_and_zero_width_characters_never_reach_the_mail(invoke, tmp_path):
+    """U+202E turns "Invoice gpj.exe" into "Invoice exe.jpg" on screen;
+    zero-width characters hide words from a reader's search and filters.
+    The joiners that scripts and emoji need stay."""
+    from conftest import feeds_config, rss, rss_item
+
+    hidden = "\u202e\u202a\u2066\u2069\u200b\u2060\ufeff"
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(rss_item(f"Invoice{hidden} gpj.exe paid", "https://e.example/1",
+                                 body=f"<p>Pay{hidden}ment due. Family: \U0001F468\u200d\U0001F469 and "
+                                      "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.</p>",
+                                 extra=f"<dc:creator>Mal{hidden}lory</dc:creator>")), encoding="utf-8")
+    config = feeds_config(tmp_path, [feed], extra=f'title = "Brief{hidden}"')
+    result = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW)
+    assert result.exit_code == 0, result.stderr
+    parts = email_parts(parse_email(result.stdout_bytes))
+    for part in parts.values():
+        assert not set(part) & set(hidden)
+        assert "Invoice gpj.exe paid" in part and "Mallory" in part and "Brief" in part
+    assert "\U0001F468\u200d\U0001F469" in parts["text/plain"] and "\u0645\u06cc\u200c" in parts["text/plain"]
