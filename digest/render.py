@@ -146,13 +146,14 @@ class Renderer:
             keep_trailing_newline=True,
             finalize=_printable,
         )
-        self.env.filters.update(
+        self._filters = dict(
             wrap=wrap,
             fit=fit_image,
             longdate=self._longdate,
             shorttime=self._shorttime,
             also_ref=lambda other, refs: f"{other.feed} [{refs.add(other.link)}]" if other.link else other.feed,
         )
+        self.env.filters.update(self._filters)
 
     # ------------------------------------------------------------ formats
 
@@ -230,10 +231,15 @@ class Renderer:
     def subject(self, digest: Digest, source: str | None = None) -> str:
         context = {"title": digest.title, "now": self._local(digest.generated_at), "digest": digest}
         if source:
-            from jinja2 import TemplateSyntaxError
+            from jinja2 import StrictUndefined, TemplateSyntaxError
+            from jinja2.sandbox import SandboxedEnvironment
 
+            # A template from the config (or --subject) is sandboxed like the
+            # lead template: no reaching through `''.__class__` into Python.
+            sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=_printable)
+            sandbox.filters.update(self._filters)
             try:
-                template = self.env.from_string(source)
+                template = sandbox.from_string(source)
             except TemplateSyntaxError as exc:
                 raise TemplateError(f"email.subject: {exc.message}") from None
             text = self._guard("email.subject", template.render, **context)

@@ -492,3 +492,19 @@ def test_bidi_overrides_and_zero_width_characters_never_reach_the_mail(invoke, t
         assert not set(part) & set(hidden)
         assert "Invoice gpj.exe paid" in part and "Mallory" in part and "Brief" in part
     assert "\U0001F468\u200d\U0001F469" in parts["text/plain"] and "\u0645\u06cc\u200c" in parts["text/plain"]
+
+
+@pytest.mark.parametrize("subject", ["{{ ''.__class__.__mro__[1].__subclasses__() | length }} classes",
+                                     "{{ now.__class__.__init__.__globals__ }}"])
+def test_the_subject_template_is_sandboxed_like_the_lead(news, subject):
+    result = news(2, "--subject", subject)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: email.subject: ") and "unsafe" in line
+
+
+def test_a_sandboxed_subject_still_has_its_context_and_filters(news):
+    result = news(2, "--subject", "{{ title }} for {{ now.strftime('%A') }}, {{ digest.generated_at | longdate }}")
+    assert result.exit_code == 0, result.stderr
+    assert parse_email(result.stdout_bytes)["Subject"] == "Morning Brief for Thursday, Thursday 2 January 2025"
