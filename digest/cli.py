@@ -64,6 +64,11 @@ class StderrReporter:
         if self.ctx.verbosity >= 0:
             click.echo(message, err=True)
 
+    def detail(self, message: str) -> None:
+        if self.ctx.verbosity > 0:
+            self._clear_bar()
+            click.echo(f"warning: {message}", err=True)
+
     def progress(self, done: int, total: int) -> None:
         """A bar once fetching has taken longer than a moment; a quick run
         shows none (it would only flicker)."""
@@ -607,37 +612,46 @@ def _table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
 @click.option("--weight", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Ranking multiplier.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--no-check", is_flag=True,
+              help="Add URL as given, without fetching it (offline, or a site that is down right now).")
 @click.pass_obj
-def feeds_add(obj: Context, url, name, weight, tags):
+def feeds_add(obj: Context, url, name, weight, tags, no_check):
     """Add a feed, or the feed a website points to.
 
     URL may be a feed, a website (its advertised feed, or /feed, /rss.xml,
-    /atom.xml, /index.xml is used), or a local file.
+    /atom.xml, /index.xml is used), or a local file. It is fetched first to
+    find the feed and its title; with --no-check it is added as given (an
+    http(s) URL or an existing file) and first read by the next build.
 
     \b
     Examples:
         digest feeds add https://example.org/ --tag news
         digest feeds add https://example.org/rss.xml --name "Example" --weight 1.5
+        digest feeds add --no-check https://example.org/rss.xml
     """
     from .config import FeedConfig
-    from .feeds import ConfigEditor, discover_feed
+    from .feeds import ConfigEditor, checked_feed, unchecked_feed
 
     editor = ConfigEditor(obj.config_path())
     if "://" not in url:
         url = str(Path(url).expanduser().resolve())
     if editor.find(url):
         raise UsageError(f"{url} is already in {editor.path}")
-    found = discover_feed(url if "://" in url else Path(url).as_uri(), editor.config.fetch)
-    feed_url = found.url if "://" in url else url
-    if found.how != "feed":
-        how = "advertised by the page" if found.how == "link" else "found at a usual path"
-        click.echo(f"Using the feed {found.url} ({how}).", err=True)
-    editor.add(FeedConfig(url=feed_url, name=name or found.title or None, weight=weight, tags=tuple(tags)))
+    if no_check:
+        feed_url, title = unchecked_feed(url), None
+    else:
+        found = checked_feed(url, editor.config.fetch)
+        feed_url, title = found.url, found.title
+        if found.how != "feed":
+            how = "advertised by the page" if found.how == "link" else "found at a usual path"
+            click.echo(f"Using the feed {found.url} ({how}).", err=True)
+    editor.add(FeedConfig(url=feed_url, name=name or title or None, weight=weight, tags=tuple(tags)))
     editor.save()
     with obj.open_store(editor.config) as store:
         # A feed added again starts afresh: not retired, not moved, no failures.
         store.reset_feed(editor.config.feeds[-1].url)
-    click.echo(f"Added {name or found.title or feed_url} ({feed_url}) to {editor.path}.", err=True)
+    unread = " (not fetched: the next build reads it)" if no_check else ""
+    click.echo(f"Added {name or title or feed_url} ({feed_url}) to {editor.path}{unread}.", err=True)
 
 
 @command(feeds, name="remove")

@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 from . import USER_AGENT
 from .errors import ConfigError
 
-DEFAULT_LEAD = (
-    "{{ item.author ~ ' for ' if item.author }}{{ item.feed }}: {{ item.summary }}"
-)
+# The card's meta line right above the lead already names the feed and the
+# author, so the default lead is the story's own words, not a repeat of them.
+DEFAULT_LEAD = "{{ item.summary }}"
 
 
 @dataclass(frozen=True)
@@ -93,15 +93,18 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)")
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
-# Longer than any window, timeout or half-life means anything; past it, a
-# date minus the duration leaves the calendar ("999999d": OverflowError).
-MAX_DURATION = timedelta(days=36_500)
+# Longer than any window or half-life means anything; past it, a date
+# minus the duration leaves the calendar ("999999d": OverflowError).
+MAX_DURATION = timedelta(days=365_000)  # 1,000 years
+# A timeout or wait past this overflows the socket and clock APIs
+# (nanoseconds in 64 bits: 292 years).
+MAX_TIMEOUT = timedelta(days=36_500)  # 100 years
 # Dates before this are refused: a window reaching back from 0001-01-01
 # left the calendar too.
 EARLIEST_YEAR = 1900
 
 
-def parse_duration(text: str) -> timedelta:
+def parse_duration(text: str, longest: timedelta = MAX_DURATION) -> timedelta:
     """'24h', '3d', '1h30m', '15s', '2w' -> timedelta. Raises ValueError."""
     compact = text.strip().lower().replace(" ", "")
     if not compact or _DURATION_PART.sub("", compact):
@@ -112,8 +115,8 @@ def parse_duration(text: str) -> timedelta:
     )
     if seconds <= 0:
         raise ValueError(f"duration must be positive: {text!r}")
-    if seconds > MAX_DURATION.total_seconds():
-        raise ValueError(f"duration too long: {text!r} (at most {MAX_DURATION.days}d, 100 years)")
+    if seconds > longest.total_seconds():
+        raise ValueError(f"duration too long: {text!r} (at most {longest.days}d)")
     return timedelta(seconds=seconds)
 
 
@@ -253,7 +256,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
         state=reader.location(top, "state", base),
         summary_words=reader.positive_int(top, "summary_words", Config.summary_words),
         failing_after=reader.positive_int(top, "failing_after", Config.failing_after),
-        lock_wait=reader.duration(top, "lock_wait", Config.lock_wait),
+        lock_wait=reader.duration(top, "lock_wait", Config.lock_wait, longest=MAX_TIMEOUT),
         lead_template=reader.string(lead, "template", DEFAULT_LEAD, prefix="lead"),
         lead_templates=reader.string_table(lead, "templates", prefix="lead"),
         email=EmailConfig(
@@ -272,7 +275,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
         ),
         fetch=FetchConfig(
             timeout=reader.duration(
-                fetch, "timeout", timedelta(seconds=FetchConfig.timeout), prefix="fetch"
+                fetch, "timeout", timedelta(seconds=FetchConfig.timeout), prefix="fetch", longest=MAX_TIMEOUT
             ).total_seconds(),
             concurrency=reader.positive_int(fetch, "concurrency", FetchConfig.concurrency, prefix="fetch"),
             per_host=reader.positive_int(fetch, "per_host", FetchConfig.per_host, prefix="fetch"),
@@ -280,7 +283,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
             user_agent=reader.string(fetch, "user_agent", USER_AGENT, prefix="fetch"),
         ),
         feeds=reader.feeds(top.get("feeds", []), base),
-        authors=reader.authors(top.get("authors", {})),
+        authors=reader.authors(top.get("authors", {}), base),
     )
 
 
@@ -356,12 +359,13 @@ class _Reader:
             raise self.fail(_join(prefix, key), f"must be at least 1, not {value}")
         return value
 
-    def duration(self, table: dict, key: str, default: timedelta, prefix: str = "") -> timedelta:
+    def duration(self, table: dict, key: str, default: timedelta, prefix: str = "",
+                 longest: timedelta = MAX_DURATION) -> timedelta:
         value = self._get(table, key, str, prefix)
         if value is None:
             return default
         try:
-            return parse_duration(value)
+            return parse_duration(value, longest)
         except ValueError as exc:
             raise self.fail(_join(prefix, key), str(exc)) from None
 
@@ -435,7 +439,24 @@ class _Reader:
             )
         return tuple(feeds)
 
-    def authors(self, value: Any) -> dict[str, AuthorInfo]:
+    def picture(self, table: dict, key: str, base: Path, prefix: str) -> str:
+        """A picture's address: an http(s) URL as written, or a local file
+        (a path relative to the config, or a file:// URL) as a file:// URL,
+        which the email carries inside itself."""
+        value = self.string(table, key, "", prefix)
+        if not value or _is_web(value):
+            return value
+        scheme = urlsplit(value).scheme.lower()
+        if scheme and scheme != "file" and len(scheme) > 1:
+            raise self.fail(_join(prefix, key), f"must be an http(s) URL or a file, not {value!r}")
+        from .fetch import file_path
+
+        path = file_path(value) if scheme == "file" else (base / Path(value).expanduser())
+        if not path.is_file():
+            raise self.fail(_join(prefix, key), f"no such file: {path}")
+        return path.resolve().as_uri()
+
+    def authors(self, value: Any, base: Path) -> dict[str, AuthorInfo]:
         if not isinstance(value, dict):
             raise self.fail("authors", "must be a table of [authors.\"Name\"] tables")
         authors = {}
@@ -445,7 +466,7 @@ class _Reader:
             authors[name] = AuthorInfo(
                 role=self.string(info, "role", "", prefix),
                 bio=self.string(info, "bio", "", prefix),
-                avatar=self.string(info, "avatar", "", prefix),
+                avatar=self.picture(info, "avatar", base, prefix),
             )
         return authors
 
@@ -470,6 +491,10 @@ def normalize_feed_location(url: str, base: Path, fail=None) -> str:
     if scheme and len(scheme) > 1:  # len 1 is a Windows drive letter
         raise (fail or ConfigError)(f"unsupported URL scheme {scheme!r} in {url!r} (use http, https, file or a path)")
     return (base / Path(url).expanduser()).resolve().as_uri()
+
+
+def _is_web(url: str) -> bool:
+    return urlsplit(url).scheme.lower() in ("http", "https")
 
 
 def _join(*parts: str) -> str:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
-from dataclasses import dataclass
+import shlex
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 from .config import Config, FeedConfig, FetchConfig, config_from_dict, normalize_feed_location, read_config_text
-from .errors import ConfigError, FeedError, UsageError
+from .errors import ConfigError, DigestError, FeedError, UsageError
+from .fetch import file_path
 
 STARTER = Path(__file__).with_name("starter.toml")
 
@@ -209,8 +211,42 @@ class Discovered:
     how: str  # "feed" (given directly), "link" (advertised by the page), "guess" (a usual path)
 
 
+def checked_feed(location: str, fetch_config: FetchConfig) -> Discovered:
+    """What `feeds add` adds for a URL or a path the user typed: the feed
+    there, or the one the website there points to. A URL that cannot be
+    reached right now is a DigestError saying how to add it anyway."""
+    url = location if "://" in location else Path(location).as_uri()
+    try:
+        found = discover_feed(url, fetch_config)
+    except FeedError as exc:
+        raise Unreachable(f"cannot read {location}: {exc.message}; check the address, or add it without "
+                          f"fetching it now: digest feeds add --no-check {shlex.quote(location)}") from None
+    return replace(found, url=found.url if "://" in location else location)
+
+
+def unchecked_feed(location: str) -> str:
+    """The feed location as given, for `feeds add --no-check`: it must look
+    like an http(s) URL with a host, or be an existing local file."""
+    scheme = urlsplit(location).scheme.lower()
+    if scheme in ("http", "https"):
+        normalize_feed_location(location, Path.cwd(), UsageError)
+        return location
+    if "://" in location and scheme != "file":
+        raise UsageError(f"{location}: not an http(s) URL or a local file")
+    path = file_path(location) if scheme == "file" else Path(location)
+    if not path.is_file():
+        raise UsageError(f"{location}: no such file (--no-check adds an http(s) URL or an existing file)")
+    return location
+
+
+class Unreachable(DigestError):
+    """A feed URL that could not be fetched for `feeds add` (exit 1: it may
+    work later, and --no-check adds it anyway)."""
+
+
 def discover_feed(url: str, fetch_config: FetchConfig) -> Discovered:
-    """The feed at url, or the one a website at url points to."""
+    """The feed at url, or the one a website at url points to. Raises
+    FeedError when url itself cannot be fetched."""
     from .parse import find_feed_links, parse_feed
 
     page = _fetch_one(url, fetch_config)

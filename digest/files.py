@@ -58,7 +58,7 @@ def _wait_readable(fd: int, deadline: float) -> None:
     poller = select.poll()
     poller.register(fd, select.POLLIN)
     while (left := deadline - time.monotonic()) > 0:
-        # poll takes milliseconds as a C int: a day at a time (timeouts go to 100 years).
+        # poll takes milliseconds as a C int: a day at a time (a timeout may be 100 years).
         if poller.poll(min(left, 86_400) * 1000):
             return
     raise TimedOut()

@@ -118,10 +118,16 @@ def digest_from_dict(data: dict) -> Digest:
         generated_at=datetime.fromisoformat(data["generated_at"]),
         since=datetime.fromisoformat(data["since"]),
         stories=[_story(entry) for entry in data["items"]],
-        errors=[FeedFailure(feed=e["feed"], url=e.get("url", ""), error=e["error"]) for e in data["errors"]],
+        # Snapshots from before `failing` existed kept the footer's list as `errors`.
+        errors=[_failure(e) for e in data["failing" if "failing" in data else "errors"]],
+        failures=[_failure(e) for e in data["errors"]] if "failing" in data else [],
         subject=data.get("subject", ""),
         group_by=data.get("group_by"),
     )
+
+
+def _failure(entry: dict) -> FeedFailure:
+    return FeedFailure(feed=entry["feed"], url=entry.get("url", ""), error=entry["error"], runs=entry.get("runs", 1))
 
 
 def _story(entry: dict) -> Story:

@@ -29,7 +29,8 @@ class Item:
     author: str = ""
     published: datetime | None = None  # aware, UTC; None when the feed gives no date
     content_html: str = ""  # sanitized with nh3; the fullest text the item has
-    text: str = ""  # plain text of content_html, for summaries and reading time
+    text: str = ""  # the story's plain text (captions, promo, bylines out), for reading time
+    lead_text: str = ""  # where its lead begins: a standfirst, else its opening paragraphs
     image: Image | None = None
     tags: list[str] = field(default_factory=list)
     # Set by the store:
@@ -121,6 +122,7 @@ class FeedFailure:
     feed: str  # display name, or the URL when there is none
     url: str
     error: str
+    runs: int = 1  # runs in a row the feed has failed, this one included
 
 
 @dataclass
@@ -131,7 +133,11 @@ class Digest:
     generated_at: datetime
     since: datetime
     stories: list[Story]
+    # The feeds the footer names: failing `failing_after` runs in a row, or
+    # retired (templates know this as digest.errors).
     errors: list[FeedFailure] = field(default_factory=list)
+    # Every feed that failed in this run, the one-off failures too (JSON `errors`).
+    failures: list[FeedFailure] = field(default_factory=list)
     subject: str = ""
     group_by: str | None = None  # "tag": sections by the feeds' tags
 

@@ -30,11 +30,17 @@ from .store import FeedState, Store
 class Reporter(Protocol):
     def warn(self, message: str) -> None: ...
 
+    def detail(self, message: str) -> None:
+        """Something said before and unchanged since: only on request (-v)."""
+
     def progress(self, done: int, total: int) -> None: ...
 
 
 class SilentReporter:
     def warn(self, message: str) -> None:
+        pass
+
+    def detail(self, message: str) -> None:
         pass
 
     def progress(self, done: int, total: int) -> None:
@@ -110,7 +116,7 @@ def _retired(store: Store, feed: FeedConfig, state: FeedState, reporter: Reporte
     name = _display_name(store, feed, state)
     error = f"retired on {state.retired:%Y-%m-%d} after {state.last_error}; not fetched any more"
     reporter.warn(f"feed {name} ({feed.url}) is {error} (remove it from the config)")
-    return FeedFailure(feed=name, url=feed.url, error=error)
+    return FeedFailure(feed=name, url=feed.url, error=error, runs=state.failures)
 
 
 def _display_name(store: Store, feed: FeedConfig, state: FeedState | None = None) -> str:
@@ -136,10 +142,10 @@ def _store_result(
         refresh.unchanged += 1
         return None
     if result.gone:
-        store.retire(feed.url, result.error, now)
+        runs = store.retire(feed.url, result.error, now)
         reporter.warn(f"feed {name} ({feed.url}) is gone ({result.error}): retired, "
                       "it will not be fetched again (remove it from the config)")
-        return FeedFailure(feed=name, url=feed.url, error=f"gone ({result.error}); retired")
+        return FeedFailure(feed=name, url=feed.url, error=f"gone ({result.error}); retired", runs=runs)
     try:
         if result.error:
             raise FeedError(feed.url, result.error)
@@ -148,14 +154,29 @@ def _store_result(
         runs = store.record_failure(feed.url, exc.message, now)
         in_a_row = f" ({runs} runs in a row)" if runs > 1 else ""
         reporter.warn(f"feed {name} ({feed.url}) failed: {exc.message}{in_a_row}")
-        return FeedFailure(feed=name, url=feed.url, error=exc.message)
+        return FeedFailure(feed=name, url=feed.url, error=exc.message, runs=runs)
     if parsed.warning:
-        reporter.warn(f"feed {name} ({feed.url}) is malformed but readable: {parsed.warning}")
+        # cron mails stderr daily: a feed that stays malformed the same way
+        # is said once, until the reason changes (and always with -v).
+        said = f"feed {name} ({feed.url}) is malformed but readable: {parsed.warning}"
+        if state is not None and state.last_warning == _warning_reason(parsed.warning):
+            reporter.detail(f"{said} (unchanged since the last fetch)")
+        else:
+            reporter.warn(said)
     for item in parsed.items:
         item.feed_url = feed.url
-    refresh.new_items += store.record_success(feed.url, parsed.title, result.cache, parsed.items, now)
+    refresh.new_items += store.record_success(feed.url, parsed.title, result.cache, parsed.items, now,
+                                              warning=_warning_reason(parsed.warning) if parsed.warning else None)
     refresh.updated += 1
     return None
+
+
+def _warning_reason(warning: str) -> str:
+    """A parser's warning without where in the file it stands, which moves
+    whenever the feed gains an item: the same fault is the same warning."""
+    import re
+
+    return re.sub(r"^<unknown>:\d+:\d+:\s*", "", warning)
 
 
 def footer_failures(config: Config, store: Store) -> list[FeedFailure]:
@@ -174,7 +195,8 @@ def footer_failures(config: Config, store: Store) -> list[FeedFailure]:
             error = f"{state.last_error} (failing for {state.failures} runs in a row)"
         else:
             continue
-        failing.append(FeedFailure(feed=_display_name(store, feed, state), url=feed.url, error=error))
+        failing.append(FeedFailure(feed=_display_name(store, feed, state), url=feed.url, error=error,
+                                   runs=state.failures))
     return failing
 
 
@@ -194,6 +216,7 @@ def make_digest(
     digest's footer names only the feeds failing run after run."""
     failures = [] if request.offline else refresh_feeds(config, store, request.now, reporter)
     digest = assemble_digest(config, store, request, footer_failures(config, store), reporter)
+    digest.failures = failures
     return digest, failures
 
 
@@ -213,7 +236,7 @@ def assemble_digest(
     writer = LeadWriter(config.lead_template, warn=reporter.warn, templates=config.lead_templates,
                         config_path=config.path)
     for story in stories:
-        story.lead = writer.lead(story) or story.summary or story.title
+        story.lead = writer.lead(story)
     return Digest(
         title=config.title,
         generated_at=request.now,
@@ -320,6 +343,11 @@ def _story(config: Config, items: list[Item], names: dict[str, str], tags: dict[
     best, others = items[0], items[1:]
     also: dict[str, AlsoCovered] = {}
     for other in others:
+        # The same article under the same address and title (one blog
+        # subscribed as RSS and as Atom) is no other coverage of it; another
+        # outlet's post linking the article is.
+        if other.link and other.link == best.link and _same_words(other.title, best.title):
+            continue
         if other.feed_url != best.feed_url and other.feed_url not in also:
             also[other.feed_url] = AlsoCovered(feed=names.get(other.feed_url, other.feed_url), link=other.link)
     return Story(
@@ -332,6 +360,10 @@ def _story(config: Config, items: list[Item], names: dict[str, str], tags: dict[
     )
 
 
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
 def summarize_stories(config: Config, stories: list[Story]) -> None:
     """Summary and reading time from each story's best source. Only for the
     stories the digest shows: a day of 200 feeds has thousands of candidates
@@ -339,7 +371,7 @@ def summarize_stories(config: Config, stories: list[Story]) -> None:
     from .summarize import reading_minutes, summarize
 
     for story in stories:
-        story.summary = summarize(story.item.text, config.summary_words, story.item.title)
+        story.summary = summarize(story.item.lead_text or story.item.text, config.summary_words)
         story.reading_minutes = reading_minutes(story.item.text)
 
 

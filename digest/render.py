@@ -12,13 +12,13 @@ import functools
 import json
 import re
 import shutil
-import textwrap
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, tzinfo
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import TemplateError, UsageError
 from .models import Digest, Image, Story
@@ -26,10 +26,14 @@ from .models import Digest, Image, Story
 TEXT_WIDTH = 72
 FORMATS = ("email", "html", "text", "json", "mjml")
 # Gmail clips an HTML part past 102 KB behind a "View entire message" link,
-# which also hides the footer. The mail carries the HTML quoted-printable,
-# which adds ~7% (every "=" becomes "=3D"); whether Gmail counts before or
-# after decoding is not documented, so keep both sizes under the clip.
-HTML_BUDGET = 94_000
+# which also hides the footer. Whether it counts the part before or after
+# decoding is not documented, so the part is measured as mailed, which is
+# the larger: quoted-printable adds ~7% to English HTML but turns each byte
+# of Cyrillic, Greek or CJK text into three (a Russian day of 92 KB mailed
+# as 139 KB), so such a part goes base64 (4 bytes for 3) instead. The
+# budget leaves room below the clip for the part's headers.
+GMAIL_CLIP = 102_400
+HTML_BUDGET = 100_000
 # The card column: the 600 px body less 24 px of padding on each side.
 COLUMN_WIDTH = 552
 # Display order of `digest templates list`; any other built-in file follows.
@@ -59,40 +63,81 @@ class LinkRefs:
 
 
 def wrap(text: str, width: int = TEXT_WIDTH, indent: int = 0, hang: int | None = None) -> str:
-    """Wrap to width. `indent` indents every line; `hang` indents all but the
-    first. Long words (URLs) are never broken."""
+    """Wrap to width columns of display: East Asian wide characters count
+    two, and a line may break between them (Chinese and Japanese have no
+    spaces), but never before a closing mark (。、」) or after an opening
+    one. `indent` indents every line; `hang` indents all but the first.
+    Long words (URLs) are never broken."""
     first = " " * indent
     rest = " " * (indent if hang is None else hang)
     paragraphs = [p for p in str(text).split("\n") if p.strip()] or [""]
-    return "\n".join(
-        textwrap.fill(
-            paragraph,
-            width=width,
-            initial_indent=first,
-            subsequent_indent=rest,
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
-        for paragraph in paragraphs
-    )
+    return "\n".join(_wrap_paragraph(paragraph, width, first, rest) for paragraph in paragraphs)
+
+
+_NO_LINE_START = set("。、，．！？：；）」』】〕〉》”’・ー…,.!?:;)]}%")
+_NO_LINE_END = set("（「『【〔〈《“‘([{")
+
+
+def _display_width(text: str) -> int:
+    from wcwidth import wcswidth
+
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)
+
+
+def _wrap_pieces(paragraph: str) -> list[tuple[str, bool]]:
+    """(piece, space before it): each word, and each wide character of a
+    word apart, with closing marks kept on the piece before them."""
+    pieces: list[tuple[str, bool]] = []
+    for word in paragraph.split():
+        space = True
+        current = ""
+        for char in word:
+            wide = _display_width(char) == 2
+            if current and (wide or _display_width(current[-1]) == 2) and char not in _NO_LINE_START \
+                    and current[-1] not in _NO_LINE_END:
+                pieces.append((current, space))
+                current, space = "", False
+            current += char
+        if current:
+            pieces.append((current, space))
+    return pieces
+
+
+def _wrap_paragraph(paragraph: str, width: int, first: str, rest: str) -> str:
+    lines: list[str] = []
+    line, used = first, len(first)
+    empty = True
+    for piece, space in _wrap_pieces(paragraph):
+        size = _display_width(piece)
+        gap = 1 if space and not empty else 0
+        if not empty and used + gap + size > width:
+            lines.append(line)
+            line, used, empty, gap = rest, len(rest), True, 0
+        line += " " * gap + piece
+        used += gap + size
+        empty = False
+    lines.append(line)
+    return "\n".join(l.rstrip() for l in lines)
 
 
 @dataclass(frozen=True)
 class ImageBox:
-    """The size an image is drawn at in the card column."""
+    """The size an image is drawn at in the card column: both sides, or
+    none (the picture's own size, shrunk to the column by CSS)."""
 
-    width: int
+    width: int | None
     height: int | None
 
 
 def fit_image(image: Image, column: int = COLUMN_WIDTH) -> ImageBox:
-    """Scale down to the column, never up, keeping the aspect ratio. Without a
-    known size the image takes the column width and its natural height."""
-    if not image.width:
-        return ImageBox(column, None)
+    """Scale down to the column, never up, keeping the aspect ratio. Only a
+    picture whose width and height are both known is given a size: a width
+    alone would stretch it (or draw a thumbnail at the column's width)."""
+    if not (image.width and image.height):
+        return ImageBox(None, None)
     width = min(image.width, column)
-    height = round(image.height * width / image.width) if image.height else None
-    return ImageBox(width, height)
+    return ImageBox(width, round(image.height * width / image.width))
 
 
 def split_cards(digest: Digest, cards: int) -> tuple[list[tuple[str, list[Story]]], list[Story]]:
@@ -198,7 +243,7 @@ class Renderer:
             return Fitted(source, compile_mjml(source), cards, total - cards)
 
         best = attempt(total)
-        if _size(best.html) <= budget or total == 0:
+        if mailed_size(best.html) <= budget or total == 0:
             return best
         # Size grows with the number of cards: binary search the largest
         # count that fits (a handful of compiles, a few ms each).
@@ -207,7 +252,7 @@ class Renderer:
         while low < high:
             middle = (low + high + 1) // 2
             candidate = attempt(middle)
-            if _size(candidate.html) <= budget:
+            if mailed_size(candidate.html) <= budget:
                 best, low = candidate, middle
             else:
                 high = middle - 1
@@ -248,7 +293,12 @@ class Renderer:
         return " ".join(text.split())
 
     def email(self, digest: Digest, sender: str, recipients: Sequence[str]) -> EmailMessage:
-        """multipart/alternative: the text part first, then the HTML."""
+        """multipart/alternative: the text part first, then the HTML. Local
+        pictures (a feed or an author's avatar from a file) travel inside
+        the message: the HTML becomes multipart/related with each picture
+        as a part it names by Content-ID."""
+        pictures = LocalPictures(digest)
+        digest = pictures.digest
         message = EmailMessage()
         message["Subject"] = digest.subject
         message["From"] = sender
@@ -257,8 +307,15 @@ class Renderer:
         message["Date"] = format_datetime(digest.generated_at)
         domain = parseaddr(sender)[1].rpartition("@")[2] or "digest.invalid"
         message["Message-ID"] = make_msgid(idstring="digest", domain=domain)
-        message.set_content(self.text(digest), charset="utf-8", cte="quoted-printable")
-        message.add_alternative(self.html(digest), subtype="html", charset="utf-8", cte="quoted-printable")
+        text = self.text(digest)
+        message.set_content(text, charset="utf-8", cte=text_transfer_encoding(text))
+        html_text = pictures.referenced_by_cid(self.html(digest), domain)
+        message.add_alternative(html_text, subtype="html", charset="utf-8", cte=html_transfer_encoding(html_text)[0])
+        if pictures.parts:
+            html_part = message.get_payload()[1]
+            for picture in pictures.parts:
+                html_part.add_related(picture.data, "image", picture.subtype, cid=f"<{picture.cid(domain)}>",
+                                      disposition="inline", filename=picture.filename)
         return message
 
     def json(self, digest: Digest) -> str:
@@ -328,6 +385,119 @@ def _utf8_loader():
 
 def _size(html: str) -> int:
     return len(html.encode("utf-8"))
+
+
+# RFC 5322 2.1.1: a line of a message is at most 998 bytes, CRLF excluded.
+MAX_LINE_BYTES = 998
+
+
+def text_transfer_encoding(text: str) -> str:
+    """The text part goes 8-bit, so the mail reads as plain text anywhere it
+    is shown raw (a terminal, `digest build | less`, a mail log), unless a
+    line is too long for that; then quoted-printable. sendmail -t and every
+    MTA in use take 8-bit bodies (RFC 6152), and they convert the part
+    themselves for a next hop that does not. The HTML part stays
+    quoted-printable: the compiled MJML has lines past the limit."""
+    encoded = text.encode("utf-8")
+    if any(len(line) > MAX_LINE_BYTES for line in encoded.splitlines()):
+        return "quoted-printable"
+    return "7bit" if encoded.isascii() else "8bit"
+
+
+MAX_LOCAL_PICTURE = 2 * 1024 * 1024  # bytes; a local picture larger than this is left out
+_PICTURE_MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg", b"GIF87a": "gif", b"GIF89a": "gif"}
+
+
+@dataclass(frozen=True)
+class LocalPicture:
+    url: str  # file:// URL as the digest names it
+    data: bytes
+    subtype: str  # image/<subtype>
+    number: int
+
+    @property
+    def filename(self) -> str:
+        return Path(urlsplit(self.url).path).name
+
+    def cid(self, domain: str) -> str:
+        return f"picture-{self.number}.{self.filename}@{domain}"
+
+
+class LocalPictures:
+    """The digest's pictures that are local files, read for the email. A
+    picture that cannot be read (gone, too large, not a PNG/JPEG/GIF) is
+    left out of the digest rather than shown as a broken box."""
+
+    def __init__(self, digest: Digest):
+        urls = [s.image.url for s in digest.stories if s.image] + [
+            s.author_blurb.avatar for s in digest.stories if s.author_blurb and s.author_blurb.avatar]
+        self.parts: list[LocalPicture] = []
+        readable: set[str] = set()
+        for url in dict.fromkeys(u for u in urls if u.startswith("file:")):
+            picture = _read_local_picture(url, len(self.parts) + 1)
+            if picture:
+                self.parts.append(picture)
+                readable.add(url)
+        self.digest = _without_local_pictures(digest, keep=readable)
+
+    def referenced_by_cid(self, html_text: str, domain: str) -> str:
+        from markupsafe import escape
+
+        for picture in self.parts:
+            html_text = html_text.replace(f'src="{escape(picture.url)}"', f'src="cid:{picture.cid(domain)}"')
+        return html_text
+
+
+def _read_local_picture(url: str, number: int) -> LocalPicture | None:
+    from .fetch import file_path
+
+    try:
+        with file_path(url).open("rb") as handle:
+            data = handle.read(MAX_LOCAL_PICTURE + 1)
+    except OSError:
+        return None
+    subtype = next((kind for magic, kind in _PICTURE_MAGIC.items() if data.startswith(magic)), None)
+    if subtype is None or len(data) > MAX_LOCAL_PICTURE:
+        return None
+    return LocalPicture(url=url, data=data, subtype=subtype, number=number)
+
+
+def _without_local_pictures(digest: Digest, keep: set[str]) -> Digest:
+    """The digest with every local picture not in keep taken out."""
+    from dataclasses import replace
+
+    def lost(url: str) -> bool:
+        return url.startswith("file:") and url not in keep
+
+    stories = []
+    for story in digest.stories:
+        if story.image and lost(story.image.url):
+            story = replace(story, item=replace(story.item, image=None))
+        if story.author_blurb and lost(story.author_blurb.avatar):
+            story = replace(story, author_blurb=replace(story.author_blurb, avatar=""))
+        stories.append(story)
+    return replace(digest, stories=stories)
+
+
+def html_transfer_encoding(html: str) -> tuple[str, int]:
+    """The HTML part's transfer encoding, the smaller as mailed of
+    quoted-printable and base64, and that size in bytes (CRLF line ends
+    counted; quoted-printable estimated from above)."""
+    data = html.encode("utf-8")
+    escaped = len(data) - len(data.translate(None, _QP_ESCAPED))
+    encoded = len(data) + 2 * escaped
+    quoted = encoded + 3 * (encoded // 75 + 1) + data.count(b"\n")  # soft breaks "=" CRLF, and CR per line
+    base64 = (len(data) + 2) // 3 * 4
+    base64 += 2 * (base64 // 76 + 1)
+    return ("quoted-printable", quoted) if quoted <= base64 else ("base64", base64)
+
+
+# Bytes quoted-printable writes as =XX: all but printable ASCII, space, tab and line ends.
+_QP_ESCAPED = bytes(b for b in range(256) if not (33 <= b <= 126 and b != 61) and b not in (9, 10, 32))
+
+
+def mailed_size(html: str) -> int:
+    return html_transfer_encoding(html)[1]
 
 
 def _one_line(message: str | None) -> str:
@@ -447,11 +617,11 @@ def _mjml_error(source: str) -> str | None:
 
 def _printable(value):
     """Every value a template prints, without the characters the email
-    cannot carry (parse.strip_control): items stored before ingestion
+    cannot carry (text.strip_control): items stored before ingestion
     stripped them, config text, error messages holding a feed's URL."""
     from markupsafe import Markup
 
-    from .parse import strip_control
+    from .text import strip_control
 
     if isinstance(value, Markup):
         return Markup(strip_control(value))
@@ -491,5 +661,12 @@ def digest_as_dict(digest: Digest) -> dict:
         "since": digest.since.isoformat(),
         "group_by": digest.group_by,
         "items": [story_as_dict(s) for s in digest.stories],
-        "errors": [{"feed": f.feed, "url": f.url, "error": f.error} for f in digest.errors],
+        # This run's failures, as DESIGN.md promises; `failing` is what the
+        # footer names (failing `failing_after` runs in a row, or retired).
+        "errors": [_failure_as_dict(f) for f in digest.failures],
+        "failing": [_failure_as_dict(f) for f in digest.errors],
     }
+
+
+def _failure_as_dict(failure) -> dict:
+    return {"feed": failure.feed, "url": failure.url, "error": failure.error, "runs": failure.runs}

@@ -102,6 +102,14 @@ _MIGRATIONS = {
         groups TEXT NOT NULL
     )
     """,
+    # lead_text: where the story's lead begins (a standfirst, else its first
+    # paragraphs), apart from the whole text; '' for items stored before,
+    # whose lead is made from the text. last_warning: the feed's last
+    # "malformed but readable" warning, said once until it changes.
+    7: """
+    ALTER TABLE items ADD COLUMN lead_text TEXT NOT NULL DEFAULT '';
+    ALTER TABLE feeds ADD COLUMN last_warning TEXT
+    """,
 }
 SCHEMA_VERSION = max(_MIGRATIONS)
 
@@ -201,6 +209,7 @@ class FeedState:
     last_error: str | None
     current_url: str | None = None  # set by a permanent redirect; fetch from here
     retired: datetime | None = None  # set by a 410 Gone; never fetched again
+    last_warning: str | None = None  # the last "malformed but readable" reason, said once until it changes
 
     @property
     def fetch_url(self) -> str:
@@ -304,7 +313,8 @@ class Store:
         return {row[0]: row[1] for row in self._db.execute("SELECT url, title FROM feeds")}
 
     def record_success(
-        self, url: str, title: str, cache: CacheHeaders, items: Iterable[Item], now: datetime
+        self, url: str, title: str, cache: CacheHeaders, items: Iterable[Item], now: datetime,
+        warning: str | None = None,
     ) -> int:
         """Store a successful fetch and its items in one transaction.
 
@@ -315,24 +325,26 @@ class Store:
         new = 0
         with self.transaction() as db:
             db.execute(
-                """INSERT INTO feeds (url, title, etag, last_modified, last_attempt, last_success, failures, last_error)
-                   VALUES (?, ?, ?, ?, ?, ?, 0, NULL)
+                """INSERT INTO feeds (url, title, etag, last_modified, last_attempt, last_success, failures, last_error,
+                                      last_warning)
+                   VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?)
                    ON CONFLICT(url) DO UPDATE SET
                      title = CASE WHEN excluded.title != '' THEN excluded.title ELSE feeds.title END,
                      etag = excluded.etag, last_modified = excluded.last_modified,
                      last_attempt = excluded.last_attempt, last_success = excluded.last_success,
-                     failures = 0, last_error = NULL""",
-                (url, title, cache.etag, cache.last_modified, stamp, stamp),
+                     failures = 0, last_error = NULL, last_warning = excluded.last_warning""",
+                (url, title, cache.etag, cache.last_modified, stamp, stamp, warning),
             )
             for item in items:
                 cursor = db.execute(
                     f"""INSERT INTO items (feed_url, key, title, link, author, published, first_seen,
-                                          content_html, text, image, tags)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          content_html, text, image, tags, lead_text)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT(feed_url, key) DO UPDATE SET
                          title = excluded.title, link = excluded.link, author = excluded.author,
                          published = coalesce(excluded.published, items.published),
                          content_html = excluded.content_html, text = excluded.text,
+                         lead_text = excluded.lead_text,
                          image = excluded.image, tags = excluded.tags,
                          sent_build = CASE WHEN excluded.title != items.sent_title
                                                 AND NOT {_PENDING} THEN NULL
@@ -345,6 +357,7 @@ class Store:
                         url, item.key, item.title, item.link, item.author,
                         _epoch(item.published) if item.published else None, stamp,
                         item.content_html, item.text, _image_json(item.image), json.dumps(item.tags),
+                        item.lead_text,
                     ),
                 )
                 if cursor.fetchone()[0] == stamp:
@@ -394,17 +407,20 @@ class Store:
                 (url,),
             )
 
-    def retire(self, url: str, error: str, now: datetime) -> None:
-        """A 410 Gone: the feed is not fetched again (its row keeps the date)."""
+    def retire(self, url: str, error: str, now: datetime) -> int:
+        """A 410 Gone: the feed is not fetched again (its row keeps the date).
+        Returns the number of failures in a row, this one included."""
         stamp = _epoch(now)
         with self.transaction() as db:
-            db.execute(
+            row = db.execute(
                 """INSERT INTO feeds (url, last_attempt, failures, last_error, retired) VALUES (?, ?, 1, ?, ?)
                    ON CONFLICT(url) DO UPDATE SET last_attempt = excluded.last_attempt,
                      failures = feeds.failures + 1, last_error = excluded.last_error,
-                     retired = excluded.retired""",
+                     retired = excluded.retired
+                   RETURNING failures""",
                 (url, stamp, error, stamp),
-            )
+            ).fetchone()
+        return row[0]
 
     # ------------------------------------------------------------ items
 
@@ -651,6 +667,7 @@ def _feed_state(row: sqlite3.Row) -> FeedState:
         last_error=row["last_error"],
         current_url=row["current_url"],
         retired=_from_epoch(row["retired"]),
+        last_warning=row["last_warning"],
     )
 
 
@@ -658,7 +675,7 @@ def _feed_state(row: sqlite3.Row) -> FeedState:
 # the store reads it (summaries, ranking and the email use the plain text),
 # and at thousands of candidates it was half of what a build held in memory.
 _ITEM_COLUMNS = """id, feed_url, key, title, link, author, published, first_seen, '' AS content_html,
-    text, image, tags, updated"""
+    text, lead_text, image, tags, updated"""
 
 
 def _row_to_item(row: sqlite3.Row) -> Item:
@@ -671,6 +688,7 @@ def _row_to_item(row: sqlite3.Row) -> Item:
         published=_from_epoch(row["published"]),
         content_html=row["content_html"],  # '' when read back (see _ITEM_COLUMNS)
         text=row["text"],
+        lead_text=row["lead_text"],
         image=Image(**json.loads(row["image"])) if row["image"] else None,
         tags=json.loads(row["tags"]),
         id=row["id"],

@@ -19,7 +19,18 @@ import pytest
 
 from conftest import EXAMPLE_NOW, news_config, news_feed
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+def find_chromium() -> str | None:
+    """A Chromium or Chrome on PATH under its usual names, else Debian's path."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+
+
+CHROMIUM = find_chromium()
+NO_CHROMIUM = ("no Chromium found (looked for chromium, chromium-browser, google-chrome on PATH); install one, "
+               "e.g. `apt-get install chromium` on Debian/Ubuntu, to run this test")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -100,7 +111,7 @@ def _png_size(path: Path) -> tuple[int, int]:
     return struct.unpack(">II", path.read_bytes()[16:24])
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (CI installs the Debian package)")
+@pytest.mark.skipif(CHROMIUM is None, reason=NO_CHROMIUM)
 def test_email_fits_phone_and_desktop_widths_in_chromium(site, tmp_path, invoke):
     from playwright.sync_api import sync_playwright
 

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EXAMPLE_NOW, email_parts, feeds_config, parse_email, rss, rss_item
+from conftest import EXAMPLE_NOW, EXAMPLES, email_parts, feeds_config, parse_email, rss, rss_item
+from digest.fetch import file_path
 
 
 class _Collect(HTMLParser):
@@ -61,8 +62,9 @@ def test_example_email_has_both_parts_with_the_example_content(invoke, example_c
     assert message["Date"] == "Thu, 02 Jan 2025 20:00:00 +0000"
     assert message["Message-ID"].endswith("@example.org>")
     assert message["MIME-Version"] == "1.0"
-    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
-    assert all(p.get_content_charset() == "utf-8" for p in message.iter_parts())
+    # The HTML travels with the example's pictures (local files) as one multipart/related.
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "multipart/related"]
+    assert all(message.get_body((kind,)).get_content_charset() == "utf-8" for kind in ("plain", "html"))
     parts = email_parts(message)
     text, html = parts["text/plain"], parts["text/html"]
 
@@ -82,7 +84,7 @@ def test_example_email_has_both_parts_with_the_example_content(invoke, example_c
     for needle in ("Senior News Editor", "pulls into Kharkiv station", "Olena Kovalenko", "2 min read"):
         assert needle in flowing
         assert needle in visible
-    assert {"src": "https://images.example.org/staff/fornusek.jpg"}.items() <= page.images[1].items()
+    assert page.images[1]["src"].startswith("cid:picture-") and page.images[1]["src"].endswith(".fornusek.png@example.org")
     # Links are canonical: tracking parameters and fragments are gone.
     assert "https://news.example.org/2025/01/02/kharkiv-rail-reopens" in page.links
     assert "https://citydesk.example.com/transport/night-buses-return?page=1" in page.links
@@ -134,7 +136,7 @@ def test_json_output_carries_the_item_fields(invoke, example_config):
     assert first["reading_minutes"] == 2
     assert first["lead"].startswith("Martin Fornusek for Kyiv Wire: Passenger trains are running")
     assert first["author_blurb"]["role"] == "Senior News Editor"
-    assert first["image"]["credit"] == "Photo: Olena Kovalenko / Kyiv Wire"
+    assert first["image"]["credit"] == "Olena Kovalenko / Kyiv Wire"  # the name, without the "Photo:" label
     assert first["image"]["width"] == 1200
     # A feed without a configured name shows its own title.
     assert "The City Desk" in {item["feed"] for item in data["items"]}
@@ -307,6 +309,25 @@ def test_undated_items_use_first_fetch_time(httpserver, invoke, tmp_path):
 # ------------------------------------------------------------ errors
 
 
+def test_json_errors_list_this_runs_failures_and_failing_what_the_footer_names(httpserver, invoke, tmp_path):
+    httpserver.expect_request("/ok.xml").respond_with_data(
+        rss(rss_item("Trains run again", "https://example.org/trains")), content_type="application/rss+xml")
+    httpserver.expect_request("/down.xml").respond_with_data("maintenance", status=503)
+    config = http_config(tmp_path, [httpserver.url_for("/ok.xml"), httpserver.url_for("/down.xml")])
+    runs = [json.loads(invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z",
+                              "--format", "json").stdout) for _ in range(3)]
+    url = httpserver.url_for("/down.xml")
+    down = {"feed": url.split("/")[2], "url": url, "error": "HTTP 503 Service Unavailable"}
+    assert [run["errors"] for run in runs] == [[{**down, "runs": n}] for n in (1, 2, 3)]
+    # The footer names a feed only once it has failed `failing_after` (3) runs in a row.
+    assert [len(run["failing"]) for run in runs] == [0, 0, 1]
+    assert runs[2]["failing"][0]["runs"] == 3 and runs[2]["failing"][0]["url"] == down["url"]
+    offline = json.loads(invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z",
+                                "--format", "json", "--offline").stdout)
+    assert offline["errors"] == [] and len(offline["failing"]) == 1  # nothing was fetched in this run
+
+
+
 def test_missing_config_names_the_file(invoke, tmp_path):
     result = invoke("build", "--config", str(tmp_path / "nope.toml"))
     assert result.exit_code == 2
@@ -357,3 +378,68 @@ def test_installed_command_prints_an_email_from_another_directory(tmp_path, exam
     parts = email_parts(parse_email(done.stdout))
     assert "Rail line to Kharkiv" in parts["text/html"]
     assert done.stderr == b""
+
+
+# ------------------------------------------------------------ local pictures
+
+
+def test_example_email_carries_its_pictures_inside_itself(invoke, example_config):
+    message = parse_email(invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW).stdout_bytes)
+    related = next(p for p in message.iter_parts() if p.get_content_type() == "multipart/related")
+    html_part, *pictures = related.iter_parts()
+    sources = [img["src"] for img in collect(html_part.get_content()).images]
+    by_cid = {p["Content-ID"].strip("<>"): p for p in pictures}
+    assert len(sources) == 5 and all(src.startswith("cid:") for src in sources)  # 3 pictures, 2 avatars
+    assert sorted(src[4:] for src in sources) == sorted(by_cid)
+    for part in by_cid.values():
+        assert part.get_content_type() == "image/png" and part["Content-Disposition"].startswith("inline")
+        assert part.get_content() == (EXAMPLES / "feeds" / "images" / part.get_filename()).read_bytes()
+
+
+def test_example_html_shows_the_picture_files_themselves(invoke, example_config):
+    html = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "--format", "html").stdout
+    sources = [img["src"] for img in collect(html).images]
+    assert len(sources) == 5
+    for src in sources:
+        assert src.startswith("file://") and file_path(src).is_file()
+        assert file_path(src).parent == EXAMPLES / "feeds" / "images"
+
+
+def test_a_local_feed_names_only_picture_files_inside_its_own_folder(invoke, tmp_path):
+    folder = tmp_path / "feeds"
+    (folder / "pics").mkdir(parents=True)
+    (folder / "pics" / "ok.png").write_bytes((EXAMPLES / "feeds" / "images" / "night-bus.png").read_bytes())
+    (tmp_path / "outside.png").write_bytes((EXAMPLES / "feeds" / "images" / "night-bus.png").read_bytes())
+    (folder / "pics" / "notes.txt").write_text("not a picture")
+    references = {"ok": "pics/ok.png", "outside": "../outside.png", "absolute": str(tmp_path / "outside.png"),
+                  "file-url": (tmp_path / "outside.png").as_uri(), "text": "pics/notes.txt",
+                  "site-path": "/pics/ok.png"}
+    items = [rss_item(f"Picture {name}", f"https://example.org/{name}",
+                      extra=f'<media:content url="{ref}" medium="image" width="800" height="533"/>')
+             for name, ref in references.items()]
+    (folder / "local.xml").write_text(rss(*items), encoding="utf-8")
+    config = feeds_config(tmp_path, [str(folder / "local.xml")], extra="max_per_feed = 10")
+    stories = json.loads(invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z",
+                                "--format", "json").stdout)["items"]
+    images = {story["title"].split()[1]: (story["image"] or {}).get("url") for story in stories}
+    assert images["ok"] == (folder / "pics" / "ok.png").as_uri()
+    # Anything else is no local file: outside the folder, not a picture, or a path on the feed's web site.
+    assert images["site-path"] == "https://example.org/pics/ok.png"
+    for name in ("outside", "absolute", "file-url", "text"):
+        assert not (images[name] or "").startswith("file:"), name
+
+
+def test_a_local_picture_gone_by_mail_time_is_left_out_not_a_broken_box(invoke, tmp_path):
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    (folder / "gone.png").write_bytes((EXAMPLES / "feeds" / "images" / "night-bus.png").read_bytes())
+    (folder / "local.xml").write_text(rss(rss_item(
+        "Night buses return", "https://example.org/buses",
+        extra='<media:content url="gone.png" medium="image" width="800" height="533"/>')), encoding="utf-8")
+    config = feeds_config(tmp_path, [str(folder / "local.xml")])
+    invoke("fetch", "--config", str(config), "--now", "2025-01-02T20:00:00Z")
+    (folder / "gone.png").unlink()
+    result = invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z", "--offline")
+    message = parse_email(result.stdout_bytes)
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert collect(email_parts(message)["text/html"]).images == []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -44,3 +46,17 @@ def test_help_needs_no_heavy_imports():
             "print(sorted(m for m in ('httpx', 'feedparser', 'jinja2', 'mjml', 'nh3', 'tomlkit') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip().endswith("[]"), done.stdout
+
+
+def readme_commands() -> list[str]:
+    """The shell commands of README.md's first code blocks (install + example, install + tests)."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"```sh\n(.+?)\n```", readme)[:2]
+
+
+def test_ci_runs_the_readme_test_command_here_and_in_a_bare_clone():
+    ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = readme_commands()[1]
+    assert "pytest" in test_command
+    assert ci.count(test_command + "\n") == 2, "`.ci/run` must run the README's test command twice"
+    assert "git clone" in ci and "test ! -e ../shared" in ci

@@ -89,8 +89,8 @@ def _feed(tmp_path):
 
 @pytest.mark.parametrize("extra, args, message", [
     ('[[feeds]]\nurl = "http://[::1"\n', [], "feeds[1].url: 'http://[::1' is not a valid URL (Invalid IPv6 URL)"),
-    ('since = "999999d"\n', [], "since: duration too long: '999999d' (at most 36500d"),
-    ('lock_wait = "99999999999d"\n', [], "lock_wait: duration too long"),
+    ('since = "999999d"\n', [], "since: duration too long: '999999d' (at most 365000d)"),
+    ('lock_wait = "36501d"\n', [], "lock_wait: duration too long: '36501d' (at most 36500d)"),
     ('[fetch]\ntimeout = "99999999999d"\n', [], "fetch.timeout: duration too long"),
     ('[rank]\nhalf_life = "999999d"\n', [], "rank.half_life: duration too long"),
     ('[email]\nfrom = "a@example.org\\nBcc: x@example.org"\n', [], "email.from: must be one line"),
@@ -125,9 +125,9 @@ def test_bad_values_are_one_line_naming_the_key_or_option_with_exit_2(invoke, tm
 
 def test_the_limits_themselves_are_accepted(invoke, tmp_path):
     feed = _feed(tmp_path)
-    config = write_config(tmp_path, 'since = "36500d"\nlock_wait = "36500d"\n' + FEED_CONFIG.format(feed=feed)
-                          + '[rank]\nhalf_life = "36500d"\n[fetch]\ntimeout = "36500d"\n')
-    for args in (["--now", "1900-01-01", "--since", "36500d", "--allow-empty"], ["--since", "1900-01-01"]):
+    config = write_config(tmp_path, 'since = "365000d"\nlock_wait = "36500d"\n' + FEED_CONFIG.format(feed=feed)
+                          + '[rank]\nhalf_life = "365000d"\n[fetch]\ntimeout = "36500d"\n')
+    for args in (["--now", "1900-01-01", "--since", "365000d", "--allow-empty"], ["--since", "1900-01-01"]):
         result = invoke("--config", str(config), "build", "--format", "json", *args)
         assert result.exit_code == 0, result.stderr
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED_FEEDS, rss, rss_item, write_config
+from conftest import FEEDS, rss, rss_item, write_config
 from digest.config import _TOP_KEYS, load_config
 from digest.feeds import STARTER
 
@@ -113,6 +113,54 @@ def test_add_a_page_without_any_feed_exits_2(httpserver, invoke, config):
     assert feeds_of(config) == []
 
 
+def closed_port_url() -> str:
+    """A loopback URL nothing listens on (the port was just freed)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/feed.xml"
+
+
+@pytest.mark.parametrize("down", ["nothing listening", "HTTP 503"])
+def test_add_an_unreachable_url_says_what_failed_and_how_to_add_it_anyway(httpserver, invoke, config, down):
+    if down == "HTTP 503":
+        httpserver.expect_request("/feed.xml").respond_with_data("down for maintenance", status=503)
+        url = httpserver.url_for("/feed.xml")
+    else:
+        url = closed_port_url()
+    before = config.read_text()
+    result = invoke("--config", str(config), "feeds", "add", url)
+    assert result.exit_code == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: cannot read {url}: ")
+    assert ("cannot connect" if down == "nothing listening" else "HTTP 503") in lines[0]
+    assert lines[0].endswith(f"digest feeds add --no-check {url}")
+    assert config.read_text() == before
+
+
+def test_add_with_no_check_adds_the_url_as_given_without_fetching_it(httpserver, invoke, config):
+    url = closed_port_url()
+    result = invoke("--config", str(config), "feeds", "add", "--no-check", url, "--tag", "news")
+    assert result.exit_code == 0, result.stderr
+    assert feeds_of(config)[-1] == {"url": url, "tags": ["news"]}
+    assert "not fetched" in result.stderr
+    path = FEEDS / "rss2" / "substack-heated.xml"
+    assert invoke("--config", str(config), "feeds", "add", "--no-check", str(path)).exit_code == 0
+    assert feeds_of(config)[-1] == {"url": str(path)}
+    assert httpserver.log == []
+
+
+@pytest.mark.parametrize("bad", ["gopher://example.org/feed", "https:///no-host", "/no/such/feed.xml", "not a url"])
+def test_add_with_no_check_still_refuses_what_is_not_a_url_or_a_file(invoke, config, bad):
+    before = config.read_text()
+    result = invoke("--config", str(config), "feeds", "add", "--no-check", bad)
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("Error: ")
+    assert config.read_text() == before
+
+
 def test_add_twice_is_refused_with_already(httpserver, invoke, config):
     httpserver.expect_request("/rss.xml").respond_with_data(rss(title="X"), content_type="application/rss+xml")
     url = httpserver.url_for("/rss.xml")
@@ -123,7 +171,7 @@ def test_add_twice_is_refused_with_already(httpserver, invoke, config):
 
 
 def test_add_a_local_file(invoke, config):
-    path = SHARED_FEEDS / "rss2" / "substack-heated.xml"
+    path = FEEDS / "rss2" / "substack-heated.xml"
     result = invoke("--config", str(config), "feeds", "add", str(path))
     assert result.exit_code == 0, result.stderr
     assert feeds_of(config)[0]["url"] == str(path)
@@ -259,7 +307,7 @@ def test_export_then_import_reproduces_the_feed_list(invoke, config, tmp_path):
 
 
 def test_shared_feed_file_as_a_config_path_round_trips(invoke, config):
-    path = str(SHARED_FEEDS / "atom" / "daringfireball.atom")
+    path = str(FEEDS / "atom" / "daringfireball.atom")
     invoke("--config", str(config), "feeds", "add", path)
     exported = invoke("--config", str(config), "feeds", "export").stdout
     assert f'xmlUrl="{Path(path).as_uri()}"' in exported

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SHARED_FEEDS, email_parts, parse_email, rss, rss_item, write_config
+from conftest import FEEDS, email_parts, parse_email, rss, rss_item, write_config
 from loopback import Handler, LoopbackServer, respond
 
 NOW = "2025-01-02T20:00:00Z"
@@ -289,9 +289,7 @@ def test_all_hostile_feeds_in_one_config_stay_under_300_mb(server, tmp_path):
 
 def test_shared_malformed_captures_build(invoke, tmp_path):
     """The real malformed captures, as files: each is read or named, never fatal."""
-    folder = SHARED_FEEDS / "malformed"
-    if not folder.is_dir():
-        pytest.skip("../shared is not next to the checkout")
+    folder = FEEDS / "malformed"
     feeds = "".join(f'\n[[feeds]]\nurl = "{path}"\n' for path in sorted(folder.iterdir()))
     config = write_config(tmp_path, '[email]\nto = ["me@example.org"]\n' + feeds)
     result = invoke("--config", str(config), "build", "--now", NOW, "--since", "20000d", "--top", "100", "--format", "json")
@@ -301,6 +299,27 @@ def test_shared_malformed_captures_build(invoke, tmp_path):
         named = [line for line in result.stderr.splitlines() if path.as_uri() in line]
         assert path.as_uri() in with_items or len(named) == 1, path
     assert len(with_items) >= 6
+
+
+def test_a_feed_malformed_the_same_way_is_warned_about_once_until_it_changes(invoke, tmp_path):
+    feed = tmp_path / "loose.xml"
+    broken = rss(rss_item("Trains run again", "https://example.org/trains")).replace("</channel>", "&nbspx;</channel>")
+    feed.write_text(broken, encoding="utf-8")
+    config = write_config(tmp_path, f'[email]\nto = ["me@example.org"]\n[[feeds]]\nurl = "{feed}"\n')
+
+    def warnings(*flags):
+        result = invoke(*flags, "--config", str(config), "build", "--now", NOW, "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        return [line for line in result.stderr.splitlines() if "malformed but readable" in line]
+
+    assert len(warnings()) == 1
+    assert warnings() == []  # the next day's cron mail says nothing new
+    assert len(warnings("-v")) == 1  # still there on request
+    # A new item moves the fault's line; the fault is the same: still quiet.
+    feed.write_text(broken.replace("<item>", "<item><title>More</title></item><item>", 1), encoding="utf-8")
+    assert warnings() == []
+    feed.write_text(broken.replace("&nbspx;", "<unclosed>"), encoding="utf-8")  # another fault: said again
+    assert len(warnings()) == 1
 
 
 # ------------------------------------------------------------ local files that are not files

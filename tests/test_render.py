@@ -4,15 +4,17 @@ that name the file and line, the Gmail size guard, the text part, and the
 
 from __future__ import annotations
 
+import html
 import json
 import os
+import re
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from conftest import DATA, EXAMPLE_NOW, email_parts, news_config, news_feed, parse_email
+from conftest import DATA, EXAMPLE_NOW, FEEDS, email_parts, news_config, news_feed, parse_email, rss, rss_item
 from digest.models import AuthorBlurb, Digest, Image, Item, Story
 from digest.render import HTML_BUDGET, ImageBox, Renderer, builtin_template_dir, fit_image, wrap
 
@@ -100,12 +102,16 @@ def test_html_has_lang_alt_text_sized_images_and_dark_mode(news):
     assert all(img.get("alt") for img in page.images)
     pictures = [img for img in page.images if "/photo-" in img["src"]]
     assert len(pictures) == 3
-    for img in pictures:
+    sized = [img for img in pictures if "width" in img]
+    for img in sized:
         # Scaled to the 552 px column, never wider, and fluid below it.
-        assert int(img["width"]) == 552
+        assert (img["width"], img["height"]) == ("552", "310")  # 1200x675 scaled to 552 wide
         assert "width:100%" in img["style"] and "height:auto" in img["style"]
-    sized = [img for img in pictures if "height" in img]
-    assert [img["height"] for img in sized] == ["310", "310"]  # 1200x675 scaled to 552 wide
+    unsized = [img for img in pictures if "width" not in img]
+    assert len(sized) == 2 and len(unsized) == 1
+    for img in unsized:
+        # Its own size, shrunk to the column, never stretched: no width without a height.
+        assert "height" not in img and "max-width:100%" in img["style"] and not re.search(r"(?<!-)width:100%", img["style"])
     assert {"name": "color-scheme", "content": "light dark"} in page.metas
     assert "prefers-color-scheme: dark" in html
 
@@ -115,7 +121,7 @@ def test_card_shows_meta_line_caption_credit_blurb_and_links(news):
     page = Page(html)
     flowing = " ".join(html.split())
     assert "Kyiv Wire · Martin Fornusek · 2 Jan 09:00 · 1 min read" in flowing
-    assert "Workers on the bridge, picture 0." in flowing and "Photo: Jane Doe / Wire" in flowing
+    assert "Workers on the bridge, picture 0. (Jane Doe / Wire)" in re.sub(r"<[^>]+>", "", flowing)
     assert "Senior News Editor" in flowing
     assert ("https://news.example.org/2025/01/02/story-0", "Read more →") in page.links
     assert "In this issue" in flowing
@@ -125,8 +131,8 @@ def test_card_shows_meta_line_caption_credit_blurb_and_links(news):
 def test_fit_image_scales_down_never_up():
     assert fit_image(Image("x", width=1200, height=675)) == ImageBox(552, 310)
     assert fit_image(Image("x", width=200, height=100)) == ImageBox(200, 100)
-    assert fit_image(Image("x", width=900)) == ImageBox(552, None)
-    assert fit_image(Image("x")) == ImageBox(552, None)
+    assert fit_image(Image("x", width=900)) == ImageBox(None, None)  # a width alone: drawn at its own size
+    assert fit_image(Image("x")) == ImageBox(None, None)
 
 
 def test_sections_get_headings_in_html_and_text(monkeypatch):
@@ -172,6 +178,45 @@ def test_html_stays_under_gmail_clip_with_every_story(news, count):
     print(f"{count} items: {size} bytes of HTML, {len(cards)} cards")
 
 
+def a_day_in(script_feed: str, count: int, tmp_path: Path) -> Path:
+    """A feed of `count` stories of a day, their titles and texts taken from
+    a real capture in another script (a Russian, Chinese... day)."""
+    from digest.parse import parse_feed
+
+    source = FEEDS / script_feed
+    real = [i for i in parse_feed(source.read_bytes(), source.as_uri()).items if i.text]
+    items = []
+    for n in range(count):
+        item = real[n % len(real)]
+        body = "".join(f"<p>{html.escape(p)}</p>" for p in item.text.split("\n\n")[:3])
+        items.append(rss_item(f"{html.escape(item.title)} ({n})", f"https://news.example.org/{n}",
+                              date=f"Thu, 02 Jan 2025 {8 + n % 12:02d}:{n % 60:02d}:00 +0000", body=body,
+                              extra=f'<media:content url="https://img.example.org/{n}.jpg" medium="image" '
+                                    'width="1200" height="800"><media:description>Фото дня</media:description>'
+                                    "<media:credit>Агентство</media:credit></media:content>"))
+    path = tmp_path / "day.xml"
+    path.write_text(rss(*items), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("script_feed", ["realworld-2/rbc-ru-caption-descriptions.rss",
+                                         "realworld-2/bbc-chinese-2013.atom",
+                                         "realworld-2/sanwenji-big5-blogger-atom03.xml"])
+def test_a_50_story_day_in_another_script_stays_under_the_clip_as_mailed(invoke, tmp_path, script_feed):
+    feed = a_day_in(script_feed, 50, tmp_path)
+    config = news_config(tmp_path, feed, 50)
+    result = invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z")
+    assert result.exit_code == 0, result.stderr
+    message = parse_email(result.stdout_bytes)
+    html_part = next(p for p in message.walk() if p.get_content_type() == "text/html")
+    mailed = len(html_part.get_payload().replace("\n", "\r\n").encode("ascii"))  # the encoded part, as sent
+    assert mailed < GMAIL_CLIP, f"{mailed} bytes as mailed ({html_part['Content-Transfer-Encoding']})"
+    page = Page(html_part.get_content())
+    titles = {title for title in page.headlines} | {text for _, text in page.links if text.endswith(")")}
+    assert sum(title.endswith(tuple(f"({n})" for n in range(50))) for title in titles) == 50  # cards + the list
+    assert len(page.headlines) < 50  # all 50 as cards would pass the clip: the rest are listed
+
+
 def test_mjml_format_prints_the_fitted_source(news):
     result = news(200, "--format", "mjml")
     assert result.stdout.startswith('<mjml lang="en">')
@@ -188,9 +233,31 @@ def test_text_part_reads_alone_and_wraps_at_72(news):
     assert max(len(line) for line in lines if not line.startswith("[")) <= 72
     assert "1. Story 3: rail line to Kharkiv reopens after weeks of repairs [1]" in lines
     assert "    Kyiv Wire · Martin Fornusek · 2 Jan 09:03 · 1 min read" in lines
-    assert "    Picture: Workers on the bridge, picture 2. Photo: Jane Doe / Wire" in lines
+    assert "    Picture: Workers on the bridge, picture 2. (Jane Doe / Wire)" in lines
     assert lines[-5:] == ["Links"] + [f"[{n}] https://news.example.org/2025/01/02/story-{3 - n + 1}" for n in range(1, 5)]
     assert "<" not in text  # no markup leaks into the text part
+
+
+def test_the_text_part_is_mailed_8bit_so_the_raw_message_reads_as_text(news):
+    raw = news(3, "--format", "email").stdout_bytes
+    message = parse_email(raw)
+    text_part = next(p for p in message.iter_parts() if p.get_content_type() == "text/plain")
+    assert text_part["Content-Transfer-Encoding"] == "8bit"
+    # The text as the terminal shows it: no =C2=B7 for "·", no line of =3D.
+    assert "Thursday 2 January 2025 · 3 stories\n".encode() in raw and b"\n" + b"=" * 72 + b"\n" in raw
+    assert text_part.get_content() == parse_email(raw).get_body(("plain",)).get_content()
+    html_part = next(p for p in message.iter_parts() if p.get_content_type() == "text/html")
+    assert html_part["Content-Transfer-Encoding"] == "quoted-printable"
+    assert max(len(line) for line in raw.splitlines()) <= 998
+
+
+def test_a_text_line_too_long_for_8bit_goes_quoted_printable():
+    from digest.render import text_transfer_encoding
+
+    assert text_transfer_encoding("Kyiv · Kharkiv\n" + "x" * 998 + "\n") == "8bit"
+    assert text_transfer_encoding("Kyiv · Kharkiv\n" + "x" * 999 + "\n") == "quoted-printable"
+    assert text_transfer_encoding("https://example.org/" + "é" * 500) == "quoted-printable"  # 1,020 bytes
+    assert text_transfer_encoding("plain ASCII\n") == "7bit"
 
 
 def test_wrap_keeps_urls_whole_and_indents():
@@ -369,6 +436,20 @@ def test_example_override_replaces_only_the_masthead(invoke, example_config):
     assert "In this issue" in custom
     assert Page(custom).headlines == Page(builtin).headlines and len(Page(builtin).headlines) == 6
     assert custom[custom.index("In this issue"):] == builtin[builtin.index("In this issue"):]
+
+
+def test_the_text_part_of_a_chinese_day_wraps_at_72_columns_of_display(invoke, tmp_path):
+    from wcwidth import wcswidth
+
+    feed = a_day_in("realworld-2/bbc-chinese-2013.atom", 6, tmp_path)
+    result = invoke("build", "--config", str(news_config(tmp_path, feed, 6)), "--now", "2025-01-02T20:00:00Z",
+                    "--format", "text")
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("[")]
+    widths = [wcswidth(line) for line in lines]
+    assert max(widths) <= 72, max(zip(widths, lines))
+    wide = [line for line in lines if any(wcswidth(ch) == 2 for ch in line)]
+    assert sum(wcswidth(line) > 60 for line in wide) >= 3  # lines are filled, not broken only at spaces
+    assert not any(line.lstrip().startswith(("。", "，", "、")) for line in lines)
 
 
 # ---------------------------------------------------------------- what the email cannot carry

@@ -7,16 +7,14 @@ import json
 
 import pytest
 
-from conftest import DATA, SHARED_FEEDS, write_config
+from conftest import DATA, FEEDS, write_config
 
 DAY_NOW = "2018-02-01T07:00:00Z"
-GUARDIAN = SHARED_FEEDS / "rss2" / "guardian-international.rss"
+GUARDIAN = FEEDS / "rss2" / "guardian-international.rss"
 
 
 @pytest.fixture
 def day_config(tmp_path):
-    if not GUARDIAN.exists():
-        pytest.skip(f"the shared feed fixtures are not at {SHARED_FEEDS}")
     return write_config(tmp_path, f"""
         title = "Morning Brief"
         top = 8
