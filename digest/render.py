@@ -405,6 +405,7 @@ def text_transfer_encoding(text: str) -> str:
 
 
 MAX_LOCAL_PICTURE = 2 * 1024 * 1024  # bytes; a local picture larger than this is left out
+LOCAL_PICTURE_TIMEOUT = 5.0  # seconds to read one
 _PICTURE_MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg", b"GIF87a": "gif", b"GIF89a": "gif"}
 
 
@@ -450,14 +451,16 @@ class LocalPictures:
 
 def _read_local_picture(url: str, number: int) -> LocalPicture | None:
     from .fetch import file_path
+    from .files import TimedOut, TooLarge, read_capped
 
     try:
-        with file_path(url).open("rb") as handle:
-            data = handle.read(MAX_LOCAL_PICTURE + 1)
-    except OSError:
+        # Capped and under a deadline like every local file: a named pipe
+        # in the feed's folder must not hold the render.
+        data = read_capped(file_path(url), MAX_LOCAL_PICTURE, LOCAL_PICTURE_TIMEOUT)
+    except (OSError, TooLarge, TimedOut):
         return None
     subtype = next((kind for magic, kind in _PICTURE_MAGIC.items() if data.startswith(magic)), None)
-    if subtype is None or len(data) > MAX_LOCAL_PICTURE:
+    if subtype is None:
         return None
     return LocalPicture(url=url, data=data, subtype=subtype, number=number)
 
