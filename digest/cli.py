@@ -19,6 +19,7 @@ from .errors import DigestError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROGRESS_AFTER = 0.5  # seconds of fetching before a progress bar appears
+OPML_MAX_BYTES = 16 * 1024 * 1024  # about 100,000 outlines
 
 
 @dataclass
@@ -686,7 +687,11 @@ def feeds_import(obj: Context, opml):
     from .feeds import ConfigEditor, import_feeds, read_opml
 
     editor = ConfigEditor(obj.config_path())
-    summary = import_feeds(editor, read_opml(opml.read(), getattr(opml, "name", "-")))
+    source = getattr(opml, "name", "-")
+    data = opml.read(OPML_MAX_BYTES + 1)  # `feeds import /dev/zero` would fill memory
+    if len(data) > OPML_MAX_BYTES:
+        raise UsageError(f"{source}: larger than {OPML_MAX_BYTES // (1024 * 1024)} MB: not an OPML file")
+    summary = import_feeds(editor, read_opml(data, source))
     if summary.added:
         editor.save()
     skipped = f", {summary.skipped} without a usable URL skipped" if summary.skipped else ""

@@ -73,12 +73,19 @@ class ConfigEditor:
         return next((f for f in self.config.feeds if f.name and f.name.casefold() == lowered), None)
 
     def add(self, feed: FeedConfig) -> None:
-        import tomlkit
-
         url = normalize_feed_location(feed.url, self.path.parent)
         existing = self.find(url)
         if existing:
             raise UsageError(f"{url} is already in {self.path}" + (f" (as {existing.name!r})" if existing.name else ""))
+        self.append(feed)
+        self.config = self._validated()
+
+    def append(self, feed: FeedConfig) -> None:
+        """Add a [[feeds]] table without validating the whole config again:
+        the caller checks the URL and calls validate() once (an import of
+        4,000 feeds validated after each took minutes)."""
+        import tomlkit
+
         table = tomlkit.table()
         table["url"] = feed.url
         if feed.name:
@@ -90,6 +97,8 @@ class ConfigEditor:
         if "feeds" not in self.document:
             self.document.append("feeds", tomlkit.aot())
         self.document["feeds"].append(table)
+
+    def validate(self) -> None:
         self.config = self._validated()
 
     def remove(self, url_or_name: str) -> FeedConfig:
@@ -152,21 +161,26 @@ def _weight(value: str | None) -> float:
 
 
 def import_feeds(editor: ConfigEditor, feeds: Iterable[FeedConfig]) -> ImportSummary:
+    """Append every new feed, then validate the config once. Duplicates are
+    found in a set of the normalized URLs, not by a search per feed."""
     added, duplicates, skipped = [], 0, 0
+    known = {feed.url for feed in editor.config.feeds}  # normalized by the config already
     for feed in feeds:
-        scheme = urlsplit(feed.url).scheme.lower()
-        if scheme not in ("http", "https", "file"):
+        try:
+            if urlsplit(feed.url).scheme.lower() not in ("http", "https", "file"):
+                raise ConfigError("not a feed URL")
+            url = normalize_feed_location(feed.url, editor.path.parent)
+        except (ConfigError, ValueError):  # an outline the config would refuse (no host, "http://[::1"...)
             skipped += 1
             continue
-        if editor.find(feed.url):
+        if url in known:
             duplicates += 1
             continue
-        try:
-            editor.add(feed)
-        except ConfigError:  # an outline whose URL the config would refuse (no host...)
-            skipped += 1
-            continue
+        known.add(url)
+        editor.append(feed)
         added.append(feed)
+    if added:
+        editor.validate()
     return ImportSummary(added=added, duplicates=duplicates, skipped=skipped)
 
 
