@@ -487,6 +487,9 @@ def normalize_feed_location(url: str, base: Path, fail=None) -> str:
             raise (fail or ConfigError)(f"{url!r} has no host")
         return url
     if scheme == "file":
+        if not is_local_file_url(url):
+            raise (fail or ConfigError)(f"{url!r} names the host {parts.netloc!r}: only files on this machine "
+                                        "are read (file:///path)")
         return url
     if scheme and len(scheme) > 1:  # len 1 is a Windows drive letter
         raise (fail or ConfigError)(f"unsupported URL scheme {scheme!r} in {url!r} (use http, https, file or a path)")
@@ -495,6 +498,13 @@ def normalize_feed_location(url: str, base: Path, fail=None) -> str:
 
 def _is_web(url: str) -> bool:
     return urlsplit(url).scheme.lower() in ("http", "https")
+
+
+def is_local_file_url(url: str) -> bool:
+    """file:///path or file://localhost/path; file://otherhost/path names
+    a file on another machine, which a plain read would take from this one."""
+    parts = urlsplit(url)
+    return parts.scheme.lower() == "file" and parts.netloc.lower() in ("", "localhost")
 
 
 def _join(*parts: str) -> str:
