@@ -4,7 +4,7 @@
 Run on demand (not part of the test suite); everything is local files:
 
     python benchmarks/hostile.py                      # every case, this checkout
-    python benchmarks/hostile.py --only titles        # or: bodies, same-feed, local (repeatable)
+    python benchmarks/hostile.py --only titles        # or: bodies, same-feed, local, opml (repeatable)
     python benchmarks/hostile.py --code /tmp/old      # the same cases against another checkout
     python benchmarks/hostile.py --limit 120          # kill a case after 120 s (default 200)
     python benchmarks/hostile.py --memory 2048        # address space cap per case (default 4096 MB)
@@ -132,6 +132,8 @@ def cases() -> dict[str, tuple[str, object]]:
         found[f"{count:,} near-identical titles, one feed"] = ("same-feed", lambda count=count: same_feed(count))
         found[f"{count:,} distinct titles, one feed (to compare)"] = (
             "same-feed", lambda count=count: same_feed(count, distinct=True))
+    for count in (1_000, 4_000):
+        found[f"feeds import of {count:,} outlines (OPML)"] = ("opml", ("opml", count))
     found["feed file is a FIFO nobody writes"] = ("local", "fifo-feed")
     found["config is a FIFO nobody writes"] = ("local", "fifo-config")
     found["--config /dev/zero"] = ("local", "dev-zero")
@@ -149,13 +151,19 @@ def command_for(folder: Path, what: object) -> list[str]:
         return [*digest, "--config", str(folder / "digest.toml"), *build]
     if what == "dev-zero":
         return [*digest, "--config", "/dev/zero", *build]
+    if isinstance(what, tuple):  # ("opml", count): import into a fresh config
+        outlines = "".join(f'<outline type="rss" text="Feed {n}" xmlUrl="https://feed{n}.example/rss"/>'
+                           for n in range(what[1]))
+        (folder / "subs.opml").write_text(f'<opml version="2.0"><body>{outlines}</body></opml>')
+        (folder / "digest.toml").write_text('[email]\nto = ["me@example.org"]\n')
+        return [*digest, "--config", str(folder / "digest.toml"), "feeds", "import", str(folder / "subs.opml")]
     (folder / "feed.xml").write_text(what())
     return [*digest, "--config", str(config(folder, folder / "feed.xml")), *build]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", action="append", choices=["titles", "bodies", "same-feed", "local"])
+    parser.add_argument("--only", action="append", choices=["titles", "bodies", "same-feed", "local", "opml"])
     parser.add_argument("--code", type=Path, help="run the digest package of this checkout instead")
     parser.add_argument("--limit", type=float, default=200.0, help="seconds before a case is killed")
     parser.add_argument("--memory", type=int, default=4096, help="address space cap of each case, MB")

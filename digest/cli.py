@@ -19,6 +19,7 @@ from .errors import DigestError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROGRESS_AFTER = 0.5  # seconds of fetching before a progress bar appears
+OPML_MAX_BYTES = 16 * 1024 * 1024  # about 100,000 outlines
 
 
 @dataclass
@@ -145,10 +146,11 @@ def _build_request(now_text: str | None, since: str | None, top: int | None, off
     from .config import parse_instant, parse_since
     from .pipeline import BuildRequest, utc_now
 
-    now = _parse_option("--now", parse_instant, now_text) if now_text else utc_now()
+    # `is not None`: an empty --now "" is a mistake to name, not "no option".
+    now = _parse_option("--now", parse_instant, now_text) if now_text is not None else utc_now()
     return BuildRequest(
         now=now,
-        since=_parse_option("--since", lambda text: parse_since(text, now), since) if since else None,
+        since=_parse_option("--since", lambda text: parse_since(text, now), since) if since is not None else None,
         top=top,
         offline=offline,
     )
@@ -239,10 +241,18 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
     from .history import build_lock, deliver_and_record, settle_unfinished
     from .render import Renderer
 
+    from .config import command_words, one_line
+
     config = obj.load_config()
     request = _build_request(now_text, since, top, offline)
+    if command_line is not None:
+        _parse_option("--pipe", command_words, command_line)
     if command_line and output:
         raise UsageError("--pipe and -o/--output exclude each other: deliver to a command or to a file")
+    if sender is not None:
+        _parse_option("--from", one_line, sender)
+    for recipient in recipients:
+        _parse_option("--to", one_line, recipient)
     # A replay goes where it is told (stdout, -o, --pipe), never to the
     # configured mail command on its own: looking at an old digest is not
     # sending it again.
@@ -452,7 +462,7 @@ def fetch(obj: Context, now_text):
     config = obj.load_config()
     if not config.feeds:
         raise UsageError(f"{config.path}: no [[feeds]] to read (add one with `digest feeds add URL`)")
-    now = _parse_option("--now", parse_instant, now_text) if now_text else pipeline.utc_now()
+    now = _parse_option("--now", parse_instant, now_text) if now_text is not None else pipeline.utc_now()
     reporter = StderrReporter(obj)
     with obj.open_store(config) as store:
         refresh = pipeline.fetch_feeds(config, store, now, reporter)
@@ -677,7 +687,11 @@ def feeds_import(obj: Context, opml):
     from .feeds import ConfigEditor, import_feeds, read_opml
 
     editor = ConfigEditor(obj.config_path())
-    summary = import_feeds(editor, read_opml(opml.read(), getattr(opml, "name", "-")))
+    source = getattr(opml, "name", "-")
+    data = opml.read(OPML_MAX_BYTES + 1)  # `feeds import /dev/zero` would fill memory
+    if len(data) > OPML_MAX_BYTES:
+        raise UsageError(f"{source}: larger than {OPML_MAX_BYTES // (1024 * 1024)} MB: not an OPML file")
+    summary = import_feeds(editor, read_opml(data, source))
     if summary.added:
         editor.save()
     skipped = f", {summary.skipped} without a usable URL skipped" if summary.skipped else ""

@@ -26,7 +26,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from .config import FetchConfig
+from .config import FetchConfig, is_local_file_url
 from .files import TimedOut, TooLarge, read_capped
 
 MAX_REDIRECTS = 10
@@ -220,7 +220,10 @@ def _fetch_one(client, request: FetchRequest, config: FetchConfig, slots: _HostS
         if scheme in ("http", "https"):
             with slots.for_url(request.target):
                 return _fetch_http(client, request, config)
-        return _read_file(request.url, request.target, config)
+        if is_local_file_url(request.target):
+            return _read_file(request.url, request.target, config)
+        # The config refuses these; never read any other URL as a local path.
+        return FetchResult(url=request.url, error=f"not an http(s) URL or a local file: {request.target}")
     except Exception as exc:  # one feed's failure must never sink the run
         return FetchResult(url=request.url, error=_describe(exc, config))
 

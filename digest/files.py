@@ -55,8 +55,10 @@ def read_capped(path: Path | str, max_bytes: int, timeout: float) -> bytes:
 
 def _wait_readable(fd: int, deadline: float) -> None:
     # A pipe with no writer yet reads as EOF at once; poll waits for one.
-    left = deadline - time.monotonic()
     poller = select.poll()
     poller.register(fd, select.POLLIN)
-    if left <= 0 or not poller.poll(left * 1000):
-        raise TimedOut()
+    while (left := deadline - time.monotonic()) > 0:
+        # poll takes milliseconds as a C int: a day at a time (a timeout may be 100 years).
+        if poller.poll(min(left, 86_400) * 1000):
+            return
+    raise TimedOut()

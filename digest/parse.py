@@ -225,30 +225,42 @@ def _feed_context(feed, url: str, body: bytes) -> FeedContext:
     )
 
 
-_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding", re.IGNORECASE)
+_XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?\?>", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""encoding\s*=\s*["']([\w.:-]+)["']""", re.IGNORECASE)
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 
 
 def _undeclared_non_latin_as_utf8(body: bytes, content_type: str) -> tuple[bytes, str, str | None]:
-    """Bytes in a non-Latin single- or multi-byte encoding that nobody
-    declared (served as UTF-8 or with no charset, no encoding in the XML
-    declaration): detect the encoding and hand feedparser UTF-8.
-
-    feedparser's own last resort is windows-1252, right for Western text
-    but mojibake for Cyrillic, Greek, Hebrew, CJK...; so a Latin guess is
-    left to feedparser, and only a non-Latin one is acted on. The third
+    """Bytes feedparser would misread, handed to it as UTF-8; the third
     value says what was done, for the feed's warning.
+
+    - Bytes invalid in the declared encoding (Content-Type charset, else the
+      XML declaration): decoded with replacement in that encoding. One
+      stray byte otherwise made feedparser re-guess the whole feed as
+      windows-1252, turning every non-ASCII character into mojibake.
+    - Declared UTF-8 (or nothing: XML's default) but not UTF-8: mostly
+      valid UTF-8 with a few stray bytes is UTF-8 with replacement; else
+      the encoding is detected, and a non-Latin guess acted on (Cyrillic,
+      Greek, CJK...). A Latin guess is left to feedparser, whose last
+      resort, windows-1252, is right for Western text.
     """
-    declared = _CHARSET.search(content_type)
-    if declared and declared.group(1).lower().replace("-", "") not in ("utf8", "usascii"):
-        return body, content_type, None
-    if _XML_ENCODING.match(body[:512]):
-        return body, content_type, None
+    declaration = _XML_DECLARATION.match(body[:512])
+    declared = _CHARSET.search(content_type) or (declaration and _XML_ENCODING.search(declaration.group()))
+    name = declared.group(1) if declared else None
+    name = name.decode("ascii") if isinstance(name, bytes) else name
+    codec = _codec(name)
+    if codec is None and name:
+        return body, content_type, None  # an encoding Python does not know: feedparser's business
+    codec = codec or "utf-8"
     try:
-        body.decode("utf-8")
+        body.decode(codec)
         return body, content_type, None
     except UnicodeDecodeError:
         pass
+    if codec != "utf-8" or _mostly_utf8(body):
+        text = body.decode(codec, errors="replace")
+        note = f"bytes that are not {name or 'UTF-8'} were replaced"
+        return _as_utf8_document(text), "application/xml; charset=utf-8", note
     from charset_normalizer import from_bytes
 
     guess = from_bytes(body[:65536]).best()
@@ -258,7 +270,41 @@ def _undeclared_non_latin_as_utf8(body: bytes, content_type: str) -> tuple[bytes
     if not scripts or any(a.startswith("Latin") for a in scripts):
         return body, content_type, None
     note = f"undeclared encoding: the bytes are not UTF-8; read as {guess.encoding}"
-    return body.decode(guess.encoding, errors="replace").encode("utf-8"), "application/xml; charset=utf-8", note
+    return _as_utf8_document(body.decode(guess.encoding, errors="replace")), "application/xml; charset=utf-8", note
+
+
+def _codec(name: str | None) -> str | None:
+    """Python's name for an encoding; None for none or an unknown one. US-ASCII
+    as declared by feeds means UTF-8 in practice."""
+    import codecs
+
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return "utf-8" if codec in ("ascii", "utf-8") else codec
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """Valid UTF-8 but for a few stray bytes: at least ten valid non-ASCII
+    characters per invalid sequence (Latin-1 or cp1251 text has almost no
+    valid UTF-8 sequences)."""
+    text = body.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - body.count("\ufffd".encode())
+    valid = len(text) - len(text.encode("ascii", errors="ignore")) - text.count("\ufffd")
+    return valid >= 10 * invalid
+
+
+def _as_utf8_document(text: str) -> bytes:
+    """The text as UTF-8, its XML declaration saying so."""
+    data = text.encode("utf-8")
+    declaration = _XML_DECLARATION.match(data[:512])
+    if declaration and _XML_ENCODING.search(declaration.group()):
+        fixed = _XML_ENCODING.sub(b'encoding="utf-8"', declaration.group(), count=1)
+        data = fixed + data[declaration.end():]
+    return data
 
 
 def _bozo_message(parsed) -> str:

@@ -8,6 +8,7 @@ behind; `default:NAME` always names the built-in file, so an override can
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
@@ -172,14 +173,15 @@ class Renderer:
         self.search_path = [Path(d) for d in template_dirs if d] + [builtin]
         for folder in self.search_path[:-1]:
             if not folder.is_dir():
-                raise TemplateError(f"template folder {folder} does not exist")
+                what = "is not a folder" if folder.exists() else "does not exist"
+                raise TemplateError(f"template folder {folder} {what}")
         self.zone = zone
         self.lang = lang
         self.env = Environment(
             loader=ChoiceLoader(
                 [
                     PrefixLoader({"default": FileSystemLoader(builtin)}, delimiter=":"),
-                    FileSystemLoader([str(p) for p in self.search_path]),
+                    _utf8_loader()([str(p) for p in self.search_path]),
                 ]
             ),
             autoescape=_autoescape,
@@ -189,13 +191,14 @@ class Renderer:
             keep_trailing_newline=True,
             finalize=_printable,
         )
-        self.env.filters.update(
+        self._filters = dict(
             wrap=wrap,
             fit=fit_image,
             longdate=self._longdate,
             shorttime=self._shorttime,
-            also_ref=lambda other, refs: f"{other.feed} [{refs.add(other.link)}]",
+            also_ref=lambda other, refs: f"{other.feed} [{refs.add(other.link)}]" if other.link else other.feed,
         )
+        self.env.filters.update(self._filters)
 
     # ------------------------------------------------------------ formats
 
@@ -273,10 +276,15 @@ class Renderer:
     def subject(self, digest: Digest, source: str | None = None) -> str:
         context = {"title": digest.title, "now": self._local(digest.generated_at), "digest": digest}
         if source:
-            from jinja2 import TemplateSyntaxError
+            from jinja2 import StrictUndefined, TemplateSyntaxError
+            from jinja2.sandbox import SandboxedEnvironment
 
+            # A template from the config (or --subject) is sandboxed like the
+            # lead template: no reaching through `''.__class__` into Python.
+            sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=_printable)
+            sandbox.filters.update(self._filters)
             try:
-                template = self.env.from_string(source)
+                template = sandbox.from_string(source)
             except TemplateSyntaxError as exc:
                 raise TemplateError(f"email.subject: {exc.message}") from None
             text = self._guard("email.subject", template.render, **context)
@@ -354,6 +362,31 @@ class Renderer:
         return f"{local.day} {local:%b %H:%M}"
 
 
+@functools.cache
+def _utf8_loader():
+    """The loader class, made on first use: jinja2 is imported only when a
+    Renderer is (`templates list` needs none)."""
+    from jinja2 import FileSystemLoader
+
+    class Utf8Loader(FileSystemLoader):
+        """A template file that is not UTF-8 is named: the decode error
+        otherwise surfaced in whatever file included it (layout.mjml:51)."""
+
+        def get_source(self, environment, template):
+            try:
+                return super().get_source(environment, template)
+            except UnicodeDecodeError as exc:
+                path = next((Path(d) / template for d in self.searchpath if (Path(d) / template).is_file()), template)
+                raise TemplateError(f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x})") \
+                    from None
+
+    return Utf8Loader
+
+
+def _size(html: str) -> int:
+    return len(html.encode("utf-8"))
+
+
 # RFC 5322 2.1.1: a line of a message is at most 998 bytes, CRLF excluded.
 MAX_LINE_BYTES = 998
 
@@ -372,6 +405,7 @@ def text_transfer_encoding(text: str) -> str:
 
 
 MAX_LOCAL_PICTURE = 2 * 1024 * 1024  # bytes; a local picture larger than this is left out
+LOCAL_PICTURE_TIMEOUT = 5.0  # seconds to read one
 _PICTURE_MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg", b"GIF87a": "gif", b"GIF89a": "gif"}
 
 
@@ -417,14 +451,16 @@ class LocalPictures:
 
 def _read_local_picture(url: str, number: int) -> LocalPicture | None:
     from .fetch import file_path
+    from .files import TimedOut, TooLarge, read_capped
 
     try:
-        with file_path(url).open("rb") as handle:
-            data = handle.read(MAX_LOCAL_PICTURE + 1)
-    except OSError:
+        # Capped and under a deadline like every local file: a named pipe
+        # in the feed's folder must not hold the render.
+        data = read_capped(file_path(url), MAX_LOCAL_PICTURE, LOCAL_PICTURE_TIMEOUT)
+    except (OSError, TooLarge, TimedOut):
         return None
     subtype = next((kind for magic, kind in _PICTURE_MAGIC.items() if data.startswith(magic)), None)
-    if subtype is None or len(data) > MAX_LOCAL_PICTURE:
+    if subtype is None:
         return None
     return LocalPicture(url=url, data=data, subtype=subtype, number=number)
 
@@ -549,12 +585,15 @@ def export_templates(destination: Path, force: bool = False) -> list[Path]:
     if clashes and not force:
         names = ", ".join(p.name for p in clashes)
         raise UsageError(f"{destination} already has {names}; use --force to overwrite")
-    destination.mkdir(parents=True, exist_ok=True)
     written = []
-    for source in sources:
-        target = destination / source.name
-        shutil.copyfile(source, target)
-        written.append(target)
+    try:
+        destination.mkdir(parents=True, exist_ok=True)
+        for source in sources:
+            target = destination / source.name
+            shutil.copyfile(source, target)
+            written.append(target)
+    except OSError as exc:  # /proc/x, a read-only folder, a full disk
+        raise UsageError(f"cannot write the templates into {destination}: {exc.strerror or exc}") from None
     return written
 
 
@@ -581,7 +620,7 @@ def _mjml_error(source: str) -> str | None:
 
 def _printable(value):
     """Every value a template prints, without the characters the email
-    cannot carry (parse.strip_control): items stored before ingestion
+    cannot carry (text.strip_control): items stored before ingestion
     stripped them, config text, error messages holding a feed's URL."""
     from markupsafe import Markup
 

@@ -140,9 +140,15 @@ def _refuse_if_not_ours(path: Path, connection: sqlite3.Connection) -> None:
     """StoreError for a database digest did not make (tables of its own and
     no schema version of ours, or without our tables) or made by a newer
     digest. Only reads: someone else's file must come out unchanged."""
-    version = connection.execute("PRAGMA user_version").fetchone()[0]
-    tables = {row[0] for row in connection.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    # One read transaction: another digest creating the file meanwhile must
+    # be seen before or after its migration, not half way (version 0, tables).
+    connection.execute("BEGIN")
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    finally:
+        connection.execute("COMMIT")
     if version > SCHEMA_VERSION:
         raise StoreError(f"{path}: written by a newer digest (schema {version}, "
                          f"this one knows {SCHEMA_VERSION}); upgrade digest")
@@ -156,6 +162,37 @@ def _refuse_if_not_ours(path: Path, connection: sqlite3.Connection) -> None:
 # title must not free it (the build would then confirm nothing, and the
 # story would go out again); the update waits for the next build.
 _PENDING = "EXISTS (SELECT 1 FROM builds AS b WHERE b.id = items.sent_build AND b.state = 'pending')"
+
+
+def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """What went wrong with the state file, with the advice that fits."""
+    said = str(exc)
+    if "locked" in said:
+        return StoreError(f"{path}: the state file stayed locked by another digest for {BUSY_TIMEOUT}s; "
+                          "try again later")
+    if isinstance(exc, sqlite3.OperationalError) and any(
+            words in said for words in ("readonly", "read-only", "unable to open", "disk I/O", "full")):
+        folder = path.parent
+        if not os.access(folder, os.W_OK):
+            return StoreError(f"{path}: cannot write there: the folder {folder} is read-only (SQLite keeps "
+                              f"{path.name}-wal and {path.name}-shm beside the file); pass a --state in a "
+                              "folder you can write")
+        if path.exists() and not os.access(path, os.W_OK):
+            return StoreError(f"{path}: the state file is read-only; make it writable, or pass another --state")
+        return StoreError(f"{path}: cannot write the state file ({said})")
+    return StoreError(f"{path}: not a usable digest state file ({said}); "
+                      "move it aside to start fresh, or pass another --state")
+
+
+# SQLite's integers are 64-bit: a larger build number or limit cannot be
+# asked for ("Python int too large to convert to SQLite INTEGER").
+_SQLITE_MAX_INT = 2**63 - 1
+
+
+class NoSuchBuild(StoreError):
+    """A build number the state file does not have: a bad --replay."""
+
+    exit_code = 2
 
 
 class ClaimConflict(StoreError):
@@ -199,19 +236,8 @@ class Store:
             connection.execute("PRAGMA foreign_keys=ON")
             store = cls(path, connection)
             store._migrate()
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc):
-                raise StoreError(
-                    f"{path}: not a usable digest state file ({exc}); "
-                    "move it aside to start fresh, or pass another --state"
-                ) from None
-            raise StoreError(f"{path}: the state file stayed locked by another digest for "
-                             f"{BUSY_TIMEOUT}s; try again later") from None
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{path}: not a usable digest state file ({exc}); "
-                "move it aside to start fresh, or pass another --state"
-            ) from None
+        except sqlite3.Error as exc:
+            raise store_error(path, exc) from None
         except OSError as exc:
             raise StoreError(f"{path}: cannot open state file ({exc.strerror})") from None
         return store
@@ -222,8 +248,13 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, exc, traceback) -> None:
         self.close()
+        # A file can fail long after it opened: a damaged page deep in it
+        # ("database disk image is malformed"), a read-only file at the
+        # first write. Said as one line that names the file.
+        if isinstance(exc, sqlite3.Error):
+            raise store_error(self.path, exc) from None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -554,7 +585,7 @@ class Store:
         """Past builds that marked items sent, newest first."""
         rows = self._db.execute(
             "SELECT id, at, since, item_count, subject FROM builds WHERE state = 'sent' ORDER BY id DESC LIMIT ?",
-            (-1 if limit is None else limit,),
+            (-1 if limit is None else min(limit, _SQLITE_MAX_INT),),
         ).fetchall()
         return [
             BuildRecord(id=r["id"], at=_from_epoch(r["at"]), since=_from_epoch(r["since"]),
@@ -563,9 +594,11 @@ class Store:
         ]
 
     def build_snapshot(self, build_id: int) -> str:
-        row = self._db.execute("SELECT digest FROM builds WHERE id = ?", (build_id,)).fetchone()
+        row = None
+        if build_id <= _SQLITE_MAX_INT:
+            row = self._db.execute("SELECT digest FROM builds WHERE id = ?", (build_id,)).fetchone()
         if row is None:
-            raise StoreError(f"no build {build_id} in {self.path} (see `digest history`)")
+            raise NoSuchBuild(f"--replay: no build {build_id} in {self.path} (see `digest history`)")
         if row["digest"] is None:
             raise StoreError(f"build {build_id} was made before digest kept copies of what it sent")
         return row["digest"]

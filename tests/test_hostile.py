@@ -8,6 +8,8 @@ peak memory of the build process.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import gzip
 import json
 import subprocess
@@ -389,3 +391,32 @@ def test_a_config_that_is_not_a_file_is_one_line_not_a_hang_or_gigabytes(tmp_pat
     assert "\n" not in line and line.startswith(f"Error: {config}: ")
     assert {"fifo nobody writes": "nothing to read for 5s", "/dev/zero": "larger than 4 MB: not a config file",
             "/dev/urandom": "larger than 4 MB"}[kind] in line
+
+
+def test_a_local_picture_that_became_a_fifo_is_left_out_not_waited_for(tmp_path):
+    """A local feed may name picture files beside it, which the store keeps
+    by path; one that is a named pipe nobody writes to by the time the
+    digest is rendered (an --offline build days later) hung the render."""
+    import os
+
+    (tmp_path / "images").mkdir()
+    picture = tmp_path / "images" / "stuck.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    feed = tmp_path / "feed.xml"
+    # No web <link> of its own: its pictures are the files beside it.
+    feed.write_text(rss(rss_item(GOOD_TITLE, "https://good.example/1",
+                                 extra='<media:content url="images/stuck.png" medium="image" width="600" height="400"/>'))
+                    .replace("<link>https://example.org/</link>", "", 1))
+    config = write_config(tmp_path, f'[email]\nto = ["me@example.org"]\n[[feeds]]\nurl = "{feed}"\n')
+    build = [*DIGEST, "--config", str(config), "--state", str(tmp_path / "s.db"), "build", "--now", NOW]
+    first = subprocess.run([*build, "--no-mark-sent"], capture_output=True, timeout=60)
+    assert first.returncode == 0 and b"cid:picture-1.stuck.png" in first.stdout.replace(b"=\n", b"")
+    picture.unlink()
+    os.mkfifo(picture)
+    started = time.monotonic()
+    done = subprocess.run([*build, "--offline"], capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 30
+    message = email.message_from_bytes(done.stdout, policy=email.policy.default)
+    assert GOOD_TITLE in message.get_body(("plain",)).get_content()
+    assert b"stuck.png" not in done.stdout.replace(b"=\n", b"")

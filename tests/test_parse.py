@@ -171,3 +171,35 @@ def test_a_title_is_a_line_cut_at_a_word():
     [short] = parse_feed(rss(rss_item("Officials approve the bridge budget", "https://e.example/1")).encode(),
                          "https://e.example/feed").items
     assert short.title == "Officials approve the bridge budget"
+
+
+@pytest.mark.parametrize("declaration, content_type", [
+    ('<?xml version="1.0" encoding="UTF-8"?>', ""),
+    ("", "application/rss+xml; charset=utf-8"),
+    ('<?xml version="1.0"?>', "text/xml"),
+    ("", ""),
+], ids=["xml-declaration", "content-type", "nothing-declared-text-xml", "nothing-declared"])
+def test_one_stray_byte_in_a_utf8_feed_is_replaced_not_a_reason_for_mojibake(declaration, content_type):
+    """One \\xff made feedparser re-read the whole feed as windows-1252:
+    "Grüße" came out "GrÃ¼ÃŸe", in every item."""
+    body = (f'{declaration}<rss version="2.0"><channel><title>Café Zeitung</title>'
+            "<item><title>Grüße aus Köln, Straße</title><link>https://e.example/1</link>"
+            "<description>Déjà vu: ").encode() + b"\xff" + (
+            " naïve façade, Привет.</description></item></channel></rss>").encode()
+    feed = parse_feed(body, "https://e.example/feed", content_type)
+    [item] = feed.items
+    assert (feed.title, item.title) == ("Café Zeitung", "Grüße aus Köln, Straße")
+    assert item.text == "Déjà vu: \ufffd naïve façade, Привет."
+    assert "were replaced" in feed.warning
+
+
+def test_a_byte_invalid_in_a_declared_single_byte_encoding_is_replaced_in_that_encoding():
+    body = ('<?xml version="1.0" encoding="windows-1251"?><rss version="2.0"><channel><title>Новости</title>'
+            "<item><title>В Киеве открыли новую линию метро</title><link>https://e.example/1</link>"
+            "<description>Первые поезда пошли утром.</description></item></channel></rss>").encode("cp1251")
+    body = body.replace(" утром".encode("cp1251"), b"\x98 " + "утром".encode("cp1251"))  # 0x98: no cp1251 character
+    feed = parse_feed(body, "https://e.example/feed")
+    [item] = feed.items
+    assert (feed.title, item.title) == ("Новости", "В Киеве открыли новую линию метро")
+    assert item.text == "Первые поезда пошли\ufffd утром."
+    assert feed.warning == "bytes that are not windows-1251 were replaced"

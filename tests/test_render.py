@@ -514,3 +514,78 @@ def test_a_story_whose_card_does_not_compile_is_left_out_named_and_not_marked_se
     assert line.endswith("it is not marked sent")
     again = news(3, "--format", "json")  # the built-in card renders it, and it was never sent
     assert [item["title"][:8] for item in json.loads(again.stdout)["items"]] == ["Story 1:"]
+
+
+def test_a_story_without_a_link_is_never_an_empty_href():
+    """A link dropped at ingestion (javascript:, data:) left href="" in "In
+    this issue", the compact list, around the picture and in "Also covered
+    by"; and an empty [n] reference in the text part."""
+    from digest.models import AlsoCovered
+    from digest.render import compile_mjml
+
+    now = datetime(2025, 1, 2, 20, tzinfo=timezone.utc)
+    image = Image(url="https://e.org/p.jpg", width=600, height=400)
+    stories = [Story(item=Item("f", str(i), f"Headline {i}", "" if i % 2 else f"https://e.org/{i}", published=now,
+                               first_seen=now, image=image),
+                     feed="Feed", lead=f"Lead {i}.", also=[AlsoCovered("Other", ""), AlsoCovered("Third", "https://t/1")])
+               for i in range(6)]
+    digest = Digest("Brief", now, now - timedelta(days=1), stories)
+    renderer = Renderer()
+    for html in (compile_mjml(renderer.layout_mjml(digest, cards=3)), renderer.html(digest)):
+        anchors = [attrs for tag, attrs in _start_tags(html) if tag == "a"]
+        assert anchors and all(attrs.get("href") for attrs in anchors), [a for a in anchors if not a.get("href")]
+        assert "Headline 1" in html and "Other" in html
+    text = renderer.text(digest)
+    assert "Headline 1\n" in text or "Headline 1 " in text
+    assert "Also covered by Other, Third [" in text
+    references = [line for line in text.splitlines() if line.startswith("[")]
+    assert references and all(line.split("] ", 1)[1].startswith("https://") for line in references)
+
+
+def _start_tags(html: str) -> list[tuple[str, dict]]:
+    found = []
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, dict(attrs)))
+
+    Tags().feed(html)
+    return found
+
+
+def test_bidi_overrides_and_zero_width_characters_never_reach_the_mail(invoke, tmp_path):
+    """U+202E turns "Invoice gpj.exe" into "Invoice exe.jpg" on screen;
+    zero-width characters hide words from a reader's search and filters.
+    The joiners that scripts and emoji need stay."""
+    from conftest import feeds_config, rss, rss_item
+
+    hidden = "\u202e\u202a\u2066\u2069\u200b\u2060\ufeff"
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(rss_item(f"Invoice{hidden} gpj.exe paid", "https://e.example/1",
+                                 body=f"<p>Pay{hidden}ment due. Family: \U0001F468\u200d\U0001F469 and "
+                                      "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.</p>",
+                                 extra=f"<dc:creator>Mal{hidden}lory</dc:creator>")), encoding="utf-8")
+    config = feeds_config(tmp_path, [feed], extra=f'title = "Brief{hidden}"')
+    result = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW)
+    assert result.exit_code == 0, result.stderr
+    parts = email_parts(parse_email(result.stdout_bytes))
+    for part in parts.values():
+        assert not set(part) & set(hidden)
+        assert "Invoice gpj.exe paid" in part and "Mallory" in part and "Brief" in part
+    assert "\U0001F468\u200d\U0001F469" in parts["text/plain"] and "\u0645\u06cc\u200c" in parts["text/plain"]
+
+
+@pytest.mark.parametrize("subject", ["{{ ''.__class__.__mro__[1].__subclasses__() | length }} classes",
+                                     "{{ now.__class__.__init__.__globals__ }}"])
+def test_the_subject_template_is_sandboxed_like_the_lead(news, subject):
+    result = news(2, "--subject", subject)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: email.subject: ") and "unsafe" in line
+
+
+def test_a_sandboxed_subject_still_has_its_context_and_filters(news):
+    result = news(2, "--subject", "{{ title }} for {{ now.strftime('%A') }}, {{ digest.generated_at | longdate }}")
+    assert result.exit_code == 0, result.stderr
+    assert parse_email(result.stdout_bytes)["Subject"] == "Morning Brief for Thursday, Thursday 2 January 2025"
