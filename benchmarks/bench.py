@@ -4,17 +4,30 @@ Run on demand (not part of the test suite); everything stays on 127.0.0.x:
 
     python benchmarks/bench.py                  # all parts, ~5 minutes on 2 cores
     python benchmarks/bench.py --quick          # 50 feeds, small scaling table, ~1 minute
-    python benchmarks/bench.py --only target    # or: scaling, parse, startup (repeatable)
+    python benchmarks/bench.py --only target    # or: scaling, grouping, parse, startup (repeatable)
     python benchmarks/bench.py --only target --profile prof/   # pyinstrument reports (pip install '.[bench]')
+    python benchmarks/bench.py --generator pseudo   # the first generator's feeds (default: realistic)
+
+Feeds come from benchmarks/newsgen.py by default ("realistic": headlines
+and bodies from a Zipf vocabulary, stories carried by 2-5 feeds under
+reworded titles); "zipf" is the same without names of a story's own, and
+"pseudo" the first generator, whose pseudo-words rarely repeat (see
+feedserver.py). Every part uses the one chosen. Each child's wall time
+stands beside its CPU seconds (user + system, from wait4) and the load
+average when it finished: on a shared machine, wall time alone says little.
 
 Parts:
 - target: N feeds (default 200) x 20 items, fixed latency (100 ms), two
   feeds to a loopback host. Baseline: a sequential `feedparser.parse(url)`
   loop over the same feeds, in its own process. digest cold (empty store)
   and warm (every feed answers 304): the real `digest build` in a fresh
-  process. Wall time, ratio to the baseline, and the child's peak RSS.
+  process. Wall time, ratio to the baseline, CPU seconds and the child's
+  peak RSS. Every feed body is generated before the first child starts.
 - scaling: cold and warm `digest build` for N = 50, 200, 1000, 5000 at one
   small latency (the same for every row, so per-feed times compare).
+- grouping: cluster() alone on 4,000, 20,000 and 100,000 generated items
+  (benchmarks/grouping.py in a fresh process per row): seconds, peak RSS,
+  and the pairs grouped rightly and wrongly against the generator's truth.
 - parse: feedparser on a 2 MB feed with its sanitizer and relative-URI
   resolver on (its defaults) and off (as digest runs it), and digest's whole
   parse_feed (feedparser + nh3 + text), in MB/s.
@@ -36,7 +49,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from feedserver import Feeds, config_text, feed_xml, serve  # noqa: E402
+from feedserver import GENERATORS, Feeds, config_text, feed_xml, serve  # noqa: E402
 
 ITEMS = 20
 CHILD_TIMEOUT = 900  # seconds; a child past this is killed and the row says so
@@ -51,16 +64,19 @@ BASELINE = (
 
 @dataclass
 class Run:
-    """One child process: wall seconds, peak RSS (MB), exit code, stderr."""
+    """One child process: wall seconds, CPU seconds (user + system), peak
+    RSS (MB), exit code, stderr, the 1-minute load average as it ended."""
 
     seconds: float
+    cpu: float
     rss_mb: float
     code: int
     stderr: str
+    load: float = 0.0
 
 
 def run_child(command: list[str], stdout=subprocess.DEVNULL) -> Run:
-    """Run `command` in a fresh process; its own peak RSS comes from wait4."""
+    """Run `command` in a fresh process; its own CPU time and peak RSS come from wait4."""
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         child = subprocess.Popen(command, stdout=stdout, stderr=err)
@@ -74,7 +90,8 @@ def run_child(command: list[str], stdout=subprocess.DEVNULL) -> Run:
         child.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         # ru_maxrss is in kilobytes on Linux.
-        return Run(seconds, usage.ru_maxrss / 1024, child.returncode, err.read().decode(errors="replace"))
+        return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, child.returncode,
+                   err.read().decode(errors="replace"), os.getloadavg()[0])
 
 
 def digest_command(config: Path, args: list[str], profile: Path | None = None) -> list[str]:
@@ -90,8 +107,12 @@ BUILD = ["build", "--format", "email", "--no-mark-sent", "--allow-empty"]
 class Site:
     """N generated feeds on loopback plus a config for them."""
 
-    def __init__(self, folder: Path, count: int, latency: float, per_host: int):
-        self.feeds = Feeds(latency=latency, items=ITEMS)
+    def __init__(self, folder: Path, count: int, latency: float, per_host: int, generator: str):
+        self.feeds = Feeds(latency=latency, items=ITEMS, generator=generator)
+        # Made before any child runs: generated on demand, the bodies took
+        # this process a core's seconds while the cold build was timed.
+        for number in range(count):
+            self.feeds.body(number)
         self.urls = serve(self.feeds, count, per_host=per_host)
         self.count = count
         self.config = folder / f"digest-{count}.toml"
@@ -127,21 +148,23 @@ def _check(run: Run, statuses: list[int], want: int, count: int, what: str) -> s
 # ---------------------------------------------------------------- parts
 
 
-def part_target(folder: Path, count: int, latency: float, per_host: int, profile: Path | None) -> None:
-    print(f"== target: {count} feeds x {ITEMS} items, {latency * 1000:.0f} ms latency, "
+def part_target(folder: Path, count: int, latency: float, per_host: int, profile: Path | None,
+                generator: str) -> None:
+    print(f"== target: {count} feeds x {ITEMS} items ({generator}), {latency * 1000:.0f} ms latency, "
           f"{per_host} feeds per loopback host, {os.cpu_count()} cores")
-    site = Site(folder, count, latency, per_host)
+    site = Site(folder, count, latency, per_host, generator)
     try:
         baseline = run_child([sys.executable, "-c", BASELINE, str(site.url_list)])
         if baseline.code:
             print(f"  !! baseline failed: {baseline.stderr.strip()[-300:]}")
         cold, cold_statuses = site.build(profile and profile / "cold.txt")
         warm, warm_statuses = site.build(profile and profile / "warm.txt")
-        print(f"  {'':38} {'wall s':>8} {'x baseline':>11} {'peak RSS MB':>12}")
+        print(f"  {'':38} {'wall s':>8} {'x baseline':>11} {'CPU s':>7} {'peak RSS MB':>12} {'load':>5}")
         for label, run in (("baseline: sequential feedparser.parse", baseline),
                            ("digest build, cold (empty store)", cold),
                            (f"digest build, warm ({count} x 304)", warm)):
-            print(f"  {label:38} {run.seconds:8.2f} {run.seconds / baseline.seconds:11.3f} {run.rss_mb:12.1f}")
+            print(f"  {label:38} {run.seconds:8.2f} {run.seconds / baseline.seconds:11.3f} {run.cpu:7.2f} "
+                  f"{run.rss_mb:12.1f} {run.load:5.2f}")
         for line in (_check(cold, cold_statuses, 200, count, "cold"), _check(warm, warm_statuses, 304, count, "warm")):
             if line:
                 print(line)
@@ -155,53 +178,82 @@ def part_target(folder: Path, count: int, latency: float, per_host: int, profile
         site.close()
 
 
-def part_scaling(folder: Path, sizes: list[int], latency: float, per_host: int) -> None:
-    print(f"\n== scaling: cold and warm `digest build`, {ITEMS} items per feed, {latency * 1000:.0f} ms latency, "
-          f"{per_host} feeds per host")
-    print(f"  {'feeds':>6} {'cold s':>8} {'items/s':>9} {'ms/feed':>8} {'RSS MB':>7}   "
-          f"{'warm s':>7} {'ms/feed':>8} {'RSS MB':>7}")
+def part_scaling(folder: Path, sizes: list[int], latency: float, per_host: int, generator: str) -> None:
+    print(f"\n== scaling: cold and warm `digest build`, {ITEMS} items per feed ({generator}), "
+          f"{latency * 1000:.0f} ms latency, {per_host} feeds per host")
+    print(f"  {'feeds':>6} {'cold s':>8} {'CPU s':>7} {'items/s':>8} {'ms/feed':>8} {'RSS MB':>7}   "
+          f"{'warm s':>7} {'CPU s':>6} {'ms/feed':>8} {'RSS MB':>7} {'load':>5}")
     rows = {}
     for count in sizes:
-        site = Site(folder, count, latency, per_host)
+        site = Site(folder, count, latency, per_host, generator)
         try:
             cold, cold_statuses = site.build()
             warm, warm_statuses = site.build()
         finally:
             site.close()
         rows[count] = cold
-        print(f"  {count:6d} {cold.seconds:8.2f} {count * ITEMS / cold.seconds:9.0f} "
+        print(f"  {count:6d} {cold.seconds:8.2f} {cold.cpu:7.2f} {count * ITEMS / cold.seconds:8.0f} "
               f"{cold.seconds / count * 1000:8.2f} {cold.rss_mb:7.1f}   "
-              f"{warm.seconds:7.2f} {warm.seconds / count * 1000:8.2f} {warm.rss_mb:7.1f}", flush=True)
+              f"{warm.seconds:7.2f} {warm.cpu:6.2f} {warm.seconds / count * 1000:8.2f} {warm.rss_mb:7.1f} "
+              f"{warm.load:5.2f}", flush=True)
         for line in (_check(cold, cold_statuses, 200, count, "cold"), _check(warm, warm_statuses, 304, count, "warm")):
             if line:
                 print(line)
     if 200 in rows and max(rows) > 200:
         big = max(rows)
         ratio = (rows[big].seconds / big) / (rows[200].seconds / 200)
-        print(f"  linear: per-feed time at {big} is {ratio:.2f}x that at 200 (target <= 2): {_met(ratio <= 2)}")
+        print(f"  linear: per-feed time at {big} is {ratio:.2f}x that at 200 (target <= 2): {_met(ratio <= 2)}; "
+              f"peak RSS at {big}: {rows[big].rss_mb:.0f} MB (target <= 300 at 5000): "
+              f"{_met(rows[big].rss_mb <= 300)}")
 
 
-def part_parse(megabytes: float) -> None:
+GROUPING = Path(__file__).resolve().parent / "grouping.py"
+
+
+def part_grouping(sizes: list[int], generator: str) -> None:
+    import json
+
+    print(f"\n== grouping: cluster() alone on generated items ({generator}), a fresh process per row")
+    print(f"  {'items':>7} {'wall s':>7} {'CPU s':>6} {'RSS MB':>7} {'stories':>8} {'largest':>7} "
+          f"{'pairs right':>11} {'wrong':>7} {'missed':>7} {'load':>5}")
+    for count in sizes:
+        with tempfile.TemporaryFile() as out:
+            run = run_child([sys.executable, str(GROUPING), str(count), "--generator", generator], stdout=out)
+            out.seek(0)
+            text = out.read().decode()
+        if run.code:
+            print(f"  {count:7d}  !! exit {run.code}: {run.stderr.strip()[-200:]}")
+            continue
+        row = json.loads(text)
+        print(f"  {count:7d} {row['wall']:7.2f} {row['cpu']:6.2f} {row['rss_mb']:7.1f} {row['stories']:8d} "
+              f"{row['largest_story']:7d} {row['pairs_right']:11d} {row['pairs_wrong']:7d} "
+              f"{row['pairs_missed']:7d} {run.load:5.2f}", flush=True)
+        if count == 100_000:
+            print(f"  target: 100,000 items in <= 5 s: {_met(row['wall'] <= 5)}")
+
+
+def part_parse(megabytes: float, generator: str) -> None:
     import feedparser
 
     from digest.parse import parse_feed
 
     now = datetime.now(timezone.utc)
-    sample = len(feed_xml(1, 64, now, paragraphs=8))
+    sample = len(feed_xml(1, 64, now, paragraphs=8, generator=generator))
     items = max(1, round(64 * megabytes * 1_000_000 / sample))  # items are about the same size
-    body = feed_xml(1, items, now, paragraphs=8)
+    body = feed_xml(1, items, now, paragraphs=8, generator=generator)
     size = len(body) / 1_000_000
-    print(f"\n== parse: one {size:.1f} MB feed ({items} items), best of 3")
+    print(f"\n== parse: one {size:.1f} MB feed ({items} items, {generator}), best of 3, "
+          f"load {os.getloadavg()[0]:.2f}")
     runs = (
         ("feedparser, defaults (sanitizer + resolver on)", lambda: feedparser.parse(body)),
         ("feedparser, sanitize_html/resolve_relative_uris off",
          lambda: feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)),
-        ("digest parse_feed (feedparser off + nh3 + text)",
+        ("digest parse_feed (feedparser + extract.py)",
          lambda: parse_feed(body, "https://feed1.example/feed.xml", "application/rss+xml")),
     )
     for label, work in runs:
         best = min(_timed(work) for _ in range(3))
-        print(f"  {label:52} {best:6.3f} s {size / best:7.1f} MB/s")
+        print(f"  {label:52} {best:6.3f} s CPU {size / best:7.1f} MB/s")
 
 
 def part_startup() -> None:
@@ -212,16 +264,21 @@ def part_startup() -> None:
 
 
 def _timed(work) -> float:
-    started = time.perf_counter()
+    """CPU seconds of this process (parsing is all CPU; a busy machine inflates wall time)."""
+    started = time.process_time()
     work()
-    return time.perf_counter() - started
+    return time.process_time() - started
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def _met(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
 
-PARTS = ("target", "scaling", "parse", "startup")
+PARTS = ("target", "scaling", "grouping", "parse", "startup")
 
 
 def main() -> None:
@@ -231,7 +288,9 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, help="feeds in the target run (default 200; --quick 50)")
     parser.add_argument("--latency", type=float, default=0.1, help="target run: seconds before each response")
     parser.add_argument("--per-host", type=int, default=2, help="feeds per loopback host")
+    parser.add_argument("--generator", choices=GENERATORS, default="realistic", help="the feeds' generator")
     parser.add_argument("--sizes", help="scaling: comma-separated feed counts (default 50,200,1000,5000)")
+    parser.add_argument("--grouping-sizes", help="grouping: comma-separated item counts (default 4000,20000,100000)")
     parser.add_argument("--scaling-latency", type=float, default=0.02, help="scaling: seconds before each response")
     parser.add_argument("--parse-mb", type=float, default=2.0, help="parse: feed size in MB")
     parser.add_argument("--profile", type=Path, help="target run: write pyinstrument reports of cold and warm here")
@@ -239,18 +298,22 @@ def main() -> None:
     parts = args.only or PARTS
     count = args.feeds or (50 if args.quick else 200)
     sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else ([50, 200] if args.quick else [50, 200, 1000, 5000])
+    grouping = ([int(s) for s in args.grouping_sizes.split(",")] if args.grouping_sizes
+                else [4000] if args.quick else [4000, 20000, 100000])
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
 
     print(f"digest benchmark, {datetime.now():%Y-%m-%d %H:%M}, Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cores")
+          f"{os.cpu_count()} cores, feeds: {args.generator}; load average {_load()}")
     with tempfile.TemporaryDirectory() as folder:
         if "target" in parts:
-            part_target(Path(folder), count, args.latency, args.per_host, args.profile)
+            part_target(Path(folder), count, args.latency, args.per_host, args.profile, args.generator)
         if "scaling" in parts:
-            part_scaling(Path(folder), sizes, args.scaling_latency, args.per_host)
+            part_scaling(Path(folder), sizes, args.scaling_latency, args.per_host, args.generator)
+    if "grouping" in parts:
+        part_grouping(grouping, args.generator)
     if "parse" in parts:
-        part_parse(0.5 if args.quick else args.parse_mb)
+        part_parse(0.5 if args.quick else args.parse_mb, args.generator)
     if "startup" in parts:
         part_startup()
 

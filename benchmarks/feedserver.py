@@ -6,9 +6,13 @@ response, 304s included, waits `latency` seconds. One thread watches every
 listening socket (a thread per server polling for shutdown would burn a
 core at thousands of hosts); each connection gets its own thread.
 
-Items look like news: headlines of 6-10 words drawn from a fixed
-vocabulary, a few paragraphs of text, dated within the last hours, and one
-story in five also carried by the next feed, so clustering has real work.
+Feeds come from one of GENERATORS: "realistic" (the default: newsgen.py,
+headlines and bodies from a Zipf vocabulary of common words, stories
+carried by 2-5 feeds under reworded titles, a share with names of their
+own), "zipf" (the same with every word from the vocabulary, no names of
+their own) or "pseudo" (the first generator: headlines of 6-10 pseudo-words
+that rarely repeat, a few paragraphs of text, dated within the last hours,
+and one story in five also carried by the next feed).
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+import newsgen
+
+GENERATORS = ("realistic", "zipf", "pseudo")
 
 _CONSONANTS, _VOWELS = "bcdfghjklmnprstvwz", "aeiou"
 
@@ -70,6 +78,7 @@ class Feeds:
 
     latency: float
     items: int = 20
+    generator: str = "realistic"
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(microsecond=0))
     stop: threading.Event = field(default_factory=threading.Event)
     statuses: list[int] = field(default_factory=list)
@@ -80,7 +89,7 @@ class Feeds:
         """Feed `number`'s RSS and its ETag; the same bytes on every request."""
         with self.lock:
             if number not in self._bodies:
-                body = feed_xml(number, self.items, self.now)
+                body = feed_xml(number, self.items, self.now, generator=self.generator)
                 self._bodies[number] = body, '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
             return self._bodies[number]
 
@@ -89,8 +98,15 @@ class Feeds:
             self.statuses.append(status)
 
 
-def feed_xml(number: int, items: int, now: datetime, paragraphs: int = 3) -> bytes:
-    """RSS 2.0 for feed `number`: `items` entries, newest first."""
+def feed_xml(number: int, items: int, now: datetime, paragraphs: int = 3, generator: str = "realistic") -> bytes:
+    """Feed `number`: `items` entries, newest first, from `generator`."""
+    if generator != "pseudo":
+        return newsgen.feed_xml(number, items, now, paragraphs, names=0.0 if generator == "zipf" else newsgen.NAMES)
+    return pseudo_feed_xml(number, items, now, paragraphs)
+
+
+def pseudo_feed_xml(number: int, items: int, now: datetime, paragraphs: int = 3) -> bytes:
+    """RSS 2.0 for feed `number` from the first generator's pseudo-words."""
     entries = []
     for n in range(items):
         # Every fifth story is carried by both feeds of a pair (2j, 2j+1):
