@@ -57,6 +57,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property, lru_cache
 
 from .models import Item
 
@@ -92,10 +93,25 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 @dataclass(frozen=True)
 class TitleTokens:
-    weights: dict[str, float]  # token -> NAME_WEIGHT for names and figures, 1.0 otherwise
+    weights: dict[str, float]  # token -> NAME_WEIGHT for names and figures, 1.0 otherwise (times rarity)
     names: frozenset[str]  # tokens that name someone or something (no figures)
     numbers: frozenset[str]
     lead: str | None = None  # the token of the first word, when that is a content word
+
+    # Computed when the title is first compared (most titles of a big day never are).
+    @cached_property
+    def long(self) -> dict[str, tuple[str, ...]]:
+        """The tokens of four letters or more by their first four, in title
+        order: only those can extend one another (see `_pairs`)."""
+        long: dict[str, list[str]] = {}
+        for token in self.weights:
+            if len(token) >= 4:
+                long.setdefault(token[:4], []).append(token)
+        return {key: tuple(tokens) for key, tokens in long.items()}
+
+    @cached_property
+    def norm(self) -> float:
+        return math.sqrt(sum(w * w for w in self.weights.values()))
 
 
 NAME_WEIGHT = 2.0
@@ -125,16 +141,18 @@ def title_tokens(title: str) -> TitleTokens:
     names: set[str] = set()
     lead = None
     for position, match in enumerate(matches):
-        at_start = position == 0 or _opens_phrase(text, match.start())
-        tokens = _word_tokens(match.group(), at_start, sentence_case)
+        word = match.group()
+        # Where a word stands matters only to a capitalized one in a
+        # sentence-case title (see `_is_name`); elsewhere the cache hits either way.
+        at_start = sentence_case and word[0].isupper() and (position == 0 or _opens_phrase(text, match.start()))
+        tokens = _word_tokens(word, at_start, sentence_case)
         if position == 0 and tokens:
             lead = tokens[0][0]
-        for token, name in tokens:
-            figure = any(ch.isdigit() for ch in token)
-            weights[token] = max(weights.get(token, 1.0), NAME_WEIGHT if name or figure else 1.0)
+        for token, name, weight in tokens:
+            weights[token] = max(weights.get(token, 1.0), weight)
             if name:
                 names.add(token)
-    numbers = frozenset(_NUMBER.findall(text.replace(",", "")))
+    numbers = frozenset(_NUMBER.findall(text.replace(",", ""))) if _DIGIT.search(text) else frozenset()
     return TitleTokens(weights, frozenset(names), numbers, lead)
 
 
@@ -148,8 +166,20 @@ def _opens_phrase(text: str, start: int) -> bool:
     return at >= 0 and text[at] in ":'\"“"
 
 
-def _word_tokens(word: str, at_start: bool, sentence_case: bool) -> list[tuple[str, bool]]:
-    """(token, is_name) for one word of a title; stop words give nothing."""
+_DIGIT = re.compile(r"\d")
+
+
+@lru_cache(maxsize=1 << 16)
+def _word_tokens(word: str, at_start: bool, sentence_case: bool) -> tuple[tuple[str, bool, float], ...]:
+    """(token, is_name, weight) for one word of a title; stop words give
+    nothing. Cached: headline words repeat (a day's 100,000 titles are
+    made of a few tens of thousands of words), and tokenizing was most of
+    the cost of grouping them."""
+    return tuple((token, name, NAME_WEIGHT if name or any(ch.isdigit() for ch in token) else 1.0)
+                 for token, name in _word_parts(word, at_start, sentence_case))
+
+
+def _word_parts(word: str, at_start: bool, sentence_case: bool) -> list[tuple[str, bool]]:
     word = re.sub(r"'s$", "", word)
     alias = _ALIASES.get(word.lower())
     if alias:  # an expanded shorthand is a name wherever it stands
@@ -188,18 +218,20 @@ def _is_sentence_case(words: list[str]) -> bool:
     return capitalized / len(long_words) < 0.6
 
 
-def _pairs(a: dict[str, float], b: dict[str, float]) -> dict[str, str]:
+def _pairs(a: TitleTokens, b: TitleTokens) -> dict[str, str]:
     """Tokens of a matched one to one with tokens of b: the same token
     first, then one that extends it ("syria"/"syrian", "erste"/"erster":
-    four letters or more). One to one, so "iphone" and "iphone-only" in one
-    title cannot both count the other's "iphone"."""
-    pairs = {t: t for t in a if t in b}
-    taken = set(pairs.values())
-    for token in a:
+    four letters or more, so both share their first four, and only b's
+    tokens with those are tried, in b's order). One to one, so "iphone"
+    and "iphone-only" in one title cannot both count the other's "iphone"."""
+    theirs = b.weights
+    pairs = {t: t for t in a.weights if t in theirs}
+    taken = set(pairs)
+    for token in a.weights:
         if token in pairs or len(token) < 4:
             continue
-        match = next((o for o in b if o not in taken and len(o) >= 4
-                      and (o.startswith(token) or token.startswith(o))), None)
+        match = next((o for o in b.long.get(token[:4], ())
+                      if o not in taken and (o.startswith(token) or token.startswith(o))), None)
         if match is not None:
             pairs[token] = match
             taken.add(match)
@@ -211,7 +243,7 @@ def similarity(a: str | TitleTokens, b: str | TitleTokens) -> float:
     cannot be one event (see the module docstring for the rules)."""
     ta = a if isinstance(a, TitleTokens) else title_tokens(a)
     tb = b if isinstance(b, TitleTokens) else title_tokens(b)
-    pairs = _pairs(ta.weights, tb.weights)
+    pairs = _pairs(ta, tb)
     if len(pairs) < MIN_SHARED or not _figures_agree(ta.numbers, tb.numbers):
         return 0.0
     names = ta.names | tb.names
@@ -224,8 +256,8 @@ def similarity(a: str | TitleTokens, b: str | TitleTokens) -> float:
     if ta.lead and tb.lead and ta.lead not in pairs and tb.lead not in pairs.values():
         return 0.0  # headlines lead with their subject, and these subjects differ
     dot = sum(ta.weights[t] * tb.weights[m] for t, m in pairs.items())
-    norm = math.sqrt(sum(w * w for w in ta.weights.values()) * sum(w * w for w in tb.weights.values()))
-    return dot / norm
+    norm = ta.norm * tb.norm
+    return dot / norm if norm else 0.0  # norm 0: every word in half the day's titles
 
 
 def _figures_agree(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -287,32 +319,70 @@ def cluster(items: Iterable[Item], weight: Callable[[str], float] = lambda url: 
     item. Two entries of one feed with one link and one title collapse
     into one story (see `same_link`).
 
-    Each item joins the first story, in creation order, that `_joins` it.
-    Comparing with every story made the run quadratic (1,076 items took
-    2.4 s, 4,000 took a minute), so only the stories that could possibly
-    join it are tried (see `_Candidates`); they are tried in the same
-    order, so the grouping is exactly the one the full comparison gives.
+    Each item joins the first story, in creation order, that `_joins` it,
+    on titles weighted by how rare their words are among these items (see
+    `day_tokens`). Comparing with every story made the run quadratic
+    (1,076 items took 2.4 s, 4,000 took a minute), so only the stories
+    that could join it are tried (see `_Candidates`), in the same order.
     """
-    cache: dict[int, TitleTokens] = {}
-
-    def tokens(item: Item) -> TitleTokens:
-        if id(item) not in cache:
-            cache[id(item)] = title_tokens(item.title)
-        return cache[id(item)]
-
     ordered = best_first(items, weight)
-    candidates = _Candidates([tokens(item) for item in ordered])
+    plain, compared = day_tokens(ordered)
+    candidates = _Candidates([plain(item) for item in ordered], window)
     clusters: list[Cluster] = []
     for item in ordered:
-        home = next((index for index in candidates.of(item, tokens(item))
-                     if _joins(clusters[index], item, tokens, window)), None)
+        home = next((index for index in candidates.of(item, plain(item))
+                     if _joins(clusters[index], item, compared, window)), None)
         if home is None:
             home = len(clusters)
             clusters.append(Cluster([item]))
         else:
             clusters[home].items.append(item)
-        candidates.add(home, item, tokens(item))
+        candidates.add(home, item, plain(item))
     return clusters
+
+
+# A word in more than this share of the day's titles starts to say less
+# about which story a title tells; in half of them, nothing.
+COMMON_SHARE = 0.01
+# Below this many titles a count says nothing of how common a word is: a
+# small digest is weighed as if it were one of this many titles.
+RARITY_FLOOR = 1000
+
+
+def rarity(titles_with_it: int, titles: int) -> float:
+    """How much a word says of a title's story: 1.0 up to COMMON_SHARE of
+    the titles, falling with the log of its share to 0.0 at half of them."""
+    share = titles_with_it / max(titles, RARITY_FLOOR)
+    if share <= COMMON_SHARE:
+        return 1.0
+    return max(0.0, math.log(0.5 / share) / math.log(0.5 / COMMON_SHARE))
+
+
+def day_tokens(items: list[Item]) -> tuple[Callable[[Item], TitleTokens], Callable[[Item], TitleTokens]]:
+    """Each item's title tokens as they are, for the index, and weighted by
+    the rarity of each token among these items' titles, for comparing: on
+    a day when "Trump" or "Ukraine" is in one title in seven, two titles
+    sharing them and nothing rarer are not one story. (Alone, with nothing
+    to count against, a title keeps its own weights: the labelled pairs are
+    measured that way.) The weighted tokens are made for the titles that
+    get compared only, on first use."""
+    plain = {id(item): title_tokens(item.title) for item in items}
+    counts = Counter(token for tokens in plain.values() for token in tokens.weights)
+    scale = {token: rarity(count, len(items)) for token, count in counts.items()
+             if count > COMMON_SHARE * max(len(items), RARITY_FLOOR)}
+    weighted: dict[int, TitleTokens] = {}
+
+    def compared(item: Item) -> TitleTokens:
+        found = weighted.get(id(item))
+        if found is None:
+            tokens = plain[id(item)]
+            if any(token in scale for token in tokens.weights):
+                tokens = TitleTokens({t: w * scale.get(t, 1.0) for t, w in tokens.weights.items()},
+                                     tokens.names, tokens.numbers, tokens.lead)
+            found = weighted[id(item)] = tokens
+        return found
+
+    return (lambda item: plain[id(item)]), compared
 
 
 def _match_key(token: str) -> str:
@@ -320,6 +390,15 @@ def _match_key(token: str) -> str:
     trivially, and a token that extends another (both four letters or
     more) shares its first four letters."""
     return sys.intern(token[:4])  # one string per key, and `in` on tuples of them hits by identity
+
+
+# Stories an index entry lists before its word says too little to look a
+# title up by (a word in that many stories' titles of two days).
+MAX_LISTED = 24
+
+
+# An index entry that lists this many stories is closed (see _Candidates).
+MAX_LISTED = 16
 
 
 class _Candidates:
@@ -330,60 +409,95 @@ class _Candidates:
     tokens matched one to one, and matched tokens share a `_match_key`. So
     the two titles' key multisets (a key repeated in a title counts once
     per token: see `_elements`) overlap in at least MIN_SHARED elements.
-    Prefix filtering finds every such pair exactly: with all elements in
-    one global order, rarest first, two multisets that overlap in t
-    elements share an element among the first len - t + 1 of each. So each
-    member is indexed, and each item looked up, by its rarest len - 2
-    elements only; the common keys, which would list most stories, are
-    neither. A story found is kept only if one of its members has the keys
-    of at least MIN_SHARED of the item's tokens (cheap to count; it rules
-    out most stories before the full measure runs).
+    Prefix filtering finds such pairs: with all elements in one global
+    order, rarest first, two multisets that overlap in t elements share an
+    element among the first len - t + 1 of each. So each member is indexed,
+    and each item looked up, by its rarest len - 2 elements only.
 
-    The index is kept per feed: a story that holds an item of a feed can
-    take no other item of it (but by the same link, which `_by_link`
-    finds), so an item never looks at the stories indexed under its own
-    feed. One feed of 4,000 near-identical titles ("... update on the front
-    line N") made every pair a candidate: 7,998,000 `_joins` calls.
+    Two bounds keep the work linear in the number of items. An entry is
+    (element, time bucket of the window's length): an item looks in its
+    own bucket and the two beside it, so stories from outside the window
+    are never listed. And an entry that lists MAX_LISTED stories is closed:
+    a word in that many different stories' titles identifies none of them,
+    and looking titles up by it made grouping quadratic on real headlines
+    (4,000 items of common words: 3,341 lookups listing nearly every
+    story). Pairs whose shared rarest words are all closed are not
+    compared; the index finds every pair the full comparison would as long
+    as no entry closes (tests/test_cluster.py).
+
+    A story is listed once per entry, with the feed of the member that put
+    it there: an item never looks at a story of its own feed (it cannot
+    join one, but by the same link, which `_by_link` finds). One feed of
+    4,000 near-identical titles once made every pair a candidate. A story
+    found is kept only if one of its compared members has the keys of at
+    least MIN_SHARED of the item's tokens (cheap to count; it rules out
+    most stories before the full measure runs).
     """
 
-    def __init__(self, all_tokens: list[TitleTokens]):
+    def __init__(self, all_tokens: list[TitleTokens], window: timedelta = WINDOW):
         self._frequency = Counter(key for t in all_tokens for key in {_match_key(w) for w in t.weights})
-        # Lists and tuples, not sets, and each key string once: at thousands
-        # of items the index was a fifth of a build's memory.
-        # element -> feed -> stories with it in the prefix of a member from that feed
-        self._by_element: dict[str, dict[str, list[int]]] = {}
+        self._span = window.total_seconds()
+        # (element, bucket) -> {story: feed of the member that listed it}; None once closed
+        self._listed: dict[tuple[str, int], dict[int, str] | None] = {}
         self._by_link: dict[str, list[int]] = {}
-        self._member_keys: list[list[tuple[str, ...]]] = []  # per story, each member's distinct keys
+        self._member_keys: list[list[frozenset[str]]] = []  # per story, each compared member's keys
 
     def _prefix(self, keys: list[str]) -> list[str]:
         """The rarest len - MIN_SHARED + 1 elements, in the global order."""
         elements = sorted(_elements(keys), key=lambda e: (self._frequency[e[1]], e[0]))
         return [element for element, _ in elements[: len(elements) - MIN_SHARED + 1]]
 
+    def _bucket(self, item: Item) -> int:
+        return int(item.when.timestamp() // self._span)
+
     def of(self, item: Item, tokens: TitleTokens) -> list[int]:
         """Indexes of the stories that may take this item, in creation order."""
         keys = [_match_key(w) for w in tokens.weights]
+        bucket = self._bucket(item)
         found: set[int] = set()
         for element in self._prefix(keys):
-            for feed, stories in self._by_element.get(element, {}).items():
-                if feed != item.feed_url:
-                    found.update(stories)
-        counts = Counter(keys)  # a member's keys are distinct: summing these counts the item's tokens it has
-        found = {index for index in found
-                 if any(sum(counts.get(key, 0) for key in member) >= MIN_SHARED for member in self._member_keys[index])}
+            for near in (bucket - 1, bucket, bucket + 1):
+                stories = self._listed.get((element, near))
+                if stories:
+                    found.update(story for story, feed in stories.items() if feed != item.feed_url)
+        if found:
+            found = {index for index in found if self._shares_enough(keys, self._member_keys[index])}
         if item.link:
             found.update(self._by_link.get(item.link, ()))
         return sorted(found)
 
+    @staticmethod
+    def _shares_enough(keys: list[str], members: list[frozenset[str]]) -> bool:
+        """Whether a member has the keys of MIN_SHARED of the item's tokens."""
+        distinct = set(keys)
+        if len(distinct) == len(keys):
+            return any(len(distinct & member) >= MIN_SHARED for member in members)
+        counts = Counter(keys)  # a key of several tokens counts for each
+        return any(sum(counts.get(key, 0) for key in member) >= MIN_SHARED for member in members)
+
     def add(self, index: int, item: Item, tokens: TitleTokens) -> None:
         if index == len(self._member_keys):
             self._member_keys.append([])
-        keys = [_match_key(w) for w in tokens.weights]
-        self._member_keys[index].append(tuple(dict.fromkeys(keys)))
         if item.link:
             self._by_link.setdefault(item.link, []).append(index)
+        if len(self._member_keys[index]) >= ANCHORS:
+            return  # its title is never compared (see `_joins`)
+        keys = [_match_key(w) for w in tokens.weights]
+        self._member_keys[index].append(frozenset(keys))
+        bucket = self._bucket(item)
         for element in self._prefix(keys):
-            self._by_element.setdefault(element, {}).setdefault(item.feed_url, []).append(index)
+            entry = (element, bucket)
+            stories = self._listed.setdefault(entry, {})
+            if stories is None or index in stories:
+                continue
+            if len(stories) >= MAX_LISTED:
+                self._listed[entry] = None  # closed: too common to find a story by
+                continue
+            stories[index] = item.feed_url
+
+    def closed(self) -> int:
+        """Index entries closed for listing too many stories."""
+        return sum(stories is None for stories in self._listed.values())
 
 
 def _elements(keys: list[str]) -> list[tuple[str, str]]:
@@ -398,9 +512,17 @@ def _elements(keys: list[str]) -> list[tuple[str, str]]:
     return elements
 
 
+# A story's titles are compared through its first members, its best
+# sources: a new item like none of them is another story (or another angle
+# of a big one), and one item's cost stays bounded however big a story gets.
+# Compared with every member, on a day of common words, stories chained
+# into one of 253 items (on 20,000 items, 62,350 pairs wrongly together).
+ANCHORS = 8
+
+
 def _joins(story: Cluster, item: Item, tokens, window: timedelta) -> bool:
     if any(same_link(item, other) for other in story.items):
         return True
     if any(other.feed_url == item.feed_url for other in story.items):
         return False
-    return any(same_event(other, item, tokens, window) for other in story.items)
+    return any(same_event(other, item, tokens, window) for other in story.items[:ANCHORS])

@@ -89,21 +89,107 @@ def fetch_feeds(config: Config, store: Store, now: datetime, reporter: Reporter)
         else:
             requests.append(_request_for(url, state))
     done = 0
-    for results in fetch_batches(requests, config.fetch):
+
+    def store_all(results: list[tuple[FetchResult, object]]) -> None:
         # The feeds that came in together are stored with one commit (a
         # commit per feed cost more than storing its items); each feed's
         # own writes are still all or nothing (savepoints).
+        nonlocal done
         with store.transaction():
-            for result in results:
+            for result, parsed in results:
                 failure = _store_result(store, feeds[result.url], states.get(result.url), result, now, reporter,
-                                        refresh)
+                                        refresh, parsed)
                 if failure:
                     refresh.failures.append(failure)
         done += len(results)
         reporter.progress(done, len(requests))
+
+    with _Parsing(len(requests)) as parsing:
+        for results in fetch_batches(requests, config.fetch):
+            store_all([(result, None) for result in results if not parsing.take(result)])
+            store_all(parsing.finished())
+        while parsing.pending:
+            store_all(parsing.finished(wait=True))
     order = {url: index for index, url in enumerate(feeds)}
     refresh.failures.sort(key=lambda f: order[f.url])
     return refresh
+
+
+# With this many feeds to fetch, bodies are parsed in worker processes,
+# one per core, while the network is waited on: parsing is nearly all of a
+# cold build's CPU, and the one process used one core of two.
+PARALLEL_FROM = 8
+
+
+class _Parsing:
+    """Feed bodies parsed beside the fetching, in a pool of worker processes
+    started when the first body arrives, so a build of 304s starts none.
+    Below PARALLEL_FROM feeds, or on one core, bodies are parsed here when
+    stored.
+
+    `take` takes a fetch result with a body to parse to a worker; `finished`
+    hands back the results taken whose parse is done, each with its
+    ParsedFeed or its FeedError as (url, message)."""
+
+    def __init__(self, feeds: int):
+        self._workers = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        self._wanted = feeds >= PARALLEL_FROM and self._workers > 1
+        self._pool = None
+        self._pending: dict = {}  # future -> the fetch result it parses
+
+    def __enter__(self) -> _Parsing:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def take(self, result: FetchResult) -> bool:
+        """Whether the result's body went to a worker (else it is stored, and parsed, as it is)."""
+        if not self._wanted or result.error or result.not_modified or result.gone:
+            return False
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: the fetch threads are running by now, and a
+            # fork of a threaded process may inherit a lock held forever.
+            # Workers are this process's children, so their CPU time is its.
+            self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_import_parser)
+        self._pending[self._pool.submit(parse_in_worker, result.body, result.final_url or result.url,
+                                        result.content_type)] = result
+        return True
+
+    def finished(self, wait: bool = False) -> list[tuple[FetchResult, object]]:
+        if not self._pending:
+            return []
+        from concurrent.futures import FIRST_COMPLETED
+        from concurrent.futures import wait as wait_for
+
+        done, _ = wait_for(list(self._pending), timeout=None if wait else 0, return_when=FIRST_COMPLETED)
+        return [(self._pending.pop(future), future.result()) for future in done]
+
+
+def _import_parser() -> None:
+    from . import parse
+
+    parse._feedparser()
+
+
+def parse_in_worker(body: bytes, url: str, content_type: str):
+    """parse_feed in a worker process: its ParsedFeed, or the FeedError
+    (url, message) as a pair, since FeedError itself does not pickle."""
+    from .parse import parse_feed
+
+    try:
+        return parse_feed(body, url, content_type)
+    except FeedError as exc:
+        return (exc.url, exc.message)
 
 
 def _request_for(url: str, state: FeedState | None) -> FetchRequest:
@@ -128,9 +214,11 @@ def _display_name(store: Store, feed: FeedConfig, state: FeedState | None = None
 
 def _store_result(
     store: Store, feed: FeedConfig, state: FeedState | None, result: FetchResult, now: datetime,
-    reporter: Reporter, refresh: Refresh
+    reporter: Reporter, refresh: Refresh, parsed: object = None
 ) -> FeedFailure | None:
-    """Store one fetch. `state` is the feed's state before this run."""
+    """Store one fetch. `state` is the feed's state before this run;
+    `parsed`, its body's parse when a worker made it (a ParsedFeed, or a
+    FeedError as (url, message)), else None."""
     from .parse import parse_feed
 
     name = _display_name(store, feed, state)
@@ -149,7 +237,10 @@ def _store_result(
     try:
         if result.error:
             raise FeedError(feed.url, result.error)
-        parsed = parse_feed(result.body, result.final_url or feed.url, result.content_type)
+        if parsed is None:
+            parsed = parse_feed(result.body, result.final_url or feed.url, result.content_type)
+        elif isinstance(parsed, tuple):
+            raise FeedError(*parsed)
     except FeedError as exc:
         runs = store.record_failure(feed.url, exc.message, now)
         in_a_row = f" ({runs} runs in a row)" if runs > 1 else ""
@@ -310,9 +401,10 @@ def _grouping_key(items: list[Item], weights: dict[str, float]) -> str:
     import hashlib
 
     from . import __version__
-    from .cluster import MIN_SHARED, SIMILAR, TITLE_CHARS, WINDOW
+    from .cluster import ANCHORS, COMMON_SHARE, MAX_LISTED, MIN_SHARED, RARITY_FLOOR, SIMILAR, TITLE_CHARS, WINDOW
 
-    digest = hashlib.sha256(f"{__version__}|{SIMILAR}|{MIN_SHARED}|{WINDOW}|{TITLE_CHARS}".encode())
+    digest = hashlib.sha256(f"{__version__}|{SIMILAR}|{MIN_SHARED}|{WINDOW}|{TITLE_CHARS}|{ANCHORS}|{MAX_LISTED}|"
+                            f"{COMMON_SHARE}|{RARITY_FLOOR}".encode())
     for item in sorted(items, key=lambda i: i.id or 0):
         digest.update(f"\x1e{item.id}\x1f{item.feed_url}\x1f{item.title}\x1f{item.link}\x1f"
                       f"{item.when.timestamp()}\x1f{len(item.text)}".encode())

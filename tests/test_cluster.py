@@ -126,15 +126,15 @@ def test_grouping_does_not_depend_on_input_order():
 
 def _cluster_by_comparing_every_story(items, weight=lambda url: 1.0):
     """The grouping rule stated plainly: each item, best first, joins the
-    first story it matches. cluster() must give exactly this, only faster."""
-    from functools import lru_cache
+    first story it matches (titles weighted by the rarity of their words
+    among these items). cluster() must give exactly this, only faster."""
+    from digest.cluster import WINDOW, Cluster, _joins, best_first, day_tokens
 
-    from digest.cluster import WINDOW, Cluster, _joins, best_first, title_tokens
-
-    tokens = lru_cache(maxsize=None)(title_tokens)
+    ordered = best_first(items, weight)
+    _, tokens = day_tokens(ordered)
     stories = []
-    for each in best_first(items, weight):
-        home = next((s for s in stories if _joins(s, each, lambda i: tokens(i.title), WINDOW)), None)
+    for each in ordered:
+        home = next((s for s in stories if _joins(s, each, tokens, WINDOW)), None)
         if home is None:
             stories.append(Cluster([each]))
         else:
@@ -180,6 +180,88 @@ def test_one_feed_of_near_identical_titles_makes_no_comparisons(monkeypatch):
     assert [[id(i) for i in s.items] for s in got] == expected
     assert len(got) == 600  # the other feed's copy of entry 17 joined it
     assert calls.count("live") == 0 and 0 < len(calls) <= len(items)
+
+
+def _common_word_day(count: int, seed: int = 5) -> list[Item]:
+    """`count` items of as many feeds whose titles are six words of a
+    vocabulary of 30: every word in a fifth of the titles or more."""
+    import random
+
+    rng = random.Random(seed)
+    words = ("police court election minister market report deal climate vote prices storm strike "
+             "school health energy crisis protest trial ceasefire drone budget border island bridge "
+             "harbour mayor council river train airport").split()
+    return [item(f"feed{n}", " ".join(rng.sample(words, 6)).capitalize(), f"https://f{n}/1",
+                 hours_ago=rng.uniform(0, 20)) for n in range(count)]
+
+
+def _stories_looked_at(monkeypatch, items) -> int:
+    """How many candidate stories cluster() looked at for these items."""
+    import digest.cluster
+
+    looked = []
+    real = digest.cluster._Candidates._shares_enough
+    monkeypatch.setattr(digest.cluster._Candidates, "_shares_enough",
+                        staticmethod(lambda keys, members: looked.append(1) or real(keys, members)))
+    cluster(items)
+    return len(looked)
+
+
+def test_a_day_of_common_words_costs_a_bounded_number_of_lookups_per_item(monkeypatch):
+    """Titles of common words share three words with most other titles; an
+    index entry closes once it lists MAX_LISTED stories, so an item looks at
+    no more than its prefix's entries can list (3 buckets each), however
+    many items the day has, where it once looked at nearly every story."""
+    from digest.cluster import MAX_LISTED, MIN_SHARED
+
+    small, large = _common_word_day(2000), _common_word_day(4000)
+    per_item_bound = (6 - MIN_SHARED + 1) * 3 * MAX_LISTED
+    looked_small, looked_large = (_stories_looked_at(monkeypatch, day) for day in (small, large))
+    assert looked_large <= per_item_bound * len(large)
+    # Per item, twice the day costs the same (once the entries are full): 19 stories an item.
+    assert looked_large / len(large) <= 1.2 * looked_small / len(small)
+
+
+def test_words_in_many_of_the_days_titles_say_little():
+    """Two titles sharing only the day's commonest words and differing in
+    rarer ones are one story alone, two stories on a day where those words
+    are in a fifth of the titles."""
+    a = item("a", "Trump Ukraine Russia talks: Kavodine visit ends", "https://a/1")
+    b = item("b", "Trump Ukraine Russia talks as Mepharo vote nears", "https://b/1")
+    assert similar_titles(a.title, b.title)
+    assert len(cluster([a, b])) == 1
+    day = [item(f"f{n}", f"Trump Ukraine Russia word{n} other{n} more{n}", f"https://f{n}/1") for n in range(300)]
+    day += [item(f"g{n}", f"Council budget vote {n} passes in town{n}", f"https://g{n}/1") for n in range(900)]
+    stories = cluster([a, b, *day])
+    assert next(s for s in stories if a in s.items).items == [a]
+
+
+def test_items_further_apart_than_the_window_are_never_compared(monkeypatch):
+    import digest.cluster
+
+    items = [item(f"feed{n}", "Flood closes the harbour bridge in Rotterdam", f"https://f{n}/1",
+                  hours_ago=n * 100) for n in range(30)]
+    calls = []
+    real = digest.cluster.same_event
+    monkeypatch.setattr(digest.cluster, "same_event", lambda *args: calls.append(1) or real(*args))
+    assert len(cluster(items)) == 30
+    assert calls == []  # 100 hours apart: not even listed in each other's time buckets
+
+
+def test_a_big_story_is_compared_through_its_first_members(monkeypatch):
+    """However many feeds carry a story, a new item is compared with its
+    ANCHORS best sources, not with every member."""
+    import digest.cluster
+    from digest.cluster import ANCHORS
+
+    items = [item(f"feed{n}", f"Flood closes the harbour bridge in Rotterdam {'again' if n % 2 else ''}",
+                  f"https://f{n}/1") for n in range(40)]
+    compared = []
+    real = digest.cluster.same_event
+    monkeypatch.setattr(digest.cluster, "same_event", lambda a, b, *rest: compared.append(a) or real(a, b, *rest))
+    stories = cluster(items)
+    assert len(stories) == 1
+    assert len(set(map(id, compared))) <= ANCHORS
 
 
 def test_only_the_start_of_a_long_title_is_tokenized():
