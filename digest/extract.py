@@ -26,7 +26,11 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .models import Image
-from .text import strip_control
+from .text import clean_text, key_text, strip_control
+
+# One line, and nothing a mail cannot carry (the HTML parser turns &#xFFFF;
+# into the character itself).
+_fold = clean_text
 
 # What is taken apart of one source: a title is a line, and a lead needs
 # the first few KB; a 5 MB body must cost no more than a normal one.
@@ -94,7 +98,6 @@ _CAPTION_CLASS = re.compile(r"caption|credit|wp-caption-text|photo-?info|image-?
 _ITALIC = frozenset({"em", "i"})
 _ITALIC_STYLE = re.compile(r"font-style\s*:\s*italic", re.I)
 _CENTERED = re.compile(r"text-align\s*:\s*center", re.I)
-_SPACE = re.compile(r"\s+")
 
 
 class _Walker:
@@ -401,7 +404,7 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
     kept: list[Block] = []
     promo: list[Block] = []  # dropped only for sounding like promo
     credit = taken.credit
-    title_key, author_key = _key(title), _key(author)
+    title_key, author_key = key_text(title), key_text(author)
     heading = False
     for block in taken.blocks:
         text = block.text
@@ -420,7 +423,7 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
             if not text:
                 continue
             block = replace(block, text=text)
-        key = _key(text)
+        key = key_text(text)
         if key and (key == title_key or key == author_key or (key.isdigit() and key in title_key)):
             continue  # the title again, the author's name, or the title's number ("3.9.0" of "v3.9.0")
         if not kept and title_key and key.startswith(title_key) and _DATE_TAIL.search(text[len(title):]) \
@@ -449,7 +452,7 @@ _SENTENCE = re.compile(r"(?<=[.!?。！？])\s+")
 
 def _title_parts(title: str) -> list[str]:
     parts = re.split(r"\s+[-–—|:]\s+", title)
-    return [_key(part) for part in parts[1:]] if len(parts) > 1 else []
+    return [key_text(part) for part in parts[1:]] if len(parts) > 1 else []
 
 
 def _without_promo_sentences(text: str) -> str:
@@ -509,7 +512,7 @@ def _without_kicker(text: str, title: str) -> str:
     if note:
         rest = text[note.end():]
         sentence = re.split(r"(?<=[.!?])\s+", rest, maxsplit=1)
-        if title and _key(sentence[0]).startswith(_key(title)[:30]) and len(sentence) > 1:
+        if title and key_text(sentence[0]).startswith(key_text(title)[:30]) and len(sentence) > 1:
             return sentence[1]
     return text
 
@@ -538,10 +541,6 @@ def _is_link_list(block: Block) -> bool:
         return True  # "Feedback – give feedback to Lex: https://…"
     urls = _BARE_URL.findall(block.text)
     return bool(urls) and sum(len(u) for u in urls) >= 0.5 * len(block.text.replace(" ", ""))
-
-
-def _key(text: str) -> str:
-    return re.sub(r"[\W_]+", "", text.casefold())
 
 
 # ---------------------------------------------------------------- captions and credits
@@ -824,12 +823,6 @@ def _drop_pixel(match: re.Match) -> str:
 
 
 # ---------------------------------------------------------------- small helpers
-
-
-def _fold(text: str) -> str:
-    """One line: whitespace folded, and what a mail cannot carry gone (the
-    HTML parser turns &#xFFFF; into the character itself)."""
-    return _SPACE.sub(" ", strip_control(text or "")).strip()
 
 
 def _is_prose(text: str) -> bool:

@@ -37,7 +37,7 @@ from .extract import (
     take_apart_text,
 )
 from .models import Item
-from .text import clean_text, strip_control
+from .text import clean_text, key_text, strip_control
 
 
 @dataclass
@@ -324,7 +324,7 @@ def _unique_items(parts: Iterable[EntryParts], feed_wide: frozenset[str]) -> lis
         item = entry.item(feed_wide)
         key = item.key
         if len(item.text.split()) >= 20:
-            key = aliases.setdefault((_key_text(item.title), _key_text(item.text), entry.enclosures), key)
+            key = aliases.setdefault((key_text(item.title), key_text(item.text), entry.enclosures), key)
         kept = chosen.get(key)
         if kept is None or (len(item.text), item.image is not None) > (len(kept.text), kept.image is not None):
             chosen[key] = item
@@ -415,7 +415,7 @@ def _text_sources(entry) -> list[tuple[str, str, str]]:
         detail = entry.get("summary_detail") or {}
         sources.append((summary, _kind(detail) if detail.get("value") == summary else _guess_kind(summary), "summary"))
     subtitle = entry.get("subtitle") or ""
-    if subtitle and _key_text(subtitle) != _key_text(entry.get("title", "")):
+    if subtitle and key_text(subtitle) != key_text(entry.get("title", "")):
         sources.append((subtitle, "text", "subtitle"))
     if not sources and entry.get("media_description"):
         sources.append((entry["media_description"], "text", "content"))
@@ -448,10 +448,10 @@ def _lead_source(taken: list[Taken], body: Taken, roles: list[str]) -> Taken:
     standfirst written apart from the text (not the text's opening, i.e.
     an excerpt); else the text itself; a subtitle only when the text has no
     paragraph to begin with (show notes that are all lists and links)."""
-    body_words = _key_text(body.text[:4000])
+    body_words = key_text(body.text[:4000])
 
     def standfirst(source: Taken) -> bool:
-        opening = _key_text(source.text)[:60]
+        opening = key_text(source.text)[:60]
         return source is not body and bool(source.blocks) and len(opening) >= 12 and opening not in body_words
 
     for source, role in zip(taken, roles):
@@ -552,10 +552,6 @@ def _title_from_text(text: str, words: int = 12) -> str:
     return " ".join(first) + ("…" if len(text.split()) > words else "")
 
 
-def _key_text(text: str) -> str:
-    return re.sub(r"[\W_]+", "", (text or "").casefold())
-
-
 # ---------------------------------------------------------------- bylines
 
 # Mailboxes of a newsroom or a site, not of a person (RFC 2142 and kin).
@@ -597,8 +593,8 @@ class Publisher:
         labels = [label for label in host.lower().split(".") if label not in ("www", "feeds", "rss", "m", "blog")]
         words = tuple(w.casefold() for w in re.findall(r"[\w'’]+", title))
         initials = "".join(w[0] for w in words if w not in ("the", "of", "and", "a")) if len(words) >= 3 else ""
-        keys = {_key_text(part) for part in parts} | {initials}
-        site = {_key_text(".".join(labels)), *(labels[:-1] or labels)}
+        keys = {key_text(part) for part in parts} | {initials}
+        site = {key_text(".".join(labels)), *(labels[:-1] or labels)}
         return cls(keys=frozenset(k for k in keys if len(k) >= 2), site=frozenset(k for k in site if len(k) >= 2),
                    title_words=words)
 
@@ -606,7 +602,7 @@ class Publisher:
         """Whether name is the feed's own (its title, a part of it, its
         initials; with site, also the site's name: a personal site is
         named after the person whose blog or show it is)."""
-        key = _key_text(name)
+        key = key_text(name)
         if not key:
             return False
         if key in self.keys or (site and key in self.site):
