@@ -443,3 +443,44 @@ def test_a_local_picture_gone_by_mail_time_is_left_out_not_a_broken_box(invoke, 
     message = parse_email(result.stdout_bytes)
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
     assert collect(email_parts(message)["text/html"]).images == []
+
+
+def test_feeds_parsed_in_worker_processes_build_what_one_process_builds(httpserver, invoke, tmp_path, monkeypatch):
+    """From PARALLEL_FROM feeds up, bodies are parsed in worker processes
+    while the rest is fetched; the digest is the one a single process
+    makes, and a body that is no feed is still one line naming the feed."""
+    import digest.pipeline
+    from conftest import FEEDS
+
+    files = sorted((FEEDS / "rss2").iterdir())[:6] + sorted((FEEDS / "atom").iterdir())[:4]
+    urls = []
+    for n, path in enumerate(files):
+        httpserver.expect_request(f"/{n}.xml").respond_with_data(path.read_bytes(), content_type="application/xml")
+        urls.append(httpserver.url_for(f"/{n}.xml"))
+    httpserver.expect_request("/page.xml").respond_with_data("<html><body>Hello</body></html>",
+                                                             content_type="text/html")
+    urls.append(httpserver.url_for("/page.xml"))
+    assert len(urls) >= digest.pipeline.PARALLEL_FROM
+
+    taken = []
+    real_take = digest.pipeline._Parsing.take
+    monkeypatch.setattr(digest.pipeline._Parsing, "take", lambda self, result: taken.append(result.url)
+                        or real_take(self, result))
+
+    def build(folder: str) -> tuple[dict, str]:
+        (tmp_path / folder).mkdir()
+        config = http_config(tmp_path / folder, urls)
+        result = invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z", "--format", "json",
+                        "--since", "100000d", "--top", "500", "--allow-empty")
+        assert result.exit_code == 0, result.stderr
+        return json.loads(result.stdout), result.stderr
+
+    parallel, said_parallel = build("parallel")
+    assert len(taken) == len(urls)
+    monkeypatch.setattr(digest.pipeline, "PARALLEL_FROM", 10**9)
+    alone, said_alone = build("alone")
+    assert len(parallel["items"]) > 40 and parallel["items"] == alone["items"]
+    assert parallel["errors"] == alone["errors"]
+    page = httpserver.url_for("/page.xml")
+    assert f"({page}) failed: not a feed" in said_parallel
+    assert said_parallel.count(page) == said_alone.count(page) == 1
