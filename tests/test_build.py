@@ -471,7 +471,7 @@ def test_feeds_parsed_in_worker_processes_build_what_one_process_builds(httpserv
         (tmp_path / folder).mkdir()
         config = http_config(tmp_path / folder, urls)
         result = invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z", "--format", "json",
-                        "--since", "100000d", "--top", "500", "--allow-empty")
+                        "--since", "100000d", "--top", "500", "--allow-empty", state=tmp_path / folder / "state.db")
         assert result.exit_code == 0, result.stderr
         return json.loads(result.stdout), result.stderr
 
