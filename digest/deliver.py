@@ -774,17 +774,19 @@ class Smtp(Destination):
         settings = self.settings
         left = max(deadline - time.monotonic(), 0.001)
         context = self._tls_context() if settings.security != "none" else None
-        if settings.security == "tls":
-            client = smtplib.SMTP_SSL(context=context, timeout=left)
-        else:
-            client = smtplib.SMTP(timeout=left)
-        watchdog = threading.Timer(left, _cut, (client,))
+        try:
+            # Connecting (and for "tls" the handshake) is bounded by the socket
+            # timeout; from there on the watchdog holds the deadline too.
+            if settings.security == "tls":
+                client = smtplib.SMTP_SSL(settings.host, settings.port, context=context, timeout=left)
+            else:
+                client = smtplib.SMTP(settings.host, settings.port, timeout=left)
+        except (smtplib.SMTPException, OSError) as exc:
+            raise self._failure(exc, deadline) from None
+        watchdog = threading.Timer(max(deadline - time.monotonic(), 0), _cut, (client,))
         watchdog.daemon = True
         watchdog.start()
         try:
-            code, answer = client.connect(settings.host, settings.port)
-            if code != 220:
-                raise smtplib.SMTPConnectError(code, answer)
             client.ehlo_or_helo_if_needed()
             if settings.security == "starttls":
                 if not client.has_extn("starttls"):
@@ -803,13 +805,15 @@ class Smtp(Destination):
         except _Refusal:
             raise
         except (smtplib.SMTPException, OSError) as exc:
-            if isinstance(exc, TimeoutError) or time.monotonic() >= deadline - 0.05:
-                raise _Refusal(f"{self.name} did not finish within {settings.timeout:g}s "
-                               "(smtp.timeout)", False) from None
-            raise _refusal(self.name, exc) from None
+            raise self._failure(exc, deadline) from None
         finally:
             watchdog.cancel()
             client.close()
+
+    def _failure(self, exc: Exception, deadline: float) -> _Refusal:
+        if isinstance(exc, TimeoutError) or time.monotonic() >= deadline - 0.05:
+            return _Refusal(f"{self.name} did not finish within {self.settings.timeout:g}s (smtp.timeout)", False)
+        return _refusal(self.name, exc)
 
     def _login(self, client, password: str | None) -> None:
         import base64
