@@ -566,7 +566,9 @@ def init(obj: Context, directory):
                f"(or: feeds import subscriptions.opml)\n"
                f"  3. Look at it:   digest{here} preview\n"
                f"  4. Every morning, from cron (crontab -e):\n"
-               f"     0 7 * * * digest{anywhere} build | /usr/sbin/sendmail -t")
+               f"     0 7 * * * digest{anywhere} build | /usr/sbin/sendmail -t\n"
+               f"     (no local mail server? set [smtp] in {path}, check it with `digest{here} check`,\n"
+               f"     and the cron line is just: digest{anywhere} build)")
 
 
 @cli.group()

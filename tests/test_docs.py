@@ -32,7 +32,7 @@ def test_every_command_has_help_with_a_summary_and_an_example(runner, path, comm
 
 def test_the_commands_of_the_design_exist():
     names = {" ".join(path) for path, _ in all_commands()}
-    assert {"build", "init", "history", "feeds list", "feeds add", "feeds remove", "feeds import",
+    assert {"build", "check", "init", "history", "feeds list", "feeds add", "feeds remove", "feeds import",
             "feeds export"} <= names
 
 
