@@ -19,6 +19,7 @@ from .errors import DigestError, UsageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 PROGRESS_AFTER = 0.5  # seconds of fetching before a progress bar appears
+OPML_MAX_BYTES = 16 * 1024 * 1024  # about 100,000 outlines
 
 
 @dataclass
@@ -63,6 +64,11 @@ class StderrReporter:
     def info(self, message: str) -> None:
         if self.ctx.verbosity >= 0:
             click.echo(message, err=True)
+
+    def detail(self, message: str) -> None:
+        if self.ctx.verbosity > 0:
+            self._clear_bar()
+            click.echo(f"warning: {message}", err=True)
 
     def progress(self, done: int, total: int) -> None:
         """A bar once fetching has taken longer than a moment; a quick run
@@ -140,10 +146,11 @@ def _build_request(now_text: str | None, since: str | None, top: int | None, off
     from .config import parse_instant, parse_since
     from .pipeline import BuildRequest, utc_now
 
-    now = _parse_option("--now", parse_instant, now_text) if now_text else utc_now()
+    # `is not None`: an empty --now "" is a mistake to name, not "no option".
+    now = _parse_option("--now", parse_instant, now_text) if now_text is not None else utc_now()
     return BuildRequest(
         now=now,
-        since=_parse_option("--since", lambda text: parse_since(text, now), since) if since else None,
+        since=_parse_option("--since", lambda text: parse_since(text, now), since) if since is not None else None,
         top=top,
         offline=offline,
     )
@@ -243,10 +250,17 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
     from contextlib import nullcontext
 
     from . import deliver, pipeline
+    from .config import command_words, one_line
     from .render import Renderer
 
     config = obj.load_config()
     request = _build_request(now_text, since, top, offline)
+    if command_line is not None:
+        _parse_option("--pipe", command_words, command_line)
+    if sender is not None:
+        _parse_option("--from", one_line, sender)
+    for recipient in recipients:
+        _parse_option("--to", one_line, recipient)
     # A replay goes where it is told (stdout, -o, --pipe, ...), never where
     # the config sends mail on its own: looking at an old digest is not
     # sending it again.
@@ -277,6 +291,7 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
             for note in deliver.settle_unfinished(store):
                 reporter.warn(note)
         digest, failures = pipeline.make_digest(config, store, request, reporter)
+        pipeline.leave_out_unrenderable(renderer, digest, fmt, reporter)
         if not digest.stories:
             if failures and len(failures) == len(config.feeds):
                 raise DigestError("every feed failed; nothing to build")
@@ -420,6 +435,7 @@ def preview(obj: Context, output, open_browser, template_dir, since, now_text, t
     renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
     with obj.open_store(config) as store:
         digest, _ = pipeline.make_digest(config, store, request, reporter)
+    pipeline.leave_out_unrenderable(renderer, digest, "html", reporter)
     if not digest.stories:
         reporter.info("Nothing new since the last digest; the preview is empty.")
     digest.subject = renderer.subject(digest, config.email.subject)
@@ -454,7 +470,7 @@ def fetch(obj: Context, now_text):
     config = obj.load_config()
     if not config.feeds:
         raise UsageError(f"{config.path}: no [[feeds]] to read (add one with `digest feeds add URL`)")
-    now = _parse_option("--now", parse_instant, now_text) if now_text else pipeline.utc_now()
+    now = _parse_option("--now", parse_instant, now_text) if now_text is not None else pipeline.utc_now()
     reporter = StderrReporter(obj)
     with obj.open_store(config) as store:
         refresh = pipeline.fetch_feeds(config, store, now, reporter)
@@ -473,6 +489,7 @@ def _replay(obj: Context, config, build_id: int, fmt: str, template_dir, destina
     renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
     with obj.open_store(config) as store:
         digest = replayed_digest(store, build_id)
+    pipeline.leave_out_unrenderable(renderer, digest, fmt, StderrReporter(obj))
     for note in destination.deliver(pipeline.render_output(renderer, digest, fmt, config.email)):
         StderrReporter(obj).warn(note)
 
@@ -528,7 +545,7 @@ def check(obj: Context, send_test, now_text):
     from .pipeline import utc_now
 
     config = obj.load_config()
-    now = _parse_option("--now", parse_instant, now_text) if now_text else utc_now()
+    now = _parse_option("--now", parse_instant, now_text) if now_text is not None else utc_now()
     report = deliver.check_setup(config, now, send_test=send_test)
     click.echo(f"config: {config.path}")
     click.echo(f"state: {state_path(config, obj.state_flag)}")
@@ -711,7 +728,11 @@ def feeds_import(obj: Context, opml):
     from .feeds import ConfigEditor, import_feeds, read_opml
 
     editor = ConfigEditor(obj.config_path())
-    summary = import_feeds(editor, read_opml(opml.read(), getattr(opml, "name", "-")))
+    source = getattr(opml, "name", "-")
+    data = opml.read(OPML_MAX_BYTES + 1)  # `feeds import /dev/zero` would fill memory
+    if len(data) > OPML_MAX_BYTES:
+        raise UsageError(f"{source}: larger than {OPML_MAX_BYTES // (1024 * 1024)} MB: not an OPML file")
+    summary = import_feeds(editor, read_opml(data, source))
     if summary.added:
         editor.save()
     skipped = f", {summary.skipped} without a usable URL skipped" if summary.skipped else ""

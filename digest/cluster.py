@@ -1,8 +1,9 @@
 """Stories: items from different feeds about the same event, grouped.
 
 Pure functions over plain data; no I/O. Two items are one story when they
-have the same canonical link, or when their titles are close enough and
-they were published within 48 hours of each other.
+have the same canonical link (from two feeds, or in one feed under one
+title: see `same_link`), or when their titles are close enough and they
+were published within 48 hours of each other.
 
 How close is "close enough" -- the measure, and why:
 
@@ -110,16 +111,21 @@ def stem(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
+# What of a title is tokenized: a headline is a line, and what follows its
+# first few hundred characters cannot make two stories one. A feed's 5 MB
+# "title" did not finish tokenizing in 600 s.
+TITLE_CHARS = 500
+
+
 def title_tokens(title: str) -> TitleTokens:
-    text = unicodedata.normalize("NFKC", title).replace("’", "'").replace("‘", "'")
+    text = unicodedata.normalize("NFKC", title[:TITLE_CHARS]).replace("’", "'").replace("‘", "'")
     matches = list(_WORD.finditer(text))
     sentence_case = _is_sentence_case([m.group() for m in matches])
     weights: dict[str, float] = {}
     names: set[str] = set()
     lead = None
     for position, match in enumerate(matches):
-        # A capital after a colon or an opening quote starts a phrase, not a name.
-        at_start = position == 0 or bool(re.search(r"[:'\"“]\s*$", text[: match.start()]))
+        at_start = position == 0 or _opens_phrase(text, match.start())
         tokens = _word_tokens(match.group(), at_start, sentence_case)
         if position == 0 and tokens:
             lead = tokens[0][0]
@@ -130,6 +136,16 @@ def title_tokens(title: str) -> TitleTokens:
                 names.add(token)
     numbers = frozenset(_NUMBER.findall(text.replace(",", "")))
     return TitleTokens(weights, frozenset(names), numbers, lead)
+
+
+def _opens_phrase(text: str, start: int) -> bool:
+    """A capital after a colon or an opening quote starts a phrase, not a
+    name. Looks back over the spaces before the word only (a search of the
+    whole text before each word made a title quadratic)."""
+    at = start - 1
+    while at >= 0 and text[at].isspace():
+        at -= 1
+    return at >= 0 and text[at] in ":'\"“"
 
 
 def _word_tokens(word: str, at_start: bool, sentence_case: bool) -> list[tuple[str, bool]]:
@@ -246,8 +262,18 @@ def best_first(items: Iterable[Item], weight: Callable[[str], float]) -> list[It
     return sorted(items, key=lambda i: (-weight(i.feed_url), -len(i.text), i.feed_url, i.key))
 
 
+def same_link(a: Item, b: Item) -> bool:
+    """One story by its link: the same canonical link from two feeds (one
+    article, syndicated), or twice in one feed under the same title (one
+    entry listed again under a new guid). Entries of one feed with their
+    own guids and titles that share a link are the site pointing every
+    entry at its home page: different stories. (store.unsent_items applies
+    the same rule to what was sent.)"""
+    return bool(a.link) and a.link == b.link and (a.feed_url != b.feed_url or a.title == b.title)
+
+
 def same_event(a: Item, b: Item, tokens: Callable[[Item], TitleTokens], window: timedelta = WINDOW) -> bool:
-    if a.link and a.link == b.link:
+    if same_link(a, b):
         return True
     if abs(a.when - b.when) > window:
         return False
@@ -258,7 +284,8 @@ def cluster(items: Iterable[Item], weight: Callable[[str], float] = lambda url: 
             window: timedelta = WINDOW) -> list[Cluster]:
     """Group items into stories. Each cluster lists its best source first
     (weight, then fullest text); clusters come in the order of their best
-    item. Two copies of one link in one feed collapse into one story.
+    item. Two entries of one feed with one link and one title collapse
+    into one story (see `same_link`).
 
     Each item joins the first story, in creation order, that `_joins` it.
     Comparing with every story made the run quadratic (1,076 items took
@@ -311,13 +338,20 @@ class _Candidates:
     neither. A story found is kept only if one of its members has the keys
     of at least MIN_SHARED of the item's tokens (cheap to count; it rules
     out most stories before the full measure runs).
+
+    The index is kept per feed: a story that holds an item of a feed can
+    take no other item of it (but by the same link, which `_by_link`
+    finds), so an item never looks at the stories indexed under its own
+    feed. One feed of 4,000 near-identical titles ("... update on the front
+    line N") made every pair a candidate: 7,998,000 `_joins` calls.
     """
 
     def __init__(self, all_tokens: list[TitleTokens]):
         self._frequency = Counter(key for t in all_tokens for key in {_match_key(w) for w in t.weights})
         # Lists and tuples, not sets, and each key string once: at thousands
         # of items the index was a fifth of a build's memory.
-        self._by_element: dict[str, list[int]] = {}  # element -> stories with it in a member's prefix
+        # element -> feed -> stories with it in the prefix of a member from that feed
+        self._by_element: dict[str, dict[str, list[int]]] = {}
         self._by_link: dict[str, list[int]] = {}
         self._member_keys: list[list[tuple[str, ...]]] = []  # per story, each member's distinct keys
 
@@ -331,7 +365,9 @@ class _Candidates:
         keys = [_match_key(w) for w in tokens.weights]
         found: set[int] = set()
         for element in self._prefix(keys):
-            found.update(self._by_element.get(element, ()))
+            for feed, stories in self._by_element.get(element, {}).items():
+                if feed != item.feed_url:
+                    found.update(stories)
         counts = Counter(keys)  # a member's keys are distinct: summing these counts the item's tokens it has
         found = {index for index in found
                  if any(sum(counts.get(key, 0) for key in member) >= MIN_SHARED for member in self._member_keys[index])}
@@ -347,7 +383,7 @@ class _Candidates:
         if item.link:
             self._by_link.setdefault(item.link, []).append(index)
         for element in self._prefix(keys):
-            self._by_element.setdefault(element, []).append(index)
+            self._by_element.setdefault(element, {}).setdefault(item.feed_url, []).append(index)
 
 
 def _elements(keys: list[str]) -> list[tuple[str, str]]:
@@ -363,7 +399,7 @@ def _elements(keys: list[str]) -> list[tuple[str, str]]:
 
 
 def _joins(story: Cluster, item: Item, tokens, window: timedelta) -> bool:
-    if any(item.link and item.link == other.link for other in story.items):
+    if any(same_link(item, other) for other in story.items):
         return True
     if any(other.feed_url == item.feed_url for other in story.items):
         return False

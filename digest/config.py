@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 from . import USER_AGENT
 from .errors import ConfigError
 
-DEFAULT_LEAD = (
-    "{{ item.author ~ ' for ' if item.author }}{{ item.feed }}: {{ item.summary }}"
-)
+# The card's meta line right above the lead already names the feed and the
+# author, so the default lead is the story's own words, not a repeat of them.
+DEFAULT_LEAD = "{{ item.summary }}"
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,18 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)")
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
-def parse_duration(text: str) -> timedelta:
+# Longer than any window or half-life means anything; past it, a date
+# minus the duration leaves the calendar ("999999d": OverflowError).
+MAX_DURATION = timedelta(days=365_000)  # 1,000 years
+# A timeout or wait past this overflows the socket and clock APIs
+# (nanoseconds in 64 bits: 292 years).
+MAX_TIMEOUT = timedelta(days=36_500)  # 100 years
+# Dates before this are refused: a window reaching back from 0001-01-01
+# left the calendar too.
+EARLIEST_YEAR = 1900
+
+
+def parse_duration(text: str, longest: timedelta = MAX_DURATION) -> timedelta:
     """'24h', '3d', '1h30m', '15s', '2w' -> timedelta. Raises ValueError."""
     compact = text.strip().lower().replace(" ", "")
     if not compact or _DURATION_PART.sub("", compact):
@@ -138,6 +149,8 @@ def parse_duration(text: str) -> timedelta:
     )
     if seconds <= 0:
         raise ValueError(f"duration must be positive: {text!r}")
+    if seconds > longest.total_seconds():
+        raise ValueError(f"duration too long: {text!r} (at most {longest.days}d)")
     return timedelta(seconds=seconds)
 
 
@@ -147,18 +160,39 @@ def parse_instant(text: str, *, default_tz: timezone = timezone.utc) -> datetime
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"not an ISO-8601 date or time: {text!r}") from None
+    if moment.year < EARLIEST_YEAR:
+        raise ValueError(f"{text!r} is before {EARLIEST_YEAR}")
     return moment if moment.tzinfo else moment.replace(tzinfo=default_tz)
+
+
+def command_words(text: str) -> list[str]:
+    """A mail command as the words it runs (no shell). Raises ValueError."""
+    try:
+        words = shlex.split(text)
+    except ValueError as exc:
+        raise ValueError(f"cannot split {text!r} into words ({exc})") from None
+    if not words:
+        raise ValueError("is empty")
+    return words
+
+
+def one_line(text: str) -> str:
+    """A header value (an address): CR or LF would start another header."""
+    if "\r" in text or "\n" in text:
+        raise ValueError(f"must be one line, not {text!r}")
+    return text
 
 
 def parse_since(text: str, now: datetime) -> datetime:
     """--since accepts a duration back from now, or a date/time."""
-    try:
-        return now - parse_duration(text)
-    except ValueError:
-        pass
+    compact = text.strip().lower().replace(" ", "")
+    if compact and not _DURATION_PART.sub("", compact):
+        return now - parse_duration(text)  # a duration: its own message if it is too long
     try:
         return parse_instant(text, default_tz=now.tzinfo or timezone.utc)
-    except ValueError:
+    except ValueError as exc:
+        if f"before {EARLIEST_YEAR}" in str(exc):
+            raise
         raise ValueError(
             f"not a duration or date: {text!r} (use e.g. 24h, 3d or 2026-11-24)"
         ) from None
@@ -197,14 +231,27 @@ def state_path(config: Config, flag: str | Path | None = None) -> Path:
 # ---------------------------------------------------------------- loading
 
 
+# A config of 8,000 feeds is about 1 MB; /dev/zero as the config took 12 GB.
+CONFIG_MAX_BYTES = 4 * 1024 * 1024
+# A named pipe (`--config <(make-config)`) gets this long to deliver it.
+CONFIG_READ_TIMEOUT = 5.0
+
+
 def read_config_text(path: Path) -> str:
     """The config file's text, or a ConfigError saying why there is none."""
+    from .files import TimedOut, TooLarge, read_capped
+
     try:
-        return path.read_bytes().decode("utf-8")
+        return read_capped(path, CONFIG_MAX_BYTES, CONFIG_READ_TIMEOUT).decode("utf-8")
     except FileNotFoundError:
         raise ConfigError("no such config file (create one with `digest init`)", path=path) from None
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text", path=path) from None
+    except TooLarge:
+        raise ConfigError(f"larger than {CONFIG_MAX_BYTES // (1024 * 1024)} MB: not a config file", path=path) from None
+    except TimedOut:
+        raise ConfigError(f"nothing to read for {CONFIG_READ_TIMEOUT:g}s (a named pipe nobody writes to?)",
+                          path=path) from None
     except OSError as exc:
         raise ConfigError(f"cannot read: {exc.strerror}", path=path) from None
 
@@ -242,11 +289,11 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
         state=reader.location(top, "state", base),
         summary_words=reader.positive_int(top, "summary_words", Config.summary_words),
         failing_after=reader.positive_int(top, "failing_after", Config.failing_after),
-        lock_wait=reader.duration(top, "lock_wait", Config.lock_wait),
+        lock_wait=reader.duration(top, "lock_wait", Config.lock_wait, longest=MAX_TIMEOUT),
         lead_template=reader.string(lead, "template", DEFAULT_LEAD, prefix="lead"),
         lead_templates=reader.string_table(lead, "templates", prefix="lead"),
         email=EmailConfig(
-            from_=reader.string(email, "from", EmailConfig.from_, prefix="email"),
+            from_=reader.address(email, "from", EmailConfig.from_, prefix="email"),
             to=reader.addresses(email, "to", prefix="email"),
             cc=reader.addresses(email, "cc", prefix="email"),
             bcc=reader.addresses(email, "bcc", prefix="email"),
@@ -265,7 +312,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
         ),
         fetch=FetchConfig(
             timeout=reader.duration(
-                fetch, "timeout", timedelta(seconds=FetchConfig.timeout), prefix="fetch"
+                fetch, "timeout", timedelta(seconds=FetchConfig.timeout), prefix="fetch", longest=MAX_TIMEOUT
             ).total_seconds(),
             concurrency=reader.positive_int(fetch, "concurrency", FetchConfig.concurrency, prefix="fetch"),
             per_host=reader.positive_int(fetch, "per_host", FetchConfig.per_host, prefix="fetch"),
@@ -325,12 +372,18 @@ class _Reader:
         if value is None:
             return None
         try:
-            words = shlex.split(value)
+            command_words(value)
         except ValueError as exc:
-            raise self.fail(_join(prefix, key), f"cannot split {value!r} into words ({exc})") from None
-        if not words:
-            raise self.fail(_join(prefix, key), "is empty")
+            raise self.fail(_join(prefix, key), str(exc)) from None
         return value
+
+    def address(self, table: dict, key: str, default: str, prefix: str = "") -> str:
+        value = self.string(table, key, default, prefix)
+        try:
+            return one_line(value)
+        except ValueError as exc:
+            raise self.fail(_join(prefix, key), str(exc)) from None
+
 
     def positive_int(self, table: dict, key: str, default: int, prefix: str = "") -> int:
         value = self._get(table, key, int, prefix)
@@ -340,12 +393,13 @@ class _Reader:
             raise self.fail(_join(prefix, key), f"must be at least 1, not {value}")
         return value
 
-    def duration(self, table: dict, key: str, default: timedelta, prefix: str = "") -> timedelta:
+    def duration(self, table: dict, key: str, default: timedelta, prefix: str = "",
+                 longest: timedelta = MAX_DURATION) -> timedelta:
         value = self._get(table, key, str, prefix)
         if value is None:
             return default
         try:
-            return parse_duration(value)
+            return parse_duration(value, longest)
         except ValueError as exc:
             raise self.fail(_join(prefix, key), str(exc)) from None
 
@@ -356,13 +410,15 @@ class _Reader:
         return None if value is None else base / Path(value).expanduser()
 
     def addresses(self, table: dict, key: str, prefix: str = "") -> tuple[str, ...]:
-        """One address or a list of them; each one line (a CR or LF would
-        start a header of its own)."""
+        """One address or a list of them, each one line and not blank."""
         value = table.get(key, [])
         listed = self.string_list({key: [value] if isinstance(value, str) else value}, key, prefix=prefix)
-        for address in listed:
-            if not address.strip() or any(c in address for c in "\r\n"):
-                raise self.fail(_join(prefix, key), f"not an address: {address!r}")
+        try:
+            listed = [one_line(address) for address in listed]
+        except ValueError as exc:
+            raise self.fail(_join(prefix, key), str(exc)) from None
+        if any(not address.strip() for address in listed):
+            raise self.fail(_join(prefix, key), "has an empty address")
         return tuple(listed)
 
     def unsubscribe(self, table: dict, key: str, prefix: str = "") -> tuple[str, ...]:
@@ -550,12 +606,19 @@ def normalize_feed_location(url: str, base: Path, fail=None) -> str:
     Relative paths are resolved against the config file's folder, so a config
     works from any working directory.
     """
-    scheme = urlsplit(url).scheme.lower()
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "http://[::1": Invalid IPv6 URL
+        raise (fail or ConfigError)(f"{url!r} is not a valid URL ({exc})") from None
+    scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
-        if not urlsplit(url).netloc:
+        if not parts.netloc:
             raise (fail or ConfigError)(f"{url!r} has no host")
         return url
     if scheme == "file":
+        if not is_local_file_url(url):
+            raise (fail or ConfigError)(f"{url!r} names the host {parts.netloc!r}: only files on this machine "
+                                        "are read (file:///path)")
         return url
     if scheme and len(scheme) > 1:  # len 1 is a Windows drive letter
         raise (fail or ConfigError)(f"unsupported URL scheme {scheme!r} in {url!r} (use http, https, file or a path)")
@@ -576,6 +639,13 @@ def is_loopback(host: str) -> bool:
 
 def _is_web(url: str) -> bool:
     return urlsplit(url).scheme.lower() in ("http", "https")
+
+
+def is_local_file_url(url: str) -> bool:
+    """file:///path or file://localhost/path; file://otherhost/path names
+    a file on another machine, which a plain read would take from this one."""
+    parts = urlsplit(url)
+    return parts.scheme.lower() == "file" and parts.netloc.lower() in ("", "localhost")
 
 
 def _join(*parts: str) -> str:

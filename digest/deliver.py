@@ -478,10 +478,11 @@ def pipe_to_command(command: str, data: bytes) -> None:
     raise OutputError unless it read all of it and exited 0; with what it
     said on stderr. A command that exits 0 but left part of the message
     unread (a broken pipe) did not get the mail."""
-    import shlex
     import subprocess
 
-    words = shlex.split(command)
+    from .config import command_words
+
+    words = command_words(command)  # checked where the command came from: a flag or the config
     deadline = time.monotonic() + DELIVERY_TIMEOUT
     # stderr into a file, not a pipe: a command that says a lot before it
     # reads its stdin would otherwise block, with us waiting on its stdin.

@@ -73,12 +73,19 @@ class ConfigEditor:
         return next((f for f in self.config.feeds if f.name and f.name.casefold() == lowered), None)
 
     def add(self, feed: FeedConfig) -> None:
-        import tomlkit
-
         url = normalize_feed_location(feed.url, self.path.parent)
         existing = self.find(url)
         if existing:
             raise UsageError(f"{url} is already in {self.path}" + (f" (as {existing.name!r})" if existing.name else ""))
+        self.append(feed)
+        self.config = self._validated()
+
+    def append(self, feed: FeedConfig) -> None:
+        """Add a [[feeds]] table without validating the whole config again:
+        the caller checks the URL and calls validate() once (an import of
+        4,000 feeds validated after each took minutes)."""
+        import tomlkit
+
         table = tomlkit.table()
         table["url"] = feed.url
         if feed.name:
@@ -90,6 +97,8 @@ class ConfigEditor:
         if "feeds" not in self.document:
             self.document.append("feeds", tomlkit.aot())
         self.document["feeds"].append(table)
+
+    def validate(self) -> None:
         self.config = self._validated()
 
     def remove(self, url_or_name: str) -> FeedConfig:
@@ -152,21 +161,26 @@ def _weight(value: str | None) -> float:
 
 
 def import_feeds(editor: ConfigEditor, feeds: Iterable[FeedConfig]) -> ImportSummary:
+    """Append every new feed, then validate the config once. Duplicates are
+    found in a set of the normalized URLs, not by a search per feed."""
     added, duplicates, skipped = [], 0, 0
+    known = {feed.url for feed in editor.config.feeds}  # normalized by the config already
     for feed in feeds:
-        scheme = urlsplit(feed.url).scheme.lower()
-        if scheme not in ("http", "https", "file"):
+        try:
+            if urlsplit(feed.url).scheme.lower() not in ("http", "https", "file"):
+                raise ConfigError("not a feed URL")
+            url = normalize_feed_location(feed.url, editor.path.parent)
+        except (ConfigError, ValueError):  # an outline the config would refuse (no host, "http://[::1"...)
             skipped += 1
             continue
-        if editor.find(feed.url):
+        if url in known:
             duplicates += 1
             continue
-        try:
-            editor.add(feed)
-        except ConfigError:  # an outline whose URL the config would refuse (no host...)
-            skipped += 1
-            continue
+        known.add(url)
+        editor.append(feed)
         added.append(feed)
+    if added:
+        editor.validate()
     return ImportSummary(added=added, duplicates=duplicates, skipped=skipped)
 
 
@@ -215,6 +229,8 @@ def checked_feed(location: str, fetch_config: FetchConfig) -> Discovered:
     """What `feeds add` adds for a URL or a path the user typed: the feed
     there, or the one the website there points to. A URL that cannot be
     reached right now is a DigestError saying how to add it anyway."""
+    if "://" in location:
+        normalize_feed_location(location, Path.cwd(), UsageError)  # gopher://, file://otherhost/ refused
     url = location if "://" in location else Path(location).as_uri()
     try:
         found = discover_feed(url, fetch_config)
@@ -233,6 +249,8 @@ def unchecked_feed(location: str) -> str:
         return location
     if "://" in location and scheme != "file":
         raise UsageError(f"{location}: not an http(s) URL or a local file")
+    if scheme == "file":
+        normalize_feed_location(location, Path.cwd(), UsageError)  # file://otherhost/ refused
     path = file_path(location) if scheme == "file" else Path(location)
     if not path.is_file():
         raise UsageError(f"{location}: no such file (--no-check adds an http(s) URL or an existing file)")
@@ -256,11 +274,15 @@ def discover_feed(url: str, fetch_config: FetchConfig) -> Discovered:
     except FeedError:
         pass
     base = page.final_url or url
-    advertised = find_feed_links(page.body[:262144].decode("utf-8", "replace"), base)
+    # What a page points to is web content, not something the user typed:
+    # only http(s) is followed (a page advertising file:///home/me/... would
+    # have the next build mail that file), and usual paths are guessed on
+    # web sites only (never /feed, /rss.xml of this machine's disk).
+    advertised = [link for link in find_feed_links(page.body[:262144].decode("utf-8", "replace"), base)
+                  if urlsplit(link).scheme.lower() in ("http", "https")]
     root = urljoin(base, "/")
-    candidates = [(link, "link") for link in advertised] + [
-        (urljoin(root, path), "guess") for path in USUAL_FEED_PATHS
-    ]
+    guesses = USUAL_FEED_PATHS if urlsplit(base).scheme.lower() in ("http", "https") else ()
+    candidates = [(link, "link") for link in advertised] + [(urljoin(root, path), "guess") for path in guesses]
     for candidate, how in candidates:
         try:
             found = _fetch_one(candidate, fetch_config)
@@ -268,7 +290,9 @@ def discover_feed(url: str, fetch_config: FetchConfig) -> Discovered:
         except FeedError:
             continue
         return Discovered(url=candidate, title=parsed.title, how=how)
-    raise UsageError(f"{url}: no feed found (the page advertises none, and none of "
+    if not guesses:
+        raise UsageError(f"{url}: not a feed, and the file advertises no http(s) feed")
+    raise UsageError(f"{url}: no feed found (the page advertises no http(s) feed, and none of "
                      f"{', '.join(USUAL_FEED_PATHS)} is a feed)")
 
 

@@ -26,7 +26,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from .config import FetchConfig
+from .config import FetchConfig, is_local_file_url
+from .files import TimedOut, TooLarge, read_capped
 
 MAX_REDIRECTS = 10
 MAX_RETRIES = 2  # after a 429/503 with a Retry-After that fits the deadline
@@ -67,14 +68,6 @@ class FetchResult:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-class _TooLarge(Exception):
-    pass
-
-
-class _Deadline(Exception):
-    pass
 
 
 def fetch_all(
@@ -227,7 +220,10 @@ def _fetch_one(client, request: FetchRequest, config: FetchConfig, slots: _HostS
         if scheme in ("http", "https"):
             with slots.for_url(request.target):
                 return _fetch_http(client, request, config)
-        return _read_file(request.url, request.target, config.max_bytes)
+        if is_local_file_url(request.target):
+            return _read_file(request.url, request.target, config)
+        # The config refuses these; never read any other URL as a local path.
+        return FetchResult(url=request.url, error=f"not an http(s) URL or a local file: {request.target}")
     except Exception as exc:  # one feed's failure must never sink the run
         return FetchResult(url=request.url, error=_describe(exc, config))
 
@@ -317,9 +313,9 @@ def _read_body(response, max_bytes: int, deadline: float) -> bytes:
         chunk = decoder.decode(raw, max_bytes - size)
         size += len(chunk)
         if size > max_bytes:
-            raise _TooLarge()
+            raise TooLarge()
         if time.monotonic() > deadline:
-            raise _Deadline()
+            raise TimedOut()
         parts.append(chunk)
     return b"".join(parts)
 
@@ -331,7 +327,7 @@ def _undeclared_gzip(body: bytes, max_bytes: int) -> bytes:
         return body
     unpacked = _Zlib(zlib.MAX_WBITS | 16).decode(body, max_bytes)
     if len(unpacked) > max_bytes:
-        raise _TooLarge()
+        raise TooLarge()
     return unpacked
 
 
@@ -394,16 +390,10 @@ def _decoder(encoding: str):
 # ---------------------------------------------------------------- files
 
 
-def _read_file(url: str, location: str, max_bytes: int) -> FetchResult:
-    path = file_path(location)
-    parts, size = [], 0
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(65536), b""):
-            size += len(chunk)
-            if size > max_bytes:
-                raise _TooLarge()
-            parts.append(chunk)
-    body = _undeclared_gzip(b"".join(parts), max_bytes)
+def _read_file(url: str, location: str, config: FetchConfig) -> FetchResult:
+    """A local feed, under the same size cap and deadline as HTTP: a named
+    pipe nobody writes to, or a device, must not hold the build."""
+    body = _undeclared_gzip(read_capped(file_path(location), config.max_bytes, config.timeout), config.max_bytes)
     # A file has no Content-Type; say XML so the parser reads the encoding
     # from the document itself instead of flagging the feed as malformed.
     return FetchResult(url=url, body=body, content_type="application/xml", final_url=location)
@@ -432,9 +422,9 @@ def _describe(exc: Exception, config: FetchConfig) -> str:
     """A short, user-facing reason for a failed fetch."""
     import httpx
 
-    if isinstance(exc, _TooLarge):
+    if isinstance(exc, TooLarge):
         return f"too large (over {config.max_bytes:,} bytes), cut off"
-    if isinstance(exc, (_Deadline, httpx.TimeoutException)):
+    if isinstance(exc, (TimedOut, httpx.TimeoutException)):
         return f"timed out after {config.timeout:g}s"
     if isinstance(exc, _DecodeError):
         return f"cannot decode the response: {_first_line(exc)}"

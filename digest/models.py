@@ -29,7 +29,8 @@ class Item:
     author: str = ""
     published: datetime | None = None  # aware, UTC; None when the feed gives no date
     content_html: str = ""  # sanitized with nh3; the fullest text the item has
-    text: str = ""  # plain text of content_html, for summaries and reading time
+    text: str = ""  # the story's plain text (captions, promo, bylines out), for reading time
+    lead_text: str = ""  # where its lead begins: a standfirst, else its opening paragraphs
     image: Image | None = None
     tags: list[str] = field(default_factory=list)
     # Set by the store:

@@ -1,10 +1,11 @@
-"""Feed bytes -> Items: feedparser, item identity, sanitizing, images, text.
+"""Feed bytes -> Items: feedparser, item identity, links, bylines, dates.
 
 feedparser runs with its own sanitizer and relative-URI resolver off (they
-are slow and its sanitizer keeps forms, SVG and tracking pixels); HTML is
-cleaned here with nh3 against an allow-list fit for email, and control
-characters are stripped from every string, because the MJML compiler
-rejects them.
+are slow and its sanitizer keeps forms, SVG and tracking pixels). Each
+entry's HTML is taken apart by extract.py (text blocks, the picture, its
+caption and credit; sanitizing for the store); here are the entry's
+identity, its canonical link, its byline and its date. Control characters
+are stripped from every string, because the MJML compiler rejects them.
 """
 
 from __future__ import annotations
@@ -13,14 +14,30 @@ import calendar
 import hashlib
 import html
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import unquote_plus, urljoin, urlsplit, urlunsplit
 
 from .errors import FeedError
-from .models import Image, Item
+from .extract import (
+    IMAGE_EXTENSIONS,
+    Candidate,
+    Taken,
+    choose_picture,
+    clean_credit,
+    feed_wide_pictures,
+    lead_blocks,
+    pixels,
+    sanitize_html,
+    story_blocks,
+    take_apart_html,
+    take_apart_text,
+)
+from .models import Item
+from .text import clean_text, strip_control
 
 
 @dataclass
@@ -39,31 +56,71 @@ _ENTITY_DECL = re.compile(rb"<!ENTITY[^>]*>", re.IGNORECASE | re.DOTALL)
 
 
 def _feedparser():
-    """feedparser, taught to keep media:description apart.
+    """feedparser, taught three things it drops or mixes up.
 
-    Stock feedparser files media:description under `summary` or `content`,
-    whichever is free, so an image caption can take the place of the item's
-    real description depending on element order. Here it lands in its own
-    `media_description` key: the caption when the item has other text, the
-    text itself when it has none (YouTube).
+    - media:description gets its own `media_description` key: stock
+      feedparser files it under `summary` or `content`, whichever is free,
+      so an image caption could take the place of the item's real
+      description depending on element order. Inside a media:content, its
+      description and credit are also kept on that picture, so an item with
+      several pictures has each one's caption.
+    - The text of an <enclosure> (a caption, on some news sites) is kept on
+      the enclosure as `digest_caption`.
     """
     import feedparser
-    from feedparser.namespaces import mediarss
+    from feedparser.namespaces import _base, mediarss
 
     if getattr(mediarss.Namespace, "_digest_patched", False):
         return feedparser
+    original = {name: getattr(mediarss.Namespace, name) for name in ("_start_media_content", "_end_media_credit")}
+    start_enclosure = _base.Namespace._start_enclosure
 
-    def start(self, attrs_d):
+    def start_description(self, attrs_d):
         self.push_content("media_description", attrs_d, "text/plain", 1)
 
-    def end(self):
-        self.pop_content("media_description")
+    def end_description(self):
+        value = self.pop_content("media_description")
+        _on_open_media_content(self, "digest_caption", value)
 
-    mediarss.Namespace._start_media_description = start
-    mediarss.Namespace._end_media_description = end
+    def start_content(self, attrs_d):
+        original["_start_media_content"](self, attrs_d)
+        self._digest_in_media_content = True
+
+    def end_content(self):
+        self._digest_in_media_content = False
+
+    def end_credit(self):
+        original["_end_media_credit"](self)
+        credits = self._get_context().get("media_credit") or [{}]
+        _on_open_media_content(self, "digest_credit", credits[-1].get("content", ""))
+
+    def start_enclosure_text(self, attrs_d):
+        start_enclosure(self, attrs_d)
+        self.push("enclosure", 1)
+
+    def end_enclosure_text(self):
+        value = self.pop("enclosure")
+        links = self._get_context().get("links") or []
+        if value and value.strip() and links:
+            links[-1]["digest_caption"] = value.strip()
+
+    mediarss.Namespace._start_media_description = start_description
+    mediarss.Namespace._end_media_description = end_description
+    mediarss.Namespace._start_media_content = start_content
+    mediarss.Namespace._end_media_content = end_content
+    mediarss.Namespace._end_media_credit = end_credit
+    _base.Namespace._start_enclosure = start_enclosure_text
+    _base.Namespace._end_enclosure = end_enclosure_text
     mediarss.Namespace._digest_patched = True
     _remember_base_uris()
     return feedparser
+
+
+def _on_open_media_content(parser, key: str, value: str) -> None:
+    if value and getattr(parser, "_digest_in_media_content", False):
+        pictures = parser._get_context().get("media_content") or []
+        if pictures and key not in pictures[-1]:
+            pictures[-1][key] = value
 
 
 def _remember_base_uris() -> None:
@@ -108,46 +165,102 @@ def parse_feed(body: bytes, url: str, content_type: str = "") -> ParsedFeed:
             reason += f" ({_bozo_message(parsed)})"
         raise FeedError(url, reason)
     feed = parsed.feed
-    base = feed.get("link") if _is_web_url(feed.get("link", "")) else url
-    feed_author = _author_name(feed)
-    pictures = _local_picture_folder(url)
-    items = _unique_items(
-        entry_to_item(entry, url, base, feed_author, pictures)
-        for entry in parsed.entries
-    )
+    context = _feed_context(feed, url, body)
+    entries = [entry_parts(entry, context) for entry in parsed.entries]
+    feed_wide = feed_wide_pictures([parts.pictures for parts in entries], context.images)
+    items = _unique_items(entries, feed_wide)
     warning = _bozo_message(parsed) if parsed.get("bozo") else recoded
     return ParsedFeed(
-        title=_plain(feed.get("title", "")),
+        title=context.title,
         link=feed.get("link", ""),
         items=items,
         warning=warning,
     )
 
 
-_XML_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding", re.IGNORECASE)
+@dataclass(frozen=True)
+class FeedContext:
+    """What an entry needs to know of its feed."""
+
+    url: str  # where the feed was read from
+    title: str
+    base: str  # web base for relative links: the feed's own <link>, else its URL
+    author: str  # a byline the channel gives every item (a personal blog's author), or ""
+    channel_author: str  # the channel's author string as written
+    publisher: Publisher  # the feed's own names, which are no byline
+    images: tuple[str, ...]  # the feed's own logo and cover art
+    pictures: Path | None  # folder of a local feed, whose picture files it may name
+
+
+def _feed_base(feed, url: str) -> str:
+    """What the feed's relative links are relative to: its own <link>,
+    made absolute by its self link or a URL-shaped id where it is itself
+    relative; else the address it was read from (a web URL, or a local
+    file whose entries then keep only absolute links)."""
+    link = feed.get("link", "") or ""
+    if _is_web_url(link):
+        return link
+    anchors = [l.get("href", "") for l in feed.get("links", []) if l.get("rel") in ("self", "alternate")]
+    anchor = next((a for a in [*anchors, feed.get("id", "") or "", url] if _is_web_url(a)), "")
+    if not anchor:
+        return url
+    return urljoin(anchor, link) if link else anchor
+
+
+def _feed_context(feed, url: str, body: bytes) -> FeedContext:
+    link = feed.get("link", "")
+    title = _plain(feed.get("title", ""))
+    host = urlsplit(link if _is_web_url(link) else url).hostname or ""
+    publisher = Publisher.of(title, host)
+    images = tuple(filter(None, [(feed.get("image") or {}).get("href", ""), (feed.get("image") or {}).get("url", "")]))
+    return FeedContext(
+        url=url,
+        title=title,
+        base=_feed_base(feed, url),
+        author=_channel_byline(feed, body, publisher),
+        channel_author=clean_text(feed.get("author", "") or ""),
+        publisher=publisher,
+        images=images,
+        pictures=_local_picture_folder(url),
+    )
+
+
+_XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?\?>", re.IGNORECASE)
+_XML_ENCODING = re.compile(rb"""encoding\s*=\s*["']([\w.:-]+)["']""", re.IGNORECASE)
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 
 
 def _undeclared_non_latin_as_utf8(body: bytes, content_type: str) -> tuple[bytes, str, str | None]:
-    """Bytes in a non-Latin single- or multi-byte encoding that nobody
-    declared (served as UTF-8 or with no charset, no encoding in the XML
-    declaration): detect the encoding and hand feedparser UTF-8.
-
-    feedparser's own last resort is windows-1252, right for Western text
-    but mojibake for Cyrillic, Greek, Hebrew, CJK...; so a Latin guess is
-    left to feedparser, and only a non-Latin one is acted on. The third
+    """Bytes feedparser would misread, handed to it as UTF-8; the third
     value says what was done, for the feed's warning.
+
+    - Bytes invalid in the declared encoding (Content-Type charset, else the
+      XML declaration): decoded with replacement in that encoding. One
+      stray byte otherwise made feedparser re-guess the whole feed as
+      windows-1252, turning every non-ASCII character into mojibake.
+    - Declared UTF-8 (or nothing: XML's default) but not UTF-8: mostly
+      valid UTF-8 with a few stray bytes is UTF-8 with replacement; else
+      the encoding is detected, and a non-Latin guess acted on (Cyrillic,
+      Greek, CJK...). A Latin guess is left to feedparser, whose last
+      resort, windows-1252, is right for Western text.
     """
-    declared = _CHARSET.search(content_type)
-    if declared and declared.group(1).lower().replace("-", "") not in ("utf8", "usascii"):
-        return body, content_type, None
-    if _XML_ENCODING.match(body[:512]):
-        return body, content_type, None
+    declaration = _XML_DECLARATION.match(body[:512])
+    declared = _CHARSET.search(content_type) or (declaration and _XML_ENCODING.search(declaration.group()))
+    name = declared.group(1) if declared else None
+    name = name.decode("ascii") if isinstance(name, bytes) else name
+    codec = _codec(name)
+    if codec is None and name:
+        return body, content_type, None  # an encoding Python does not know: feedparser's business
+    codec = codec or "utf-8"
     try:
-        body.decode("utf-8")
+        body.decode(codec)
         return body, content_type, None
     except UnicodeDecodeError:
         pass
+    if codec != "utf-8" or _mostly_utf8(body):
+        text = body.decode(codec, errors="replace")
+        note = f"bytes that are not {name or 'UTF-8'} were replaced"
+        return _as_utf8_document(text), "application/xml; charset=utf-8", note
     from charset_normalizer import from_bytes
 
     guess = from_bytes(body[:65536]).best()
@@ -157,7 +270,41 @@ def _undeclared_non_latin_as_utf8(body: bytes, content_type: str) -> tuple[bytes
     if not scripts or any(a.startswith("Latin") for a in scripts):
         return body, content_type, None
     note = f"undeclared encoding: the bytes are not UTF-8; read as {guess.encoding}"
-    return body.decode(guess.encoding, errors="replace").encode("utf-8"), "application/xml; charset=utf-8", note
+    return _as_utf8_document(body.decode(guess.encoding, errors="replace")), "application/xml; charset=utf-8", note
+
+
+def _codec(name: str | None) -> str | None:
+    """Python's name for an encoding; None for none or an unknown one. US-ASCII
+    as declared by feeds means UTF-8 in practice."""
+    import codecs
+
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        return None
+    return "utf-8" if codec in ("ascii", "utf-8") else codec
+
+
+def _mostly_utf8(body: bytes) -> bool:
+    """Valid UTF-8 but for a few stray bytes: at least ten valid non-ASCII
+    characters per invalid sequence (Latin-1 or cp1251 text has almost no
+    valid UTF-8 sequences)."""
+    text = body.decode("utf-8", errors="replace")
+    invalid = text.count("\ufffd") - body.count("\ufffd".encode())
+    valid = len(text) - len(text.encode("ascii", errors="ignore")) - text.count("\ufffd")
+    return valid >= 10 * invalid
+
+
+def _as_utf8_document(text: str) -> bytes:
+    """The text as UTF-8, its XML declaration saying so."""
+    data = text.encode("utf-8")
+    declaration = _XML_DECLARATION.match(data[:512])
+    if declaration and _XML_ENCODING.search(declaration.group()):
+        fixed = _XML_ENCODING.sub(b'encoding="utf-8"', declaration.group(), count=1)
+        data = fixed + data[declaration.end():]
+    return data
 
 
 def _bozo_message(parsed) -> str:
@@ -166,38 +313,163 @@ def _bozo_message(parsed) -> str:
     return text or (type(exc).__name__ if exc else "malformed feed")
 
 
-def _unique_items(items) -> list[Item]:
-    """A feed listing the same entry twice collapses to its first copy."""
-    seen, unique = set(), []
-    for item in items:
-        if item.key not in seen:
-            seen.add(item.key)
-            unique.append(item)
-    return unique
+def _unique_items(parts: Iterable[EntryParts], feed_wide: frozenset[str]) -> list[Item]:
+    """A feed listing the same entry twice shows it once: the same guid (or
+    link), or the same title and text under two addresses (/slug/ and
+    /slug-2/; not two episodes with one title and blurb, whose audio
+    differs). The copy kept is the one with more text, then a picture."""
+    chosen: dict[str, Item] = {}
+    aliases: dict[tuple, str] = {}
+    for entry in parts:
+        item = entry.item(feed_wide)
+        key = item.key
+        if len(item.text.split()) >= 20:
+            key = aliases.setdefault((_key_text(item.title), _key_text(item.text), entry.enclosures), key)
+        kept = chosen.get(key)
+        if kept is None or (len(item.text), item.image is not None) > (len(kept.text), kept.image is not None):
+            chosen[key] = item
+    return list(chosen.values())
 
 
-def entry_to_item(entry, feed_url: str, base: str, feed_author: str = "", pictures: Path | None = None) -> Item:
-    link = canonical_url(_entry_link(entry), base)
+@dataclass
+class EntryParts:
+    """An entry read, before its picture is chosen (that needs the whole
+    feed: a picture most items repeat is the feed's, not the story's)."""
+
+    feed_url: str
+    key: str
+    title: str
+    link: str
+    author: str
+    published: datetime | None
+    content_html: str
+    text: str
+    lead_text: str
+    tags: list[str]
+    pictures: list[Candidate]
+    caption: str  # the entry's media:description, when it has other text
+    credit: str  # the entry's media:credit
+    text_credit: str  # a picture credit its text carried
+    enclosures: tuple[str, ...] = ()  # its media files (two episodes may share a title and blurb)
+
+    def item(self, feed_wide: frozenset[str] = frozenset()) -> Item:
+        return Item(
+            feed_url=self.feed_url, key=self.key, title=self.title, link=self.link, author=self.author,
+            published=self.published, content_html=self.content_html, text=self.text,
+            lead_text=self.lead_text, tags=self.tags,
+            image=choose_picture(self.pictures, feed_wide, self.caption, self.credit, self.text_credit),
+        )
+
+
+def entry_parts(entry, feed: FeedContext) -> EntryParts:
+    guid = clean_text(entry.get("id", ""))
+    base = feed.base if _is_web_url(feed.base) or not _is_web_url(guid) else guid
+    link = canonical_url(_entry_link(entry, guid), base)
     if not _is_web_url(link):
         link = ""  # javascript:, data:, file: and the like never become a link in the mail
-    raw_html = _entry_html(entry)
-    media_text = clean_text(entry.get("media_description", ""))
-    caption = media_text if raw_html else ""
-    content_html = sanitize_html(raw_html or _plain_to_html(media_text), link or base)
-    text = html_to_text(content_html)
-    title = clean_text(html_to_text(entry.get("title", ""))) or _title_from_text(text)
-    return Item(
-        feed_url=feed_url,
-        key=item_key(entry.get("id", ""), link, title, text),
-        title=title,
+    title = repair_text(_title_line(clean_text(html_to_text(entry.get("title", "")[:_TITLE_MARKUP_CHARS]))))
+    author = _entry_byline(entry, feed)
+    sources = _text_sources(entry)
+    taken = [story_blocks(_take_apart(value, kind), title, author) for value, kind, _ in sources]
+    body = max((t for t, (_, _, role) in zip(taken, sources) if role != "subtitle"), key=lambda t: len(t.text),
+               default=Taken())
+    lead = _lead_source(taken, body, [role for _, _, role in sources])
+    text = body.text
+    raw_html = next((value for value, kind, _ in sources if kind == "html" and value), "")
+    media_text = repair_text(clean_text(entry.get("media_description", "")))
+    pictures = _media_pictures(entry, base, feed.pictures) + [
+        resolved for source in taken for candidate in source.pictures
+        if (resolved := _resolved(candidate, link or base, feed.pictures))]
+    return EntryParts(
+        feed_url=feed.url,
+        key=item_key(guid, link, title, text),
+        title=title or _title_from_text(text),
         link=link,
-        author=_author_name(entry) or feed_author,
+        author=author,
         published=_entry_time(entry),
-        content_html=content_html,
+        content_html=sanitize_html(strip_control(raw_html) if raw_html else _plain_to_html(text), link or base),
         text=text,
-        image=_entry_image(entry, raw_html, caption, title, link or base, pictures),
+        lead_text="\n\n".join(block.text for block in lead_blocks(lead.blocks, title)),
         tags=[clean_text(tag.get("term", "")) for tag in entry.get("tags", []) if tag.get("term")],
+        pictures=pictures,
+        # media:description is the picture's caption, unless it is the entry's only text (YouTube).
+        caption=media_text if not sources or sources[0][0] != repair_text(strip_control(entry.get("media_description", "")))
+        else "",
+        credit=clean_credit(entry.get("credit", "") or _first(entry.get("media_credit"), "content")),
+        text_credit=next((t.credit for t in taken if t.credit), ""),
+        enclosures=tuple(e.get("href", "") for e in entry.get("enclosures", [])),
     )
+
+
+def _text_sources(entry) -> list[tuple[str, str, str]]:
+    """The entry's texts as (value, "html" or "text", role): its content,
+    its summary, its subtitle, and media:description when it has nothing
+    else (a YouTube entry). feedparser's summary_detail can belong to a
+    nested element, so the summary is read from `summary` itself."""
+    sources = []
+    for detail in entry.get("content", []):
+        if detail.get("value"):
+            sources.append((detail["value"], _kind(detail), "content"))
+    summary = entry.get("summary") or ""
+    if summary and all(summary != value for value, _, _ in sources):
+        detail = entry.get("summary_detail") or {}
+        sources.append((summary, _kind(detail) if detail.get("value") == summary else _guess_kind(summary), "summary"))
+    subtitle = entry.get("subtitle") or ""
+    if subtitle and _key_text(subtitle) != _key_text(entry.get("title", "")):
+        sources.append((subtitle, "text", "subtitle"))
+    if not sources and entry.get("media_description"):
+        sources.append((entry["media_description"], "text", "content"))
+    return [(repair_text(strip_control(value)), kind, role) for value, kind, role in sources]
+
+
+def _kind(detail) -> str:
+    kind = detail.get("type") or ""
+    value = detail.get("value", "")
+    if kind == "text/plain":
+        # "Plain text" full of markup (an entity the loose parser could not
+        # read leaves the HTML of the rest as text): it is HTML.
+        return "html" if _MARKUP.search(value) else "text"
+    return "html" if kind else _guess_kind(value)
+
+
+_MARKUP = re.compile(r"</(?:p|div|a|b|i|em|strong|span|li|ul|audio)>|<br\s*/?>", re.I)
+
+
+def _guess_kind(value: str) -> str:
+    return "html" if re.search(r"<[a-zA-Z/!]", value) or "&" in value else "text"
+
+
+def _take_apart(value: str, kind: str) -> Taken:
+    return take_apart_html(value) if kind == "html" else take_apart_text(value)
+
+
+def _lead_source(taken: list[Taken], body: Taken, roles: list[str]) -> Taken:
+    """Where the lead comes from: the publisher's own summary when it is a
+    standfirst written apart from the text (not the text's opening, i.e.
+    an excerpt); else the text itself; a subtitle only when the text has no
+    paragraph to begin with (show notes that are all lists and links)."""
+    body_words = _key_text(body.text[:4000])
+
+    def standfirst(source: Taken) -> bool:
+        opening = _key_text(source.text)[:60]
+        return source is not body and bool(source.blocks) and len(opening) >= 12 and opening not in body_words
+
+    for source, role in zip(taken, roles):
+        if role == "summary" and standfirst(source):
+            return source
+    if not any(block.kind in ("p", "quote") for block in body.blocks):
+        for source, role in zip(taken, roles):
+            if role == "subtitle" and standfirst(source):
+                return source
+    return body
+
+
+def _resolved(candidate: Candidate, base: str, pictures: Path | None) -> Candidate | None:
+    url = canonical_image_url(candidate.url, base, pictures)
+    if not url:
+        return None
+    larger = canonical_image_url(candidate.larger, base, pictures) if candidate.larger else ""
+    return replace(candidate, url=url, larger=larger)
 
 
 def item_key(guid: str, link: str, title: str, text: str) -> str:
@@ -212,25 +484,30 @@ def item_key(guid: str, link: str, title: str, text: str) -> str:
 
 
 def _plain(value: str) -> str:
-    return clean_text(html_to_text(value)) if value else ""
+    return repair_text(clean_text(html_to_text(value))) if value else ""
 
 
-def _entry_link(entry) -> str:
-    for link in entry.get("links", []):
-        if link.get("rel", "alternate") == "alternate" and link.get("href"):
-            return link["href"]
-    return entry.get("link", "") or ""
+# Hosts that only redirect to the article (and count the click on the way).
+_REDIRECTORS = re.compile(r"(?:^|\.)(?:feedproxy\.google\.com|feedsportal\.com|feeds\.feedburner\.com|"
+                          r"feeds\.[\w-]+\.(?:com|net|org)|rss\.[\w-]+\.(?:com|net|org))$", re.I)
 
 
-def _author_name(node) -> str:
-    """The author's name, without the e-mail address feedparser appends
-    (or any markup a feed put in it)."""
-    detail = node.get("author_detail") or {}
-    name = _plain(detail.get("name", "")) or _plain(node.get("author", ""))
-    if name:
-        return name
-    names = [_plain(a.get("name", "")) for a in node.get("authors", [])]
-    return ", ".join(dict.fromkeys(name for name in names if name))
+def _entry_link(entry, guid: str) -> str:
+    """The article's address: the feed's alternate link, unless that is a
+    redirector's (FeedBurner, feedsportal) and the entry names the real one
+    (feedburner:origLink, or a permalink guid)."""
+    link = next((l["href"] for l in entry.get("links", [])
+                 if l.get("rel", "alternate") == "alternate" and l.get("href")), "") or entry.get("link", "") or ""
+    original = clean_text(entry.get("feedburner_origlink", ""))
+    if _is_web_url(original):
+        return original
+    host = urlsplit(link).hostname or ""
+    if link and (_REDIRECTORS.search(host) or "/~r/" in link) and _is_web_url(guid) \
+            and not _REDIRECTORS.search(urlsplit(guid).hostname or ""):
+        return guid
+    if not link and _is_web_url(guid) and entry.get("guidislink", True) is not False:
+        return guid
+    return link
 
 
 def _entry_time(entry) -> datetime | None:
@@ -245,22 +522,26 @@ def _entry_time(entry) -> datetime | None:
     return None
 
 
-def _entry_html(entry) -> str:
-    """The fullest text the entry has, as HTML (not yet sanitized)."""
-    candidates = []
-    for detail in list(entry.get("content", [])) + [entry.get("summary_detail")]:
-        if not detail or not detail.get("value"):
-            continue
-        value = detail["value"]
-        candidates.append(_plain_to_html(value) if detail.get("type") == "text/plain" else value)
-    return max(candidates, key=len, default="")
-
-
 def _plain_to_html(text: str) -> str:
     if not text:
         return ""
     paragraphs = (html.escape(p.strip()) for p in re.split(r"\n\s*\n", text) if p.strip())
     return "".join(f"<p>{p}</p>" for p in paragraphs)
+
+
+# A title is a line: past this many characters it is cut at a word (with
+# an ellipsis). Headlines stay under 200; Reddit's limit is 300. A 5 MB
+# title otherwise went into the store, every template and the grouping.
+MAX_TITLE_CHARS = 300
+_TITLE_MARKUP_CHARS = 20 * MAX_TITLE_CHARS  # of the title's HTML, before its tags are taken out
+
+
+def _title_line(title: str) -> str:
+    if len(title) <= MAX_TITLE_CHARS:
+        return title
+    head = title[: MAX_TITLE_CHARS + 1]
+    head = head.rsplit(" ", 1)[0] if " " in head else head[:MAX_TITLE_CHARS]
+    return head.rstrip(" ,;:—–-") + "…"
 
 
 def _title_from_text(text: str, words: int = 12) -> str:
@@ -271,51 +552,204 @@ def _title_from_text(text: str, words: int = 12) -> str:
     return " ".join(first) + ("…" if len(text.split()) > words else "")
 
 
-# ---------------------------------------------------------------- images
+def _key_text(text: str) -> str:
+    return re.sub(r"[\W_]+", "", (text or "").casefold())
 
 
-_IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".avif")
+# ---------------------------------------------------------------- bylines
+
+# Mailboxes of a newsroom or a site, not of a person (RFC 2142 and kin).
+# (noreply@ is not one: Blogger and WordPress.com relay every author's
+# name through it.)
+_ROLE_MAILBOX = re.compile(
+    r"^(?:info|editor|editors|editorial|news|newsroom|newsdesk|redaktion|redaccion|redazione|redactie|"
+    r"webmaster|web|admin|administrator|contact|press|desk|feed|feeds|rss|online|office|mail|team|"
+    r"hello|support|community|digital|internet)$", re.I)
+# Words that make a name a desk's, not a person's.
+_DESK_WORDS = frozenset("""redaktion redaction rédaction redacción redazione redactie staff editors editor
+    editorial newsroom desk team agence agency agencia agenzia webmaster admin administrator""".split())
+_ORG_WORDS = frozenset("""for the of and podcast podcasts show radio media news inc inc. llc ltd ltd. network
+    studios studio productions records press magazine blog channel official""".split())
+# A title that is "<host name> Podcast" names the host, not the publisher.
+_SHOW_WORDS = frozenset("podcast podcasts show radio hour live tv daily weekly talk cast pod".split())
+_TITLE_PARTS = re.compile(r"\s+[|:–—·-]\s+|\s*[|»›]\s*")
+_PLATFORM_TITLE = re.compile(r"^(?:stories|posts|articles) by (.+?) on \w+$|^(.+?) on (?:medium|substack|tumblr)$", re.I)
+_EMAIL_NAME = re.compile(r"^\s*(?:mailto:)?([^\s@()<>]+@[^\s@()<>]+)\s*\((.*)\)\s*$")
+_NAME_EMAIL = re.compile(r"^\s*(.*?)\s*[<(]\s*(?:mailto:)?([^\s@<>()]+@[^\s@<>()]+)\s*[>)]\s*$")
+_BARE_EMAIL = re.compile(r"^\s*(?:mailto:)?([^\s@()<>]+@[^\s@()<>]+)\s*$")
 
 
-def _entry_image(entry, raw_html: str, caption: str, title: str, base: str,
-                 pictures: Path | None = None) -> Image | None:
-    credit = clean_text(entry.get("credit", "") or _first(entry.get("media_credit"), "content"))
-    alt = caption or title
-    for candidate in _media_images(entry):
-        url = canonical_image_url(candidate.get("url") or candidate.get("href") or "", base, pictures)
-        if url:
-            return Image(
-                url=url,
-                caption=caption,
-                credit=credit,
-                width=_int(candidate.get("width")),
-                height=_int(candidate.get("height")),
-                alt=alt,
-            )
-    for img in _content_images(raw_html):
-        url = canonical_image_url(img["src"], base, pictures)
-        if not url:
+@dataclass(frozen=True)
+class Publisher:
+    """The feed's own names: a byline that is one of them is no byline
+    ("DC Rainmaker · DC Rainmaker")."""
+
+    keys: frozenset[str]  # the title and each part of it, the title's initials
+    site: frozenset[str]  # the site's name ("dw.com", "derstandard")
+    title_words: tuple[str, ...]
+
+    @classmethod
+    def of(cls, title: str, host: str) -> Publisher:
+        parts = [title, *_TITLE_PARTS.split(title)]
+        platform = _PLATFORM_TITLE.match(title.strip())
+        if platform:
+            parts.append(platform.group(1) or platform.group(2))
+        labels = [label for label in host.lower().split(".") if label not in ("www", "feeds", "rss", "m", "blog")]
+        words = tuple(w.casefold() for w in re.findall(r"[\w'’]+", title))
+        initials = "".join(w[0] for w in words if w not in ("the", "of", "and", "a")) if len(words) >= 3 else ""
+        keys = {_key_text(part) for part in parts} | {initials}
+        site = {_key_text(".".join(labels)), *(labels[:-1] or labels)}
+        return cls(keys=frozenset(k for k in keys if len(k) >= 2), site=frozenset(k for k in site if len(k) >= 2),
+                   title_words=words)
+
+    def names(self, name: str, site: bool = True) -> bool:
+        """Whether name is the feed's own (its title, a part of it, its
+        initials; with site, also the site's name: a personal site is
+        named after the person whose blog or show it is)."""
+        key = _key_text(name)
+        if not key:
+            return False
+        if key in self.keys or (site and key in self.site):
+            return True
+        words = tuple(w.casefold() for w in re.findall(r"[\w'’]+", name))
+        if words and self.title_words[:len(words)] == words:
+            rest = self.title_words[len(words):]
+            return not any(word in _SHOW_WORDS for word in rest)
+        return False
+
+
+def byline(raw: str, publisher: Publisher | None = None, site: bool = True) -> str:
+    """The name a reader should see for an author string: "email (Name)"
+    and "Name <email>" give the Name (read from the raw string: feedparser's
+    own split cuts non-ASCII names at the wrong offset), "mailto:" and bare
+    addresses give nothing, "Last, First" turns round, and a newsroom's
+    mailbox, a desk or the publisher's own name is no byline."""
+    text = repair_text(clean_text(html_to_text(raw or "")))
+    if not text:
+        return ""
+    mailbox = ""
+    for pattern, name_group, mail_group in ((_EMAIL_NAME, 2, 1), (_NAME_EMAIL, 1, 2)):
+        found = pattern.match(text)
+        if found:
+            text, mailbox = found.group(name_group).strip(), found.group(mail_group)
+            break
+    else:
+        if _BARE_EMAIL.match(text):
+            return ""
+    if mailbox and _ROLE_MAILBOX.match(mailbox.split("@")[0]):
+        return ""
+    names = [_turned_round(part) for part in _byline_parts(text)]
+    kept = [name for name in names if name and not (publisher and publisher.names(name, site))]
+    return ", ".join(dict.fromkeys(kept))
+
+
+def _byline_parts(text: str) -> list[str]:
+    """"Last, First" pairs ("Scappaticci, Elena"; "Boudisseau, Julien,
+    Jouin-Claude, Allyson") joined; other lists split at "|" and "/"."""
+    pieces = [p.strip() for p in re.split(r"\s*[|/]\s*", text) if p.strip()]
+    parts = []
+    for piece in pieces:
+        commas = [c.strip() for c in piece.split(",")]
+        if len(commas) >= 2 and len(commas) % 2 == 0 and all(c and " " not in c for c in commas):
+            parts.extend(f"{commas[i]}, {commas[i + 1]}" for i in range(0, len(commas), 2))
+        else:
+            parts.append(piece)
+    return parts
+
+
+def _turned_round(name: str) -> str:
+    last, comma, first = name.partition(", ")
+    if comma and " " not in last and " " not in first and "," not in first:
+        name = f"{first} {last}"
+    return " ".join(w for w in name.split() if w.casefold() not in _DESK_WORDS)
+
+
+def _entry_byline(entry, feed: FeedContext) -> str:
+    names = [a.get("name", "") for a in entry.get("authors", []) if a.get("name")]
+    raws = names if len(names) > 1 else [entry.get("author", "") or "".join(names)]
+    raws = [raw for raw in raws if raw]
+    if not raws:
+        return feed.author
+    if len(raws) == 1 and clean_text(raws[0]) == feed.channel_author:
+        return feed.author  # the channel's author on every item: the channel's rules
+    found = [byline(raw, feed.publisher) for raw in raws]
+    return ", ".join(dict.fromkeys(name for names in found for name in names.split(", ") if name))
+
+
+_CHANNEL_BYLINE = re.compile(rb"<(itunes:author|dc:creator|author)\b", re.I)
+
+
+def _channel_byline(feed, body: bytes, publisher: Publisher) -> str:
+    """The byline a channel gives all its items: the person who writes a
+    blog or hosts a show. Not a publisher, a company or a webmaster (RSS's
+    managingEditor and webMaster are the site's contacts, never a byline:
+    feedparser files them as the feed's author when nothing else is)."""
+    raw = clean_text(feed.get("author", "") or "")
+    if not raw or not _is_person_like(re.sub(r"\s*[(<].*?@.*?[)>]\s*|\S+@\S+", "", raw)):
+        return ""
+    head = body[:body.find(b"<item")] if b"<item" in body else body[:body.find(b"<entry")] if b"<entry" in body \
+        else body[:65536]
+    if not _CHANNEL_BYLINE.search(head):
+        return ""
+    return byline(raw, publisher, site=False)
+
+
+def _is_person_like(name: str) -> bool:
+    words = name.split()
+    if not 1 <= len(words) <= 4 or any(ch.isdigit() for ch in name) or re.search(r"[&|/+]", name):
+        return False
+    if any(w.casefold().strip(".,") in _ORG_WORDS for w in words):
+        return False
+    return not any(len(w) >= 2 and w.isupper() and w.isalpha() for w in words)  # BBC, NPR: acronyms are brands
+
+
+# ---------------------------------------------------------------- pictures
+
+
+def _media_pictures(entry, base: str, pictures: Path | None) -> list[Candidate]:
+    """The pictures the entry names outside its text: media:content images
+    (with each one's own caption and credit), thumbnails, image enclosures,
+    the episode's art, and a publisher's own image block."""
+    found: list[Candidate] = []
+
+    def add(url: str, origin: str, attrs: dict, caption: str = "", credit: str = "") -> None:
+        resolved = canonical_image_url(url or "", base, pictures)
+        if resolved:
+            found.append(Candidate(url=resolved, origin=origin, width=pixels(attrs.get("width")),
+                                   height=pixels(attrs.get("height")), caption=repair_text(clean_text(caption)),
+                                   credit=clean_credit(credit), order=len(found)))
+
+    for media in entry.get("media_content", []):
+        if _looks_like_image(media):
+            add(media.get("url"), "media", media, media.get("digest_caption", ""), media.get("digest_credit", ""))
+    for enclosure in entry.get("enclosures", []):
+        if _looks_like_image(enclosure):
+            add(enclosure.get("href") or enclosure.get("url"), "media", enclosure, enclosure.get("digest_caption", ""))
+    episode = (entry.get("image") or {}).get("href", "")
+    if episode:
+        add(episode, "media", {})
+    block = _publisher_image_block(entry)
+    if block:
+        add(*block)
+    for thumbnail in entry.get("media_thumbnail", []):
+        add(thumbnail.get("url"), "thumbnail", thumbnail)
+    return found
+
+
+def _publisher_image_block(entry) -> tuple[str, str, dict, str, str] | None:
+    """A publisher namespace's own picture block (<ns:image><ns:url/>
+    <ns:source/><ns:description/></ns:image>, which feedparser flattens to
+    ns_url, ns_source...): the picture with its caption and credit."""
+    for key, value in entry.items():
+        if not key.endswith("_url") or key.startswith(("media_", "feedburner_")) or not isinstance(value, str):
             continue
-        return Image(
-            url=url,
-            caption=img.get("title", "") or caption,
-            credit=credit,
-            width=_int(img.get("width")),
-            height=_int(img.get("height")),
-            alt=img.get("alt", "") or alt,
-        )
+        prefix = key[:-len("_url")]
+        if not urlsplit(value).path.lower().endswith(IMAGE_EXTENSIONS):
+            continue
+        caption = html_to_text(entry.get(f"{prefix}_description", "") or "")
+        credit = entry.get(f"{prefix}_source", "") or entry.get(f"{prefix}_credit", "")
+        return value, "media", {}, caption, credit
     return None
-
-
-def _media_images(entry) -> list[dict]:
-    """media:content images (largest first), then thumbnails, then enclosures."""
-    content = [m for m in entry.get("media_content", []) if _looks_like_image(m)]
-    content.sort(key=lambda m: _int(m.get("width")) or 0, reverse=True)
-    thumbs = sorted(
-        entry.get("media_thumbnail", []), key=lambda m: _int(m.get("width")) or 0, reverse=True
-    )
-    enclosures = [e for e in entry.get("enclosures", []) if _looks_like_image(e)]
-    return [m for m in content + thumbs + enclosures if not _is_pixel(m)]
 
 
 def _looks_like_image(media: dict) -> bool:
@@ -325,39 +759,7 @@ def _looks_like_image(media: dict) -> bool:
     if media.get("medium"):
         return media["medium"] == "image"
     path = urlsplit(media.get("url") or media.get("href") or "").path.lower()
-    return path.endswith(_IMAGE_EXTENSIONS) or "/img/" in path or "/image" in path
-
-
-def _is_pixel(attrs: dict) -> bool:
-    """Tracking pixels: 1x1 (or 0) images, and known beacon paths."""
-    width, height = _int(attrs.get("width")), _int(attrs.get("height"))
-    if (width is not None and width <= 2) or (height is not None and height <= 2):
-        return True
-    url = (attrs.get("url") or attrs.get("href") or attrs.get("src") or "").lower()
-    return any(marker in url for marker in _BEACONS)
-
-
-_BEACONS = ("/_/stat", "feeds.feedburner.com/~r/", "/pixel.", "/pixel?", "/beacon", "/track/open")
-
-
-class _ImageCollector(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.images: list[dict] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "img":
-            found = {name: value or "" for name, value in attrs}
-            if found.get("src") and not _is_pixel(found):
-                self.images.append(found)
-
-
-def _content_images(content_html: str) -> list[dict]:
-    if "<img" not in content_html:
-        return []
-    collector = _ImageCollector()
-    collector.feed(content_html)
-    return collector.images
+    return path.endswith(IMAGE_EXTENSIONS) or "/img/" in path or "/image" in path
 
 
 def canonical_image_url(url: str, base: str, pictures: Path | None = None) -> str:
@@ -365,7 +767,7 @@ def canonical_image_url(url: str, base: str, pictures: Path | None = None) -> st
     from a local file may also name a picture file beside it by a relative
     path (inside the feed's folder): that becomes a file:// URL, which the
     email carries inside itself."""
-    url = clean_text(url)
+    url = clean_text(html.unescape(url or ""))
     local = _local_picture(url, pictures) if pictures else None
     if local:
         return local
@@ -392,7 +794,7 @@ def _local_picture(reference: str, folder: Path) -> str | None:
     from urllib.parse import unquote
 
     path = (folder / unquote(parts.path)).resolve()
-    if not path.is_relative_to(folder) or path.suffix.lower() not in _IMAGE_EXTENSIONS or not path.is_file():
+    if not path.is_relative_to(folder) or path.suffix.lower() not in IMAGE_EXTENSIONS or not path.is_file():
         return None
     return path.as_uri()
 
@@ -401,28 +803,48 @@ def _first(values, key: str) -> str:
     return (values or [{}])[0].get(key, "") if values else ""
 
 
-def _int(value) -> int | None:
-    try:
-        number = int(float(str(value).strip().rstrip("px")))
-    except (TypeError, ValueError):
-        return None
-    return number if number >= 0 else None
+# ---------------------------------------------------------------- text repair
+
+# Double-encoded UTF-8 ("Ã©" for "é", "â€™" for "’"): what a CMS that
+# decoded UTF-8 as Latin-1 once and encoded it again serves.
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|â€[\u0080-\u00bf™œž˜šŸ¢£¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿“”˜]|Ã[ -ÿ]")
+
+
+def repair_text(text: str) -> str:
+    """Text with double-encoded UTF-8 repaired (ftfy, which undoes exactly
+    that and leaves correct text alone); text without its marks is returned
+    untouched, so the cost is one regex search."""
+    if not text or not _MOJIBAKE.search(text):
+        return text
+    import ftfy
+
+    return ftfy.fix_encoding(text)
 
 
 # ---------------------------------------------------------------- URLs
 
+# Parameters that only say where a click came from (ad and mail campaign
+# tags, feed readers' source marks); the article is the same without them.
 _TRACKING_EXACT = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
      "ref", "ref_src", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id",
      "rb_clickid", "s_cid", "vero_conv", "vero_id", "wickedid", "twclid", "ttclid",
-     "_ga", "_gl", "spm", "cmpid", "ncid", "sr_share", "gbraid", "wbraid", "srsltid"}
+     "_ga", "_gl", "spm", "cmpid", "ncid", "ocid", "sr_share", "gbraid", "wbraid", "srsltid",
+     "xtor", "maca", "ito", "cmp", "feedtype", "feedname", "emc", "smid", "smtyp", "soc_src", "soc_trk",
+     "rss", "rssid", "rss_id", "fromrss", "from_rss", "sh", "mbid", "dmcid", "ns_source", "ref_"}
 )
-_TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "mtm_", "hsa_", "at_")
+_TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "mtm_", "hsa_", "at_", "ns_", "itm_", "_hs", "oly_", "vero_")
+# Generic names that are tracking when their value says "rss" or "feed":
+# ?source=rss..., ?from=rss, ?partner=rss, ?ref=feed (?source=7 stays).
+_TRACKING_WHEN_FEED = frozenset({"source", "src", "from", "partner", "via", "origin", "channel", "medium", "cid"})
+_FEED_VALUE = re.compile(r"^(?:rss|atom|feed|feeds|feedburner|newsfeed)", re.I)
 
 
-def is_tracking_param(name: str) -> bool:
+def is_tracking_param(name: str, value: str = "") -> bool:
     lowered = name.lower()
-    return lowered in _TRACKING_EXACT or lowered.startswith(_TRACKING_PREFIXES)
+    if lowered in _TRACKING_EXACT or lowered.startswith(_TRACKING_PREFIXES):
+        return True
+    return lowered in _TRACKING_WHEN_FEED and bool(_FEED_VALUE.match(value))
 
 
 def canonical_url(url: str, base: str = "") -> str:
@@ -440,11 +862,18 @@ def canonical_url(url: str, base: str = "") -> str:
         netloc = netloc.rsplit(":", 1)[0]
     query = parts.query
     if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        kept = [(k, v) for k, v in pairs if not is_tracking_param(k)]
-        if len(kept) != len(pairs):
-            query = urlencode(kept)
+        # Filter the pieces as written, so what stays keeps its own encoding
+        # (?sid=05/11/19 stays, not ?sid=05%2F11%2F19).
+        pieces = [piece for piece in query.split("&") if piece]
+        kept = [piece for piece in pieces if not is_tracking_param(*_query_pair(piece))]
+        if len(kept) != len(pieces):
+            query = "&".join(kept)
     return urlunsplit((scheme, netloc, parts.path or ("/" if netloc else ""), query, ""))
+
+
+def _query_pair(piece: str) -> tuple[str, str]:
+    name, _, value = piece.partition("=")
+    return unquote_plus(name), unquote_plus(value)
 
 
 def _is_web_url(url: str) -> bool:
@@ -452,50 +881,6 @@ def _is_web_url(url: str) -> bool:
 
 
 # ---------------------------------------------------------------- HTML
-
-_ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "div", "dl", "dt",
-    "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
-    "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "span", "strong",
-    "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
-}
-_ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"},
-    "img": {"src", "alt", "title", "width", "height"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan"},
-    "abbr": {"title"},
-    "time": {"datetime"},
-}
-_DROP_WITH_CONTENT = {"script", "style", "template", "iframe", "object", "noscript", "svg", "math", "form", "button", "select", "textarea"}
-_PIXEL_IMG = re.compile(r"<img\b[^>]*>")
-
-
-def sanitize_html(raw: str, base: str = "") -> str:
-    """Feed HTML -> HTML safe for an email: an allow-list, no active content,
-    relative URLs resolved against base (or dropped), tracking pixels gone."""
-    import nh3
-
-    if not raw:
-        return ""
-    cleaned = nh3.clean(
-        strip_control(raw),
-        tags=_ALLOWED_TAGS,
-        clean_content_tags=_DROP_WITH_CONTENT,
-        attributes=_ALLOWED_ATTRIBUTES,
-        url_schemes={"http", "https", "mailto"},
-        url_relative=("rewrite_with_base", base) if _is_web_url(base) else "deny",
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
-    return _PIXEL_IMG.sub(_drop_pixel, cleaned) if "<img" in cleaned else cleaned
-
-
-def _drop_pixel(match: re.Match) -> str:
-    collector = _ImageCollector()
-    collector.feed(match.group(0))
-    return match.group(0) if collector.images else ""
-
 
 _BLOCK_TAGS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
@@ -540,21 +925,6 @@ def html_to_text(markup: str) -> str:
     extractor.close()
     blocks = "".join(extractor.parts).split("\n\n")
     return "\n\n".join(filter(None, (clean_text(block) for block in blocks)))
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_SPACE = re.compile(r"\s+")
-
-
-def strip_control(text: str) -> str:
-    return _CONTROL.sub("", text)
-
-
-def clean_text(text: str) -> str:
-    """One line of plain text: control characters gone, whitespace folded."""
-    if not text:
-        return ""
-    return _SPACE.sub(" ", strip_control(str(text))).strip()
 
 
 def _alternate_feed_link(body: bytes, url: str) -> str | None:

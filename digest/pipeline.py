@@ -26,11 +26,17 @@ from .store import FeedState, Store
 class Reporter(Protocol):
     def warn(self, message: str) -> None: ...
 
+    def detail(self, message: str) -> None:
+        """Something said before and unchanged since: only on request (-v)."""
+
     def progress(self, done: int, total: int) -> None: ...
 
 
 class SilentReporter:
     def warn(self, message: str) -> None:
+        pass
+
+    def detail(self, message: str) -> None:
         pass
 
     def progress(self, done: int, total: int) -> None:
@@ -146,12 +152,27 @@ def _store_result(
         reporter.warn(f"feed {name} ({feed.url}) failed: {exc.message}{in_a_row}")
         return FeedFailure(feed=name, url=feed.url, error=exc.message, runs=runs)
     if parsed.warning:
-        reporter.warn(f"feed {name} ({feed.url}) is malformed but readable: {parsed.warning}")
+        # cron mails stderr daily: a feed that stays malformed the same way
+        # is said once, until the reason changes (and always with -v).
+        said = f"feed {name} ({feed.url}) is malformed but readable: {parsed.warning}"
+        if state is not None and state.last_warning == _warning_reason(parsed.warning):
+            reporter.detail(f"{said} (unchanged since the last fetch)")
+        else:
+            reporter.warn(said)
     for item in parsed.items:
         item.feed_url = feed.url
-    refresh.new_items += store.record_success(feed.url, parsed.title, result.cache, parsed.items, now)
+    refresh.new_items += store.record_success(feed.url, parsed.title, result.cache, parsed.items, now,
+                                              warning=_warning_reason(parsed.warning) if parsed.warning else None)
     refresh.updated += 1
     return None
+
+
+def _warning_reason(warning: str) -> str:
+    """A parser's warning without where in the file it stands, which moves
+    whenever the feed gains an item: the same fault is the same warning."""
+    import re
+
+    return re.sub(r"^<unknown>:\d+:\d+:\s*", "", warning)
 
 
 def footer_failures(config: Config, store: Store) -> list[FeedFailure]:
@@ -211,7 +232,7 @@ def assemble_digest(
     writer = LeadWriter(config.lead_template, warn=reporter.warn, templates=config.lead_templates,
                         config_path=config.path)
     for story in stories:
-        story.lead = writer.lead(story) or story.summary or story.title
+        story.lead = writer.lead(story)
     return Digest(
         title=config.title,
         generated_at=request.now,
@@ -285,9 +306,9 @@ def _grouping_key(items: list[Item], weights: dict[str, float]) -> str:
     import hashlib
 
     from . import __version__
-    from .cluster import MIN_SHARED, SIMILAR, WINDOW
+    from .cluster import MIN_SHARED, SIMILAR, TITLE_CHARS, WINDOW
 
-    digest = hashlib.sha256(f"{__version__}|{SIMILAR}|{MIN_SHARED}|{WINDOW}".encode())
+    digest = hashlib.sha256(f"{__version__}|{SIMILAR}|{MIN_SHARED}|{WINDOW}|{TITLE_CHARS}".encode())
     for item in sorted(items, key=lambda i: i.id or 0):
         digest.update(f"\x1e{item.id}\x1f{item.feed_url}\x1f{item.title}\x1f{item.link}\x1f"
                       f"{item.when.timestamp()}\x1f{len(item.text)}".encode())
@@ -318,6 +339,11 @@ def _story(config: Config, items: list[Item], names: dict[str, str], tags: dict[
     best, others = items[0], items[1:]
     also: dict[str, AlsoCovered] = {}
     for other in others:
+        # The same article under the same address and title (one blog
+        # subscribed as RSS and as Atom) is no other coverage of it; another
+        # outlet's post linking the article is.
+        if other.link and other.link == best.link and _same_words(other.title, best.title):
+            continue
         if other.feed_url != best.feed_url and other.feed_url not in also:
             also[other.feed_url] = AlsoCovered(feed=names.get(other.feed_url, other.feed_url), link=other.link)
     return Story(
@@ -330,6 +356,10 @@ def _story(config: Config, items: list[Item], names: dict[str, str], tags: dict[
     )
 
 
+def _same_words(a: str, b: str) -> bool:
+    return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
 def summarize_stories(config: Config, stories: list[Story]) -> None:
     """Summary and reading time from each story's best source. Only for the
     stories the digest shows: a day of 200 feeds has thousands of candidates
@@ -337,7 +367,7 @@ def summarize_stories(config: Config, stories: list[Story]) -> None:
     from .summarize import reading_minutes, summarize
 
     for story in stories:
-        story.summary = summarize(story.item.text, config.summary_words, story.item.title)
+        story.summary = summarize(story.item.lead_text or story.item.text, config.summary_words)
         story.reading_minutes = reading_minutes(story.item.text)
 
 
@@ -367,6 +397,18 @@ def utc_now() -> datetime:
 
 
 # ---------------------------------------------------------------- the product
+
+
+def leave_out_unrenderable(renderer, digest: Digest, fmt: str, reporter: Reporter) -> None:
+    """Take out of the digest (so they are not marked sent) the stories
+    whose card does not compile, naming each: one story must never be the
+    reason nothing is sent. Only the formats that compile MJML can fail."""
+    if fmt not in ("email", "html"):
+        return
+    for story, error in renderer.unrenderable(digest):
+        digest.stories.remove(story)
+        reporter.warn(f"left out the story {story.title!r} ({story.feed}, {story.link or 'no link'}): "
+                      f"its card does not compile ({error}); it is not marked sent")
 
 
 def render_output(renderer, digest: Digest, fmt: str, email: EmailConfig) -> Outgoing:

@@ -8,12 +8,12 @@ behind; `default:NAME` always names the built-in file, so an override can
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import shutil
-import textwrap
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, tzinfo
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -26,10 +26,14 @@ from .models import Digest, Image, Story
 TEXT_WIDTH = 72
 FORMATS = ("email", "html", "text", "json", "mjml")
 # Gmail clips an HTML part past 102 KB behind a "View entire message" link,
-# which also hides the footer. The mail carries the HTML quoted-printable,
-# which adds ~7% (every "=" becomes "=3D"); whether Gmail counts before or
-# after decoding is not documented, so keep both sizes under the clip.
-HTML_BUDGET = 94_000
+# which also hides the footer. Whether it counts the part before or after
+# decoding is not documented, so the part is measured as mailed, which is
+# the larger: quoted-printable adds ~7% to English HTML but turns each byte
+# of Cyrillic, Greek or CJK text into three (a Russian day of 92 KB mailed
+# as 139 KB), so such a part goes base64 (4 bytes for 3) instead. The
+# budget leaves room below the clip for the part's headers.
+GMAIL_CLIP = 102_400
+HTML_BUDGET = GMAIL_CLIP - 2_400
 # The card column: the 600 px body less 24 px of padding on each side.
 COLUMN_WIDTH = 552
 # Display order of `digest templates list`; any other built-in file follows.
@@ -59,40 +63,81 @@ class LinkRefs:
 
 
 def wrap(text: str, width: int = TEXT_WIDTH, indent: int = 0, hang: int | None = None) -> str:
-    """Wrap to width. `indent` indents every line; `hang` indents all but the
-    first. Long words (URLs) are never broken."""
+    """Wrap to width columns of display: East Asian wide characters count
+    two, and a line may break between them (Chinese and Japanese have no
+    spaces), but never before a closing mark (。、」) or after an opening
+    one. `indent` indents every line; `hang` indents all but the first.
+    Long words (URLs) are never broken."""
     first = " " * indent
     rest = " " * (indent if hang is None else hang)
     paragraphs = [p for p in str(text).split("\n") if p.strip()] or [""]
-    return "\n".join(
-        textwrap.fill(
-            paragraph,
-            width=width,
-            initial_indent=first,
-            subsequent_indent=rest,
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
-        for paragraph in paragraphs
-    )
+    return "\n".join(_wrap_paragraph(paragraph, width, first, rest) for paragraph in paragraphs)
+
+
+_NO_LINE_START = set("。、，．！？：；）」』】〕〉》”’・ー…,.!?:;)]}%")
+_NO_LINE_END = set("（「『【〔〈《“‘([{")
+
+
+def _display_width(text: str) -> int:
+    from wcwidth import wcswidth
+
+    width = wcswidth(text)
+    return width if width >= 0 else len(text)
+
+
+def _wrap_pieces(paragraph: str) -> list[tuple[str, bool]]:
+    """(piece, space before it): each word, and each wide character of a
+    word apart, with closing marks kept on the piece before them."""
+    pieces: list[tuple[str, bool]] = []
+    for word in paragraph.split():
+        space = True
+        current = ""
+        for char in word:
+            wide = _display_width(char) == 2
+            if current and (wide or _display_width(current[-1]) == 2) and char not in _NO_LINE_START \
+                    and current[-1] not in _NO_LINE_END:
+                pieces.append((current, space))
+                current, space = "", False
+            current += char
+        if current:
+            pieces.append((current, space))
+    return pieces
+
+
+def _wrap_paragraph(paragraph: str, width: int, first: str, rest: str) -> str:
+    lines: list[str] = []
+    line, used = first, len(first)
+    empty = True
+    for piece, space in _wrap_pieces(paragraph):
+        size = _display_width(piece)
+        gap = 1 if space and not empty else 0
+        if not empty and used + gap + size > width:
+            lines.append(line)
+            line, used, empty, gap = rest, len(rest), True, 0
+        line += " " * gap + piece
+        used += gap + size
+        empty = False
+    lines.append(line)
+    return "\n".join(l.rstrip() for l in lines)
 
 
 @dataclass(frozen=True)
 class ImageBox:
-    """The size an image is drawn at in the card column."""
+    """The size an image is drawn at in the card column: both sides, or
+    none (the picture's own size, shrunk to the column by CSS)."""
 
-    width: int
+    width: int | None
     height: int | None
 
 
 def fit_image(image: Image, column: int = COLUMN_WIDTH) -> ImageBox:
-    """Scale down to the column, never up, keeping the aspect ratio. Without a
-    known size the image takes the column width and its natural height."""
-    if not image.width:
-        return ImageBox(column, None)
+    """Scale down to the column, never up, keeping the aspect ratio. Only a
+    picture whose width and height are both known is given a size: a width
+    alone would stretch it (or draw a thumbnail at the column's width)."""
+    if not (image.width and image.height):
+        return ImageBox(None, None)
     width = min(image.width, column)
-    height = round(image.height * width / image.width) if image.height else None
-    return ImageBox(width, height)
+    return ImageBox(width, round(image.height * width / image.width))
 
 
 def split_cards(digest: Digest, cards: int) -> tuple[list[tuple[str, list[Story]]], list[Story]]:
@@ -128,14 +173,15 @@ class Renderer:
         self.search_path = [Path(d) for d in template_dirs if d] + [builtin]
         for folder in self.search_path[:-1]:
             if not folder.is_dir():
-                raise TemplateError(f"template folder {folder} does not exist")
+                what = "is not a folder" if folder.exists() else "does not exist"
+                raise TemplateError(f"template folder {folder} {what}")
         self.zone = zone
         self.lang = lang
         self.env = Environment(
             loader=ChoiceLoader(
                 [
                     PrefixLoader({"default": FileSystemLoader(builtin)}, delimiter=":"),
-                    FileSystemLoader([str(p) for p in self.search_path]),
+                    _utf8_loader()([str(p) for p in self.search_path]),
                 ]
             ),
             autoescape=_autoescape,
@@ -143,14 +189,16 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            finalize=_printable,
         )
-        self.env.filters.update(
+        self._filters = dict(
             wrap=wrap,
             fit=fit_image,
             longdate=self._longdate,
             shorttime=self._shorttime,
-            also_ref=lambda other, refs: f"{other.feed} [{refs.add(other.link)}]",
+            also_ref=lambda other, refs: f"{other.feed} [{refs.add(other.link)}]" if other.link else other.feed,
         )
+        self.env.filters.update(self._filters)
 
     # ------------------------------------------------------------ formats
 
@@ -165,6 +213,25 @@ class Renderer:
         sections, more = split_cards(digest, len(digest.stories) if cards is None else cards)
         return self._render("layout.mjml", digest=digest, sections=sections, more=more, lang=self.lang)
 
+    def unrenderable(self, digest: Digest) -> list[tuple[Story, str]]:
+        """The stories whose card the MJML compiler refuses, each with what it
+        said; [] when the whole digest compiles. One story must not sink the
+        digest; but when no card compiles, or the digest does not even
+        without its stories, the fault is the templates' (or the footer's):
+        that TemplateError is raised as it is."""
+        source = self.layout_mjml(digest)
+        if _mjml_error(source) is None:
+            return []
+        broken = []
+        if _mjml_error(self.layout_mjml(replace(digest, stories=[]))) is None:
+            for story in digest.stories:
+                error = _mjml_error(self.layout_mjml(replace(digest, stories=[story])))
+                if error is not None:
+                    broken.append((story, error))
+        if len(broken) in (0, len(digest.stories)):
+            compile_mjml(source)  # raises the TemplateError
+        return broken
+
     def fit(self, digest: Digest, budget: int = HTML_BUDGET) -> Fitted:
         """As many cards as keep the HTML under `budget` bytes; the stories
         after them go to the compact list. Measured on the compiled HTML,
@@ -176,7 +243,7 @@ class Renderer:
             return Fitted(source, compile_mjml(source), cards, total - cards)
 
         best = attempt(total)
-        if _size(best.html) <= budget or total == 0:
+        if mailed_size(best.html) <= budget or total == 0:
             return best
         # Size grows with the number of cards: binary search the largest
         # count that fits (a handful of compiles, a few ms each).
@@ -185,7 +252,7 @@ class Renderer:
         while low < high:
             middle = (low + high + 1) // 2
             candidate = attempt(middle)
-            if _size(candidate.html) <= budget:
+            if mailed_size(candidate.html) <= budget:
                 best, low = candidate, middle
             else:
                 high = middle - 1
@@ -209,10 +276,15 @@ class Renderer:
     def subject(self, digest: Digest, source: str | None = None) -> str:
         context = {"title": digest.title, "now": self._local(digest.generated_at), "digest": digest}
         if source:
-            from jinja2 import TemplateSyntaxError
+            from jinja2 import StrictUndefined, TemplateSyntaxError
+            from jinja2.sandbox import SandboxedEnvironment
 
+            # A template from the config (or --subject) is sandboxed like the
+            # lead template: no reaching through `''.__class__` into Python.
+            sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=_printable)
+            sandbox.filters.update(self._filters)
             try:
-                template = self.env.from_string(source)
+                template = sandbox.from_string(source)
             except TemplateSyntaxError as exc:
                 raise TemplateError(f"email.subject: {exc.message}") from None
             text = self._guard("email.subject", template.render, **context)
@@ -235,7 +307,7 @@ class Renderer:
         text = self.text(digest)
         message.set_content(text, charset="utf-8", cte=text_transfer_encoding(text))
         html_text = pictures.referenced_by_cid(self.html(digest), domain)
-        message.add_alternative(html_text, subtype="html", charset="utf-8", cte="quoted-printable")
+        message.add_alternative(html_text, subtype="html", charset="utf-8", cte=html_transfer_encoding(html_text)[0])
         if pictures.parts:
             html_part = message.get_payload()[1]
             for picture in pictures.parts:
@@ -347,6 +419,31 @@ def check_email(who: Addressing, now: datetime, through: str) -> EmailMessage:
     return message
 
 
+@functools.cache
+def _utf8_loader():
+    """The loader class, made on first use: jinja2 is imported only when a
+    Renderer is (`templates list` needs none)."""
+    from jinja2 import FileSystemLoader
+
+    class Utf8Loader(FileSystemLoader):
+        """A template file that is not UTF-8 is named: the decode error
+        otherwise surfaced in whatever file included it (layout.mjml:51)."""
+
+        def get_source(self, environment, template):
+            try:
+                return super().get_source(environment, template)
+            except UnicodeDecodeError as exc:
+                path = next((Path(d) / template for d in self.searchpath if (Path(d) / template).is_file()), template)
+                raise TemplateError(f"{path}: not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x})") \
+                    from None
+
+    return Utf8Loader
+
+
+def _size(html: str) -> int:
+    return len(html.encode("utf-8"))
+
+
 # RFC 5322 2.1.1: a line of a message is at most 998 bytes, CRLF excluded.
 MAX_LINE_BYTES = 998
 
@@ -365,6 +462,7 @@ def text_transfer_encoding(text: str) -> str:
 
 
 MAX_LOCAL_PICTURE = 2 * 1024 * 1024  # bytes; a local picture larger than this is left out
+LOCAL_PICTURE_TIMEOUT = 5.0  # seconds to read one
 _PICTURE_MAGIC = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpeg", b"GIF87a": "gif", b"GIF89a": "gif"}
 
 
@@ -410,14 +508,16 @@ class LocalPictures:
 
 def _read_local_picture(url: str, number: int) -> LocalPicture | None:
     from .fetch import file_path
+    from .files import TimedOut, TooLarge, read_capped
 
     try:
-        with file_path(url).open("rb") as handle:
-            data = handle.read(MAX_LOCAL_PICTURE + 1)
-    except OSError:
+        # Capped and under a deadline like every local file: a named pipe
+        # in the feed's folder must not hold the render.
+        data = read_capped(file_path(url), MAX_LOCAL_PICTURE, LOCAL_PICTURE_TIMEOUT)
+    except (OSError, TooLarge, TimedOut):
         return None
     subtype = next((kind for magic, kind in _PICTURE_MAGIC.items() if data.startswith(magic)), None)
-    if subtype is None or len(data) > MAX_LOCAL_PICTURE:
+    if subtype is None:
         return None
     return LocalPicture(url=url, data=data, subtype=subtype, number=number)
 
@@ -439,8 +539,25 @@ def _without_local_pictures(digest: Digest, keep: set[str]) -> Digest:
     return replace(digest, stories=stories)
 
 
-def _size(html: str) -> int:
-    return len(html.encode("utf-8"))
+def html_transfer_encoding(html: str) -> tuple[str, int]:
+    """The HTML part's transfer encoding, the smaller as mailed of
+    quoted-printable and base64, and that size in bytes (CRLF line ends
+    counted; quoted-printable estimated from above)."""
+    data = html.encode("utf-8")
+    escaped = len(data) - len(data.translate(None, _QP_ESCAPED))
+    encoded = len(data) + 2 * escaped
+    quoted = encoded + 3 * (encoded // 75 + 1) + data.count(b"\n")  # soft breaks "=" CRLF, and CR per line
+    base64 = (len(data) + 2) // 3 * 4
+    base64 += 2 * (base64 // 76 + 1)
+    return ("quoted-printable", quoted) if quoted <= base64 else ("base64", base64)
+
+
+# Bytes quoted-printable writes as =XX: all but printable ASCII, space, tab and line ends.
+_QP_ESCAPED = bytes(b for b in range(256) if not (33 <= b <= 126 and b != 61) and b not in (9, 10, 32))
+
+
+def mailed_size(html: str) -> int:
+    return html_transfer_encoding(html)[1]
 
 
 def _one_line(message: str | None) -> str:
@@ -525,12 +642,15 @@ def export_templates(destination: Path, force: bool = False) -> list[Path]:
     if clashes and not force:
         names = ", ".join(p.name for p in clashes)
         raise UsageError(f"{destination} already has {names}; use --force to overwrite")
-    destination.mkdir(parents=True, exist_ok=True)
     written = []
-    for source in sources:
-        target = destination / source.name
-        shutil.copyfile(source, target)
-        written.append(target)
+    try:
+        destination.mkdir(parents=True, exist_ok=True)
+        for source in sources:
+            target = destination / source.name
+            shutil.copyfile(source, target)
+            written.append(target)
+    except OSError as exc:  # /proc/x, a read-only folder, a full disk
+        raise UsageError(f"cannot write the templates into {destination}: {exc.strerror or exc}") from None
     return written
 
 
@@ -542,6 +662,30 @@ def compile_mjml(source: str) -> str:
     except ValueError as exc:
         message = " ".join(str(exc).split())
         raise TemplateError(f"the MJML from the templates does not compile: {message} (see --format mjml)") from None
+
+
+def _mjml_error(source: str) -> str | None:
+    """What the compiler says about the source; None when it compiles."""
+    from mjml import mjml2html
+
+    try:
+        mjml2html(source, disable_comments=True, fonts={})
+    except ValueError as exc:
+        return " ".join(str(exc).split())
+    return None
+
+
+def _printable(value):
+    """Every value a template prints, without the characters the email
+    cannot carry (text.strip_control): items stored before ingestion
+    stripped them, config text, error messages holding a feed's URL."""
+    from markupsafe import Markup
+
+    from .text import strip_control
+
+    if isinstance(value, Markup):
+        return Markup(strip_control(value))
+    return strip_control(value) if isinstance(value, str) else value
 
 
 def story_as_dict(story: Story) -> dict:

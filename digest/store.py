@@ -102,6 +102,14 @@ _MIGRATIONS = {
         groups TEXT NOT NULL
     )
     """,
+    # lead_text: where the story's lead begins (a standfirst, else its first
+    # paragraphs), apart from the whole text; '' for items stored before,
+    # whose lead is made from the text. last_warning: the feed's last
+    # "malformed but readable" warning, said once until it changes.
+    7: """
+    ALTER TABLE items ADD COLUMN lead_text TEXT NOT NULL DEFAULT '';
+    ALTER TABLE feeds ADD COLUMN last_warning TEXT
+    """,
 }
 SCHEMA_VERSION = max(_MIGRATIONS)
 
@@ -124,10 +132,67 @@ def _use_wal(connection: sqlite3.Connection) -> None:
             time.sleep(0.02)
 
 
+# The tables every digest state file has had since schema 1.
+_OUR_TABLES = frozenset({"feeds", "builds", "items"})
+
+
+def _refuse_if_not_ours(path: Path, connection: sqlite3.Connection) -> None:
+    """StoreError for a database digest did not make (tables of its own and
+    no schema version of ours, or without our tables) or made by a newer
+    digest. Only reads: someone else's file must come out unchanged."""
+    # One read transaction: another digest creating the file meanwhile must
+    # be seen before or after its migration, not half way (version 0, tables).
+    connection.execute("BEGIN")
+    try:
+        version = connection.execute("PRAGMA user_version").fetchone()[0]
+        tables = {row[0] for row in connection.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")}
+    finally:
+        connection.execute("COMMIT")
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"{path}: written by a newer digest (schema {version}, "
+                         f"this one knows {SCHEMA_VERSION}); upgrade digest")
+    if (version == 0 and tables) or (version > 0 and not _OUR_TABLES <= tables):
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise StoreError(f"{path}: an SQLite database that is not a digest state file (its tables: "
+                         f"{shown or 'none'}); left unchanged: pass another --state")
+
+
 # An item held by a build that is still delivering: a re-fetch with a new
 # title must not free it (the build would then confirm nothing, and the
 # story would go out again); the update waits for the next build.
 _PENDING = "EXISTS (SELECT 1 FROM builds AS b WHERE b.id = items.sent_build AND b.state = 'pending')"
+
+
+def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    """What went wrong with the state file, with the advice that fits."""
+    said = str(exc)
+    if "locked" in said:
+        return StoreError(f"{path}: the state file stayed locked by another digest for {BUSY_TIMEOUT}s; "
+                          "try again later")
+    if isinstance(exc, sqlite3.OperationalError) and any(
+            words in said for words in ("readonly", "read-only", "unable to open", "disk I/O", "full")):
+        folder = path.parent
+        if not os.access(folder, os.W_OK):
+            return StoreError(f"{path}: cannot write there: the folder {folder} is read-only (SQLite keeps "
+                              f"{path.name}-wal and {path.name}-shm beside the file); pass a --state in a "
+                              "folder you can write")
+        if path.exists() and not os.access(path, os.W_OK):
+            return StoreError(f"{path}: the state file is read-only; make it writable, or pass another --state")
+        return StoreError(f"{path}: cannot write the state file ({said})")
+    return StoreError(f"{path}: not a usable digest state file ({said}); "
+                      "move it aside to start fresh, or pass another --state")
+
+
+# SQLite's integers are 64-bit: a larger build number or limit cannot be
+# asked for ("Python int too large to convert to SQLite INTEGER").
+_SQLITE_MAX_INT = 2**63 - 1
+
+
+class NoSuchBuild(StoreError):
+    """A build number the state file does not have: a bad --replay."""
+
+    exit_code = 2
 
 
 class ClaimConflict(StoreError):
@@ -144,6 +209,7 @@ class FeedState:
     last_error: str | None
     current_url: str | None = None  # set by a permanent redirect; fetch from here
     retired: datetime | None = None  # set by a 410 Gone; never fetched again
+    last_warning: str | None = None  # the last "malformed but readable" reason, said once until it changes
 
     @property
     def fetch_url(self) -> str:
@@ -164,24 +230,14 @@ class Store:
             path.parent.mkdir(parents=True, exist_ok=True)
             connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
             connection.row_factory = sqlite3.Row
+            _refuse_if_not_ours(path, connection)  # before anything is written, WAL included
             _use_wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
             store = cls(path, connection)
             store._migrate()
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc):
-                raise StoreError(
-                    f"{path}: not a usable digest state file ({exc}); "
-                    "move it aside to start fresh, or pass another --state"
-                ) from None
-            raise StoreError(f"{path}: the state file stayed locked by another digest for "
-                             f"{BUSY_TIMEOUT}s; try again later") from None
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(
-                f"{path}: not a usable digest state file ({exc}); "
-                "move it aside to start fresh, or pass another --state"
-            ) from None
+        except sqlite3.Error as exc:
+            raise store_error(path, exc) from None
         except OSError as exc:
             raise StoreError(f"{path}: cannot open state file ({exc.strerror})") from None
         return store
@@ -192,8 +248,13 @@ class Store:
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, exc, traceback) -> None:
         self.close()
+        # A file can fail long after it opened: a damaged page deep in it
+        # ("database disk image is malformed"), a read-only file at the
+        # first write. Said as one line that names the file.
+        if isinstance(exc, sqlite3.Error):
+            raise store_error(self.path, exc) from None
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -227,11 +288,6 @@ class Store:
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path}: written by a newer digest (schema {version}, "
-                f"this one knows {SCHEMA_VERSION}); upgrade digest"
-            )
         if version == SCHEMA_VERSION:
             return  # no write lock for an up-to-date file: readers need not wait for a writer
         with self.transaction() as db:
@@ -257,7 +313,8 @@ class Store:
         return {row[0]: row[1] for row in self._db.execute("SELECT url, title FROM feeds")}
 
     def record_success(
-        self, url: str, title: str, cache: CacheHeaders, items: Iterable[Item], now: datetime
+        self, url: str, title: str, cache: CacheHeaders, items: Iterable[Item], now: datetime,
+        warning: str | None = None,
     ) -> int:
         """Store a successful fetch and its items in one transaction.
 
@@ -268,24 +325,26 @@ class Store:
         new = 0
         with self.transaction() as db:
             db.execute(
-                """INSERT INTO feeds (url, title, etag, last_modified, last_attempt, last_success, failures, last_error)
-                   VALUES (?, ?, ?, ?, ?, ?, 0, NULL)
+                """INSERT INTO feeds (url, title, etag, last_modified, last_attempt, last_success, failures, last_error,
+                                      last_warning)
+                   VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?)
                    ON CONFLICT(url) DO UPDATE SET
                      title = CASE WHEN excluded.title != '' THEN excluded.title ELSE feeds.title END,
                      etag = excluded.etag, last_modified = excluded.last_modified,
                      last_attempt = excluded.last_attempt, last_success = excluded.last_success,
-                     failures = 0, last_error = NULL""",
-                (url, title, cache.etag, cache.last_modified, stamp, stamp),
+                     failures = 0, last_error = NULL, last_warning = excluded.last_warning""",
+                (url, title, cache.etag, cache.last_modified, stamp, stamp, warning),
             )
             for item in items:
                 cursor = db.execute(
                     f"""INSERT INTO items (feed_url, key, title, link, author, published, first_seen,
-                                          content_html, text, image, tags)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          content_html, text, image, tags, lead_text)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT(feed_url, key) DO UPDATE SET
                          title = excluded.title, link = excluded.link, author = excluded.author,
                          published = coalesce(excluded.published, items.published),
                          content_html = excluded.content_html, text = excluded.text,
+                         lead_text = excluded.lead_text,
                          image = excluded.image, tags = excluded.tags,
                          sent_build = CASE WHEN excluded.title != items.sent_title
                                                 AND NOT {_PENDING} THEN NULL
@@ -298,6 +357,7 @@ class Store:
                         url, item.key, item.title, item.link, item.author,
                         _epoch(item.published) if item.published else None, stamp,
                         item.content_html, item.text, _image_json(item.image), json.dumps(item.tags),
+                        item.lead_text,
                     ),
                 )
                 if cursor.fetchone()[0] == stamp:
@@ -373,8 +433,10 @@ class Store:
         oldest: datetime | None = None,
     ) -> list[Item]:
         """Items of these feeds dated inside [since, now] that were never sent,
-        nor was another item with the same canonical link. With arrived_after,
-        also those first seen after it that are dated back to `oldest`."""
+        nor was the same story under its canonical link: an item of another
+        feed with that link, or of the same feed with that link and title
+        (cluster.same_link). With arrived_after, also those first seen after
+        it that are dated back to `oldest`."""
         late = None
         if arrived_after is not None and oldest is not None:
             late = ("i.first_seen > ? AND coalesce(i.published, i.first_seen) BETWEEN ? AND ?",
@@ -386,7 +448,8 @@ class Store:
                    -- s.link != '' (implied by s.link = i.link) lets SQLite use
                    -- the partial index items_link; without it every row
                    -- scanned the whole table (4,000 items: 9.5 s).
-                   WHERE s.link = i.link AND s.link != '' AND s.sent_build IS NOT NULL)))""",
+                   WHERE s.link = i.link AND s.link != '' AND s.sent_build IS NOT NULL
+                     AND (s.feed_url != i.feed_url OR s.title = i.title))))""",
             feed_urls, since, now, late,
         )
 
@@ -522,7 +585,7 @@ class Store:
         """Past builds that marked items sent, newest first."""
         rows = self._db.execute(
             "SELECT id, at, since, item_count, subject FROM builds WHERE state = 'sent' ORDER BY id DESC LIMIT ?",
-            (-1 if limit is None else limit,),
+            (-1 if limit is None else min(limit, _SQLITE_MAX_INT),),
         ).fetchall()
         return [
             BuildRecord(id=r["id"], at=_from_epoch(r["at"]), since=_from_epoch(r["since"]),
@@ -531,9 +594,11 @@ class Store:
         ]
 
     def build_snapshot(self, build_id: int) -> str:
-        row = self._db.execute("SELECT digest FROM builds WHERE id = ?", (build_id,)).fetchone()
+        row = None
+        if build_id <= _SQLITE_MAX_INT:
+            row = self._db.execute("SELECT digest FROM builds WHERE id = ?", (build_id,)).fetchone()
         if row is None:
-            raise StoreError(f"no build {build_id} in {self.path} (see `digest history`)")
+            raise NoSuchBuild(f"--replay: no build {build_id} in {self.path} (see `digest history`)")
         if row["digest"] is None:
             raise StoreError(f"build {build_id} was made before digest kept copies of what it sent")
         return row["digest"]
@@ -602,6 +667,7 @@ def _feed_state(row: sqlite3.Row) -> FeedState:
         last_error=row["last_error"],
         current_url=row["current_url"],
         retired=_from_epoch(row["retired"]),
+        last_warning=row["last_warning"],
     )
 
 
@@ -609,7 +675,7 @@ def _feed_state(row: sqlite3.Row) -> FeedState:
 # the store reads it (summaries, ranking and the email use the plain text),
 # and at thousands of candidates it was half of what a build held in memory.
 _ITEM_COLUMNS = """id, feed_url, key, title, link, author, published, first_seen, '' AS content_html,
-    text, image, tags, updated"""
+    text, lead_text, image, tags, updated"""
 
 
 def _row_to_item(row: sqlite3.Row) -> Item:
@@ -622,6 +688,7 @@ def _row_to_item(row: sqlite3.Row) -> Item:
         published=_from_epoch(row["published"]),
         content_html=row["content_html"],  # '' when read back (see _ITEM_COLUMNS)
         text=row["text"],
+        lead_text=row["lead_text"],
         image=Image(**json.loads(row["image"])) if row["image"] else None,
         tags=json.loads(row["tags"]),
         id=row["id"],

@@ -1,6 +1,13 @@
 """Extractive summaries, reading time, and the templated lead of each story.
 
 All text in and out is plain text; HTML escaping belongs to the renderer.
+
+Sentences are split here, not by a segmenter library: pysbd (rule-based,
+22 languages) took 4.8 ms where this takes 0.2 ms on the same news
+paragraph, and split "by 3 p.m. Eastern time" after "p.m."; ICU's break
+iterator (PyICU) needs the system's ICU to build against. Abbreviations,
+initials, decimals, guillemets and the Chinese/Japanese stops 。！？ are
+what the leads of the captured feeds need, and the splitter stays linear.
 """
 
 from __future__ import annotations
@@ -10,18 +17,31 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .cluster import title_tokens
 from .models import Story
 
 WORDS_PER_MINUTE = 230
+# Chinese and Japanese write words without spaces: two characters make a
+# word, about (so 45 words of summary are ~90 characters, and 460
+# characters read in about two minutes).
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+CJK_CHARS_PER_WORD = 2
+
+
+def word_count(text: str) -> int:
+    """Words, with runs of CJK characters counted two characters a word."""
+    cjk = len(_CJK.findall(text))
+    if not cjk:
+        return len(text.split())
+    return len(_CJK.sub(" ", text).split()) + math.ceil(cjk / CJK_CHARS_PER_WORD)
 
 
 def reading_minutes(text: str) -> int:
     """ceil(words / 230), at least 1."""
-    return max(1, math.ceil(len(text.split()) / WORDS_PER_MINUTE))
+    return max(1, math.ceil(word_count(text) / WORDS_PER_MINUTE))
 
 
 # ---------------------------------------------------------------- sentences
+
 
 # Words that end with a period without ending the sentence.
 _ABBREVIATIONS = frozenset(
@@ -30,22 +50,32 @@ _ABBREVIATIONS = frozenset(
     thurs fri sat sun no nos vs etc inc ltd co corp dept univ est approx fig figs al
     e.g i.e u.s u.k u.n e.u a.m p.m d.c u.s.a ph.d""".split()
 )
-_SENTENCE_END = re.compile(r"""[.!?…]+["'”’)\]]*\s+(?=["'“‘(\[]?[A-Z0-9À-ÖØ-Þ])""")
+# A sentence ends at . ! ? … (closing quotes and brackets with it) before a
+# space and a capital or a figure; and at the full-width stops of Chinese
+# and Japanese (。！？), which need no space after them.
+# A run of stops is tried from its first character only (the lookbehinds),
+# so 20 KB of "." costs one pass, not one per character.
+_SENTENCE_END = re.compile(
+    r"""(?<![.!?…])[.!?…]++(?:\s?[»"'”’)\]])*+\s+(?=(?:[«"'“‘(\[¿¡]\s?)?[A-Z0-9À-ÖØ-ÞА-ЯЁΑ-Ω])"""
+    r"""|(?<![。！？])[。！？]++[」』）"”’]*+\s*(?=\S)""")
 _LAST_WORD = re.compile(r"(\S+)$")
 
 
 def split_sentences(text: str) -> list[str]:
     """Split prose into sentences without breaking at abbreviations
-    (U.S., Dec. 27, Mr., No. 10), initials or decimal numbers."""
+    (U.S., Dec. 27, Mr., No. 10), initials or decimal numbers.
+
+    Linear in the text: each stop looks back over its own word only. (It
+    used to test the whole sentence so far at every stop, so "U.S. " x
+    10,000 took 20 s.)"""
     sentences: list[str] = []
     for paragraph in re.split(r"\n\s*\n", text):
         paragraph = " ".join(paragraph.split())
         start = 0
         for match in _SENTENCE_END.finditer(paragraph):
-            candidate = paragraph[start : match.end()].strip()
-            if _ends_with_abbreviation(candidate):
+            if _stops_at_abbreviation(paragraph, match):
                 continue
-            sentences.append(candidate)
+            sentences.append(paragraph[start : match.end()].strip())
             start = match.end()
         rest = paragraph[start:].strip()
         if rest:
@@ -53,11 +83,23 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
-def _ends_with_abbreviation(sentence: str) -> bool:
-    if not sentence.endswith("."):
+def _stops_at_abbreviation(paragraph: str, stop: re.Match) -> bool:
+    """Whether the full stop this match found ends an abbreviation: a lone
+    "." (not "...", "!", "?"), after a word that is one."""
+    if not stop.group().startswith(".") or stop.group()[1:2] == ".":
         return False
-    match = _LAST_WORD.search(sentence)
-    word = match.group(1).lstrip("(\"'“‘").rstrip(".").lower() if match else ""
+    end = stop.start() + 1
+    # The paragraph's spaces are single: the word starts after the last one.
+    return _is_abbreviation(paragraph[paragraph.rfind(" ", 0, end) + 1 : end])
+
+
+def _ends_with_abbreviation(sentence: str) -> bool:
+    words = sentence.rsplit(maxsplit=1)
+    return sentence.endswith(".") and bool(words) and _is_abbreviation(words[-1])
+
+
+def _is_abbreviation(word: str) -> bool:
+    word = word.lstrip("(\"'“‘«").rstrip(".").lower()
     if word in _ABBREVIATIONS:
         return True
     # Initials (J. Smith) and dotted acronyms (U.S., N.A.T.O.).
@@ -77,9 +119,12 @@ _BOILERPLATE = re.compile(
 )
 # A paragraph that is only a byline: "By Jane Doe", "By Jane Doe and Ann Lee".
 _BYLINE = re.compile(r"^by\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|de|van|von))*\.?$", re.IGNORECASE)
-_TERMINAL = re.compile(r"""[.!?…]["'”’)\]]*$""")
+_TERMINAL = re.compile(r"""(?:[.!?…]["'”’»)\]]*|[。！？][」』）"”’]*)$""")
+_CUT_OFF = re.compile(r"(?:\.\.\.|…|\[\s*(?:…|\.\.\.)\s*\]|\s[-–—])$")
+_SECTION_MARK = re.compile(r"^[↓▼■◆●★☆]")
+OVER_BUDGET = 1.5  # a first sentence up to this many times the budget is kept whole
 MAX_CANDIDATES = 6  # sentences past the sixth rarely carry the news
-MIN_HEADING_WORDS = 6  # shorter paragraphs without a full stop are headings
+MIN_HEADING_WORDS = 6  # later paragraphs shorter than this without a full stop are headings
 
 
 def is_boilerplate(sentence: str) -> bool:
@@ -87,62 +132,107 @@ def is_boilerplate(sentence: str) -> bool:
 
 
 def story_sentences(text: str) -> list[str]:
-    """The sentences of the text that tell the story: boilerplate, bylines,
-    captions and headings out. A paragraph without a closing stop (a
-    standfirst) is a sentence of its own and gets one."""
-    sentences = []
-    for paragraph in re.split(r"\n\s*\n", text):
+    """The sentences of the text that tell the story: boilerplate, bylines
+    and headings out. The first paragraph is kept even without a closing
+    stop (a standfirst is a fine lead), and gets a full stop only where it
+    ends in a word; a sentence that introduces what follows (ending in ":")
+    goes with the next one, or not at all."""
+    sentences: list[str] = []
+    lead_in = ""
+    for number, paragraph in enumerate(re.split(r"\n\s*\n", text)):
         paragraph = " ".join(paragraph.split())
         for sentence in split_sentences(paragraph):
+            if _SECTION_MARK.match(sentence) and sentences:
+                return sentences  # "↓ Related posts ↓", "▼ Links": the story's text ends there
             if is_boilerplate(sentence):
                 continue
-            if not _TERMINAL.search(sentence):
-                if len(sentence.split()) < MIN_HEADING_WORDS:
+            if not _TERMINAL.search(sentence) and not sentence.endswith(":"):
+                if number > 0 and word_count(sentence) < MIN_HEADING_WORDS and sentences:
                     continue
-                sentence += "."
+                if sentence[-1:].isalnum() and not _CJK.match(sentence[-1:]):
+                    sentence += "."
+            if lead_in:
+                sentence, lead_in = f"{lead_in} {sentence}", ""
+            if sentence.endswith(":"):
+                lead_in = sentence
+                continue
             sentences.append(sentence)
     return sentences
 
 
-def summarize(text: str, max_words: int = 45, title: str = "") -> str:
-    """An extractive summary: the sentences that best combine an early
-    position with words from the title, in their original order, as many
-    as fit in max_words. It ends at a sentence boundary; only when not even
-    the best sentence fits is that one cut, at a word, with an ellipsis."""
-    candidates = story_sentences(text)[:MAX_CANDIDATES]
+def summarize(text: str, max_words: int = 45) -> str:
+    """The lead's text: the story's opening sentences, in order, as many as
+    fit in max_words. A lead reads from where the story begins, so no
+    sentence is skipped (picking later ones by their words made leads that
+    jumped). It ends at a sentence end: a sentence the feed cut off ("…")
+    is left out when a whole one comes before it; only when the first
+    sentence alone does not fit is it cut, at a clause if it can be, with
+    an ellipsis."""
+    candidates = _leading_sentences(text)[:MAX_CANDIDATES]
+    while len(candidates) > 1 and _CUT_OFF.search(candidates[-1]):
+        candidates.pop()
     if not candidates:
         return ""
-    title_words = _content_words(title)
-    scores = [_sentence_score(i, sentence, title_words) for i, sentence in enumerate(candidates)]
-    best = max(range(len(candidates)), key=lambda i: (scores[i], -i))
     chosen, count = [], 0
-    for i in sorted(range(len(candidates)), key=lambda i: (-scores[i], i)):
-        words = len(candidates[i].split())
-        # A weak sentence is no better than a shorter summary.
-        if scores[i] >= scores[best] / 2 and count + words <= max_words:
-            chosen.append(i)
-            count += words
+    for sentence in candidates:
+        words = word_count(sentence)
+        if count + words > max_words:
+            break
+        chosen.append(sentence)
+        count += words
     if not chosen:
-        return _cut_words(candidates[best], max_words)
-    return " ".join(candidates[i] for i in sorted(chosen))
+        first = candidates[0]
+        # A first sentence a little over the budget is still the lead, whole.
+        if word_count(first) <= max_words * OVER_BUDGET:
+            return first
+        return _cut_words(first, max_words)
+    return join_sentences(chosen)
 
 
-def _sentence_score(position: int, sentence: str, title_words: set[str]) -> float:
-    """Position (the lead sentence of news carries the news) plus the share
-    of the title's words the sentence repeats."""
-    overlap = len(title_words & _content_words(sentence)) / len(title_words) if title_words else 0.0
-    return 1.0 / (1 + position) + overlap
+# A summary is drawn from the start of the text; splitting 10 MB of it to
+# keep six sentences made one item cost more than a day of feeds.
+SUMMARY_CHARS = 10_000
 
 
-def _content_words(text: str) -> set[str]:
-    return set(title_tokens(text).weights) if text else set()
+def _leading_sentences(text: str) -> list[str]:
+    """story_sentences of the first SUMMARY_CHARS of the text, without the
+    sentence the cut went through."""
+    if len(text) <= SUMMARY_CHARS:
+        return story_sentences(text)
+    sentences = story_sentences(text[:SUMMARY_CHARS])
+    return sentences[:-1] if len(sentences) > 1 else sentences
+
+
+def join_sentences(sentences) -> str:
+    """Sentences joined as the language writes them: with a space, or none
+    between two Chinese or Japanese sentences."""
+    joined = ""
+    for sentence in sentences:
+        if joined and not (_CJK.match(sentence[:1]) and (_CJK.match(joined[-1:]) or joined[-1:] in "。！？」』）")):
+            joined += " "
+        joined += sentence
+    return joined
 
 
 def _cut_words(sentence: str, max_words: int) -> str:
-    words = sentence.split()[:max_words]
+    """The sentence cut to max_words, at the last clause boundary (a comma,
+    a semicolon, a dash) in its second half if there is one, else at a
+    word; never after an abbreviation or a dangling connective."""
+    longest = int(max_words * OVER_BUDGET)
+    if _CJK.search(sentence) and " " not in sentence.strip():
+        room = max_words * CJK_CHARS_PER_WORD
+        marks = [i for i, ch in enumerate(sentence[:int(room * OVER_BUDGET)]) if ch in "，、；："]
+        clause = min((i for i in marks if i >= room // 2), key=lambda i: abs(i - room), default=None)
+        return sentence[:clause if clause is not None else room].rstrip("，、；：") + "…"
+    words = sentence.split()[:longest]
+    # The clause boundary nearest the budget (between half of it and half
+    # again over it): a cut there reads as a phrase, not a broken one.
+    clauses = [i for i, w in enumerate(words) if w.endswith((",", ";", ":")) or w in ("—", "–", "-")]
+    clause = min((i for i in clauses if i >= max_words // 2), key=lambda i: abs(i + 1 - max_words), default=None)
+    words = words[:clause + 1] if clause is not None else words[:max_words]
     # Never end on an abbreviation ("the U.S." of "the U.S. Senate") or a
     # dangling connective.
-    while len(words) > 1 and (_ends_with_abbreviation(words[-1]) or words[-1].lower() in _DANGLING):
+    while len(words) > 1 and (_ends_with_abbreviation(words[-1]) or words[-1].lower().strip(",;:") in _DANGLING):
         words.pop()
     return " ".join(words).rstrip(",;:—–- ") + "…"
 
@@ -192,6 +282,10 @@ class LeadWriter:
         return next((self._by_tag[tag] for tag in story.tags if tag in self._by_tag), self._default)
 
     def lead(self, story: Story) -> str:
+        """The story's lead; none when the story has no text of its own (a
+        lead that would be only the byline around an empty summary)."""
+        if not story.summary:
+            return ""
         try:
             return " ".join(self.template_for(story).render(item=lead_context(story)).split())
         except Exception as exc:  # the user's template; one bad item must not sink the digest

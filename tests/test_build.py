@@ -136,7 +136,7 @@ def test_json_output_carries_the_item_fields(invoke, example_config):
     assert first["reading_minutes"] == 2
     assert first["lead"].startswith("Martin Fornusek for Kyiv Wire: Passenger trains are running")
     assert first["author_blurb"]["role"] == "Senior News Editor"
-    assert first["image"]["credit"] == "Photo: Olena Kovalenko / Kyiv Wire"
+    assert first["image"]["credit"] == "Olena Kovalenko / Kyiv Wire"  # the name, without the "Photo:" label
     assert first["image"]["width"] == 1200
     # A feed without a configured name shows its own title.
     assert "The City Desk" in {item["feed"] for item in data["items"]}

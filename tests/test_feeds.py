@@ -379,3 +379,98 @@ def test_init_into_a_path_under_a_file_is_one_line(invoke, tmp_path):
     result = invoke("init", str(tmp_path / "file" / "sub"))
     assert result.exit_code == 2
     assert result.stderr.strip() == f"Error: cannot create {tmp_path / 'file' / 'sub'}: Not a directory"
+
+
+def test_an_import_validates_the_config_once_not_after_each_feed(invoke, config, tmp_path, monkeypatch):
+    """Validating the whole config after each added feed made an import
+    quadratic: 1,000 feeds 11 s, 4,000 feeds 187 s (benchmarks/hostile.py)."""
+    from digest.feeds import ConfigEditor
+
+    validations = []
+    real = ConfigEditor._validated
+    monkeypatch.setattr(ConfigEditor, "_validated", lambda self: validations.append(1) or real(self))
+    outlines = "".join(f'<outline type="rss" text="Feed {n}" xmlUrl="https://feed{n}.example/rss"/>' for n in range(300))
+    broken = '<outline xmlUrl="http://[::1"/><outline xmlUrl="gopher://old.example/"/>'
+    duplicate = '<outline text="Again" xmlUrl="https://feed7.example/rss"/>'
+    opml = tmp_path / "big.opml"
+    opml.write_text(f'<opml version="2.0"><body>{outlines}{broken}{duplicate}</body></opml>')
+    result = invoke("--config", str(config), "feeds", "import", str(opml))
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr.strip() == (f"Imported 300 feeds into {config} (1 already present, "
+                                     "2 without a usable URL skipped).")
+    assert len(validations) <= 2  # reading the config, and once after the import
+    assert [feed["url"] for feed in feeds_of(config)] == [f"https://feed{n}.example/rss" for n in range(300)]
+
+
+def test_importing_dev_zero_is_one_line_not_all_memory(invoke, config):
+    result = invoke("--config", str(config), "feeds", "import", "/dev/zero")
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "Error: /dev/zero: larger than 16 MB: not an OPML file"
+
+
+# ------------------------------------------------------------ what a page may point to
+
+
+def test_a_page_advertising_a_local_file_is_not_followed(httpserver, invoke, config, tmp_path):
+    """A web page's <link rel="alternate"> to file:///... would have put that
+    file into the config, and the next build would mail its content. A
+    feed found on the web must be http(s)."""
+    secret = tmp_path / "secret.xml"
+    secret.write_text(rss(rss_item("Private notes", "https://e.org/private"), title="Private"))
+    httpserver.expect_request("/").respond_with_data(
+        f'<html><head><link rel="alternate" type="application/rss+xml" href="{secret.as_uri()}">'
+        '<link rel="alternate" type="application/rss+xml" href="file:///etc/passwd"></head></html>',
+        content_type="text/html")
+    before = config.read_text()
+    result = invoke("--config", str(config), "feeds", "add", httpserver.url_for("/"))
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith(f"Error: {httpserver.url_for('/')}: no feed found (the page advertises "
+                                            "no http(s) feed")
+    assert config.read_text() == before
+
+
+def test_a_page_advertising_local_and_web_feeds_gets_the_web_one(httpserver, invoke, config, tmp_path):
+    secret = tmp_path / "secret.xml"
+    secret.write_text(rss(title="Private"))
+    httpserver.expect_request("/").respond_with_data(
+        f'<html><head><link rel="alternate" type="application/rss+xml" href="{secret.as_uri()}">'
+        '<link rel="alternate" type="application/rss+xml" href="/feed.xml"></head></html>', content_type="text/html")
+    httpserver.expect_request("/feed.xml").respond_with_data(rss(title="Public"), content_type="application/rss+xml")
+    result = invoke("--config", str(config), "feeds", "add", httpserver.url_for("/"))
+    assert result.exit_code == 0, result.stderr
+    assert feeds_of(config) == [{"url": httpserver.url_for("/feed.xml"), "name": "Public"}]
+
+
+@pytest.mark.parametrize("url, message", [
+    ("gopher://old.example/feed", "unsupported URL scheme 'gopher'"),
+    ("ftp://files.example/feed.xml", "unsupported URL scheme 'ftp'"),
+    ("file://otherhost{path}", "names the host 'otherhost': only files on this machine are read"),
+])
+@pytest.mark.parametrize("check", [True, False], ids=["checked", "--no-check"])
+def test_feeds_add_refuses_schemes_and_hosts_it_cannot_read(invoke, config, tmp_path, url, message, check):
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(title="Local"))
+    url = url.format(path=feed)
+    before = config.read_text()
+    result = invoke("--config", str(config), "feeds", "add", url, *([] if check else ["--no-check"]))
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    expected = message if check or url.startswith("file:") else "not an http(s) URL or a local file"
+    assert "\n" not in line and line.startswith("Error: ") and expected in line, line
+    assert config.read_text() == before
+
+
+def test_a_file_url_of_another_host_is_refused_in_the_config_and_never_read(tmp_path):
+    from digest.config import FetchConfig
+    from digest.errors import ConfigError
+    from digest.fetch import FetchRequest, fetch_all
+
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(rss_item("Local story", "https://e.org/1"), title="Local"))
+    config = write_config(tmp_path, f'[[feeds]]\nurl = "file://otherhost{feed}"\n')
+    with pytest.raises(ConfigError, match="feeds\\[0\\].url: .* names the host 'otherhost'"):
+        load_config(config)
+    [result] = fetch_all([FetchRequest(f"file://otherhost{feed}")], FetchConfig())
+    assert result.error and result.body == b""
+    [local] = fetch_all([FetchRequest(f"file://localhost{feed}")], FetchConfig())
+    assert local.error is None and b"Local story" in local.body

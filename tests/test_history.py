@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import EXAMPLE_NOW, email_parts, parse_email
 
 
@@ -34,10 +36,13 @@ def test_history_lists_sent_builds_and_replay_renders_them_exactly(invoke, examp
     assert len(json.loads(invoke("history", "--config", str(example_config), "--json").stdout)) == 1
 
 
-def test_replay_of_an_unknown_build_is_one_line(invoke, example_config):
-    result = invoke("build", "--config", str(example_config), "--replay", "7")
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: no build 7 in ")
+@pytest.mark.parametrize("number", ["7", "99999999999999999999999"])
+def test_replay_of_an_unknown_build_is_one_line(invoke, example_config, number):
+    """A build number the state file does not have is a bad option (exit 2),
+    also past what SQLite can store (it was an internal error)."""
+    result = invoke("build", "--config", str(example_config), "--replay", number)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: --replay: no build {number} in ")
     assert len(result.stderr.strip().splitlines()) == 1
 
 

@@ -8,6 +8,8 @@ peak memory of the build process.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import gzip
 import json
 import subprocess
@@ -299,3 +301,122 @@ def test_shared_malformed_captures_build(invoke, tmp_path):
         named = [line for line in result.stderr.splitlines() if path.as_uri() in line]
         assert path.as_uri() in with_items or len(named) == 1, path
     assert len(with_items) >= 6
+
+
+def test_a_feed_malformed_the_same_way_is_warned_about_once_until_it_changes(invoke, tmp_path):
+    feed = tmp_path / "loose.xml"
+    broken = rss(rss_item("Trains run again", "https://example.org/trains")).replace("</channel>", "&nbspx;</channel>")
+    feed.write_text(broken, encoding="utf-8")
+    config = write_config(tmp_path, f'[email]\nto = ["me@example.org"]\n[[feeds]]\nurl = "{feed}"\n')
+
+    def warnings(*flags):
+        result = invoke(*flags, "--config", str(config), "build", "--now", NOW, "--format", "json")
+        assert result.exit_code == 0, result.stderr
+        return [line for line in result.stderr.splitlines() if "malformed but readable" in line]
+
+    assert len(warnings()) == 1
+    assert warnings() == []  # the next day's cron mail says nothing new
+    assert len(warnings("-v")) == 1  # still there on request
+    # A new item moves the fault's line; the fault is the same: still quiet.
+    feed.write_text(broken.replace("<item>", "<item><title>More</title></item><item>", 1), encoding="utf-8")
+    assert warnings() == []
+    feed.write_text(broken.replace("&nbspx;", "<unclosed>"), encoding="utf-8")  # another fault: said again
+    assert len(warnings()) == 1
+
+
+# ------------------------------------------------------------ local files that are not files
+
+DIGEST = [sys.executable, "-c", "from digest.cli import main; main()"]
+
+
+def _limited(megabytes: int):
+    import resource
+
+    cap = megabytes * 1024 * 1024
+    return lambda: resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+
+
+def test_a_fifo_feed_times_out_like_http_and_the_rest_is_built(tmp_path):
+    """A named pipe nobody writes to used to hang the whole build: open()
+    waits for a writer. A local file gets the fetch timeout, as HTTP does."""
+    import os
+
+    good = tmp_path / "good.xml"
+    good.write_text(rss(rss_item(GOOD_TITLE, "https://good.example/story")))
+    fifo = tmp_path / "fifo.xml"
+    os.mkfifo(fifo)
+    config = write_config(tmp_path, f'[email]\nto = ["me@example.org"]\n[fetch]\ntimeout = "1s"\n'
+                                    f'[[feeds]]\nurl = "{good}"\n[[feeds]]\nurl = "{fifo}"\n')
+    started = time.monotonic()
+    done = subprocess.run([*DIGEST, "--config", str(config), "--state", str(tmp_path / "s.db"), "build",
+                           "--now", NOW, "--format", "json"], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 15
+    assert [item["title"] for item in json.loads(done.stdout)["items"]] == [GOOD_TITLE]
+    [line] = [line for line in done.stderr.splitlines() if fifo.as_uri() in line]
+    assert "failed: timed out after 1s" in line
+
+
+def test_a_fifo_with_a_writer_is_read_like_a_file(tmp_path):
+    """A pipe that delivers (a generator script, `<(...)`) still works."""
+    import os
+    import threading
+
+    fifo = tmp_path / "fifo.xml"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_text(rss(rss_item(GOOD_TITLE, "https://good.example/1"))))
+    writer.start()
+    config = write_config(tmp_path, f'[email]\nto = ["me@example.org"]\n[[feeds]]\nurl = "{fifo}"\n')
+    done = subprocess.run([*DIGEST, "--config", str(config), "--state", str(tmp_path / "s.db"), "build",
+                           "--now", NOW, "--format", "json"], capture_output=True, text=True, timeout=30)
+    writer.join(timeout=10)
+    assert done.returncode == 0, done.stderr
+    assert [item["title"] for item in json.loads(done.stdout)["items"]] == [GOOD_TITLE]
+
+
+@pytest.mark.parametrize("kind", ["fifo nobody writes", "/dev/zero", "/dev/urandom"])
+def test_a_config_that_is_not_a_file_is_one_line_not_a_hang_or_gigabytes(tmp_path, kind):
+    import os
+
+    if kind.startswith("/dev/"):
+        config = Path(kind)
+    else:
+        config = tmp_path / "digest.toml"
+        os.mkfifo(config)
+    # The address space cap keeps today's main (12 GB for /dev/zero) from taking the machine.
+    done = subprocess.run([*DIGEST, "--config", str(config), "--state", str(tmp_path / "s.db"), "build"],
+                          capture_output=True, text=True, timeout=30, preexec_fn=_limited(1024))
+    assert done.returncode == 2, done.stderr
+    line = done.stderr.strip()
+    assert "\n" not in line and line.startswith(f"Error: {config}: ")
+    assert {"fifo nobody writes": "nothing to read for 5s", "/dev/zero": "larger than 4 MB: not a config file",
+            "/dev/urandom": "larger than 4 MB"}[kind] in line
+
+
+def test_a_local_picture_that_became_a_fifo_is_left_out_not_waited_for(tmp_path):
+    """A local feed may name picture files beside it, which the store keeps
+    by path; one that is a named pipe nobody writes to by the time the
+    digest is rendered (an --offline build days later) hung the render."""
+    import os
+
+    (tmp_path / "images").mkdir()
+    picture = tmp_path / "images" / "stuck.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)
+    feed = tmp_path / "feed.xml"
+    # No web <link> of its own: its pictures are the files beside it.
+    feed.write_text(rss(rss_item(GOOD_TITLE, "https://good.example/1",
+                                 extra='<media:content url="images/stuck.png" medium="image" width="600" height="400"/>'))
+                    .replace("<link>https://example.org/</link>", "", 1))
+    config = write_config(tmp_path, f'[email]\nto = ["me@example.org"]\n[[feeds]]\nurl = "{feed}"\n')
+    build = [*DIGEST, "--config", str(config), "--state", str(tmp_path / "s.db"), "build", "--now", NOW]
+    first = subprocess.run([*build, "--no-mark-sent"], capture_output=True, timeout=60)
+    assert first.returncode == 0 and b"cid:picture-1.stuck.png" in first.stdout.replace(b"=\n", b"")
+    picture.unlink()
+    os.mkfifo(picture)
+    started = time.monotonic()
+    done = subprocess.run([*build, "--offline"], capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 30
+    message = email.message_from_bytes(done.stdout, policy=email.policy.default)
+    assert GOOD_TITLE in message.get_body(("plain",)).get_content()
+    assert b"stuck.png" not in done.stdout.replace(b"=\n", b"")

@@ -255,7 +255,7 @@ def test_list_unsubscribe_only_when_the_config_gives_one(invoke, tmp_path, unsub
 @pytest.mark.parametrize(("key", "value", "error"), [
     ("unsubscribe", '"javascript:alert(1)"', "must be an https:// URL or a mail address (mailto:), not "
                                              "'javascript:alert(1)'"),
-    ("cc", '["team@example.org\\nBcc: x@evil.example"]', "not an address: 'team@example.org\\nBcc: x@evil.example'"),
+    ("cc", '["team@example.org\\nBcc: x@evil.example"]', "must be one line, not 'team@example.org\\nBcc: x@evil.example'"),
     ("bcc", "[3]", "must be a list of strings, not 3"),
     ("maildir", '""', "is empty"),
 ])

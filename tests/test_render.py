@@ -4,14 +4,17 @@ that name the file and line, the Gmail size guard, the text part, and the
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from conftest import DATA, EXAMPLE_NOW, email_parts, news_config, news_feed, parse_email
+from conftest import DATA, EXAMPLE_NOW, FEEDS, email_parts, news_config, news_feed, parse_email, rss, rss_item
 from digest.models import AuthorBlurb, Digest, Image, Item, Story
 from digest.render import HTML_BUDGET, ImageBox, Renderer, builtin_template_dir, fit_image, wrap
 
@@ -99,12 +102,16 @@ def test_html_has_lang_alt_text_sized_images_and_dark_mode(news):
     assert all(img.get("alt") for img in page.images)
     pictures = [img for img in page.images if "/photo-" in img["src"]]
     assert len(pictures) == 3
-    for img in pictures:
+    sized = [img for img in pictures if "width" in img]
+    for img in sized:
         # Scaled to the 552 px column, never wider, and fluid below it.
-        assert int(img["width"]) == 552
+        assert (img["width"], img["height"]) == ("552", "310")  # 1200x675 scaled to 552 wide
         assert "width:100%" in img["style"] and "height:auto" in img["style"]
-    sized = [img for img in pictures if "height" in img]
-    assert [img["height"] for img in sized] == ["310", "310"]  # 1200x675 scaled to 552 wide
+    unsized = [img for img in pictures if "width" not in img]
+    assert len(sized) == 2 and len(unsized) == 1
+    for img in unsized:
+        # Its own size, shrunk to the column, never stretched: no width without a height.
+        assert "height" not in img and "max-width:100%" in img["style"] and not re.search(r"(?<!-)width:100%", img["style"])
     assert {"name": "color-scheme", "content": "light dark"} in page.metas
     assert "prefers-color-scheme: dark" in html
 
@@ -114,7 +121,7 @@ def test_card_shows_meta_line_caption_credit_blurb_and_links(news):
     page = Page(html)
     flowing = " ".join(html.split())
     assert "Kyiv Wire · Martin Fornusek · 2 Jan 09:00 · 1 min read" in flowing
-    assert "Workers on the bridge, picture 0." in flowing and "Photo: Jane Doe / Wire" in flowing
+    assert "Workers on the bridge, picture 0. (Jane Doe / Wire)" in re.sub(r"<[^>]+>", "", flowing)
     assert "Senior News Editor" in flowing
     assert ("https://news.example.org/2025/01/02/story-0", "Read more →") in page.links
     assert "In this issue" in flowing
@@ -124,8 +131,8 @@ def test_card_shows_meta_line_caption_credit_blurb_and_links(news):
 def test_fit_image_scales_down_never_up():
     assert fit_image(Image("x", width=1200, height=675)) == ImageBox(552, 310)
     assert fit_image(Image("x", width=200, height=100)) == ImageBox(200, 100)
-    assert fit_image(Image("x", width=900)) == ImageBox(552, None)
-    assert fit_image(Image("x")) == ImageBox(552, None)
+    assert fit_image(Image("x", width=900)) == ImageBox(None, None)  # a width alone: drawn at its own size
+    assert fit_image(Image("x")) == ImageBox(None, None)
 
 
 def test_sections_get_headings_in_html_and_text(monkeypatch):
@@ -171,6 +178,45 @@ def test_html_stays_under_gmail_clip_with_every_story(news, count):
     print(f"{count} items: {size} bytes of HTML, {len(cards)} cards")
 
 
+def a_day_in(script_feed: str, count: int, tmp_path: Path) -> Path:
+    """A feed of `count` stories of a day, their titles and texts taken from
+    a real capture in another script (a Russian, Chinese... day)."""
+    from digest.parse import parse_feed
+
+    source = FEEDS / script_feed
+    real = [i for i in parse_feed(source.read_bytes(), source.as_uri()).items if i.text]
+    items = []
+    for n in range(count):
+        item = real[n % len(real)]
+        body = "".join(f"<p>{html.escape(p)}</p>" for p in item.text.split("\n\n")[:3])
+        items.append(rss_item(f"{html.escape(item.title)} ({n})", f"https://news.example.org/{n}",
+                              date=f"Thu, 02 Jan 2025 {8 + n % 12:02d}:{n % 60:02d}:00 +0000", body=body,
+                              extra=f'<media:content url="https://img.example.org/{n}.jpg" medium="image" '
+                                    'width="1200" height="800"><media:description>Фото дня</media:description>'
+                                    "<media:credit>Агентство</media:credit></media:content>"))
+    path = tmp_path / "day.xml"
+    path.write_text(rss(*items), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("script_feed", ["realworld-2/rbc-ru-caption-descriptions.rss",
+                                         "realworld-2/bbc-chinese-2013.atom",
+                                         "realworld-2/sanwenji-big5-blogger-atom03.xml"])
+def test_a_50_story_day_in_another_script_stays_under_the_clip_as_mailed(invoke, tmp_path, script_feed):
+    feed = a_day_in(script_feed, 50, tmp_path)
+    config = news_config(tmp_path, feed, 50)
+    result = invoke("build", "--config", str(config), "--now", "2025-01-02T20:00:00Z")
+    assert result.exit_code == 0, result.stderr
+    message = parse_email(result.stdout_bytes)
+    html_part = next(p for p in message.walk() if p.get_content_type() == "text/html")
+    mailed = len(html_part.get_payload().replace("\n", "\r\n").encode("ascii"))  # the encoded part, as sent
+    assert mailed < GMAIL_CLIP, f"{mailed} bytes as mailed ({html_part['Content-Transfer-Encoding']})"
+    page = Page(html_part.get_content())
+    titles = {title for title in page.headlines} | {text for _, text in page.links if text.endswith(")")}
+    assert sum(title.endswith(tuple(f"({n})" for n in range(50))) for title in titles) == 50  # cards + the list
+    assert len(page.headlines) < 50  # all 50 as cards would pass the clip: the rest are listed
+
+
 def test_mjml_format_prints_the_fitted_source(news):
     result = news(200, "--format", "mjml")
     assert result.stdout.startswith('<mjml lang="en">')
@@ -187,7 +233,7 @@ def test_text_part_reads_alone_and_wraps_at_72(news):
     assert max(len(line) for line in lines if not line.startswith("[")) <= 72
     assert "1. Story 3: rail line to Kharkiv reopens after weeks of repairs [1]" in lines
     assert "    Kyiv Wire · Martin Fornusek · 2 Jan 09:03 · 1 min read" in lines
-    assert "    Picture: Workers on the bridge, picture 2. Photo: Jane Doe / Wire" in lines
+    assert "    Picture: Workers on the bridge, picture 2. (Jane Doe / Wire)" in lines
     assert lines[-5:] == ["Links"] + [f"[{n}] https://news.example.org/2025/01/02/story-{3 - n + 1}" for n in range(1, 5)]
     assert "<" not in text  # no markup leaks into the text part
 
@@ -390,3 +436,156 @@ def test_example_override_replaces_only_the_masthead(invoke, example_config):
     assert "In this issue" in custom
     assert Page(custom).headlines == Page(builtin).headlines and len(Page(builtin).headlines) == 6
     assert custom[custom.index("In this issue"):] == builtin[builtin.index("In this issue"):]
+
+
+def test_the_text_part_of_a_chinese_day_wraps_at_72_columns_of_display(invoke, tmp_path):
+    from wcwidth import wcswidth
+
+    feed = a_day_in("realworld-2/bbc-chinese-2013.atom", 6, tmp_path)
+    result = invoke("build", "--config", str(news_config(tmp_path, feed, 6)), "--now", "2025-01-02T20:00:00Z",
+                    "--format", "text")
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("[")]
+    widths = [wcswidth(line) for line in lines]
+    assert max(widths) <= 72, max(zip(widths, lines))
+    wide = [line for line in lines if any(wcswidth(ch) == 2 for ch in line)]
+    assert sum(wcswidth(line) > 60 for line in wide) >= 3  # lines are filled, not broken only at spaces
+    assert not any(line.lstrip().startswith(("。", "，", "、")) for line in lines)
+
+
+# ---------------------------------------------------------------- what the email cannot carry
+
+# Characters the MJML compiler refuses or XML 1.0 forbids: one of them used
+# to fail the whole digest (exit 2), on every run.
+FORBIDDEN = "\uffff\ufffe\ufdd0\U0001fffe\U0010ffff\x01"
+
+
+def test_parse_strips_every_forbidden_character_and_their_references():
+    from conftest import rss, rss_item
+    from digest.parse import parse_feed
+
+    body = f"<p>Body{FORBIDDEN} and &#xFFFF;&#xFDD0;&#1;text</p>"
+    feed = rss(rss_item(f"Bridge{FORBIDDEN} reopens &#xFFFE;", "https://e.example/1", body=body,
+                        extra=f"<dc:creator>Ann{FORBIDDEN}</dc:creator><category>news{FORBIDDEN}</category>"),
+               title=f"Wire{FORBIDDEN}")
+    parsed = parse_feed(feed.encode("utf-8", "surrogatepass"), "https://e.example/feed")
+    [item] = parsed.items
+    everything = " ".join([parsed.title, item.title, item.author, item.text, item.content_html, *item.tags])
+    assert not set(everything) & set(FORBIDDEN)
+    assert (item.title, item.author, item.tags, parsed.title) == ("Bridge reopens", "Ann", ["news"], "Wire")
+    assert "Body and text" in item.text
+
+
+def test_forbidden_characters_already_stored_or_in_the_config_never_reach_the_mjml(invoke, tmp_path):
+    """Items stored before the strip at ingestion (an --offline build of
+    them), the config's own text and a feed error in the footer all go
+    through one filter on everything the templates print."""
+    from conftest import feeds_config
+    from digest.fetch import CacheHeaders
+    from digest.store import Store
+
+    now = datetime(2025, 1, 2, 20, tzinfo=timezone.utc)
+    feed, broken = "https://a.example/feed", "https://down.example/feed"
+    config = feeds_config(tmp_path, [feed, broken], extra=f'title = "Brief \\uffff"\nfailing_after = 1\n')
+    with Store.open(tmp_path / "state.db") as store:
+        store.record_success(feed, f"Wire{FORBIDDEN}", CacheHeaders(), [
+            Item(feed_url=feed, key="guid:1", title=f"Bridge{FORBIDDEN} reopens", link="https://a.example/1",
+                 author=f"Ann{FORBIDDEN}", text=f"Crews{FORBIDDEN} worked all night.", published=now)], now)
+        store.record_failure(broken, f"HTTP 500 at {broken}/{FORBIDDEN}", now)
+    result = invoke("--config", str(config), "build", "--offline", "--now", EXAMPLE_NOW)
+    assert result.exit_code == 0, result.stderr
+    html = email_parts(parse_email(result.stdout_bytes))["text/html"]
+    assert "Bridge reopens" in html and "HTTP 500 at https://down.example/feed/" in html
+    assert "Brief " in html and not set(html) & set(FORBIDDEN)
+
+
+def test_a_story_whose_card_does_not_compile_is_left_out_named_and_not_marked_sent(news, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    # A user's card that breaks for one story only (an unclosed <p>).
+    (mine / "item.mjml").write_text('{% extends "default:item.mjml" %}{% block lead %}'
+                                    '{% if story.title.startswith("Story 1:") %}<p>{{ story.lead }}'
+                                    '{% else %}{{ super() }}{% endif %}{% endblock %}')
+    result = news(3, "--template-dir", str(mine), "--mark-sent")
+    assert result.exit_code == 0, result.stderr
+    text = email_parts(parse_email(result.stdout_bytes))["text/plain"]
+    assert "Story 0:" in text and "Story 2:" in text and "Story 1:" not in text
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("warning: left out the story 'Story 1: rail line to Kharkiv reopens")
+    assert line.endswith("it is not marked sent")
+    again = news(3, "--format", "json")  # the built-in card renders it, and it was never sent
+    assert [item["title"][:8] for item in json.loads(again.stdout)["items"]] == ["Story 1:"]
+
+
+def test_a_story_without_a_link_is_never_an_empty_href():
+    """A link dropped at ingestion (javascript:, data:) left href="" in "In
+    this issue", the compact list, around the picture and in "Also covered
+    by"; and an empty [n] reference in the text part."""
+    from digest.models import AlsoCovered
+    from digest.render import compile_mjml
+
+    now = datetime(2025, 1, 2, 20, tzinfo=timezone.utc)
+    image = Image(url="https://e.org/p.jpg", width=600, height=400)
+    stories = [Story(item=Item("f", str(i), f"Headline {i}", "" if i % 2 else f"https://e.org/{i}", published=now,
+                               first_seen=now, image=image),
+                     feed="Feed", lead=f"Lead {i}.", also=[AlsoCovered("Other", ""), AlsoCovered("Third", "https://t/1")])
+               for i in range(6)]
+    digest = Digest("Brief", now, now - timedelta(days=1), stories)
+    renderer = Renderer()
+    for html in (compile_mjml(renderer.layout_mjml(digest, cards=3)), renderer.html(digest)):
+        anchors = [attrs for tag, attrs in _start_tags(html) if tag == "a"]
+        assert anchors and all(attrs.get("href") for attrs in anchors), [a for a in anchors if not a.get("href")]
+        assert "Headline 1" in html and "Other" in html
+    text = renderer.text(digest)
+    assert "Headline 1\n" in text or "Headline 1 " in text
+    assert "Also covered by Other, Third [" in text
+    references = [line for line in text.splitlines() if line.startswith("[")]
+    assert references and all(line.split("] ", 1)[1].startswith("https://") for line in references)
+
+
+def _start_tags(html: str) -> list[tuple[str, dict]]:
+    found = []
+
+    class Tags(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            found.append((tag, dict(attrs)))
+
+    Tags().feed(html)
+    return found
+
+
+def test_bidi_overrides_and_zero_width_characters_never_reach_the_mail(invoke, tmp_path):
+    """U+202E turns "Invoice gpj.exe" into "Invoice exe.jpg" on screen;
+    zero-width characters hide words from a reader's search and filters.
+    The joiners that scripts and emoji need stay."""
+    from conftest import feeds_config, rss, rss_item
+
+    hidden = "\u202e\u202a\u2066\u2069\u200b\u2060\ufeff"
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(rss_item(f"Invoice{hidden} gpj.exe paid", "https://e.example/1",
+                                 body=f"<p>Pay{hidden}ment due. Family: \U0001F468\u200d\U0001F469 and "
+                                      "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.</p>",
+                                 extra=f"<dc:creator>Mal{hidden}lory</dc:creator>")), encoding="utf-8")
+    config = feeds_config(tmp_path, [feed], extra=f'title = "Brief{hidden}"')
+    result = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW)
+    assert result.exit_code == 0, result.stderr
+    parts = email_parts(parse_email(result.stdout_bytes))
+    for part in parts.values():
+        assert not set(part) & set(hidden)
+        assert "Invoice gpj.exe paid" in part and "Mallory" in part and "Brief" in part
+    assert "\U0001F468\u200d\U0001F469" in parts["text/plain"] and "\u0645\u06cc\u200c" in parts["text/plain"]
+
+
+@pytest.mark.parametrize("subject", ["{{ ''.__class__.__mro__[1].__subclasses__() | length }} classes",
+                                     "{{ now.__class__.__init__.__globals__ }}"])
+def test_the_subject_template_is_sandboxed_like_the_lead(news, subject):
+    result = news(2, "--subject", subject)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Error: email.subject: ") and "unsafe" in line
+
+
+def test_a_sandboxed_subject_still_has_its_context_and_filters(news):
+    result = news(2, "--subject", "{{ title }} for {{ now.strftime('%A') }}, {{ digest.generated_at | longdate }}")
+    assert result.exit_code == 0, result.stderr
+    assert parse_email(result.stdout_bytes)["Subject"] == "Morning Brief for Thursday, Thursday 2 January 2025"

@@ -147,3 +147,60 @@ def test_an_updated_story_is_labelled_in_both_parts(invoke, tmp_path):
     parts = email_parts(parse_email(again.stdout_bytes))
     assert "1. Updated: Rail line reopens; first train full [1]" in parts["text/plain"]
     assert "<strong style=\"color:#9a6700\">Updated</strong> · " in parts["text/html"]
+
+
+# ------------------------------------------------------------ one link, several stories
+
+
+def _announcements(day: int, titles: list[str]) -> str:
+    """A small site's feed: every entry has its own guid and title, and all
+    of them link to the home page."""
+    return rss(*(rss_item(title, "https://small.example/", guid=f"post-{title}",
+                          date=f"Thu, 0{day} Jan 2025 1{n}:00:00 +0000") for n, title in enumerate(titles)))
+
+
+def test_entries_of_one_feed_sharing_a_link_are_separate_stories_and_all_get_sent(invoke, tmp_path):
+    import json
+
+    from conftest import feeds_config
+
+    feed = tmp_path / "feed.xml"
+    config = feeds_config(tmp_path, [feed])
+    first = ["Version 2.0 released", "Conference dates announced", "New maintainers join"]
+    feed.write_text(_announcements(2, first))
+    day1 = invoke("--config", str(config), "build", "--now", "2025-01-02T20:00:00Z", "--format", "json",
+                  "--mark-sent")
+    assert sorted(item["title"] for item in json.loads(day1.stdout)["items"]) == sorted(first)
+    feed.write_text(_announcements(3, ["Version 2.1 released", "Call for papers"]))
+    day2 = invoke("--config", str(config), "build", "--now", "2025-01-03T20:00:00Z", "--format", "json",
+                  "--mark-sent")
+    assert day2.exit_code == 0, day2.stderr
+    assert sorted(item["title"] for item in json.loads(day2.stdout)["items"]) == ["Call for papers",
+                                                                                  "Version 2.1 released"]
+
+
+def test_one_link_is_one_story_across_feeds_and_for_one_title_in_a_feed(tmp_path):
+    """The siblings that stay one story: a syndicated article (one link, two
+    feeds, the titles differ) and one entry listed again under a new guid;
+    in the grouping and against what was sent."""
+    from digest.cluster import cluster
+
+    other = "https://b.example/feed"
+
+    def entry(feed: str, key: str, title: str) -> Item:
+        return Item(feed_url=feed, key=key, title=title, link="https://news.example/story", published=NOW)
+
+    sent = entry(FEED, "guid:1", "Bridge reopens")
+    syndicated = entry(other, "guid:x", "Kyiv: the Dnipro bridge reopens today")
+    relisted = entry(FEED, "guid:2", "Bridge reopens")
+    shared = entry(FEED, "guid:3", "Budget approved")
+    assert [len(story.items) for story in cluster([sent, syndicated])] == [2]
+    assert [len(story.items) for story in cluster([sent, relisted])] == [2]
+    assert [len(story.items) for story in cluster([sent, shared])] == [1, 1]
+    with Store.open(tmp_path / "s.db") as store:
+        store.record_success(FEED, "F", CacheHeaders(), [sent], NOW)
+        store.mark_sent(store.unsent_items([FEED], NOW - DAY, NOW), NOW, NOW - DAY, "s")
+        store.record_success(FEED, "F", CacheHeaders(), [sent, relisted, shared], NOW)
+        store.record_success(other, "B", CacheHeaders(), [syndicated], NOW)
+        left = store.unsent_items([FEED, other], NOW - DAY, NOW)
+    assert [(i.feed_url, i.title) for i in left] == [(FEED, "Budget approved")]

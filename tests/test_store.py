@@ -134,3 +134,36 @@ def test_processes_opening_a_new_state_file_at_once_all_succeed(tmp_path):
                    for _ in range(3)]
         results = [(p.wait(timeout=60), p.stderr.read().decode()) for p in openers]
         assert results == [(0, "")] * 3
+
+
+@pytest.mark.parametrize("setup, message", [
+    ("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO notes (body) VALUES ('mine')",
+     "not a digest state file (its tables: notes)"),
+    ("CREATE TABLE notes (id INTEGER PRIMARY KEY); PRAGMA user_version = 3",
+     "not a digest state file (its tables: notes)"),
+    ("PRAGMA user_version = 999", "written by a newer digest (schema 999"),
+], ids=["another app's tables", "a version but not our tables", "a newer digest's"])
+def test_a_database_that_is_not_ours_is_refused_before_anything_is_written(tmp_path, setup, message):
+    """Someone else's SQLite file given as the state file came out with our
+    tables added and switched to WAL (even when it was then refused)."""
+    import hashlib
+
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(setup)
+    db.close()
+    before = hashlib.sha256(path.read_bytes()).hexdigest()
+    with pytest.raises(StoreError) as caught:
+        Store.open(path)
+    assert str(caught.value).startswith(f"{path}: ") and message in str(caught.value)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.db"]  # no -wal, no -shm
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_an_empty_database_file_becomes_a_state_file(tmp_path):
+    path = tmp_path / "empty.db"
+    sqlite3.connect(path).close()  # an SQLite file with nothing in it yet
+    with Store.open(path) as store:
+        assert store.feed_states() == {}

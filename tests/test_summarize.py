@@ -98,7 +98,7 @@ def test_boilerplate_bylines_captions_and_share_lines_never_reach_the_summary():
             "The train struck a truck near Crozet on Wednesday.\n\n"
             "Share this: Twitter, Facebook\n\nRead more\n\nContinue reading...\n\n"
             "The post Train hits truck appeared first on Capitol Wire.")
-    assert summarize(text, 45, "Train hits truck") == "The train struck a truck near Crozet on Wednesday."
+    assert summarize(text, 45) == "The train struck a truck near Crozet on Wednesday."
 
 
 def test_a_standfirst_without_a_full_stop_gets_one_and_short_headings_are_dropped():
@@ -108,12 +108,12 @@ def test_a_standfirst_without_a_full_stop_gets_one_and_short_headings_are_droppe
                                    "Crews replaced two spans of the bridge.")
 
 
-def test_sentences_are_picked_by_position_and_title_overlap_and_kept_in_order():
-    text = ("Residents woke to snow on Tuesday. "          # first: strong by position
-            "It was a quiet morning in the town. "          # neither early nor on topic
-            "The council closed every school because of the snow storm.")  # repeats the title
-    summary = summarize(text, max_words=16, title="Snow storm closes every school")
-    assert summary == "Residents woke to snow on Tuesday. The council closed every school because of the snow storm."
+def test_the_lead_reads_from_the_opening_in_order_and_skips_no_sentence():
+    text = ("Residents woke to snow on Tuesday. "
+            "It was a quiet morning in the town. "
+            "The council closed every school because of the snow storm.")
+    assert summarize(text, max_words=16) == "Residents woke to snow on Tuesday. It was a quiet morning in the town."
+    assert summarize(text, max_words=12) == "Residents woke to snow on Tuesday."
 
 
 def test_the_summary_never_passes_the_word_budget_and_ends_at_a_sentence():
@@ -149,3 +149,53 @@ def test_a_syntax_error_in_a_tag_template_names_the_file_and_key():
     with pytest.raises(ConfigError) as error:
         LeadWriter("{{ item.summary }}", templates={"news": "{{ item.summary "}, config_path="/etc/digest.toml")
     assert str(error.value).startswith("/etc/digest.toml: lead.templates.news:")
+
+
+# ------------------------------------------------------------ bounded work
+
+
+def test_a_summary_splits_only_the_start_of_a_long_text(monkeypatch):
+    """Six sentences are all a summary keeps; splitting a whole 10 MB body
+    to find them made one item cost more than a day of feeds."""
+    import digest.summarize
+
+    seen = []
+    real = digest.summarize.split_sentences
+    monkeypatch.setattr(digest.summarize, "split_sentences", lambda text: seen.append(len(text)) or real(text))
+    text = "The council approved the bridge budget on Thursday. " * 20_000
+    assert summarize(text, 20).startswith("The council approved the bridge budget")
+    assert seen and sum(seen) <= digest.summarize.SUMMARY_CHARS
+
+
+def test_a_text_cut_for_its_summary_loses_the_half_sentence_at_the_cut():
+    from digest.summarize import SUMMARY_CHARS
+
+    tail = "Crews worked through the night on the bridge. "
+    # Two sentences far past the summary's 45 words, then the cut falls
+    # right after "... the night on".
+    first = "Alpha " * 830 + "ends here. "
+    room = SUMMARY_CHARS - len(first) - len("Crews worked through the night on") - len(" ends. ")
+    head = first + ("Beta " * 1000)[:room] + " ends. "
+    cut_inside = head + tail + "More text follows. " * 50
+    assert cut_inside[:SUMMARY_CHARS].endswith("the night on")
+    assert "Crews worked" not in summarize(cut_inside, 45)  # "... the night on." is no sentence
+    from digest.summarize import _leading_sentences
+
+    assert not _leading_sentences(cut_inside)[-1].startswith("Crews worked")
+    assert _leading_sentences(first + tail)[-1] == tail.strip()  # uncut, the whole sentence is there
+
+
+def test_the_splitter_looks_at_each_word_once(monkeypatch):
+    """Each stop is checked against its own word, never the sentence so
+    far: "U.S. " x 10,000 (one sentence of abbreviations) took 20 s, and
+    20 KB of "." 10 s."""
+    import digest.summarize
+
+    looked_at = []
+    real = digest.summarize._is_abbreviation
+    monkeypatch.setattr(digest.summarize, "_is_abbreviation", lambda word: looked_at.append(len(word)) or real(word))
+    text = "U.S. " * 10_000 + "Senate votes. Then J. Smith spoke."
+    assert split_sentences(text) == [("U.S. " * 10_000 + "Senate votes.").strip(), "Then J. Smith spoke."]
+    assert sum(looked_at) <= len(text)
+    assert split_sentences("." * 20_000) == ["." * 20_000]
+    assert split_sentences("Wait... What? Yes!! No.") == ["Wait...", "What?", "Yes!!", "No."]

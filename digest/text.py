@@ -1,0 +1,41 @@
+"""Plain text as a mail can carry it: the characters XML 1.0 and the MJML
+compiler refuse taken out (one of them fails the whole email), whitespace
+folded. Used by every stage that takes text in from outside (parse, extract,
+config), so nothing the compiler refuses reaches a template.
+"""
+
+from __future__ import annotations
+
+import re
+
+# What XML 1.0 forbids and the MJML compiler refuses (one such character
+# fails the whole email): C0 controls but tab, LF and CR; DEL; lone
+# surrogates; and every Unicode noncharacter, U+FDD0..U+FDEF and the last
+# two code points of each plane (U+FFFE, U+FFFF, U+1FFFE ... U+10FFFF).
+# And what hides or disguises text: the bidi embeddings and overrides
+# (U+202A..U+202E: "gpj.exe" shown as "exe.jpg") and isolates
+# (U+2066..U+2069), zero-width space, word joiner and U+FEFF. Zero-width
+# (non-)joiners stay: Persian, Hindi and emoji sequences need them.
+# (The astral noncharacters in a class of their own: with them, the regex
+# took ten times as long on every string, which nearly all have none of.)
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+    r"\u202a-\u202e\u2066-\u2069\u200b\u2060\ufeff]")
+_ASTRAL_NONCHARACTERS = re.compile(
+    "[" + "".join(f"\\U{plane:04x}fffe\\U{plane:04x}ffff" for plane in range(1, 17)) + "]")
+_SPACE = re.compile(r"\s+")
+
+
+def strip_control(text: str) -> str:
+    """The text without the characters the email cannot carry."""
+    text = _CONTROL.sub("", text)
+    if not text.isascii() and max(text) > "\uffff":
+        text = _ASTRAL_NONCHARACTERS.sub("", text)
+    return text
+
+
+def clean_text(text: str) -> str:
+    """One line of plain text: control characters gone, whitespace folded."""
+    if not text:
+        return ""
+    return _SPACE.sub(" ", strip_control(str(text))).strip()
