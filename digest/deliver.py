@@ -555,16 +555,23 @@ def envelope(message: EmailMessage) -> tuple[str, list[str]]:
 # ---------------------------------------------------------------- Maildir and mbox
 
 
-class Maildir(Destination):
+class _Mailbox(Destination):
+    """A mailbox on this machine that the message is put into."""
+
+    needs_message = True
+    kind = ""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.name = f"the {self.kind} {path}"
+
+
+class Maildir(_Mailbox):
     """One message file: written in tmp/ and fsynced, then linked into new/
     (stdlib mailbox, per the Maildir rules); new/ is synced before the
     stories are marked."""
 
-    needs_message = True
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.name = f"the Maildir {path}"
+    kind = "Maildir"
 
     def deliver(self, outgoing: Outgoing) -> list[str]:
         import mailbox
@@ -613,15 +620,11 @@ class Maildir(Destination):
 MBOX_LOCK_WAIT = 30
 
 
-class Mbox(Destination):
+class Mbox(_Mailbox):
     """One message appended under the mbox's locks (fcntl and a dot lock,
     stdlib mailbox), then fsynced."""
 
-    needs_message = True
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.name = f"the mbox {path}"
+    kind = "mbox"
 
     def deliver(self, outgoing: Outgoing) -> list[str]:
         import mailbox
