@@ -384,7 +384,6 @@ class _Reader:
         except ValueError as exc:
             raise self.fail(_join(prefix, key), str(exc)) from None
 
-
     def positive_int(self, table: dict, key: str, default: int, prefix: str = "") -> int:
         value = self._get(table, key, int, prefix)
         if value is None:
