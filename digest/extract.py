@@ -112,7 +112,6 @@ class _Walker:
         self._italic = 0
         self._italic_nodes: list[int] = []
         self._link = 0
-        self._figure = 0
         self._figure_first: list[int] = []  # index of the first picture of each open figure
         self._last_picture_block = -1  # blocks before the last picture
 
@@ -130,7 +129,7 @@ class _Walker:
 
     def flush(self) -> None:
         text = _fold("".join(self._parts))
-        parts, link_chars, italic_chars, links = self._parts, self._link_chars, self._italic_chars, self._links
+        link_chars, italic_chars, links = self._link_chars, self._italic_chars, self._links
         link_texts = tuple(self._link_texts)
         self._parts, self._link_chars, self._italic_chars, self._links = [], 0, 0, 0
         self._link_texts = []
@@ -144,7 +143,6 @@ class _Walker:
             self._caption(text)
             return
         self.taken.blocks.append(block)
-        del parts
 
     def _caption(self, text: str) -> None:
         """A figcaption or caption block describes the picture it follows."""
@@ -173,16 +171,18 @@ class _Walker:
         if tag == "img":
             self._picture(node)
             return False
+        attributes = node.attributes  # built anew at each access
         if tag in ("video", "picture"):
-            poster = (node.attributes.get("poster") or "").strip()
+            poster = (attributes.get("poster") or "").strip()
             if poster:
                 self._add(Candidate(url=poster, origin="content"))
         kind = _BLOCK_KIND.get(tag)
-        classes = node.attributes.get("class") or ""
+        classes = attributes.get("class") or ""
+        style = attributes.get("style") or ""
         if kind is None and tag in ("span", "p", "div") or kind == "p":
             if classes and _CAPTION_CLASS.search(classes) and tag != "figure":
                 kind = "caption"
-            elif tag in ("div", "p") and self._picture_just_before() and _CENTERED.search(node.attributes.get("style") or "") \
+            elif tag in ("div", "p") and self._picture_just_before() and _CENTERED.search(style) \
                     and _reads_as_caption(node.text(deep=True)):
                 kind = "caption"  # a centered line right under a picture (Blogger, WordPress)
         if kind is not None:
@@ -190,7 +190,7 @@ class _Walker:
             self._kinds.append(kind if self._kinds[-1] != "caption" else "caption")
             if tag == "figure":
                 self._figure_first.append(len(self.taken.pictures))
-        if tag in _ITALIC or _ITALIC_STYLE.search(node.attributes.get("style") or ""):
+        if tag in _ITALIC or _ITALIC_STYLE.search(style):
             self._italic += 1
             self._italic_nodes.append(node.mem_id)
         if tag == "a":
@@ -209,8 +209,7 @@ class _Walker:
                 self._link_texts.append(_fold("".join(self._link_parts)))
                 self._link_parts = []
         kind = _BLOCK_KIND.get(tag)
-        classes = node.attributes.get("class") or ""
-        if kind is None and tag in ("span",) and classes and _CAPTION_CLASS.search(classes):
+        if kind is None and tag == "span" and _CAPTION_CLASS.search(node.attributes.get("class") or ""):
             kind = "caption"
         if kind is not None:
             self.flush()
@@ -367,8 +366,32 @@ _KICKER = re.compile(r"^((?:[A-ZÀ-ÖØ-Þ]{2,}['’]?\s?){1,4})\s*[-–—:|]\s
 _UPDATED_NOTE = re.compile(r"^(?:updated?|update|editor['’]?s note|correction)\b[^:]{0,40}:\s*", re.I)
 
 
+# Words one of which every _PROMO alternative contains (or, for those
+# anchored at the start, begins with): the regex, dozens of alternatives
+# tried at every position, runs only on text that has one, which most
+# paragraphs have not (it cost 450 us a paragraph).
+_PROMO_HINTS = (
+    "appeared first", "continue reading", "read the", "click here", "click to", "subscribe", "sign up",
+    "newsletter", "patreon", "ko-fi", "coffee", "sponsor", "brought to you", "supported by", "promo code",
+    "use code", "discount code", "merch", "shop ", "our store", "follow ", "find us", "find me", "join ",
+    "twitter", "instagram", "facebook", "tiktok", "linkedin", "discord", "twitch", "threads", "mastodon",
+    "bluesky", "x.com", "acast", "privacy", "opt-out", "do not sell", "art19", "podtrac", "megaphone",
+    "listen ", "available on", "available wherever", "wherever", "the app", "our app", "support ",
+    "value for value", "boostagram", "sats", "producer", "share ", "/u/", "[link]", "[comments]",
+    "クリックすると", "see below", "feedback", "submit questions", "out now", "tickets",
+)
+_PROMO_STARTS = (
+    "read ", "website", "web", "email", "contact", "support", "related:", "advertisement", "comments",
+    "learn more", "[", "view fullsize", "enlarge", "to read this article", "transcript", "episode links",
+    "show notes", "sponsor", "links", "outline", "chapters", "timestamps", "did you", "*", "spoiler",
+    "content warning", "trigger warning",
+)
+
+
 def is_promo(text: str) -> bool:
-    return bool(_PROMO.search(text))
+    lowered = text.lower()
+    hinted = lowered.startswith(_PROMO_STARTS) or any(hint in lowered for hint in _PROMO_HINTS)
+    return hinted and bool(_PROMO.search(text))
 
 
 def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:

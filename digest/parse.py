@@ -363,13 +363,6 @@ class EntryParts:
         )
 
 
-def entry_to_item(entry, feed_url: str, base: str, feed_author: str = "") -> Item:
-    """One entry on its own (no feed around it)."""
-    context = FeedContext(url=feed_url, title="", base=base, author=feed_author, channel_author="",
-                          publisher=Publisher.of("", ""), images=(), pictures=_local_picture_folder(feed_url))
-    return entry_parts(entry, context).item()
-
-
 def entry_parts(entry, feed: FeedContext) -> EntryParts:
     guid = clean_text(entry.get("id", ""))
     base = feed.base if _is_web_url(feed.base) or not _is_web_url(guid) else guid

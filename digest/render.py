@@ -33,7 +33,7 @@ FORMATS = ("email", "html", "text", "json", "mjml")
 # as 139 KB), so such a part goes base64 (4 bytes for 3) instead. The
 # budget leaves room below the clip for the part's headers.
 GMAIL_CLIP = 102_400
-HTML_BUDGET = 100_000
+HTML_BUDGET = GMAIL_CLIP - 2_400
 # The card column: the 600 px body less 24 px of padding on each side.
 COLUMN_WIDTH = 552
 # Display order of `digest templates list`; any other built-in file follows.
