@@ -94,7 +94,26 @@ class StderrReporter:
 
 
 class DigestGroup(click.Group):
-    """Turns DigestError into one `Error: ...` line and its exit code."""
+    """Turns DigestError into one `Error: ...` line and its exit code, and
+    so click's own usage errors too (a bad option value was a usage
+    block of four lines)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+            click.echo(f"Error: {exc.format_message()}{where}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(EXIT_FAILED)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -128,6 +147,12 @@ def _location_options(func):
                              "then the platform config dir.")(func)
 
 
+def _verbosity_options(func):
+    """-v and -q after a command's name as well as before it."""
+    func = click.option("-v", "--verbose", "verbose_after", count=True, help="Say more on stderr.")(func)
+    return click.option("-q", "--quiet", "quiet_after", is_flag=True, help="Only errors on stderr.")(func)
+
+
 def _window_options(func):
     """--since, --now, --top, --offline: the same selection for build,
     preview and explain."""
@@ -157,21 +182,26 @@ def _build_request(now_text: str | None, since: str | None, top: int | None, off
 
 
 def command(group: click.Group, **attrs):
-    """A subcommand that also takes --config/--state after its name."""
+    """A subcommand that also takes --config/--state and -v/-q after its
+    name (`digest fetch -q` in a crontab works as `digest -q fetch` does)."""
 
     def decorate(func):
-        def callback(*args, config_path=None, state_path=None, **kwargs):
+        def callback(*args, config_path=None, state_path=None, verbose_after=0, quiet_after=False, **kwargs):
             obj = click.get_current_context().find_object(Context)
             if config_path:
                 obj.config_flag = config_path
             if state_path:
                 obj.state_flag = state_path
+            if quiet_after:
+                obj.verbosity = -1
+            elif verbose_after:
+                obj.verbosity = max(obj.verbosity, verbose_after)
             return func(*args, **kwargs)
 
         callback.__name__ = func.__name__
         callback.__doc__ = func.__doc__
         callback.__click_params__ = getattr(func, "__click_params__", [])
-        return group.command(**attrs)(_location_options(callback))
+        return group.command(**attrs)(_location_options(_verbosity_options(callback)))
 
     return decorate
 
