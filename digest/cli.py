@@ -94,7 +94,26 @@ class StderrReporter:
 
 
 class DigestGroup(click.Group):
-    """Turns DigestError into one `Error: ...` line and its exit code."""
+    """Turns DigestError into one `Error: ...` line and its exit code, and
+    so click's own usage errors too (a bad option value was a usage
+    block of four lines)."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+            click.echo(f"Error: {exc.format_message()}{where}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(EXIT_FAILED)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -128,6 +147,12 @@ def _location_options(func):
                              "then the platform config dir.")(func)
 
 
+def _verbosity_options(func):
+    """-v and -q after a command's name as well as before it."""
+    func = click.option("-v", "--verbose", "verbose_after", count=True, help="Say more on stderr.")(func)
+    return click.option("-q", "--quiet", "quiet_after", is_flag=True, help="Only errors on stderr.")(func)
+
+
 def _window_options(func):
     """--since, --now, --top, --offline: the same selection for build,
     preview and explain."""
@@ -157,21 +182,26 @@ def _build_request(now_text: str | None, since: str | None, top: int | None, off
 
 
 def command(group: click.Group, **attrs):
-    """A subcommand that also takes --config/--state after its name."""
+    """A subcommand that also takes --config/--state and -v/-q after its
+    name (`digest fetch -q` in a crontab works as `digest -q fetch` does)."""
 
     def decorate(func):
-        def callback(*args, config_path=None, state_path=None, **kwargs):
+        def callback(*args, config_path=None, state_path=None, verbose_after=0, quiet_after=False, **kwargs):
             obj = click.get_current_context().find_object(Context)
             if config_path:
                 obj.config_flag = config_path
             if state_path:
                 obj.state_flag = state_path
+            if quiet_after:
+                obj.verbosity = -1
+            elif verbose_after:
+                obj.verbosity = max(obj.verbosity, verbose_after)
             return func(*args, **kwargs)
 
         callback.__name__ = func.__name__
         callback.__doc__ = func.__doc__
         callback.__click_params__ = getattr(func, "__click_params__", [])
-        return group.command(**attrs)(_location_options(callback))
+        return group.command(**attrs)(_location_options(_verbosity_options(callback)))
 
     return decorate
 
@@ -217,66 +247,78 @@ def cli(ctx, config_path, state_path, verbose, quiet, traceback):
               help="Render past build N again, exactly as sent (see `digest history`); marks nothing.")
 @click.option("--pipe", "command_line", metavar="COMMAND",
               help="Run COMMAND (e.g. \"sendmail -t\") and feed it the digest; stories are marked sent "
-                   "only if it exits 0. Overrides [email] command.")
+                   "only if it exits 0. Overrides the config's way of sending.")
+@click.option("--maildir", type=click.Path(path_type=Path), metavar="DIR",
+              help="Deliver the email into the Maildir DIR. Overrides the config's way of sending.")
+@click.option("--mbox", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="Append the email to the mbox FILE (locked). Overrides the config's way of sending.")
+@click.option("--stdout", "to_stdout", is_flag=True,
+              help="Print the digest even when the config says how to send it ([smtp], [email] command, "
+                   "maildir or mbox).")
 @click.pass_obj
 def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, template_dir,
-          recipients, sender, subject, allow_empty, replay, command_line):
-    """Build the digest and print it (an email ready for `sendmail -t`).
+          recipients, sender, subject, allow_empty, replay, command_line, maildir, mbox, to_stdout):
+    """Build the digest and send it: by SMTP, to a mail command, into a
+    Maildir or mbox when the config says so; else print it (an email
+    ready for `sendmail -t`).
 
     Stories are marked sent only after the digest was delivered in full
-    (written and flushed, or accepted by the --pipe command); one build
-    sends at a time, and a build that dies half-way is settled by the next.
+    (written and flushed, accepted by the --pipe command or the SMTP
+    server); one build sends at a time, and a build that dies half-way is
+    settled by the next.
 
     \b
     Examples:
+        digest build                          # [smtp] in the config: mails it
         digest build | sendmail -t
         digest build --pipe "sendmail -t"
+        digest build --maildir ~/Mail/digest
         digest build --format html -o today.html --no-mark-sent
         digest build --config examples/digest.toml --now 2025-01-02T20:00:00Z
         digest build --replay 12 --format html -o sent-on-monday.html
     """
     from contextlib import nullcontext
 
-    from . import pipeline
-    from .history import build_lock, deliver_and_record, settle_unfinished
-    from .render import Renderer
-
+    from . import deliver, pipeline
     from .config import command_words, one_line
+    from .render import Renderer
 
     config = obj.load_config()
     request = _build_request(now_text, since, top, offline)
     if command_line is not None:
         _parse_option("--pipe", command_words, command_line)
-    if command_line and output:
-        raise UsageError("--pipe and -o/--output exclude each other: deliver to a command or to a file")
     if sender is not None:
         _parse_option("--from", one_line, sender)
     for recipient in recipients:
         _parse_option("--to", one_line, recipient)
-    # A replay goes where it is told (stdout, -o, --pipe), never to the
-    # configured mail command on its own: looking at an old digest is not
+    # A replay goes where it is told (stdout, -o, --pipe, ...), never where
+    # the config sends mail on its own: looking at an old digest is not
     # sending it again.
-    asked_pipe = command_line
-    command_line = command_line or (config.email.command if fmt == "email" and output is None else None)
+    destination = deliver.choose_destination(
+        config, fmt, deliver.Asked(output=output, pipe=command_line, maildir=maildir, mbox=mbox, stdout=to_stdout),
+        sys.stdout.buffer, configured=not replay)
     if recipients or sender or subject:
+        # --to names everyone the digest goes to: the config's cc and bcc stay out.
         config = replace(config, email=replace(
             config.email,
             to=tuple(recipients) or config.email.to,
+            cc=() if recipients else config.email.cc,
+            bcc=() if recipients else config.email.bcc,
             from_=sender or config.email.from_,
             subject=subject or config.email.subject,
         ))
-    if fmt == "email" and not config.email.to:
+    if fmt == "email" and not config.email.recipients:
         raise UsageError("no recipient: set `to` in the [email] table of the config, or pass --to")
     if replay:
-        return _replay(obj, config, replay, fmt, output, template_dir, asked_pipe)
+        return _replay(obj, config, replay, fmt, template_dir, destination)
     if not config.feeds and not offline:
         raise UsageError(f"{config.path}: no [[feeds]] to read (add one with `digest feeds add URL`)")
     reporter = StderrReporter(obj)
     renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
     marking = fmt == "email" if mark_sent is None else mark_sent
-    with obj.open_store(config) as store, (build_lock(store, config.lock_wait) if marking else nullcontext()):
+    with obj.open_store(config) as store, (deliver.build_lock(store, config.lock_wait) if marking else nullcontext()):
         if marking:
-            for note in settle_unfinished(store):
+            for note in deliver.settle_unfinished(store):
                 reporter.warn(note)
         digest, failures = pipeline.make_digest(config, store, request, reporter)
         pipeline.leave_out_unrenderable(renderer, digest, fmt, reporter)
@@ -287,20 +329,15 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
                 reporter.info("Nothing new since the last digest; nothing written (use --allow-empty to write one anyway).")
                 return
         digest.subject = renderer.subject(digest, config.email.subject)
-        data = pipeline.render_output(renderer, digest, fmt, config.email.from_, config.email.to)
-
-        def deliver() -> None:
-            if command_line:
-                pipeline.pipe_to_command(command_line, data)
-            else:
-                pipeline.write_output(data, output, sys.stdout.buffer)
-
+        outgoing = pipeline.render_output(renderer, digest, fmt, config.email)
         if marking and digest.stories:
-            deliver_and_record(store, digest, data, deliver, output)
+            notes = deliver.send(store, digest, outgoing, destination)
         else:
-            deliver()
+            notes = destination.deliver(outgoing)
+    for note in notes:
+        reporter.warn(note)
     if obj.verbosity > 0:
-        reporter.info(f"{len(digest.stories)} stories written; {len(failures)} feeds failed.")
+        reporter.info(f"{len(digest.stories)} stories delivered to {destination.name}; {len(failures)} feeds failed.")
 
 
 @command(cli)
@@ -419,6 +456,7 @@ def preview(obj: Context, output, open_browser, template_dir, since, now_text, t
     import tempfile
 
     from . import pipeline
+    from .deliver import write_output
     from .render import Renderer
 
     config = obj.load_config()
@@ -436,7 +474,7 @@ def preview(obj: Context, output, open_browser, template_dir, since, now_text, t
         handle, name = tempfile.mkstemp(prefix="digest-preview-", suffix=".html")
         os.close(handle)
         output = Path(name)
-    pipeline.write_output(data, output, sys.stdout.buffer)
+    write_output(data, output, sys.stdout.buffer)
     click.echo(str(output.resolve()))
     if open_browser:
         click.launch(str(output.resolve()))
@@ -472,7 +510,7 @@ def fetch(obj: Context, now_text):
         raise DigestError("every feed failed")
 
 
-def _replay(obj: Context, config, build_id: int, fmt: str, output, template_dir, command_line) -> None:
+def _replay(obj: Context, config, build_id: int, fmt: str, template_dir, destination) -> None:
     """Render a past digest again; deliver it like a build, mark nothing."""
     from . import pipeline
     from .history import replayed_digest
@@ -482,11 +520,8 @@ def _replay(obj: Context, config, build_id: int, fmt: str, output, template_dir,
     with obj.open_store(config) as store:
         digest = replayed_digest(store, build_id)
     pipeline.leave_out_unrenderable(renderer, digest, fmt, StderrReporter(obj))
-    data = pipeline.render_output(renderer, digest, fmt, config.email.from_, config.email.to)
-    if command_line:
-        pipeline.pipe_to_command(command_line, data)
-    else:
-        pipeline.write_output(data, output, sys.stdout.buffer)
+    for note in destination.deliver(pipeline.render_output(renderer, digest, fmt, config.email)):
+        StderrReporter(obj).warn(note)
 
 
 @command(cli)
@@ -518,6 +553,40 @@ def history(obj: Context, limit, as_json):
         click.echo("No digest has been sent yet.", err=True)
 
 
+@command(cli)
+@click.option("--send-test", is_flag=True, help="Also mail a short test message to the recipients.")
+@click.option("--now", "now_text", metavar="ISO-8601", help="Pin the test message's date.")
+@click.pass_obj
+def check(obj: Context, send_test, now_text):
+    """Check the config and where the mail goes, without building anything.
+
+    Says how many feeds there are, who the digest goes to and how it
+    leaves; with [smtp], connects, starts TLS and logs in, sending nothing
+    (--send-test mails a short test message). One line per problem on
+    stderr: exit 2 for the config, 1 when the server (or mailbox) refuses.
+
+    \b
+    Examples:
+        digest check
+        digest check --send-test
+    """
+    from . import deliver
+    from .config import parse_instant, state_path
+    from .pipeline import utc_now
+
+    config = obj.load_config()
+    now = _parse_option("--now", parse_instant, now_text) if now_text is not None else utc_now()
+    report = deliver.check_setup(config, now, send_test=send_test)
+    click.echo(f"config: {config.path}")
+    click.echo(f"state: {state_path(config, obj.state_flag)}")
+    for line in report.lines:
+        click.echo(line)
+    for problem in report.problems:
+        click.echo(f"Error: {problem}", err=True)
+    if report.problems:
+        click.get_current_context().exit(max(problem.exit_code for problem in report.problems))
+
+
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.pass_obj
@@ -544,7 +613,9 @@ def init(obj: Context, directory):
                f"(or: feeds import subscriptions.opml)\n"
                f"  3. Look at it:   digest{here} preview\n"
                f"  4. Every morning, from cron (crontab -e):\n"
-               f"     0 7 * * * digest{anywhere} build | /usr/sbin/sendmail -t")
+               f"     0 7 * * * digest{anywhere} build | /usr/sbin/sendmail -t\n"
+               f"     (no local mail server? set [smtp] in {path}, check it with `digest{here} check`,\n"
+               f"     and the cron line is just: digest{anywhere} build)")
 
 
 @cli.group()

@@ -44,8 +44,41 @@ class AuthorInfo:
 class EmailConfig:
     from_: str = "digest <digest@localhost>"
     to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()  # in the envelope only, never in a message digest writes itself
     subject: str | None = None  # a Jinja template; None uses templates/subject.txt
     command: str | None = None  # e.g. "sendmail -t": digest runs it and feeds it the message
+    maildir: Path | None = None  # deliver into this Maildir instead
+    mbox: Path | None = None  # append to this mbox file instead
+    # List-Unsubscribe targets: https:// or mailto: URLs (a digest sent to a team list).
+    unsubscribe: tuple[str, ...] = ()
+
+    @property
+    def recipients(self) -> tuple[str, ...]:
+        return self.to + self.cc + self.bcc
+
+
+SECURITY = ("starttls", "tls", "none")
+DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """The [smtp] table: digest talks to the mail server itself."""
+
+    host: str
+    port: int = 587
+    security: str = "starttls"  # "tls": implicit TLS (465); "none": only to this machine
+    username: str | None = None
+    password_command: str | None = None  # run without a shell; its first line is the password
+    password_env: str | None = None  # the name of an environment variable holding it
+    password: str | None = field(default=None, repr=False)  # only from an owner-only file
+    ca_file: Path | None = None  # a private CA; default: the system's
+    timeout: float = 120.0  # seconds for the whole delivery, retries included
+
+    @property
+    def address(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -81,6 +114,7 @@ class Config:
     lead_template: str = DEFAULT_LEAD
     lead_templates: dict[str, str] = field(default_factory=dict)  # tag -> template
     email: EmailConfig = field(default_factory=EmailConfig)
+    smtp: SmtpConfig | None = None
     rank: RankConfig = field(default_factory=RankConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
     feeds: tuple[FeedConfig, ...] = ()
@@ -236,8 +270,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
     top = reader.table(data, "", _TOP_KEYS)
     base = path.parent if path else Path.cwd()
 
-    email = reader.table(top.get("email", {}), "email", ("from", "to", "subject", "command"))
-    to = email.get("to", [])
+    email = reader.table(top.get("email", {}), "email", EMAIL_KEYS)
     lead = reader.table(top.get("lead", {}), "lead", ("template", "templates"))
     rank = reader.table(top.get("rank", {}), "rank", ("half_life", "boost", "mute", "group_by"))
     fetch = reader.table(
@@ -261,12 +294,16 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
         lead_templates=reader.string_table(lead, "templates", prefix="lead"),
         email=EmailConfig(
             from_=reader.address(email, "from", EmailConfig.from_, prefix="email"),
-            to=tuple(
-                reader.addresses({"to": [to] if isinstance(to, str) else to}, "to", prefix="email")
-            ),
+            to=reader.addresses(email, "to", prefix="email"),
+            cc=reader.addresses(email, "cc", prefix="email"),
+            bcc=reader.addresses(email, "bcc", prefix="email"),
             subject=reader.string(email, "subject", None, prefix="email"),
             command=reader.command(email, "command", prefix="email"),
+            maildir=reader.location(email, "maildir", base, prefix="email"),
+            mbox=reader.location(email, "mbox", base, prefix="email"),
+            unsubscribe=reader.unsubscribe(email, "unsubscribe", prefix="email"),
         ),
+        smtp=reader.smtp(top.get("smtp"), base),
         rank=RankConfig(
             half_life=reader.duration(rank, "half_life", RankConfig.half_life, prefix="rank"),
             boost=reader.number_table(rank, "boost", prefix="rank"),
@@ -289,8 +326,11 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
 
 _TOP_KEYS = (
     "title", "since", "top", "max_per_feed", "timezone", "template_dir", "state",
-    "summary_words", "failing_after", "lock_wait", "email", "lead", "rank", "fetch", "feeds", "authors",
+    "summary_words", "failing_after", "lock_wait", "email", "smtp", "lead", "rank", "fetch", "feeds", "authors",
 )
+EMAIL_KEYS = ("from", "to", "cc", "bcc", "subject", "command", "maildir", "mbox", "unsubscribe")
+SMTP_KEYS = ("host", "port", "security", "username", "password_command", "password_env", "password", "ca_file",
+             "timeout")
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table"}
 
 
@@ -344,13 +384,6 @@ class _Reader:
         except ValueError as exc:
             raise self.fail(_join(prefix, key), str(exc)) from None
 
-    def addresses(self, table: dict, key: str, prefix: str = "") -> list[str]:
-        values = self.string_list(table, key, prefix)
-        try:
-            return [one_line(value) for value in values]
-        except ValueError as exc:
-            raise self.fail(_join(prefix, key), str(exc)) from None
-
     def positive_int(self, table: dict, key: str, default: int, prefix: str = "") -> int:
         value = self._get(table, key, int, prefix)
         if value is None:
@@ -369,9 +402,104 @@ class _Reader:
         except ValueError as exc:
             raise self.fail(_join(prefix, key), str(exc)) from None
 
-    def location(self, table: dict, key: str, base: Path) -> Path | None:
-        value = self._get(table, key, str, "")
+    def location(self, table: dict, key: str, base: Path, prefix: str = "") -> Path | None:
+        value = self._get(table, key, str, prefix)
+        if value is not None and not value.strip():
+            raise self.fail(_join(prefix, key), "is empty")
         return None if value is None else base / Path(value).expanduser()
+
+    def addresses(self, table: dict, key: str, prefix: str = "") -> tuple[str, ...]:
+        """One address or a list of them, each one line and not blank."""
+        value = table.get(key, [])
+        listed = self.string_list({key: [value] if isinstance(value, str) else value}, key, prefix=prefix)
+        try:
+            listed = [one_line(address) for address in listed]
+        except ValueError as exc:
+            raise self.fail(_join(prefix, key), str(exc)) from None
+        if any(not address.strip() for address in listed):
+            raise self.fail(_join(prefix, key), "has an empty address")
+        return tuple(listed)
+
+    def unsubscribe(self, table: dict, key: str, prefix: str = "") -> tuple[str, ...]:
+        """https:// (or http://) and mailto: URLs; a bare address becomes a
+        mailto: URL."""
+        targets = []
+        for target in self.addresses(table, key, prefix):
+            target = target.strip()
+            parts = urlsplit(target)
+            scheme = parts.scheme.lower()
+            if scheme in ("http", "https") and parts.netloc:
+                targets.append(target)
+            elif scheme == "mailto" and "@" in parts.path:
+                targets.append(target)
+            elif not scheme and "@" in target and not any(c in target for c in " <>,"):
+                targets.append(f"mailto:{target}")
+            else:
+                raise self.fail(_join(prefix, key),
+                                f"must be an https:// URL or a mail address (mailto:), not {target!r}")
+        return tuple(targets)
+
+    def smtp(self, value: Any, base: Path) -> SmtpConfig | None:
+        if value is None:
+            return None
+        table = self.table(value, "smtp", SMTP_KEYS)
+        host = self.string(table, "host", None, prefix="smtp")
+        if not host or not host.strip() or any(c.isspace() for c in host):
+            raise self.fail("smtp.host", "is missing" if not host else f"not a host name: {host!r}")
+        security = self.choice(table, "security", SECURITY, prefix="smtp") or "starttls"
+        if security == "none" and not is_loopback(host):
+            raise self.fail("smtp.security", f'"none" would send the mail (and any password) in the clear; '
+                                             f"it is allowed only for a server on this machine (localhost, "
+                                             f'127.0.0.1, ::1), not {host}: use "starttls" or "tls"')
+        port = self._get(table, "port", int, "smtp")
+        if port is not None and not 0 < port < 65536:
+            raise self.fail("smtp.port", f"must be between 1 and 65535, not {port}")
+        sources = [key for key in ("password_command", "password_env", "password") if key in table]
+        username = self.string(table, "username", None, prefix="smtp")
+        if len(sources) > 1:
+            raise self.fail(f"smtp.{sources[1]}", f"give one of password_command, password_env and password, "
+                                                  f"not {' and '.join(sources)}")
+        if sources and not username:
+            raise self.fail("smtp.username", f"is missing (smtp.{sources[0]} is set)")
+        if username and not sources:
+            raise self.fail("smtp.username", "needs a password: set password_command (e.g. \"pass show mail\"), "
+                                             "password_env or password")
+        password_env = self.string(table, "password_env", None, prefix="smtp")
+        if password_env is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", password_env):
+            raise self.fail("smtp.password_env", f"must be the name of an environment variable, not {password_env!r}")
+        ca_file = self.location(table, "ca_file", base, prefix="smtp")
+        if ca_file is not None and not ca_file.is_file():
+            raise self.fail("smtp.ca_file", f"no such file: {ca_file}")
+        timeout = self.duration(table, "timeout", timedelta(seconds=SmtpConfig.timeout), prefix="smtp")
+        return SmtpConfig(
+            host=host,
+            port=DEFAULT_PORTS[security] if port is None else port,
+            security=security,
+            username=username,
+            password_command=self.command(table, "password_command", prefix="smtp"),
+            password_env=password_env,
+            password=self.password(table),
+            ca_file=ca_file,
+            timeout=timeout.total_seconds(),
+        )
+
+    def password(self, table: dict) -> str | None:
+        """A password in the file, accepted only when no one but its owner
+        can read the file (as msmtp and .netrc ask). Never shown in a message."""
+        value = table.get("password")
+        if value is None:
+            return None
+        if not isinstance(value, str) or not value:
+            raise self.fail("smtp.password", "must be a non-empty string")
+        if self.path is not None:
+            info = os.stat(self.path)
+            if info.st_mode & 0o077 or info.st_uid != os.getuid():
+                whose = "" if info.st_uid == os.getuid() else ", and it belongs to another user"
+                raise self.fail("smtp.password", f"the file may be read by others (mode {info.st_mode & 0o777:04o}"
+                                                 f"{whose}); a password belongs only in a file no one else can "
+                                                 f"read (chmod 600 {self.path}), or use password_command or "
+                                                 "password_env")
+        return value
 
     def timezone(self, table: dict, key: str) -> str | None:
         value = self._get(table, key, str, "")
@@ -494,6 +622,18 @@ def normalize_feed_location(url: str, base: Path, fail=None) -> str:
     if scheme and len(scheme) > 1:  # len 1 is a Windows drive letter
         raise (fail or ConfigError)(f"unsupported URL scheme {scheme!r} in {url!r} (use http, https, file or a path)")
     return (base / Path(url).expanduser()).resolve().as_uri()
+
+
+def is_loopback(host: str) -> bool:
+    """A host name that can only be this machine."""
+    import ipaddress
+
+    if host.lower().rstrip(".") in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _is_web(url: str) -> bool:

@@ -55,3 +55,8 @@ class FeedError(DigestError):
         self.url = url
         self.message = message
         super().__init__(f"{url}: {message}")
+
+
+class DeliveryError(OutputError):
+    """The mail server (or mailbox) did not take the digest; nothing was
+    marked sent."""

@@ -360,6 +360,8 @@ _PROMO = re.compile(
     r"^\*[^*]{3,80}\*$|^(?:spoiler|content|trigger) warnings?\b)",
     re.IGNORECASE,
 )
+_PLATFORM_NOTICE = re.compile(r"\bhosted on acast\b|acast\.com/privacy|\bprivacy (?:policy|notice)\b|\bopt-out\b|"
+                              r"\bdo not sell my\b|\bart19\b|\bpodtrac\b|\bmegaphone\.fm\b", re.I)
 _PICTURE_CREDIT_LINE = re.compile(
     r"^[(\[]?\s*(?:image|photo|picture|photograph|foto|bild)?\s*(?:credit|credits|source)\s*:\s*(.+?)\s*[)\]]?$", re.I)
 _PICTURE_LABEL_LINE = re.compile(r"^(?:photo(?:graph)?s?|image|illustration|picture|foto)\s*:\s*(.+)$", re.I)
@@ -439,10 +441,12 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
         if _BYLINE.match(text) and len(text.split()) <= 25:
             continue
         kept.append(block)
-    if not kept and promo:
+    story_promo = [block for block in promo if not _PLATFORM_NOTICE.search(block.text)]
+    if not kept and story_promo:
         # Nothing but "promo": an entry whose subject is the show's Patreon
-        # episode or its sponsor. Its words are the story after all.
-        kept = [replace(promo[0], text=_BARE_URL.sub("", promo[0].text).strip())]
+        # episode or its sponsor. Its words are the story after all (a
+        # hosting platform's notice never is).
+        kept = [replace(story_promo[0], text=_BARE_URL.sub("", story_promo[0].text).strip())]
     return Taken(blocks=kept, pictures=taken.pictures, credit=credit)
 
 

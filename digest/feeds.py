@@ -29,7 +29,7 @@ STARTER = Path(__file__).with_name("starter.toml")
 
 def write_starter_config(path: Path) -> Path:
     """Write the commented starter config; never over an existing file."""
-    from .pipeline import write_atomically
+    from .deliver import write_atomically
 
     if path.exists():
         raise UsageError(f"{path} already exists; not overwriting it (edit it, or pick another DIR)")
@@ -113,7 +113,7 @@ class ConfigEditor:
     def save(self) -> None:
         import tomlkit
 
-        from .pipeline import write_atomically
+        from .deliver import write_atomically
 
         write_atomically(self.path, tomlkit.dumps(self.document).encode("utf-8"))
 

@@ -288,13 +288,15 @@ def _codec(name: str | None) -> str | None:
 
 
 def _mostly_utf8(body: bytes) -> bool:
-    """Valid UTF-8 but for a few stray bytes: at least ten valid non-ASCII
-    characters per invalid sequence (Latin-1 or cp1251 text has almost no
-    valid UTF-8 sequences)."""
+    """Valid UTF-8 but for a few stray bytes: at least two valid non-ASCII
+    characters per invalid sequence. Latin-1 or cp1251 text has almost no
+    valid UTF-8 sequences (a capital like Ä, 0xC4, is rarely followed by a
+    byte of 0x80-0xBF), so even a short feed with a handful of accents and
+    one stray byte is told apart."""
     text = body.decode("utf-8", errors="replace")
     invalid = text.count("\ufffd") - body.count("\ufffd".encode())
     valid = len(text) - len(text.encode("ascii", errors="ignore")) - text.count("\ufffd")
-    return valid >= 10 * invalid
+    return valid >= 2 * invalid
 
 
 def _as_utf8_document(text: str) -> bytes:

@@ -1,5 +1,6 @@
-"""The build, stage by stage: refresh feeds, pick and rank stories, render,
-write the output, and only then mark the stories sent.
+"""The build, stage by stage: refresh feeds, pick and rank stories, and
+render the product (deliver.py takes it from there, and marks the stories
+sent once it is delivered).
 
 No click and no printing here: whatever the user should hear goes through a
 Reporter the caller passes in.
@@ -7,20 +8,15 @@ Reporter the caller passes in.
 
 from __future__ import annotations
 
-import errno
-import os
-import select
-import stat
-import tempfile
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Protocol
 from urllib.parse import urlsplit
 
-from .config import Config, FeedConfig
-from .errors import DigestError, FeedError, OutputError, UsageError
+from .config import Config, EmailConfig, FeedConfig
+from .deliver import Outgoing
+from .errors import DigestError, FeedError
 from .fetch import FetchRequest, FetchResult, fetch_batches
 from .models import AuthorBlurb, Digest, FeedFailure, Item, Story
 from .rank import Ranked
@@ -492,207 +488,7 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-# ---------------------------------------------------------------- output
-
-# Seconds a reader (the mail command, whatever reads our stdout pipe) gets
-# to take the whole digest; sendmail normally takes well under one.
-DELIVERY_TIMEOUT = 300
-
-
-class NotReceived(Exception):
-    """The reader of a pipe left (or stalled) before it read every byte."""
-
-
-def write_output(data: bytes, path: Path | None, stdout: BinaryIO) -> None:
-    """Write the whole product, or raise OutputError. A file is written
-    atomically (temp file + rename), so a reader never sees half a digest."""
-    if path is None:
-        try:
-            send_all(stdout, data, time.monotonic() + DELIVERY_TIMEOUT)
-        except (OSError, NotReceived) as exc:
-            raise OutputError(f"could not write the digest to stdout: {_reason(exc)}") from None
-        return
-    write_atomically(Path(path), data)
-
-
-def send_all(stream: BinaryIO, data: bytes, deadline: float) -> None:
-    """Every byte of data into the stream, or OSError / NotReceived.
-
-    A raw stream (`python -u`, PYTHONUNBUFFERED) may take only part of a
-    write without raising: 65,536 of 130,438 bytes into a pipe. Into a pipe,
-    "written" is not "received" either: a reader that exits 0 after 100
-    bytes leaves the rest in the pipe, so wait until the pipe is empty.
-    """
-    fd = _fileno(stream)
-    if fd is not None and stat.S_ISFIFO(os.fstat(fd).st_mode):
-        stream.flush()
-        _write_pipe(fd, data, deadline)
-        _wait_until_read(fd, len(data), deadline)
-        return
-    view = memoryview(data)
-    while view:
-        taken = stream.write(view)
-        if not taken:
-            raise OSError(errno.EIO, "the output took none of the data")
-        view = view[taken:]
-    stream.flush()
-    if fd is not None and stat.S_ISREG(os.fstat(fd).st_mode):
-        os.fsync(fd)  # a full disk may only say so now (NFS, quotas)
-
-
-def _reason(exc: Exception) -> str:
-    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
-
-
-def _fileno(stream: BinaryIO) -> int | None:
-    try:
-        return stream.fileno()
-    except (AttributeError, OSError, ValueError):  # io.UnsupportedOperation is both
-        return None
-
-
-def _write_pipe(fd: int, data: bytes, deadline: float) -> None:
-    """Into a pipe, never blocked past the deadline: wait until it has room,
-    then write at most PIPE_BUF bytes, which a pipe with room takes whole."""
-    view = memoryview(data)
-    while view:
-        _wait_for(fd, select.POLLOUT, deadline)
-        try:
-            view = view[os.write(fd, view[: select.PIPE_BUF]):]
-        except BlockingIOError:  # someone made the pipe non-blocking; wait again
-            continue
-
-
-def _wait_until_read(fd: int, size: int, deadline: float) -> None:
-    """Return once the pipe's reader has read everything we wrote."""
-    while (unread := _unread(fd)):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise NotReceived(f"the reader took {size - unread:,} of {size:,} bytes "
-                              f"in {DELIVERY_TIMEOUT}s and no more")
-        # With no events asked, poll wakes only for POLLERR: the reader is gone.
-        gone = _poll(fd, 0, min(left, 0.05))
-        if gone and (unread := _unread(fd)):
-            raise NotReceived(f"the reader exited after {size - unread:,} of {size:,} bytes")
-
-
-def _unread(fd: int) -> int:
-    """Bytes in the pipe nobody has read yet (Linux FIONREAD works on either
-    end); 0 where the system cannot tell."""
-    import array
-    import fcntl
-    import termios
-
-    count = array.array("i", [0])
-    try:
-        fcntl.ioctl(fd, termios.FIONREAD, count, True)
-    except OSError:
-        return 0
-    return count[0]
-
-
-def _wait_for(fd: int, events: int, deadline: float) -> None:
-    left = deadline - time.monotonic()
-    if left <= 0 or not _poll(fd, events, left):
-        raise NotReceived(f"the reader took nothing more for {DELIVERY_TIMEOUT}s")
-
-
-def _poll(fd: int, events: int, seconds: float) -> bool:
-    poller = select.poll()
-    poller.register(fd, events)
-    return bool(poller.poll(max(seconds, 0.001) * 1000))
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Temp file in the same folder, fsync, rename: a reader sees the old
-    file or the whole new one. An existing file keeps its permissions.
-
-    A symlink is written through (dotfiles managers link the config in),
-    and anything but a regular file is refused, never replaced: as root,
-    `-o /dev/sda` would otherwise swap a device node for a digest.
-    """
-    target = Path(os.path.realpath(path))
-    try:
-        mode = _regular_file_mode(path, target)
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temp, 0o644 & ~_umask() if mode is None else mode)
-        os.replace(temp, target)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
-
-
-def _regular_file_mode(path: Path, target: Path) -> int | None:
-    """The permissions of the file at target, None when there is none yet;
-    UsageError when something other than a regular file is there."""
-    try:
-        info = target.stat()
-    except FileNotFoundError:
-        return None
-    if not stat.S_ISREG(info.st_mode):
-        through = f" (a link to {target})" if target != Path(os.path.abspath(path)) else ""
-        raise UsageError(f"{path}{through} is {_file_kind(info.st_mode)}, not a regular file; not replacing it")
-    return info.st_mode & 0o777
-
-
-def _file_kind(mode: int) -> str:
-    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-             (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket")]
-    return next((name for test, name in kinds if test(mode)), "a special file")
-
-
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
-def pipe_to_command(command: str, data: bytes) -> None:
-    """Run the mail command (no shell), feed it the message on stdin, and
-    raise OutputError unless it read all of it and exited 0; with what it
-    said on stderr. A command that exits 0 but left part of the message
-    unread (a broken pipe) did not get the mail."""
-    import subprocess
-
-    from .config import command_words
-
-    words = command_words(command)  # checked where the command came from: a flag or the config
-    deadline = time.monotonic() + DELIVERY_TIMEOUT
-    # stderr into a file, not a pipe: a command that says a lot before it
-    # reads its stdin would otherwise block, with us waiting on its stdin.
-    with tempfile.TemporaryFile() as said:
-        try:
-            child = subprocess.Popen(words, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=said, bufsize=0)
-        except FileNotFoundError:
-            raise OutputError(f"cannot run the mail command {command!r}: {words[0]} not found") from None
-        except PermissionError:
-            raise OutputError(f"cannot run the mail command {command!r}: {words[0]} is not executable") from None
-        refused = None
-        try:
-            send_all(child.stdin, data, deadline)
-        except (OSError, NotReceived) as exc:
-            refused = _reason(exc)
-        finally:
-            child.stdin.close()
-        try:
-            code = child.wait(timeout=max(deadline - time.monotonic(), 0.001))
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
-            raise OutputError(f"the mail command {command!r} did not finish in {DELIVERY_TIMEOUT}s") from None
-        said.seek(0)
-        text = " ".join(said.read(4096).decode("utf-8", "replace").split())[:500] or "nothing on stderr"
-    if code != 0:
-        raise OutputError(f"the mail command {command!r} exited {code}: {text}")
-    if refused:
-        raise OutputError(f"the mail command {command!r} exited 0 without reading the whole message ({refused})")
+# ---------------------------------------------------------------- the product
 
 
 def leave_out_unrenderable(renderer, digest: Digest, fmt: str, reporter: Reporter) -> None:
@@ -707,18 +503,17 @@ def leave_out_unrenderable(renderer, digest: Digest, fmt: str, reporter: Reporte
                       f"its card does not compile ({error}); it is not marked sent")
 
 
-def render_output(renderer, digest: Digest, fmt: str, sender: str, recipients) -> bytes:
-    """The product in the asked format, as bytes ready to write."""
+def render_output(renderer, digest: Digest, fmt: str, email: EmailConfig) -> Outgoing:
+    """The product in the asked format, ready to deliver."""
     if fmt == "email":
-        return renderer.email(digest, sender, recipients).as_bytes()
+        return Outgoing.email(renderer.email(digest, email.from_, email.to, cc=email.cc, bcc=email.bcc,
+                                             unsubscribe=email.unsubscribe))
     if fmt == "html":
-        return renderer.html(digest).encode("utf-8")
+        return Outgoing(renderer.html(digest).encode("utf-8"))
     if fmt == "mjml":
-        return renderer.mjml(digest).encode("utf-8")
+        return Outgoing(renderer.mjml(digest).encode("utf-8"))
     if fmt == "text":
-        return renderer.text(digest).encode("utf-8")
+        return Outgoing(renderer.text(digest).encode("utf-8"))
     if fmt == "json":
-        return renderer.json(digest).encode("utf-8")
+        return Outgoing(renderer.json(digest).encode("utf-8"))
     raise DigestError(f"unknown format {fmt!r}")
-
-

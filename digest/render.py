@@ -292,7 +292,8 @@ class Renderer:
             text = self._render("subject.txt", **context)
         return " ".join(text.split())
 
-    def email(self, digest: Digest, sender: str, recipients: Sequence[str]) -> EmailMessage:
+    def email(self, digest: Digest, sender: str, recipients: Sequence[str], *, cc: Sequence[str] = (),
+              bcc: Sequence[str] = (), unsubscribe: Sequence[str] = ()) -> EmailMessage:
         """multipart/alternative: the text part first, then the HTML. Local
         pictures (a feed or an author's avatar from a file) travel inside
         the message: the HTML becomes multipart/related with each picture
@@ -301,12 +302,8 @@ class Renderer:
         digest = pictures.digest
         message = EmailMessage()
         message["Subject"] = digest.subject
-        message["From"] = sender
-        if recipients:
-            message["To"] = ", ".join(recipients)
-        message["Date"] = format_datetime(digest.generated_at)
-        domain = parseaddr(sender)[1].rpartition("@")[2] or "digest.invalid"
-        message["Message-ID"] = make_msgid(idstring="digest", domain=domain)
+        domain = address_headers(message, Addressing(digest.title, sender, tuple(recipients), tuple(cc), tuple(bcc),
+                                                     tuple(unsubscribe)), digest.generated_at)
         text = self.text(digest)
         message.set_content(text, charset="utf-8", cte=text_transfer_encoding(text))
         html_text = pictures.referenced_by_cid(self.html(digest), domain)
@@ -360,6 +357,66 @@ class Renderer:
     def _shorttime(self, moment: datetime) -> str:
         local = self._local(moment)
         return f"{local.day} {local:%b %H:%M}"
+
+
+@dataclass(frozen=True)
+class Addressing:
+    """Who a mail is from and to, and what list it belongs to."""
+
+    title: str  # the digest's title: the List-Id is made from it
+    sender: str
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()  # written for `sendmail -t`, which strips it; deliver.py drops it elsewhere
+    unsubscribe: tuple[str, ...] = ()  # https:// and mailto: URLs
+
+
+def address_headers(message: EmailMessage, who: Addressing, date: datetime) -> str:
+    """From, To, Cc, Bcc, Date, Message-ID and the headers of a good
+    automated mail: Auto-Submitted (RFC 3834: vacation responders stay
+    quiet), List-Id (RFC 2919: a stable name to filter on), and
+    List-Unsubscribe only when the config gives a target. Returns the
+    domain the Message-ID was made in."""
+    message["From"] = who.sender
+    for name, addresses in (("To", who.to), ("Cc", who.cc), ("Bcc", who.bcc)):
+        if addresses:
+            message[name] = ", ".join(addresses)
+    message["Date"] = format_datetime(date)
+    domain = parseaddr(who.sender)[1].rpartition("@")[2] or "digest.invalid"
+    message["Message-ID"] = make_msgid(idstring="digest", domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    message["List-Id"] = list_id(who.title, domain)
+    if who.unsubscribe:
+        message["List-Unsubscribe"] = ", ".join(f"<{target}>" for target in who.unsubscribe)
+        # RFC 8058 one-click unsubscribing is defined for an https URL only.
+        if any(target.lower().startswith("https://") for target in who.unsubscribe):
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return domain
+
+
+def list_id(title: str, domain: str) -> str:
+    """`"Title" <slug.domain>`: the same title gives the same id, run after
+    run. A title with no ASCII letters or digits is named by its hash."""
+    import hashlib
+    import unicodedata
+    from email.utils import formataddr
+
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].strip("-")
+    slug = slug or "digest-" + hashlib.sha256(title.encode("utf-8")).hexdigest()[:12]
+    namespace = domain if re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*", domain) else "localhost"
+    return formataddr((" ".join(title.split())[:200], f"{slug}.{namespace}"))
+
+
+def check_email(who: Addressing, now: datetime, through: str) -> EmailMessage:
+    """The short test message `digest check --send-test` mails."""
+    message = EmailMessage()
+    message["Subject"] = f"Test message from digest: {' '.join(who.title.split())}"
+    address_headers(message, who, now)
+    text = (f"This is a test message from `digest check --send-test`.\n\n"
+            f"It came through {through}, the way the digest \"{who.title}\" will come.\n")
+    message.set_content(text, charset="utf-8", cte=text_transfer_encoding(text))
+    return message
 
 
 @functools.cache

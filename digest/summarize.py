@@ -1,6 +1,13 @@
 """Extractive summaries, reading time, and the templated lead of each story.
 
 All text in and out is plain text; HTML escaping belongs to the renderer.
+
+Sentences are split here, not by a segmenter library: pysbd (rule-based,
+22 languages) took 4.8 ms where this takes 0.2 ms on the same news
+paragraph, and split "by 3 p.m. Eastern time" after "p.m."; ICU's break
+iterator (PyICU) needs the system's ICU to build against. Abbreviations,
+initials, decimals, guillemets and the Chinese/Japanese stops 。！？ are
+what the leads of the captured feeds need, and the splitter stays linear.
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ import email
 import email.policy
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -162,3 +163,32 @@ def news_config(folder: Path, feed_path: Path | str, count: int, extra: str = ""
         bio = "News editor at the Kyiv Wire, covering infrastructure and the economy."
         avatar = "{avatar}"
     """)
+
+
+@pytest.fixture(scope="session")
+def smtp_ca(tmp_path_factory):
+    """A CA made for this test run (trustme), its certificate in a PEM file
+    for smtp.ca_file, and a server certificate for 127.0.0.1."""
+    import trustme
+
+    ca = trustme.CA()
+    ca_file = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    return SimpleNamespace(ca=ca, file=ca_file, cert=ca.issue_cert("127.0.0.1", "localhost"))
+
+
+@pytest.fixture
+def smtp_server(smtp_ca):
+    """Start loopback SMTP servers (see smtp_loopback.py); all stop after the test."""
+    from smtp_loopback import start_smtp
+
+    started = []
+
+    def start(security: str = "starttls", cert=None, **kwargs):
+        server = start_smtp(security, cert or smtp_ca.cert, **kwargs)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

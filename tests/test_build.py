@@ -134,7 +134,7 @@ def test_json_output_carries_the_item_fields(invoke, example_config):
     assert first["title"] == "Rail line to Kharkiv reopens after three weeks of repairs"
     assert first["feed"] == "Kyiv Wire"
     assert first["reading_minutes"] == 2
-    assert first["lead"].startswith("Martin Fornusek for Kyiv Wire: Passenger trains are running")
+    assert first["lead"].startswith("Passenger trains are running")
     assert first["author_blurb"]["role"] == "Senior News Editor"
     assert first["image"]["credit"] == "Olena Kovalenko / Kyiv Wire"  # the name, without the "Photo:" label
     assert first["image"]["width"] == 1200

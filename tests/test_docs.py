@@ -32,7 +32,7 @@ def test_every_command_has_help_with_a_summary_and_an_example(runner, path, comm
 
 def test_the_commands_of_the_design_exist():
     names = {" ".join(path) for path, _ in all_commands()}
-    assert {"build", "init", "history", "feeds list", "feeds add", "feeds remove", "feeds import",
+    assert {"build", "check", "init", "history", "feeds list", "feeds add", "feeds remove", "feeds import",
             "feeds export"} <= names
 
 
@@ -60,3 +60,13 @@ def test_ci_runs_the_readme_test_command_here_and_in_a_bare_clone():
     assert "pytest" in test_command
     assert ci.count(test_command + "\n") == 2, "`.ci/run` must run the README's test command twice"
     assert "git clone" in ci and "test ! -e ../shared" in ci
+
+
+def test_v_and_q_work_after_the_command_too_as_the_cron_lines_write_them(runner, tmp_path):
+    from conftest import EXAMPLES, write_config
+
+    config = write_config(tmp_path, f'[email]\nto = ["me@example.org"]\n[[feeds]]\nurl = "{EXAMPLES}/feeds/kyiv-wire.xml"\n')
+    quiet = runner.invoke(cli, ["--state", str(tmp_path / "s.db"), "--config", str(config), "fetch", "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    loud = runner.invoke(cli, ["--state", str(tmp_path / "s.db"), "--config", str(config), "fetch"])
+    assert loud.exit_code == 0 and loud.stderr.startswith("Fetched 1 feeds")

@@ -224,3 +224,18 @@ def test_a_state_file_in_a_read_only_folder_says_so_not_move_it_aside(invoke, ex
     line = result.stderr.strip()
     assert line == (f"Error: {state}: cannot write there: the folder {folder} is read-only (SQLite keeps "
                     "state.db-wal and state.db-shm beside the file); pass a --state in a folder you can write")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["build", "--top", "0"], "Error: Invalid value for '--top': 0 is not in the range x>=1. (see `digest build --help`)"),
+    (["build", "--frobnicate"], "Error: No such option '--frobnicate'"),
+    (["nosuch"], "Error: No such command 'nosuch'. (see `digest --help`)"),
+    (["history", "-n", "many"], "Error: Invalid value for '-n' / '--limit': 'many' is not a valid integer"),
+])
+def test_a_bad_option_is_one_line_with_exit_2_not_a_usage_block(runner, args, message):
+    from digest.cli import cli
+
+    result = runner.invoke(cli, args, prog_name="digest")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith(message)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FEEDS, rss, rss_item, write_config
-from digest.config import _TOP_KEYS, load_config
+from digest.config import _TOP_KEYS, EMAIL_KEYS, SMTP_KEYS, load_config
 from digest.feeds import STARTER
 
 OPML = """<?xml version="1.0" encoding="UTF-8"?>
@@ -62,12 +62,21 @@ def test_init_writes_a_valid_commented_config_and_refuses_to_overwrite(invoke, t
 def test_starter_config_shows_every_key_with_a_comment():
     text = STARTER.read_text()
     lines = text.splitlines()
+
+    def commented(key: str, start: int = 0) -> None:
+        index = next(i for i, line in enumerate(lines) if i >= start and line.lstrip("# ").startswith(f"{key} ="))
+        assert lines[index - 1].startswith("#") and not lines[index - 1].lstrip("# ").startswith(
+            tuple(f"{other} =" for other in (*EMAIL_KEYS, *SMTP_KEYS))), f"{key} has no comment above it"
+
     for key in _TOP_KEYS:
-        if key in ("email", "lead", "rank", "fetch", "feeds", "authors"):
+        if key in ("email", "smtp", "lead", "rank", "fetch", "feeds", "authors"):
             assert f"[{key}]" in text or f"[[{key}]]" in text or f"[{key}." in text, key
             continue
-        index = next(i for i, line in enumerate(lines) if line.lstrip("# ").startswith(f"{key} ="))
-        assert lines[index - 1].startswith("#"), f"{key} has no comment above it"
+        commented(key)
+    for table, keys in (("[email]", EMAIL_KEYS), ("# [smtp]", SMTP_KEYS)):
+        start = lines.index(table)
+        for key in keys:
+            commented(key, start)
 
 
 # ------------------------------------------------------------ add / remove

@@ -191,6 +191,11 @@ def test_one_stray_byte_in_a_utf8_feed_is_replaced_not_a_reason_for_mojibake(dec
     assert (feed.title, item.title) == ("Café Zeitung", "Grüße aus Köln, Straße")
     assert item.text == "Déjà vu: \ufffd naïve façade, Привет."
     assert "were replaced" in feed.warning
+    # A short feed: a few accents, one stray byte (two valid characters per invalid one are enough).
+    short = parse_feed(f'{declaration}<rss version="2.0"><channel><title>Köln</title><item><title>Grüße'.encode()
+                       + b"\xff</title><link>https://e.example/1</link></item></channel></rss>",
+                       "https://e.example/feed", content_type)
+    assert (short.title, short.items[0].title) == ("Köln", "Grüße\ufffd")
 
 
 def test_a_byte_invalid_in_a_declared_single_byte_encoding_is_replaced_in_that_encoding():
