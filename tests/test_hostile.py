@@ -364,7 +364,10 @@ def test_a_fifo_with_a_writer_is_read_like_a_file(tmp_path):
 
     fifo = tmp_path / "fifo.xml"
     os.mkfifo(fifo)
-    writer = threading.Thread(target=lambda: fifo.write_text(rss(rss_item(GOOD_TITLE, "https://good.example/1"))))
+    # A daemon: should digest never open the pipe, the blocked writer must not
+    # keep the test run from exiting (it held a CI run until its time ran out).
+    writer = threading.Thread(target=lambda: fifo.write_text(rss(rss_item(GOOD_TITLE, "https://good.example/1"))),
+                              daemon=True)
     writer.start()
     config = write_config(tmp_path, f'[email]\nto = ["me@example.org"]\n[[feeds]]\nurl = "{fifo}"\n')
     done = subprocess.run([*DIGEST, "--config", str(config), "--state", str(tmp_path / "s.db"), "build",

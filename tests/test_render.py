@@ -485,7 +485,7 @@ def test_forbidden_characters_already_stored_or_in_the_config_never_reach_the_mj
 
     now = datetime(2025, 1, 2, 20, tzinfo=timezone.utc)
     feed, broken = "https://a.example/feed", "https://down.example/feed"
-    config = feeds_config(tmp_path, [feed, broken], extra=f'title = "Brief \\uffff"\nfailing_after = 1\n')
+    config = feeds_config(tmp_path, [feed, broken], extra='title = "Brief \\uffff"\nfailing_after = 1\n')
     with Store.open(tmp_path / "state.db") as store:
         store.record_success(feed, f"Wire{FORBIDDEN}", CacheHeaders(), [
             Item(feed_url=feed, key="guid:1", title=f"Bridge{FORBIDDEN} reopens", link="https://a.example/1",
@@ -531,10 +531,10 @@ def test_a_story_without_a_link_is_never_an_empty_href():
                for i in range(6)]
     digest = Digest("Brief", now, now - timedelta(days=1), stories)
     renderer = Renderer()
-    for html in (compile_mjml(renderer.layout_mjml(digest, cards=3)), renderer.html(digest)):
-        anchors = [attrs for tag, attrs in _start_tags(html) if tag == "a"]
+    for page in (compile_mjml(renderer.layout_mjml(digest, cards=3)), renderer.html(digest)):
+        anchors = [attrs for tag, attrs in _start_tags(page) if tag == "a"]
         assert anchors and all(attrs.get("href") for attrs in anchors), [a for a in anchors if not a.get("href")]
-        assert "Headline 1" in html and "Other" in html
+        assert "Headline 1" in page and "Other" in page
     text = renderer.text(digest)
     assert "Headline 1\n" in text or "Headline 1 " in text
     assert "Also covered by Other, Third [" in text
