@@ -169,7 +169,16 @@ class _Parsing:
         from concurrent.futures import wait as wait_for
 
         done, _ = wait_for(list(self._pending), timeout=None if wait else 0, return_when=FIRST_COMPLETED)
-        return [(self._pending.pop(future), future.result()) for future in done]
+        return [(self._pending.pop(future), self._parse_of(future)) for future in done]
+
+    def _parse_of(self, future) -> object:
+        """The worker's parse, or None (parse it here) when the worker failed:
+        a worker that died (killed for memory, say) breaks the pool and every
+        body still in it, and none of those feeds may be lost for that."""
+        if future.exception() is None:
+            return future.result()
+        self._wanted = False  # the rest are parsed here
+        return None
 
 
 def _import_parser() -> None:
@@ -181,12 +190,25 @@ def _import_parser() -> None:
 def parse_in_worker(body: bytes, url: str, content_type: str):
     """parse_feed in a worker process: its ParsedFeed, or the FeedError
     (url, message) as a pair, since FeedError itself does not pickle."""
+    try:
+        return _parse_or_fail(body, url, content_type)
+    except FeedError as exc:
+        return (exc.url, exc.message)
+
+
+def _parse_or_fail(body: bytes, url: str, content_type: str):
+    """parse_feed, with anything else it raises (a bug of ours that one
+    feed's bytes found, or a MemoryError) as that feed's FeedError: one
+    feed is reported and skipped, the rest of the build goes on."""
     from .parse import parse_feed
 
     try:
         return parse_feed(body, url, content_type)
-    except FeedError as exc:
-        return (exc.url, exc.message)
+    except FeedError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one feed's failure, whatever it is
+        raise FeedError(url, f"could not be parsed ({type(exc).__name__} in digest's parser: "
+                             "please report it with this feed)") from exc
 
 
 def _request_for(url: str, state: FeedState | None) -> FetchRequest:
@@ -216,8 +238,6 @@ def _store_result(
     """Store one fetch. `state` is the feed's state before this run;
     `parsed`, its body's parse when a worker made it (a ParsedFeed, or a
     FeedError as (url, message)), else None."""
-    from .parse import parse_feed
-
     name = _display_name(store, feed, state)
     if result.moved_to and store.record_moved(feed.url, result.moved_to):
         reporter.warn(f"feed {name} ({feed.url}) moved permanently to {result.moved_to}; "
@@ -235,7 +255,7 @@ def _store_result(
         if result.error:
             raise FeedError(feed.url, result.error)
         if parsed is None:
-            parsed = parse_feed(result.body, result.final_url or feed.url, result.content_type)
+            parsed = _parse_or_fail(result.body, result.final_url or feed.url, result.content_type)
         elif isinstance(parsed, tuple):
             raise FeedError(*parsed)
     except FeedError as exc:

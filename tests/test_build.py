@@ -484,3 +484,73 @@ def test_feeds_parsed_in_worker_processes_build_what_one_process_builds(httpserv
     page = httpserver.url_for("/page.xml")
     assert f"({page}) failed: not a feed" in said_parallel
     assert said_parallel.count(page) == said_alone.count(page) == 1
+
+
+CRASH = "Worker-killing text."
+NOW_FOR_FEEDS = "2025-01-02T20:00:00Z"
+DISTINCT_TITLES = ["Harbour ferries resume", "Orchard frost warning", "Museum reopens east wing",
+                   "Cyclists get new bridge", "Library extends hours", "Tram fares frozen",
+                   "Glacier survey published", "Bakery wins award", "Chess club hosts final",
+                   "Stadium roof repaired", "Choir tours abroad", "Market moves indoors"]
+
+
+def _dies_on_the_crash_feed(body: bytes, url: str, content_type: str):
+    """Stands in for parse_in_worker in the workers: the process dies (as one
+    killed for its memory does) on the feed that carries CRASH."""
+    import digest.pipeline
+
+    if CRASH.encode() in body:
+        os._exit(3)
+    return digest.pipeline._parse_or_fail(body, url, content_type)
+
+
+def serve_numbered_feeds(httpserver, count: int, bodies: dict[int, str]) -> list[str]:
+    """`count` one-item feeds over HTTP, each its own story; feed n's item
+    text is bodies[n] where given."""
+    urls = []
+    for n in range(count):
+        item = rss_item(DISTINCT_TITLES[n], f"https://site{n}.example/story", body=bodies.get(n, "Some text."))
+        httpserver.expect_request(f"/{n}.xml").respond_with_data(rss(item), content_type="application/rss+xml")
+        urls.append(httpserver.url_for(f"/{n}.xml"))
+    return urls
+
+
+def test_a_worker_that_dies_loses_no_feed(httpserver, invoke, tmp_path, monkeypatch):
+    """A dead worker breaks the pool and every parse still in it: those bodies
+    are parsed in the build's own process, and every feed's story is there."""
+    import digest.pipeline
+
+    urls = serve_numbered_feeds(httpserver, digest.pipeline.PARALLEL_FROM + 2,
+                                {0: CRASH, 5: CRASH})
+    monkeypatch.setattr(digest.pipeline, "parse_in_worker", _dies_on_the_crash_feed)
+    config = http_config(tmp_path, urls)
+    result = invoke("build", "--config", str(config), "--now", NOW_FOR_FEEDS, "--format", "json", "--top", "50")
+    assert result.exit_code == 0, result.stderr
+    built = json.loads(result.stdout)
+    titles = sorted(item["title"] for item in built["items"])
+    assert titles == sorted(DISTINCT_TITLES[:len(urls)])
+    assert built["errors"] == []
+
+
+def test_a_parser_bug_on_one_feed_fails_that_feed_only(httpserver, invoke, tmp_path, monkeypatch):
+    """Whatever parse_feed raises on one feed's bytes (a bug of ours, a
+    MemoryError) is that feed's one-line failure; the rest is built."""
+    import digest.parse
+
+    real = digest.parse.parse_feed
+
+    def breaks_on_one(body: bytes, url: str, content_type: str = ""):
+        if b"Parser-breaking" in body:
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(body, url, content_type)
+
+    monkeypatch.setattr(digest.parse, "parse_feed", breaks_on_one)
+    urls = serve_numbered_feeds(httpserver, 3, {1: "Parser-breaking text."})
+    config = http_config(tmp_path, urls)
+    result = invoke("build", "--config", str(config), "--now", NOW_FOR_FEEDS, "--format", "json", "--top", "50")
+    assert result.exit_code == 0, result.stderr
+    built = json.loads(result.stdout)
+    assert sorted(item["title"] for item in built["items"]) == sorted([DISTINCT_TITLES[0], DISTINCT_TITLES[2]])
+    assert [(error["url"], error["error"]) for error in built["errors"]] == [
+        (urls[1], "could not be parsed (RecursionError in digest's parser: please report it with this feed)")]
+    assert result.stderr.count("\n") == 1 and urls[1] in result.stderr and "Traceback" not in result.stderr
