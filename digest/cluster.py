@@ -441,6 +441,8 @@ class _Candidates:
         self._listed: dict[tuple[str, int], dict[int, str] | None] = {}
         self._by_link: dict[str, list[int]] = {}
         self._member_keys: list[list[frozenset[str]]] = []  # per story, each compared member's keys
+        self._last: tuple[Item, tuple[list[str], list[str], int]] | None = None
+        self.looked_at = 0  # candidate stories counted against (what the bounds bound)
 
     def _prefix(self, keys: list[str]) -> list[str]:
         """The rarest len - MIN_SHARED + 1 elements, in the global order."""
@@ -450,30 +452,35 @@ class _Candidates:
     def _bucket(self, item: Item) -> int:
         return int(item.when.timestamp() // self._span)
 
+    def _look(self, item: Item, tokens: TitleTokens) -> tuple[list[str], list[str], int]:
+        """The item's keys, prefix and time bucket, worked out once for `of` and `add`."""
+        if self._last is None or self._last[0] is not item:
+            keys = [_match_key(w) for w in tokens.weights]
+            self._last = (item, (keys, self._prefix(keys), self._bucket(item)))
+        return self._last[1]
+
     def of(self, item: Item, tokens: TitleTokens) -> list[int]:
         """Indexes of the stories that may take this item, in creation order."""
-        keys = [_match_key(w) for w in tokens.weights]
-        bucket = self._bucket(item)
+        keys, prefix, bucket = self._look(item, tokens)
         found: set[int] = set()
-        for element in self._prefix(keys):
+        for element in prefix:
             for near in (bucket - 1, bucket, bucket + 1):
                 stories = self._listed.get((element, near))
                 if stories:
                     found.update(story for story, feed in stories.items() if feed != item.feed_url)
+        self.looked_at += len(found)
         if found:
-            found = {index for index in found if self._shares_enough(keys, self._member_keys[index])}
+            distinct = set(keys)
+            if len(distinct) == len(keys):
+                found = {index for index in found
+                         if any(len(distinct & member) >= MIN_SHARED for member in self._member_keys[index])}
+            else:
+                counts = Counter(keys)  # a key of several tokens counts for each
+                found = {index for index in found if any(sum(counts.get(key, 0) for key in member) >= MIN_SHARED
+                                                         for member in self._member_keys[index])}
         if item.link:
             found.update(self._by_link.get(item.link, ()))
         return sorted(found)
-
-    @staticmethod
-    def _shares_enough(keys: list[str], members: list[frozenset[str]]) -> bool:
-        """Whether a member has the keys of MIN_SHARED of the item's tokens."""
-        distinct = set(keys)
-        if len(distinct) == len(keys):
-            return any(len(distinct & member) >= MIN_SHARED for member in members)
-        counts = Counter(keys)  # a key of several tokens counts for each
-        return any(sum(counts.get(key, 0) for key in member) >= MIN_SHARED for member in members)
 
     def add(self, index: int, item: Item, tokens: TitleTokens) -> None:
         if index == len(self._member_keys):
@@ -482,10 +489,9 @@ class _Candidates:
             self._by_link.setdefault(item.link, []).append(index)
         if len(self._member_keys[index]) >= ANCHORS:
             return  # its title is never compared (see `_joins`)
-        keys = [_match_key(w) for w in tokens.weights]
+        keys, prefix, bucket = self._look(item, tokens)
         self._member_keys[index].append(frozenset(keys))
-        bucket = self._bucket(item)
-        for element in self._prefix(keys):
+        for element in prefix:
             entry = (element, bucket)
             stories = self._listed.setdefault(entry, {})
             if stories is None or index in stories:

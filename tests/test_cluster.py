@@ -199,12 +199,12 @@ def _stories_looked_at(monkeypatch, items) -> int:
     """How many candidate stories cluster() looked at for these items."""
     import digest.cluster
 
-    looked = []
-    real = digest.cluster._Candidates._shares_enough
-    monkeypatch.setattr(digest.cluster._Candidates, "_shares_enough",
-                        staticmethod(lambda keys, members: looked.append(1) or real(keys, members)))
+    made = []
+    real = digest.cluster._Candidates.__init__
+    monkeypatch.setattr(digest.cluster._Candidates, "__init__",
+                        lambda self, *args: made.append(self) or real(self, *args))
     cluster(items)
-    return len(looked)
+    return made[-1].looked_at
 
 
 def test_a_day_of_common_words_costs_a_bounded_number_of_lookups_per_item(monkeypatch):
