@@ -49,15 +49,17 @@ in real matches, and the result does not depend on dict or set order.
 
 from __future__ import annotations
 
+import gc
 import math
 import re
-import sys
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cached_property, lru_cache
+from itertools import combinations
 
 from .models import Item
 
@@ -325,9 +327,31 @@ def cluster(items: Iterable[Item], weight: Callable[[str], float] = lambda url: 
     (1,076 items took 2.4 s, 4,000 took a minute), so only the stories
     that could join it are tried (see `_Candidates`), in the same order.
     """
+    with _cycles_not_collected():
+        return _grouped(list(items), weight, window)
+
+
+@contextmanager
+def _cycles_not_collected() -> Iterator[None]:
+    """Grouping allocates millions of small tuples, dicts and lists (title
+    tokens, index entries) that all live until it returns and form no
+    cycles, so the cycle collector found nothing while walking them again
+    and again: half the cost of indexing a 20,000-item day (pairs of an
+    item's words: 20 us with it, 9.6 us without). Whatever the caller had
+    is restored."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _grouped(items: list[Item], weight: Callable[[str], float], window: timedelta) -> list[Cluster]:
     ordered = best_first(items, weight)
     plain, compared = day_tokens(ordered)
-    candidates = _Candidates([plain(item) for item in ordered], window)
+    candidates = _Candidates(window)
     clusters: list[Cluster] = []
     for item in ordered:
         home = next((index for index in candidates.of(item, plain(item))
@@ -385,136 +409,166 @@ def day_tokens(items: list[Item]) -> tuple[Callable[[Item], TitleTokens], Callab
     return (lambda item: plain[id(item)]), compared
 
 
-def _match_key(token: str) -> str:
-    """Two tokens that `_pairs` can match share this key: equal tokens
-    trivially, and a token that extends another (both four letters or
-    more) shares its first four letters."""
-    return sys.intern(token[:4])  # one string per key, and `in` on tuples of them hits by identity
+# Two tokens that `_pairs` can match share their first KEY_CHARS letters,
+# their key: equal tokens trivially, and a token that extends another (both
+# four letters or more) shares its first four.
+KEY_CHARS = 4
 
 
-# Stories an index entry lists before its word says too little to look a
-# title up by (a word in that many stories' titles of two days).
-MAX_LISTED = 24
-
-
-# An index entry that lists this many stories is closed (see _Candidates).
-MAX_LISTED = 16
+# Titles of more than one story an index entry lists before its pair of
+# words says too little to find a story by. Tried on the realistic
+# generator's 4,000 items (right/wrong/missed pairs): 4 gave 1282/114/134,
+# 5 gave 1280/135/136 (the single-word index: 1280/159/136).
+MAX_LISTED = 4
+# Two titles that share MIN_SHARED elements share this many pairs of them.
+SHARED_PAIRS = MIN_SHARED * (MIN_SHARED - 1) // 2
 
 
 class _Candidates:
-    """The stories an item could join, found through an index.
+    """The stories an item could join, found through an index of pairs.
 
     A story can take an item only through a member with the same link, or
     one whose title is similar; similar titles have at least MIN_SHARED
-    tokens matched one to one, and matched tokens share a `_match_key`. So
-    the two titles' key multisets (a key repeated in a title counts once
-    per token: see `_elements`) overlap in at least MIN_SHARED elements.
-    Prefix filtering finds such pairs: with all elements in one global
-    order, rarest first, two multisets that overlap in t elements share an
-    element among the first len - t + 1 of each. So each member is indexed,
-    and each item looked up, by its rarest len - 2 elements only.
+    tokens matched one to one, and matched tokens share a key (their first
+    KEY_CHARS letters). So the two titles' key multisets (a key repeated in
+    a title counts once per token: see `_elements`) overlap in at least
+    MIN_SHARED elements, that is in at least SHARED_PAIRS pairs of
+    elements. Each compared member is indexed by every pair of its title's
+    elements, and an item counts, per member, the pairs it shares: the
+    members with SHARED_PAIRS are exactly those sharing MIN_SHARED
+    elements, so no member's keys need a second look.
 
-    Two bounds keep the work linear in the number of items. An entry is
-    (element, time bucket of the window's length): an item looks in its
-    own bucket and the two beside it, so stories from outside the window
-    are never listed. And an entry that lists MAX_LISTED stories is closed:
-    a word in that many different stories' titles identifies none of them,
-    and looking titles up by it made grouping quadratic on real headlines
-    (4,000 items of common words: 3,341 lookups listing nearly every
-    story). Pairs whose shared rarest words are all closed are not
-    compared; the index finds every pair the full comparison would as long
-    as no entry closes (tests/test_cluster.py).
+    Pairs, not single words: looked up by its rarest words, an item of a
+    20,000-item day of ordinary headlines met 26 stories and kept 0.65
+    after comparing keys with each of their members (140 us an item, most
+    of grouping), and as the day grew a title's rarest words were in so
+    many stories that their entries closed (100,000 items: 14,341 true
+    pairs missed). Two of a title's words together are in few titles
+    however big the day.
 
-    A story is listed once per entry, with the feed of the member that put
-    it there: an item never looks at a story of its own feed (it cannot
-    join one, but by the same link, which `_by_link` finds). One feed of
-    4,000 near-identical titles once made every pair a candidate. A story
-    found is kept only if one of its compared members has the keys of at
-    least MIN_SHARED of the item's tokens (cheap to count; it rules out
-    most stories before the full measure runs).
+    Two bounds keep the work per item independent of the day's size. An
+    entry is (time bucket twice the window long, pair): an item looks in
+    two buckets, and counts only members within the window of it. And an
+    entry that lists MAX_LISTED titles of more than one story is closed
+    (see `_with`). Members whose shared pairs are all closed are not
+    found; the index finds every story the full comparison would as long
+    as no entry closes (tests/test_cluster.py). A title's pairs are
+    bounded by TITLE_CHARS.
+
+    An item never counts a member of its own feed (it cannot join that
+    story, but by the same link, which `_by_link` finds). One feed of
+    4,000 near-identical titles once made every pair a candidate.
     """
 
-    def __init__(self, all_tokens: list[TitleTokens], window: timedelta = WINDOW):
-        self._frequency = Counter(key for t in all_tokens for key in {_match_key(w) for w in t.weights})
-        self._span = window.total_seconds()
-        # (element, bucket) -> {story: feed of the member that listed it}; None once closed
-        self._listed: dict[tuple[str, int], dict[int, str] | None] = {}
+    def __init__(self, window: timedelta = WINDOW):
+        self._window = window.total_seconds()
+        # bucket -> pair -> the member listed (an int), the members (a list), or () once closed
+        self._listed: dict[int, dict[int, int | list[int] | tuple[()]]] = {}
+        self._ids: dict[str, int] = {}  # element -> its number, from which pairs are made
         self._by_link: dict[str, list[int]] = {}
-        self._member_keys: list[list[frozenset[str]]] = []  # per story, each compared member's keys
-        self._last: tuple[Item, tuple[list[str], list[str], int]] | None = None
-        self.looked_at = 0  # candidate stories counted against (what the bounds bound)
+        self._members: list[tuple[int, str, float]] = []  # member -> (its story, its feed, its time)
+        self._anchors: list[int] = []  # per story, members indexed
+        self._last: tuple[Item, tuple[list[int], int, tuple[int, int]]] | None = None
+        self.looked_at = 0  # index listings counted (what the bounds bound)
 
-    def _prefix(self, keys: list[str]) -> list[str]:
-        """The rarest len - MIN_SHARED + 1 elements, in the global order."""
-        elements = sorted(_elements(keys), key=lambda e: (self._frequency[e[1]], e[0]))
-        return [element for element, _ in elements[: len(elements) - MIN_SHARED + 1]]
+    def _buckets(self, item: Item) -> tuple[int, tuple[int, int]]:
+        """The item's bucket, twice the window long, and the two buckets
+        that hold every title within the window of it: its own and the
+        one beside the half it is in."""
+        at = item.when.timestamp() / self._window
+        bucket = int(at // 2)
+        return bucket, (bucket, bucket - 1 if at - 2 * bucket < 1 else bucket + 1)
 
-    def _bucket(self, item: Item) -> int:
-        return int(item.when.timestamp() // self._span)
-
-    def _look(self, item: Item, tokens: TitleTokens) -> tuple[list[str], list[str], int]:
-        """The item's keys, prefix and time bucket, worked out once for `of` and `add`."""
+    def _look(self, item: Item, tokens: TitleTokens) -> tuple[list[int], int, tuple[int, int]]:
+        """The item's pairs and buckets, worked out once for `of` and `add`."""
         if self._last is None or self._last[0] is not item:
-            keys = [_match_key(w) for w in tokens.weights]
-            self._last = (item, (keys, self._prefix(keys), self._bucket(item)))
+            ids = self._ids
+            numbers = sorted([ids.setdefault(element, len(ids)) for element in _elements(tokens)])
+            # A pair as one int, not a tuple of strings: probing the big
+            # dicts of a day for a tuple touched three objects scattered in
+            # memory, and those cache misses were most of a lookup's cost.
+            pairs = [first << 32 | second for first, second in combinations(numbers, 2)]
+            self._last = (item, (pairs, *self._buckets(item)))
         return self._last[1]
 
     def of(self, item: Item, tokens: TitleTokens) -> list[int]:
         """Indexes of the stories that may take this item, in creation order."""
-        keys, prefix, bucket = self._look(item, tokens)
-        found: set[int] = set()
-        for element in prefix:
-            for near in (bucket - 1, bucket, bucket + 1):
-                stories = self._listed.get((element, near))
-                if stories:
-                    found.update(story for story, feed in stories.items() if feed != item.feed_url)
-        self.looked_at += len(found)
-        if found:
-            distinct = set(keys)
-            if len(distinct) == len(keys):
-                found = {index for index in found
-                         if any(len(distinct & member) >= MIN_SHARED for member in self._member_keys[index])}
-            else:
-                counts = Counter(keys)  # a key of several tokens counts for each
-                found = {index for index in found if any(sum(counts.get(key, 0) for key in member) >= MIN_SHARED
-                                                         for member in self._member_keys[index])}
+        pairs, _, near = self._look(item, tokens)
+        shared: dict[int, int] = {}  # member -> pairs it shares with the item
+        for bucket in near:
+            listed = self._listed.get(bucket)
+            if not listed:
+                continue
+            # The pairs listed, found in one pass in C: most of an item's pairs are in no other title.
+            for pair in listed.keys() & pairs:
+                members = listed[pair]
+                if type(members) is int:
+                    shared[members] = shared.get(members, 0) + 1
+                    self.looked_at += 1
+                else:
+                    for member in members:
+                        shared[member] = shared.get(member, 0) + 1
+                    self.looked_at += len(members)
+        found = set()
+        when = item.when.timestamp()
+        for member, count in shared.items():
+            story, feed, listed_when = self._members[member]
+            if count >= SHARED_PAIRS and feed != item.feed_url and abs(when - listed_when) <= self._window:
+                found.add(story)
         if item.link:
             found.update(self._by_link.get(item.link, ()))
         return sorted(found)
 
     def add(self, index: int, item: Item, tokens: TitleTokens) -> None:
-        if index == len(self._member_keys):
-            self._member_keys.append([])
+        if index == len(self._anchors):
+            self._anchors.append(0)
         if item.link:
             self._by_link.setdefault(item.link, []).append(index)
-        if len(self._member_keys[index]) >= ANCHORS:
+        if self._anchors[index] >= ANCHORS:
             return  # its title is never compared (see `_joins`)
-        keys, prefix, bucket = self._look(item, tokens)
-        self._member_keys[index].append(frozenset(keys))
-        for element in prefix:
-            entry = (element, bucket)
-            stories = self._listed.setdefault(entry, {})
-            if stories is None or index in stories:
-                continue
-            if len(stories) >= MAX_LISTED:
-                self._listed[entry] = None  # closed: too common to find a story by
-                continue
-            stories[index] = item.feed_url
+        self._anchors[index] += 1
+        member = len(self._members)
+        self._members.append((index, item.feed_url, item.when.timestamp()))
+        pairs, bucket, _ = self._look(item, tokens)
+        listed = self._listed.setdefault(bucket, {})
+        before = {pair: listed[pair] for pair in listed.keys() & pairs}
+        listed.update(dict.fromkeys(pairs, member))  # most pairs are new: one member, no list for them
+        for pair, members in before.items():
+            listed[pair] = self._with(members, member, index)
+
+    def _with(self, members: int | list[int] | tuple[()], member: int, story: int) -> int | list[int] | tuple[()]:
+        """An index entry with one member more, or closed: once it lists
+        MAX_LISTED titles of more than one story, its pair says too little
+        to find a story by. The titles of one story alone never close it
+        (ten feeds' copies of a wire headline must keep finding theirs; a
+        story lists at most ANCHORS)."""
+        if type(members) is int:
+            return [members, member]
+        if not members:
+            return members  # closed
+        if len(members) >= MAX_LISTED and any(self._members[listed][0] != story for listed in members):
+            return ()
+        members.append(member)
+        return members
 
     def closed(self) -> int:
         """Index entries closed for listing too many stories."""
-        return sum(stories is None for stories in self._listed.values())
+        return sum(members == () for listed in self._listed.values() for members in listed.values())
 
 
-def _elements(keys: list[str]) -> list[tuple[str, str]]:
-    """(element, key) per token: the key itself, and for its second, third
-    ... token the key with the count, so two titles that match n tokens on
+def _elements(tokens: TitleTokens) -> list[str]:
+    """One element per token: its key, and for the second, third ... token
+    of a key the key with the count, so two titles that match n tokens on
     one key share n elements."""
-    seen: Counter[str] = Counter()
+    keys = [token[:KEY_CHARS] for token in tokens.weights]
+    if len(set(keys)) == len(keys):
+        return keys  # most titles: no key twice
+    seen: dict[str, int] = {}
     elements = []
     for key in keys:
-        elements.append((key if not seen[key] else sys.intern(f"{key}\x00{seen[key]}"), key))
-        seen[key] += 1
+        count = seen.get(key, 0)
+        elements.append(key if not count else f"{key}\x00{count}")
+        seen[key] = count + 1
     return elements
 
 

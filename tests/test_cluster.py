@@ -142,8 +142,15 @@ def _cluster_by_comparing_every_story(items, weight=lambda url: 1.0):
     return stories
 
 
-def test_indexed_grouping_is_the_same_as_comparing_every_story():
+def test_indexed_grouping_is_the_same_as_comparing_every_story(monkeypatch):
+    """The index finds every story the full comparison would while no entry
+    is closed; here no entry may close (the labelled titles come three
+    times each and share words with their pairs, and would close some)."""
     import random
+
+    import digest.cluster
+
+    monkeypatch.setattr(digest.cluster, "MAX_LISTED", 10**6)
 
     rng = random.Random(4)
     titles = [row[side] for name in ("title_pairs.csv", "title_pairs_holdout.csv")
@@ -209,17 +216,50 @@ def _stories_looked_at(monkeypatch, items) -> int:
 
 def test_a_day_of_common_words_costs_a_bounded_number_of_lookups_per_item(monkeypatch):
     """Titles of common words share three words with most other titles; an
-    index entry closes once it lists MAX_LISTED stories, so an item looks at
-    no more than its prefix's entries can list (3 buckets each), however
-    many items the day has, where it once looked at nearly every story."""
-    from digest.cluster import MAX_LISTED, MIN_SHARED
+    index entry (a pair of words) closes once it lists MAX_LISTED titles of
+    more than one story, so an item counts no more than its pairs' entries
+    can list (2 buckets each), however many items the day has, where it
+    once looked at nearly every story."""
+    from digest.cluster import ANCHORS, MAX_LISTED
 
     small, large = _common_word_day(2000), _common_word_day(4000)
-    per_item_bound = (6 - MIN_SHARED + 1) * 3 * MAX_LISTED
+    per_item_bound = (6 * 5 // 2) * 2 * max(MAX_LISTED, ANCHORS)
     looked_small, looked_large = (_stories_looked_at(monkeypatch, day) for day in (small, large))
     assert looked_large <= per_item_bound * len(large)
-    # Per item, twice the day costs the same (once the entries are full): 19 stories an item.
+    # Per item, twice the day costs the same (once the entries are full).
     assert looked_large / len(large) <= 1.2 * looked_small / len(small)
+
+
+def test_words_each_in_many_stories_still_find_the_one_story_they_share():
+    """Three words each in dozens of the day's stories, together in two
+    titles only: those two are one story. Looked up by single words, the
+    entries of all three had closed, and the pair was missed; it was on
+    any day big enough that a title's rarest words are in many stories
+    (14,341 true pairs missed among 100,000 generated items)."""
+    import random
+
+    rng = random.Random(3)
+    vocabulary = sorted({"".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3))
+                         for _ in range(200)})
+    day = [item(f"feed{n}", " ".join(rng.sample(vocabulary, 4)).capitalize(), f"https://f{n}/1", text="x" * 50)
+           for n in range(2000)]
+    shared = " ".join(vocabulary[:3])
+    a = item("wire-a", f"Ship hits {shared}", "https://a/1")
+    b = item("wire-b", f"{shared.capitalize()} struck by vessel", "https://b/1")
+    assert similar_titles(a.title, b.title)
+    stories = cluster([*day, a, b])
+    assert next(s for s in stories if a in s.items).items == [a, b]
+
+
+def test_copies_of_one_headline_from_many_feeds_stay_one_story():
+    """An entry closes for listing many stories, never for listing one
+    story's many copies: every feed carrying a wire headline joins it."""
+    from digest.cluster import MAX_LISTED
+
+    title = "Ship hits Rotterdam harbour bridge during storm"
+    copies = [item(f"feed{n}", title, f"https://f{n}/1", hours_ago=1 + n / 60) for n in range(3 * MAX_LISTED)]
+    stories = cluster(copies)
+    assert len(stories) == 1 and {id(i) for i in stories[0].items} == set(map(id, copies))
 
 
 def test_words_in_many_of_the_days_titles_say_little():
