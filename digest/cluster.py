@@ -171,12 +171,14 @@ def _opens_phrase(text: str, start: int) -> bool:
 _DIGIT = re.compile(r"\d")
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 17)
 def _word_tokens(word: str, at_start: bool, sentence_case: bool) -> tuple[tuple[str, bool, float], ...]:
     """(token, is_name, weight) for one word of a title; stop words give
     nothing. Cached: headline words repeat (a day's 100,000 titles are
     made of a few tens of thousands of words), and tokenizing was most of
-    the cost of grouping them."""
+    the cost of grouping them. Big enough for such a day: the realistic
+    generator's 100,000 titles have 89,546 distinct (word, place) keys,
+    and with room for 65,536 they missed 166,378 times instead."""
     return tuple((token, name, NAME_WEIGHT if name or any(ch.isdigit() for ch in token) else 1.0)
                  for token, name in _word_parts(word, at_start, sentence_case))
 
@@ -486,8 +488,11 @@ class _Candidates:
             numbers = sorted([ids.setdefault(element, len(ids)) for element in _elements(tokens)])
             # A pair as one int, not a tuple of strings: probing the big
             # dicts of a day for a tuple touched three objects scattered in
-            # memory, and those cache misses were most of a lookup's cost.
-            pairs = [first << 32 | second for first, second in combinations(numbers, 2)]
+            # memory. Spread by an odd multiplier: an int is its own hash,
+            # and dicts pick a slot by the low bits, so `first << 32 | second`
+            # put every pair of one second element in one chain of
+            # collisions (46 probes took 40 us an item).
+            pairs = [first * _SPREAD + second for first, second in combinations(numbers, 2)]
             self._last = (item, (pairs, *self._buckets(item)))
         return self._last[1]
 
@@ -554,6 +559,11 @@ class _Candidates:
     def closed(self) -> int:
         """Index entries closed for listing too many stories."""
         return sum(members == () for listed in self._listed.values() for members in listed.values())
+
+
+# Knuth's multiplicative hash constant: odd, and above any element's number
+# (there are fewer than 2**31 elements), so the pairs' ints stay distinct.
+_SPREAD = 2654435761
 
 
 def _elements(tokens: TitleTokens) -> list[str]:
