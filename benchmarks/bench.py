@@ -2,8 +2,8 @@
 
 Run on demand (not part of the test suite); everything stays on 127.0.0.x:
 
-    python benchmarks/bench.py                  # all parts, ~5 minutes on 2 cores
-    python benchmarks/bench.py --quick          # 50 feeds, small scaling table, ~1 minute
+    python benchmarks/bench.py                  # all parts, ~17 minutes on 2 cores (most of it 5,000 feeds)
+    python benchmarks/bench.py --quick          # 50 feeds, small scaling table, a few minutes
     python benchmarks/bench.py --only target    # or: scaling, grouping, parse, startup (repeatable)
     python benchmarks/bench.py --only target --profile prof/   # pyinstrument reports (pip install '.[bench]')
     python benchmarks/bench.py --generator pseudo   # the first generator's feeds (default: realistic)

@@ -29,10 +29,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from .models import Image
 from .text import clean_text, key_text, strip_control
 
-# One line, and nothing a mail cannot carry (the HTML parser turns &#xFFFF;
-# into the character itself).
-_fold = clean_text
-
 # What is taken apart of one source: a title is a line, and a lead needs
 # the first few KB; a 5 MB body must cost no more than a normal one.
 MAX_HTML = 200_000
@@ -132,7 +128,9 @@ class _Walker:
             self._italic_chars += stripped
 
     def flush(self) -> None:
-        text = _fold("".join(self._parts))
+        # One line, and nothing a mail cannot carry: the HTML parser turns
+        # &#xFFFF; into the character itself (so in every text taken here).
+        text = clean_text("".join(self._parts))
         link_chars, italic_chars, links = self._link_chars, self._italic_chars, self._links
         link_texts = tuple(self._link_texts)
         self._parts, self._link_chars, self._italic_chars, self._links = [], 0, 0, 0
@@ -210,7 +208,7 @@ class _Walker:
         if tag == "a":
             self._link -= 1
             if not self._link:
-                self._link_texts.append(_fold("".join(self._link_parts)))
+                self._link_texts.append(clean_text("".join(self._link_parts)))
                 self._link_parts = []
         kind = _BLOCK_KIND.get(tag)
         if kind is None and tag == "span" and _CAPTION_CLASS.search(node.attributes.get("class") or ""):
@@ -246,12 +244,12 @@ class _Walker:
             parent = parent.parent
         width, height = pixels(attrs.get("width")), pixels(attrs.get("height"))
         srcset, density = _largest_in_srcset(attrs.get("srcset", ""))
-        title = _fold(attrs.get("title", ""))
+        title = clean_text(attrs.get("title", ""))
         caption = attrs.get("data-caption", "") or (title if _is_prose(title) else "")
         credit = attrs.get("data-credit", "") or attrs.get("data-portal-copyright", "") or attrs.get("data-copyright", "")
         self._add(Candidate(
-            url=src, origin="content", width=width, height=height, caption=_fold(htmllib.unescape(caption)),
-            credit=clean_credit(htmllib.unescape(credit)), alt=_fold(attrs.get("alt", "")),
+            url=src, origin="content", width=width, height=height, caption=clean_text(htmllib.unescape(caption)),
+            credit=clean_credit(htmllib.unescape(credit)), alt=clean_text(attrs.get("alt", "")),
             larger=linked or srcset, denser=not linked and density,
         ))
 
@@ -268,7 +266,7 @@ class _Walker:
 
 def _reads_as_caption(text: str) -> bool:
     """A short line that describes, not one that exclaims or asks."""
-    text = _fold(text)
+    text = clean_text(text)
     return 0 < len(text.split()) <= 15 and not text.endswith(("!", "?"))
 
 
@@ -324,7 +322,7 @@ def take_apart_text(text: str) -> Taken:
 def _text_block(line: str) -> Block:
     urls = _BARE_URL.findall(line)
     share = sum(len(u) for u in urls) / max(1, len(line.replace(" ", "")))
-    return Block(kind="p", text=_fold(line), links=len(urls), link_share=min(1.0, share))
+    return Block(kind="p", text=clean_text(line), links=len(urls), link_share=min(1.0, share))
 
 
 def _standalone_line(line: str) -> bool:
@@ -574,7 +572,7 @@ def split_caption(text: str) -> tuple[str, str]:
     """(caption, credit) of a caption line: "Enlarge / A train (credit:
     Jane Doe)", "A train. Photo: Jane Doe", "A train | AFP via Getty
     Images", "A train Jane Doe/Reuters", "© Jane Doe"."""
-    text = _ENLARGE.sub("", _fold(text))
+    text = _ENLARGE.sub("", clean_text(text))
     for pattern in (_CREDIT_IN_PARENS, _CREDIT_PARENS_AGENCY, _CREDIT_BAR, _COPYRIGHT, _CREDIT_LABEL, _CREDIT_AGENCY):
         found = pattern.search(text)
         if found:
@@ -590,7 +588,7 @@ def split_caption(text: str) -> tuple[str, str]:
 
 def clean_credit(text: str) -> str:
     """A credit without its label ("Photo:", "Photograph:", "©") or brackets."""
-    text = _fold(text).strip("()[] ")
+    text = clean_text(text).strip("()[] ")
     for _ in range(2):
         text = _CREDIT_PREFIX.sub("", text).strip("()[] ")
     return text.rstrip(".").strip()
@@ -652,7 +650,7 @@ def choose_picture(candidates: Iterable[Candidate], feed_wide: frozenset[str] = 
         credit = credit or entry_credit
     if caption and not credit:
         caption, credit = split_caption(caption)
-    caption, credit = _fold(caption), clean_credit(credit or text_credit)
+    caption, credit = clean_text(caption), clean_credit(credit or text_credit)
     # A size is given as a pair or not at all (a width alone stretches it).
     known = bool(best.width and best.height)
     return Image(url=best.url, caption=caption, credit=credit, width=best.width if known else None,
