@@ -336,28 +336,40 @@ _BARE_URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
 _TIMESTAMP = re.compile(r"^\(?\d{1,2}:\d{2}(?::\d{2})?\)?\s")
 # The publisher or the host talking, not the story: promo, subscribe,
 # sponsor and merch lines, platform notices, "continue reading" links.
-_PROMO = re.compile(
-    r"(\bappeared first on\b|\bcontinue reading\b|^read (?:more|the (?:full|rest))\b|\bread the full\b|"
-    r"\bclick here\b|\bsubscribe\b|\bsign up\b|\bnewsletter\b|\bpatreon\b|\bko-fi\b|\bbuy me a coffee\b|"
-    r"\bsponsor(?:ed|s|ship)?\b|\b(?:episode|show|video|podcast|newsletter) is (?:brought to you|supported) by\b|"
-    r"\bpromo code\b|\buse code\b|\bdiscount code\b|"
-    r"\bmerch(?:andise)?\b|\bshop (?:now|our)\b|\bour store\b|"
-    r"\bfollow (?:us|me|him|her|them)\b|\bfind (?:us|me) on\b|\bjoin (?:us|our|the) (?:discord|patreon|community|mailing)\b|"
-    r"\b(?:twitter|instagram|facebook|tiktok|linkedin|discord|twitch|threads|mastodon|bluesky|x\.com)\b\s*[:@]|"
-    r"^(?:twitter|instagram|facebook|tiktok|linkedin|discord|website|web|email|contact|support)\s*:|"
-    r"\bhosted on acast\b|\bacast\.com/privacy\b|\bprivacy (?:policy|notice|&)|\bopt-out\b|"
-    r"\bdo not sell my\b|\bart19\b|\bpodtrac\b|\bmegaphone\.fm\b|"
-    r"\blisten (?:on|to (?:the|this|our))\b|\bavailable (?:on|wherever)\b|\bwherever you get your podcasts\b|"
-    r"\bdownload (?:the|our) app\b|\bget (?:the|our) app\b|\bsupport (?:the|this|our) (?:show|podcast|channel|work)\b|"
-    r"\bvalue for value\b|\bboostagram\b|\bsats\b|\bproducers? (?:of|for) (?:this|the) (?:show|episode)\b|"
-    r"\bexecutive producer\b|\bshare (?:this|on)\b|^related:|^advertisement$|^comments$|^learn more$|"
-    r"\bsubmitted by /u/|\[link\]|\[comments\]|^\[\s*(?:…|\.\.\.)\s*\]$|^view fullsize$|^enlarge$|"
-    r"\bclick to enlarge\b|クリックすると|^to read this article in full\b|\bsee acast\b|"
-    r"^(?:transcript|episode links|show notes|sponsors?|links|outline|chapters|contact|timestamps)\s*:?$|"
-    r"^did you (?:click|enjoy)\b|\bsee below for\b|\bgive (?:us )?feedback\b|\bsubmit questions\b|\b(?:is|are) out now\b|\bon tour\b.*\btickets\b|\btickets (?:are )?(?:on sale|available)\b|"
-    r"^\*[^*]{3,80}\*$|^(?:spoiler|content|trigger) warnings?\b)",
-    re.IGNORECASE,
+# Grouped by where each may match: the text's start, a word's start (one
+# \b for all of them: with a \b each, the dozens were tried one by one at
+# every position, and the search cost 0.3 ms a paragraph, four times this),
+# anywhere.
+_PROMO_AT_START = (
+    r"read (?:more|the (?:full|rest))\b",
+    r"(?:twitter|instagram|facebook|tiktok|linkedin|discord|website|web|email|contact|support)\s*:", "related:",
+    "advertisement$", "comments$", "learn more$", r"\[\s*(?:…|\.\.\.)\s*\]$", "view fullsize$", "enlarge$",
+    r"to read this article in full\b",
+    r"(?:transcript|episode links|show notes|sponsors?|links|outline|chapters|contact|timestamps)\s*:?$",
+    r"did you (?:click|enjoy)\b", r"\*[^*]{3,80}\*$", r"(?:spoiler|content|trigger) warnings?\b",
 )
+_PROMO_AT_WORD = (
+    r"appeared first on\b", r"continue reading\b", r"read the full\b", r"click here\b", r"subscribe\b", r"sign up\b",
+    r"newsletter\b", r"patreon\b", r"ko-fi\b", r"buy me a coffee\b", r"sponsor(?:ed|s|ship)?\b",
+    r"(?:episode|show|video|podcast|newsletter) is (?:brought to you|supported) by\b", r"promo code\b",
+    r"use code\b", r"discount code\b", r"merch(?:andise)?\b", r"shop (?:now|our)\b", r"our store\b",
+    r"follow (?:us|me|him|her|them)\b", r"find (?:us|me) on\b",
+    r"join (?:us|our|the) (?:discord|patreon|community|mailing)\b",
+    r"(?:twitter|instagram|facebook|tiktok|linkedin|discord|twitch|threads|mastodon|bluesky|x\.com)\b\s*[:@]",
+    r"hosted on acast\b", r"acast\.com/privacy\b", "privacy (?:policy|notice|&)", r"opt-out\b", r"do not sell my\b",
+    r"art19\b", r"podtrac\b", r"megaphone\.fm\b", r"listen (?:on|to (?:the|this|our))\b",
+    r"available (?:on|wherever)\b", r"wherever you get your podcasts\b", r"download (?:the|our) app\b",
+    r"get (?:the|our) app\b", r"support (?:the|this|our) (?:show|podcast|channel|work)\b", r"value for value\b",
+    r"boostagram\b", r"sats\b", r"producers? (?:of|for) (?:this|the) (?:show|episode)\b", r"executive producer\b",
+    r"share (?:this|on)\b", "submitted by /u/", r"click to enlarge\b", r"see acast\b", r"see below for\b",
+    r"give (?:us )?feedback\b", r"submit questions\b", r"(?:is|are) out now\b", r"on tour\b.*\btickets\b",
+    r"tickets (?:are )?(?:on sale|available)\b",
+)
+_PROMO_ANYWHERE = (
+    r"\[link\]", r"\[comments\]", "クリックすると",
+)
+_PROMO = re.compile(rf"^(?:{'|'.join(_PROMO_AT_START)})|\b(?:{'|'.join(_PROMO_AT_WORD)})|{'|'.join(_PROMO_ANYWHERE)}",
+                    re.IGNORECASE)
 _PLATFORM_NOTICE = re.compile(r"\bhosted on acast\b|acast\.com/privacy|\bprivacy (?:policy|notice)\b|\bopt-out\b|"
                               r"\bdo not sell my\b|\bart19\b|\bpodtrac\b|\bmegaphone\.fm\b", re.I)
 _PICTURE_CREDIT_LINE = re.compile(
@@ -394,7 +406,9 @@ _PROMO_STARTS = (
 
 def is_promo(text: str) -> bool:
     lowered = text.lower()
-    hinted = lowered.startswith(_PROMO_STARTS) or any(hint in lowered for hint in _PROMO_HINTS)
+    # map() of the bound method: the same test as a generator, without a
+    # Python frame per hint (on 93,000 captured blocks, 0.9 s instead of 2.4).
+    hinted = lowered.startswith(_PROMO_STARTS) or any(map(lowered.__contains__, _PROMO_HINTS))
     return hinted and bool(_PROMO.search(text))
 
 
@@ -810,8 +824,13 @@ def sanitize_html(raw: str, base: str = "") -> str:
 
 _SANITIZER = dict(tags=_ALLOWED_TAGS, clean_content_tags=_DROP_WITH_CONTENT, attributes=_ALLOWED_ATTRIBUTES,
                   url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer", strip_comments=True)
-_URL_ATTRIBUTE = re.compile(r"\b(?:href|src)\b", re.I)
-_ABSOLUTE_URL_ATTRIBUTE = re.compile(r"""\b(?:href|src)\s*=\s*["']?\s*(?:https?|mailto):""", re.I)
+# "href" or "src" as a word, in any ASCII case. Written letter by letter,
+# with the word boundary looked back at from the first letter, so the regex
+# engine skips ahead to an h or an s (under re.I it tried every position:
+# the two findall() over the whole HTML were 40% of sanitizing; it also
+# took "ſrc", U+017F, which no HTML parser reads as an attribute).
+_URL_ATTRIBUTE = re.compile(r"[hHsS](?<=\b[hHsS])(?:(?<=[hH])[rR][eE][fF]|(?<=[sS])[rR][cC])\b")
+_ABSOLUTE_URL_VALUE = re.compile(r"""\s*=\s*["']?\s*(?:https?|mailto):""", re.I)
 
 
 def _only_absolute_urls(html: str) -> bool:
@@ -819,8 +838,8 @@ def _only_absolute_urls(html: str) -> bool:
     is an attribute with an absolute http(s) or mailto URL: then no base
     can change what nh3 makes of it (a relative URL is the only kind a base
     rewrites), and one sanitizer built once serves (building nh3's per
-    call was two thirds of its cost)."""
-    return len(_URL_ATTRIBUTE.findall(html)) == len(_ABSOLUTE_URL_ATTRIBUTE.findall(html))
+    call was two thirds of its cost). Stops at the first that is not."""
+    return all(_ABSOLUTE_URL_VALUE.match(html, word.end()) for word in _URL_ATTRIBUTE.finditer(html))
 
 
 @lru_cache(maxsize=1)
