@@ -27,7 +27,7 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from .models import Image
-from .text import clean_text, key_text, strip_control
+from .text import clean_text, key_head, key_text, strip_control
 
 # What is taken apart of one source: a title is a line, and a lead needs
 # the first few KB; a 5 MB body must cost no more than a normal one.
@@ -332,7 +332,11 @@ def _standalone_line(line: str) -> bool:
 
 # ---------------------------------------------------------------- what is not the story
 
-_BARE_URL = re.compile(r"(?:https?://|www\.)\S+", re.I)
+# "http://", "https://" or "www." in any case, spelled letter by letter
+# (with the U+017F long s re.I also matches for s), so the regex engine
+# skips ahead to an h or a w: under re.I it tried every position, and the
+# search was the costliest part of telling a link list (3x this).
+_BARE_URL = re.compile(r"[hHwW](?:(?<=[hH])[tT][tT][pP][sSſ]?://|(?<=[wW])[wW][wW]\.)\S+")
 _TIMESTAMP = re.compile(r"^\(?\d{1,2}:\d{2}(?::\d{2})?\)?\s")
 # The publisher or the host talking, not the story: promo, subscribe,
 # sponsor and merch lines, platform notices, "continue reading" links.
@@ -420,6 +424,7 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
     promo: list[Block] = []  # dropped only for sounding like promo
     credit = taken.credit
     title_key, author_key = key_text(title), key_text(author)
+    key_size = max(len(title_key), len(author_key)) + 1
     heading = False
     for block in taken.blocks:
         text = block.text
@@ -438,7 +443,9 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
             if not text:
                 continue
             block = replace(block, text=text)
-        key = key_text(text)
+        # Only the key's first characters are ever compared: a key longer
+        # than the title's and the author's is neither, nor inside either.
+        key = key_head(text, key_size)
         if key and (key == title_key or key == author_key or (key.isdigit() and key in title_key)):
             continue  # the title again, the author's name, or the title's number ("3.9.0" of "v3.9.0")
         if not kept and title_key and key.startswith(title_key) and _DATE_TAIL.search(text[len(title):]) \
@@ -540,8 +547,10 @@ _TRAILING_PARENS = re.compile(r"\s*\(([^()]{1,200})\)\s*$")
 def _without_link_tags(block: Block) -> str:
     """A paragraph without the trailing "(Google, Grafiksoftware)" of
     topic links some sites end their summaries with."""
+    if not block.link_texts or not block.text.rstrip().endswith(")"):
+        return block.text
     found = _TRAILING_PARENS.search(block.text)
-    if not found or not block.link_texts:
+    if not found:
         return block.text
     items = [item.strip() for item in found.group(1).split(",")]
     links = set(block.link_texts)
@@ -554,9 +563,9 @@ def _is_link_list(block: Block) -> bool:
         return True
     if block.link_share >= 0.8 and words <= 15:
         return True  # "Read more", a related-story link, a bare URL
-    if words <= 20 and _BARE_URL.search(block.text):
-        return True  # "Feedback – give feedback to Lex: https://…"
     urls = _BARE_URL.findall(block.text)
+    if words <= 20 and urls:
+        return True  # "Feedback – give feedback to Lex: https://…"
     return bool(urls) and sum(len(u) for u in urls) >= 0.5 * len(block.text.replace(" ", ""))
 
 
@@ -824,12 +833,12 @@ def sanitize_html(raw: str, base: str = "") -> str:
 
 _SANITIZER = dict(tags=_ALLOWED_TAGS, clean_content_tags=_DROP_WITH_CONTENT, attributes=_ALLOWED_ATTRIBUTES,
                   url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer", strip_comments=True)
-# "href" or "src" as a word, in any ASCII case. Written letter by letter,
-# with the word boundary looked back at from the first letter, so the regex
-# engine skips ahead to an h or an s (under re.I it tried every position:
-# the two findall() over the whole HTML were 40% of sanitizing; it also
-# took "ſrc", U+017F, which no HTML parser reads as an attribute).
-_URL_ATTRIBUTE = re.compile(r"[hHsS](?<=\b[hHsS])(?:(?<=[hH])[rR][eE][fF]|(?<=[sS])[rR][cC])\b")
+# "href" or "src" as a word, in any case (with the U+017F long s re.I
+# also matches for s), spelled letter by letter, the word boundary looked
+# back at from the first letter, so the regex engine skips ahead to an h or
+# an s: under re.I it tried every position, and the two findall() over the
+# whole HTML were 40% of sanitizing.
+_URL_ATTRIBUTE = re.compile(r"[hHsSſ](?<=\b[hHsSſ])(?:(?<=[hH])[rR][eE][fF]|(?<=[sSſ])[rR][cC])\b")
 _ABSOLUTE_URL_VALUE = re.compile(r"""\s*=\s*["']?\s*(?:https?|mailto):""", re.I)
 
 

@@ -63,3 +63,20 @@ def key_text(text: str) -> str:
     if text.isascii():
         return text.lower().encode("ascii").translate(None, _ASCII_NOT_ALNUM).decode("ascii")
     return _NOT_WORD.sub("", text.casefold())
+
+
+def key_head(text: str, size: int) -> str:
+    """key_text(text)[:size], reading only as much of the text as that
+    needs: a character gives the key at most three (casefold: "ß" -> "ss"),
+    and often none, so ever longer prefixes are tried. (Comparing a
+    paragraph with a title needs a title's length of its key; the whole
+    key of every paragraph was a fifth of taking the story's blocks.)"""
+    head = size + 16
+    while head < len(text):
+        # Casefolding and dropping are per character: a prefix's key is a
+        # prefix of the key.
+        key = key_text(text[:head])
+        if len(key) >= size:
+            return key[:size]
+        head *= 4
+    return key_text(text)[:size]
