@@ -95,6 +95,7 @@ _CAPTION_CLASS = re.compile(r"caption|credit|wp-caption-text|photo-?info|image-?
 _ITALIC = frozenset({"em", "i"})
 _ITALIC_STYLE = re.compile(r"font-style\s*:\s*italic", re.I)
 _CENTERED = re.compile(r"text-align\s*:\s*center", re.I)
+_OPENS_BLOCK, _OPENS_ITALIC = 1, 2  # what an element's start opens, for its end to close
 
 
 class _Walker:
@@ -110,7 +111,6 @@ class _Walker:
         self._italic_chars = 0
         self._kinds: list[str] = ["p"]
         self._italic = 0
-        self._italic_nodes: list[int] = []
         self._link = 0
         self._figure_first: list[int] = []  # index of the first picture of each open figure
         self._last_picture_block = -1  # blocks before the last picture
@@ -120,14 +120,20 @@ class _Walker:
         if not data:
             return
         self._parts.append(data)
-        stripped = len(data.strip())
         if self._link:
-            self._link_chars += stripped
+            self._link_chars += len(data.strip())
             self._link_parts.append(data)
         if self._italic:
-            self._italic_chars += stripped
+            self._italic_chars += len(data.strip())
 
     def flush(self) -> None:
+        if not self._parts:
+            # Nothing read since the last flush (most are at a block's start
+            # or end right after another): the counts of text are still 0.
+            self._links = 0
+            if self._link_texts:
+                self._link_texts = []
+            return
         # One line, and nothing a mail cannot carry: the HTML parser turns
         # &#xFFFF; into the character itself (so in every text taken here).
         text = clean_text("".join(self._parts))
@@ -160,19 +166,20 @@ class _Walker:
         pictures[target] = replace(picture, caption=picture.caption or caption, credit=picture.credit or credit)
 
     # -- structure
-    def start(self, node) -> bool:
-        """Returns False when the node's content is to be skipped."""
-        tag = node.tag
+    def start(self, node, tag: str) -> int | None:
+        """What the element opens (_OPENS_BLOCK, _OPENS_ITALIC), for end()
+        to close; None when its content is to be skipped."""
         if tag in _DROP:
             if tag == "noscript":
                 self._noscript_pictures(node)
-            return False
+            return None
         if tag == "br":
             self.flush()
-            return False
+            return None
         if tag == "img":
             self._picture(node)
-            return False
+            return None
+        opens = 0
         attributes = node.attributes  # built anew at each access
         if tag in ("video", "picture"):
             poster = (attributes.get("poster") or "").strip()
@@ -192,28 +199,26 @@ class _Walker:
             self._kinds.append(kind if self._kinds[-1] != "caption" else "caption")
             if tag == "figure":
                 self._figure_first.append(len(self.taken.pictures))
+            opens = _OPENS_BLOCK
         if tag in _ITALIC or _ITALIC_STYLE.search(style):
             self._italic += 1
-            self._italic_nodes.append(node.mem_id)
+            opens |= _OPENS_ITALIC
         if tag == "a":
             self._link += 1
             self._links += 1
-        return True
+        return opens
 
-    def end(self, node) -> None:
-        tag = node.tag
-        if self._italic_nodes and self._italic_nodes[-1] == node.mem_id:
-            self._italic_nodes.pop()
+    def end(self, tag: str, opened: int) -> None:
+        """Closes what start() said the element opened (the walk is nested:
+        an element ends after everything inside it)."""
+        if opened & _OPENS_ITALIC:
             self._italic -= 1
         if tag == "a":
             self._link -= 1
             if not self._link:
                 self._link_texts.append(clean_text("".join(self._link_parts)))
                 self._link_parts = []
-        kind = _BLOCK_KIND.get(tag)
-        if kind is None and tag == "span" and _CAPTION_CLASS.search(node.attributes.get("class") or ""):
-            kind = "caption"
-        if kind is not None:
+        if opened & _OPENS_BLOCK:
             self.flush()
             if len(self._kinds) > 1:
                 self._kinds.pop()
@@ -282,21 +287,31 @@ def take_apart_html(markup: str) -> Taken:
     if root is None:
         return walker.taken
     # An explicit stack: feed HTML nested thousands deep must not exhaust
-    # Python's recursion.
-    stack: list[tuple[object, bool]] = [(child, True) for child in reversed(list(root.iter(include_text=True)))]
+    # Python's recursion. An entry is (node, its tag, None) to enter it,
+    # (node, tag, what its start opened) to end it; each tag is read once
+    # (selectolax makes a new string at every read).
+    stack = _children(root)
+    text, start, end = walker.text, walker.start, walker.end
     while stack:
-        node, entering = stack.pop()
-        if node.tag == "-text":
-            walker.text(node.text(deep=False))
-            continue
-        if not entering:
-            walker.end(node)
-            continue
-        if walker.start(node):
-            stack.append((node, False))
-            stack.extend((child, True) for child in reversed(list(node.iter(include_text=True))))
+        node, tag, opened = stack.pop()
+        if tag == "-text":
+            text(node.text(deep=False))
+        elif opened is not None:
+            end(tag, opened)
+        else:
+            opened = start(node, tag)
+            if opened is not None:
+                stack.append((node, tag, opened))
+                stack += _children(node)
     walker.flush()
     return walker.taken
+
+
+def _children(node) -> list:
+    """The node's element and text children as walk entries, last first."""
+    children = [(child, child.tag, None) for child in node.iter(include_text=True)]
+    children.reverse()
+    return children
 
 
 def take_apart_text(text: str) -> Taken:
