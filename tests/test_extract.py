@@ -332,6 +332,27 @@ def test_the_promo_prefilter_never_hides_what_the_promo_rules_find():
     assert sum(map(is_promo, blocks)) > 100
 
 
+def test_the_promo_rules_grouped_by_where_they_match_find_what_each_finds_alone():
+    """_PROMO groups its alternatives under one ^ and one \\b: on the same
+    real blocks, it finds what the alternatives, each anchored on its own as
+    they were written before, find."""
+    import re
+
+    from conftest import FEEDS
+    from digest.extract import _PROMO, _PROMO_ANYWHERE, _PROMO_AT_START, _PROMO_AT_WORD
+    from digest.parse import _feedparser
+
+    one_by_one = re.compile("|".join([f"^(?:{a})" for a in _PROMO_AT_START] + [rf"\b(?:{a})" for a in _PROMO_AT_WORD]
+                                     + list(_PROMO_ANYWHERE)), re.I)
+    blocks = ["Subscribe", "xsubscribe now", "Read more", "so read more", "[link]", "see [comments] here"]
+    for name in ("lex-fridman-podcast-promo-links.rss", "acast-sentimental-garbage.rss", "wondery-1865-no-item-links.rss"):
+        for entry in _feedparser().parse((FEEDS / "realworld-2" / name).read_bytes()).entries[:15]:
+            for detail in [*entry.get("content", []), entry.get("summary_detail") or {}]:
+                blocks += [block.text for block in take_apart_html(detail.get("value", "")).blocks]
+    assert [text for text in blocks if bool(_PROMO.search(text)) != bool(one_by_one.search(text))] == []
+    assert sum(bool(_PROMO.search(text)) for text in blocks) > 100
+
+
 @pytest.mark.parametrize("html", [
     '<p><a href="https://a.example/x">absolute</a> <img src="http://a.example/p.jpg" width="400" height="300"></p>',
     '<p><a href="/relative/path">root-relative</a></p>',

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from html.parser import HTMLParser
 from urllib.parse import parse_qsl, urlsplit
@@ -9,9 +10,11 @@ from urllib.parse import parse_qsl, urlsplit
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from digest import extract
 from digest.config import parse_duration
 from digest.parse import canonical_url, is_tracking_param, sanitize_html
 from digest.render import wrap
+from digest.text import _has_astral, key_head, key_text
 
 settings.register_profile("digest", max_examples=200, deadline=None)
 settings.load_profile("digest")
@@ -126,6 +129,45 @@ _fragments = st.sampled_from([
 @given(st.lists(st.one_of(_fragments, st.text(max_size=10)), max_size=12), st.sampled_from(["", "https://example.org/post"]))
 def test_sanitized_html_never_carries_active_content(pieces, base):
     assert active_content(sanitize_html("".join(pieces), base)) == []
+
+
+# ------------------------------------------------------------ fast spellings of slow readings
+
+# The readings extract.py and text.py used before they were made faster,
+# kept here as the reference the faster ones must agree with.
+_BARE_URL_BY_RE_I = re.compile(r"(?:https?://|www\.)\S+", re.I)
+_URL_ATTRIBUTE_BY_RE_I = re.compile(r"\b(?:href|src)\b", re.I)
+_ABSOLUTE_URL_ATTRIBUTE_BY_RE_I = re.compile(r"""\b(?:href|src)\s*=\s*["']?\s*(?:https?|mailto):""", re.I)
+
+# The words the patterns look for, in mixed case and with the long s
+# (U+017F) re.I takes for an s, among what stands around them in HTML.
+_url_text = st.lists(st.one_of(
+    st.sampled_from(["http", "https", "HTTPS", "httpſ", "hTtP", "://", "httpſ://x", "www.", "WwW.", "wwww.", "href", "HREF",
+                     "src", "ſrc", "SrC", "xsrc", "src_", "=", " = ", '"', "'", "https:", "mailto:", "/x", "<a ",
+                     "<img ", ">"]),
+    st.text(alphabet="hsw:/.=\"' x_9\u00e9", max_size=3)), max_size=14).map("".join)
+
+
+@given(_url_text)
+def test_bare_urls_are_found_as_the_case_blind_pattern_found_them(text):
+    assert extract._BARE_URL.findall(text) == _BARE_URL_BY_RE_I.findall(text)
+    assert extract._BARE_URL.sub("", text) == _BARE_URL_BY_RE_I.sub("", text)
+
+
+@given(_url_text)
+def test_only_absolute_urls_says_what_counting_both_patterns_said(html):
+    counted = len(_URL_ATTRIBUTE_BY_RE_I.findall(html)) == len(_ABSOLUTE_URL_ATTRIBUTE_BY_RE_I.findall(html))
+    assert extract._only_absolute_urls(html) == counted
+
+
+@given(st.text(alphabet="aB 9.,-’ßﬃİΣς\u0301\U0001f600", max_size=200), st.integers(min_value=1, max_value=80))
+def test_the_head_of_a_key_is_the_whole_key_cut(text, size):
+    assert key_head(text, size) == key_text(text)[:size]
+
+
+@given(st.text(max_size=40))
+def test_strip_control_tells_astral_text_as_max_did(text):
+    assert _has_astral(text) == (bool(text) and max(text) > "\uffff")
 
 
 # ------------------------------------------------------------ text wrapper
