@@ -37,6 +37,14 @@ class Item:
     id: int | None = None
     first_seen: datetime | None = None
     updated: bool = False  # sent before under another title; this is the new version
+    # Set by the store when it left text and lead_text unread (a build reads
+    # them for the stories it shows only): the length the text has.
+    unread_text_length: int | None = None
+
+    @property
+    def text_length(self) -> int:
+        """Characters of its text, read or not."""
+        return len(self.text) if self.unread_text_length is None else self.unread_text_length
 
     @property
     def dated(self) -> bool:
