@@ -381,7 +381,7 @@ def assemble_digest(
 
     selection = select_stories(config, store, request)
     stories = [entry.story for entry in selection.ranked if entry.shown]
-    store.read_texts(story.item for story in stories)
+    store.read_details(story.item for story in stories)
     summarize_stories(config, stories)
     writer = LeadWriter(config.lead_template, warn=reporter.warn, templates=config.lead_templates,
                         config_path=config.path)
@@ -419,16 +419,16 @@ def select_stories(config: Config, store: Store, request: BuildRequest) -> Selec
     # it (a feed that was down at build time, a backdated post), back to the
     # config's window: otherwise it would never be sent.
     late = last_build if request.since is None and last_build is not None and since == last_build else None
-    # Texts are read for the stories shown only (assemble_digest), unless
-    # ranking looks for words in them: thousands of candidates' texts were
-    # most of what a large build held.
-    texts = bool(config.rank.mute or config.rank.boost)
+    # Texts and pictures are read for the stories shown only
+    # (assemble_digest), unless ranking looks for words in the texts:
+    # thousands of candidates' were most of what a large build held.
+    details = bool(config.rank.mute or config.rank.boost)
     items = store.unsent_items(urls, since, request.now, arrived_after=late,
-                               oldest=late - config.since if late else None, texts=texts)
+                               oldest=late - config.since if late else None, details=details)
     # Items sent within the clustering window before `since` join the
     # grouping, so a story sent yesterday is not sent again from a feed that
     # covered it later; an update of the story still goes out.
-    sent = store.sent_items(urls, since - CLUSTER_WINDOW, request.now, texts=texts)
+    sent = store.sent_items(urls, since - CLUSTER_WINDOW, request.now, details=details)
     weights = {feed.url: feed.weight for feed in config.feeds}
     names = feed_names(config, store)
     tags = {feed.url: feed.tags for feed in config.feeds}
