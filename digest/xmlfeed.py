@@ -1,0 +1,169 @@
+"""Well-formed feed bytes -> feedparser's own result, tokenized by lxml.
+
+feedparser reads a well-formed feed with expat through xml.sax: every tag,
+every attribute list and every run of text between two entity references
+(an escaped HTML description is hundreds of them) is a Python call through
+the SAX glue into feedparser's handlers, whose FeedParserDict lookups are
+the rest of its cost. Here libxml2 (lxml, C) parses the whole document at
+once, and its tree is replayed into the same feedparser handler class, with
+digest's patches: one call per element and one per text node. What the
+handlers build is therefore what feedparser.parse builds, and parse.py
+reads it the same way.
+
+It refuses (returns None, and feedparser reads the bytes as before)
+whatever it cannot promise to read the same: a DOCTYPE or entity
+declaration, bytes whose encoding feedparser would have to guess or
+override (its bozo cases), anything libxml2 finds an error or a warning
+in, an attribute whose prefix is ambiguous, a document that is no feed.
+libxml2 runs with no network, no DTD loading, no entity expansion and its
+default limits on depth and text size (huge_tree off).
+"""
+
+from __future__ import annotations
+
+import re
+
+_DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
+
+
+class _Refused(Exception):
+    """The document is one this reader does not promise to read as expat would."""
+
+
+def parse(body: bytes, headers: dict[str, str]):
+    """feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False,
+    response_headers=headers) for a well-formed feed, or None where that
+    cannot be promised. feedparser must already carry digest's patches
+    (parse._feedparser())."""
+    from feedparser.encodings import convert_to_utf8
+    from feedparser.sanitizer import replace_doctype
+    from feedparser.urls import make_safe_absolute_uri
+    from feedparser.util import FeedParserDict
+
+    if _DECLARATION.search(body):
+        return None
+    result = FeedParserDict(bozo=False, entries=[], feed=FeedParserDict(), headers={})
+    result["headers"].update(headers)
+    data = convert_to_utf8(result["headers"], body, result)
+    if result.get("bozo") or not result.get("encoding"):
+        return None  # feedparser overrides or guesses the encoding, and says so: its business
+    result["version"], data, _ = replace_doctype(data)
+    root = _tree(data)
+    if root is None:
+        return None
+    location = result["headers"].get("content-location", "")
+    base = make_safe_absolute_uri("", location) or make_safe_absolute_uri(location) or ""
+    handler = _handler_class()(base, result["headers"].get("content-language", None), "utf-8")
+    handler.resolve_relative_uris = False
+    handler.sanitize_html = False
+    try:
+        _replay(handler, root, {})
+    except _Refused:
+        return None
+    except Exception:  # noqa: BLE001 - whatever feedparser's handlers raise, feedparser itself will say
+        return None
+    result["feed"] = handler.feeddata
+    result["entries"] = handler.entries
+    result["version"] = result["version"] or handler.version
+    result["namespaces"] = handler.namespaces_in_use
+    if not result["version"]:
+        return None  # not a feed feedparser knows: its own path words the error
+    return result
+
+
+def _tree(data: bytes):
+    """The document's root element, or None when libxml2 had anything to say."""
+    from lxml import etree
+
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False,
+        collect_ids=False,
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError:
+        return None
+    if len(parser.error_log) or root.getroottree().docinfo.doctype:
+        return None
+    return root
+
+
+_HANDLER = None
+
+
+def _handler_class():
+    """feedparser's strict handler, its content parameters in a dict whose
+    lookups are plain (the keys it keeps there have no aliases)."""
+    global _HANDLER
+    if _HANDLER is not None:
+        return _HANDLER
+    from feedparser.api import StrictFeedParser
+    from feedparser.util import FeedParserDict
+
+    class Params(FeedParserDict):
+        # type, language, base, base64, src, mode, value: none is in
+        # FeedParserDict's keymap, so dict's own lookups give the same.
+        get = dict.get
+        __getitem__ = dict.__getitem__
+        __contains__ = dict.__contains__
+
+        def __deepcopy__(self, memo):
+            return Params(self)  # its values are strings, numbers and None
+
+    class Handler(StrictFeedParser):
+        def __init__(self, baseuri, baselang, encoding):
+            super().__init__(baseuri, baselang, encoding)
+            self.contentparams = Params()
+
+        def push_content(self, tag, attrs_d, default_content_type, expecting_text):
+            super().push_content(tag, attrs_d, default_content_type, expecting_text)
+            self.contentparams = Params(self.contentparams)
+
+    _HANDLER = Handler
+    return Handler
+
+
+def _replay(handler, element, parent_nsmap: dict) -> None:
+    """The SAX events expat would send for element and its subtree (as
+    xml.sax's expatreader builds them, namespace prefixes on)."""
+    nsmap = element.nsmap
+    if nsmap != parent_nsmap:
+        for prefix, uri in nsmap.items():
+            if parent_nsmap.get(prefix) != uri:
+                handler.startPrefixMapping(prefix, uri)
+    name = _name(element.tag)
+    attributes, qnames = {}, {}
+    for key, value in element.attrib.items():
+        pair = _name(key)
+        attributes[pair] = value
+        qnames[pair] = f"{_prefix(pair[0], nsmap)}:{pair[1]}" if pair[0] else key
+    from xml.sax.xmlreader import AttributesNSImpl
+
+    handler.startElementNS(name, None, AttributesNSImpl(attributes, qnames))
+    if element.text:
+        handler.characters(element.text)
+    for child in element:
+        if isinstance(child.tag, str):
+            _replay(handler, child, nsmap)
+        if child.tail:  # a comment's or processing instruction's tail too
+            handler.characters(child.tail)
+    handler.endElementNS(name, None)
+
+
+def _name(tag: str) -> tuple[str | None, str]:
+    if tag[0] != "{":
+        return None, tag
+    namespace, _, local = tag[1:].partition("}")
+    return namespace, local
+
+
+def _prefix(namespace: str, nsmap: dict) -> str:
+    """The prefix an attribute's namespace was written with; expat reports
+    that, lxml only the namespace."""
+    if namespace == _XML_NAMESPACE:
+        return "xml"
+    prefixes = [prefix for prefix, uri in nsmap.items() if prefix and uri == namespace]
+    if len(prefixes) != 1:
+        raise _Refused(f"attribute namespace {namespace} has {len(prefixes)} prefixes")
+    return prefixes[0]
