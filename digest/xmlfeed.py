@@ -22,6 +22,7 @@ default limits on depth and text size (huge_tree off).
 from __future__ import annotations
 
 import re
+from xml.sax.xmlreader import AttributesNSImpl
 
 _DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
@@ -58,7 +59,7 @@ def parse(body: bytes, headers: dict[str, str]):
     handler.resolve_relative_uris = False
     handler.sanitize_html = False
     try:
-        _replay(handler, root, {})
+        _replay(handler, root, None, _declares_below_root(data))
     except _Refused:
         return None
     except Exception:  # noqa: BLE001 - whatever feedparser's handlers raise, feedparser itself will say
@@ -124,31 +125,49 @@ def _handler_class():
     return Handler
 
 
-def _replay(handler, element, parent_nsmap: dict) -> None:
+def _replay(handler, element, parent_nsmap: dict | None, declarations_below: bool) -> None:
     """The SAX events expat would send for element and its subtree (as
-    xml.sax's expatreader builds them, namespace prefixes on)."""
-    nsmap = element.nsmap
-    if nsmap != parent_nsmap:
+    xml.sax's expatreader builds them, namespace prefixes on); parent_nsmap
+    is None at the root. lxml's nsmap is built anew at every call, so it is
+    asked for only where a declaration may be."""
+    nsmap = element.nsmap if declarations_below or parent_nsmap is None else parent_nsmap
+    if nsmap is not parent_nsmap:
         for prefix, uri in nsmap.items():
-            if parent_nsmap.get(prefix) != uri:
+            if (parent_nsmap or {}).get(prefix) != uri:
                 handler.startPrefixMapping(prefix, uri)
     name = _name(element.tag)
-    attributes, qnames = {}, {}
-    for key, value in element.attrib.items():
-        pair = _name(key)
-        attributes[pair] = value
-        qnames[pair] = f"{_prefix(pair[0], nsmap)}:{pair[1]}" if pair[0] else key
-    from xml.sax.xmlreader import AttributesNSImpl
-
-    handler.startElementNS(name, None, AttributesNSImpl(attributes, qnames))
+    if element.attrib:
+        attributes, qnames = {}, {}
+        for key, value in element.attrib.items():
+            pair = _name(key)
+            attributes[pair] = value
+            qnames[pair] = f"{_prefix(pair[0], nsmap)}:{pair[1]}" if pair[0] else key
+        handler.startElementNS(name, None, AttributesNSImpl(attributes, qnames))
+    else:
+        handler.startElementNS(name, None, _NO_ATTRIBUTES)
     if element.text:
         handler.characters(element.text)
     for child in element:
         if isinstance(child.tag, str):
-            _replay(handler, child, nsmap)
+            _replay(handler, child, nsmap, declarations_below)
         if child.tail:  # a comment's or processing instruction's tail too
             handler.characters(child.tail)
     handler.endElementNS(name, None)
+
+
+_NO_ATTRIBUTES = AttributesNSImpl({}, {})  # read, never written, by the handlers
+
+
+def _declares_below_root(data: bytes) -> bool:
+    """Whether an element under the root may declare a namespace: "xmlns"
+    anywhere past the root's start tag (in escaped text too, which only
+    costs the exact check at every element)."""
+    start = _ROOT_START.search(data)
+    end = data.find(b">", start.end()) if start else 0
+    return data.find(b"xmlns", end) != -1
+
+
+_ROOT_START = re.compile(rb"<[^?!]")
 
 
 def _name(tag: str) -> tuple[str | None, str]:
