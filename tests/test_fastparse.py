@@ -43,10 +43,7 @@ def differences(slow, fast) -> list[str]:
 def taken(body: bytes, url: str, content_type: str) -> bool:
     """Whether the lxml reader accepts the bytes parse_feed hands it."""
     parse_module._feedparser()
-    if b"<!" in body:
-        body = parse_module._ENTITY_DECL.sub(b"", parse_module._DOCTYPE.sub(b"", body))
-    body, content_type, _ = parse_module._undeclared_non_latin_as_utf8(body, content_type)
-    return xmlfeed.parse(body, {"content-location": url, "content-type": content_type}) is not None
+    return xmlfeed.parse(*parse_module.parser_input(body, url, content_type)[:2]) is not None
 
 
 def well_formed_feed(body: bytes) -> bool:
