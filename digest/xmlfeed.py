@@ -42,13 +42,13 @@ def parse(body: bytes, headers: dict[str, str]):
     from feedparser.urls import make_safe_absolute_uri
     from feedparser.util import FeedParserDict
 
-    if _DECLARATION.search(body):
-        return None
     result = FeedParserDict(bozo=False, entries=[], feed=FeedParserDict(), headers={})
     result["headers"].update(headers)
     data = convert_to_utf8(result["headers"], body, result)
     if result.get("bozo") or not result.get("encoding"):
         return None  # feedparser overrides or guesses the encoding, and says so: its business
+    if _DECLARATION.search(data):  # in UTF-8 now, whatever the bytes were in
+        return None
     result["version"], data, _ = replace_doctype(data)
     root = _tree(data)
     if root is None:
@@ -60,9 +60,7 @@ def parse(body: bytes, headers: dict[str, str]):
     handler.sanitize_html = False
     try:
         _replay(handler, root, None, _declares_below_root(data))
-    except _Refused:
-        return None
-    except Exception:  # noqa: BLE001 - whatever feedparser's handlers raise, feedparser itself will say
+    except Exception:  # noqa: BLE001 - _Refused, or what feedparser's handlers raise: feedparser itself will say
         return None
     result["feed"] = handler.feeddata
     result["entries"] = handler.entries

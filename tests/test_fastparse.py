@@ -171,6 +171,9 @@ def test_billion_laughs_and_external_entities_are_refused():
         assert not taken(body, "https://example.org/feed", "application/rss+xml")
         feed = parse_feed(body, "https://example.org/feed", "application/rss+xml")
         assert all("lollol" not in item.title and "root:" not in item.title for item in feed.items)
+    # The reader looks for declarations after decoding: UTF-16 hides none.
+    assert xmlfeed.parse(laughs().decode().encode("utf-16"), {}) is None
+    assert xmlfeed.parse(GOOD.replace('encoding="UTF-8"', 'encoding="utf-16"').encode("utf-16"), {}) is not None
 
 
 class CountingCharacters:
