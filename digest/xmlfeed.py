@@ -50,16 +50,17 @@ def parse(body: bytes, headers: dict[str, str]):
     if _DECLARATION.search(data):  # in UTF-8 now, whatever the bytes were in
         return None
     result["version"], data, _ = replace_doctype(data)
-    root = _tree(data)
-    if root is None:
+    parsed = _tree(data)
+    if parsed is None:
         return None
+    root, declared = parsed
     location = result["headers"].get("content-location", "")
     base = make_safe_absolute_uri("", location) or make_safe_absolute_uri(location) or ""
     handler = _handler_class()(base, result["headers"].get("content-language", None), "utf-8")
     handler.resolve_relative_uris = False
     handler.sanitize_html = False
     try:
-        _replay(handler, root, None, _declares_below_root(data))
+        _replay(handler, root, {}, declared)
     except Exception:  # noqa: BLE001 - _Refused, or what feedparser's handlers raise: feedparser itself will say
         return None
     result["feed"] = handler.feeddata
@@ -72,20 +73,49 @@ def parse(body: bytes, headers: dict[str, str]):
 
 
 def _tree(data: bytes):
-    """The document's root element, or None when libxml2 had anything to say."""
+    """The document's root element and the namespaces each element declares,
+    or None when libxml2 had anything to say. lxml tells an element's
+    declarations only while parsing (its nsmap is every namespace in scope,
+    built anew at each call), so a document with "xmlns" past the root's
+    start tag is parsed event by event; else the root declares them all."""
+    from io import BytesIO
+
     from lxml import etree
 
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False, dtd_validation=False,
-        collect_ids=False,
-    )
+    options = dict(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
+                   dtd_validation=False, collect_ids=False)
+    declared: dict = {}
     try:
-        root = etree.fromstring(data, parser)
+        if _declares_below_root(data):
+            events = etree.iterparse(BytesIO(data), events=("start-ns", "start"), **options)
+            pending: list[tuple[str, str]] = []
+            for event, value in events:
+                if event == "start-ns":
+                    pending.append(value)
+                elif pending:
+                    declared[value], pending = pending, []
+            root, errors = events.root, events.error_log
+        else:
+            parser = etree.XMLParser(**options)
+            root, errors = etree.fromstring(data, parser), parser.error_log
+            declared[root] = list(root.nsmap.items())
     except etree.XMLSyntaxError:
         return None
-    if len(parser.error_log) or root.getroottree().docinfo.doctype:
+    if len(errors) or root.getroottree().docinfo.doctype:
         return None
-    return root
+    return root, declared
+
+
+def _declares_below_root(data: bytes) -> bool:
+    """Whether an element under the root may declare a namespace: "xmlns"
+    anywhere past the root's start tag (in escaped text too, which only
+    costs reading the document event by event)."""
+    start = _ROOT_START.search(data)
+    end = data.find(b">", start.end()) if start else 0
+    return data.find(b"xmlns", end) != -1
+
+
+_ROOT_START = re.compile(rb"<[^?!]")
 
 
 _HANDLER = None
@@ -123,16 +153,15 @@ def _handler_class():
     return Handler
 
 
-def _replay(handler, element, parent_nsmap: dict | None, declarations_below: bool) -> None:
+def _replay(handler, element, parent_nsmap: dict, declared: dict) -> None:
     """The SAX events expat would send for element and its subtree (as
-    xml.sax's expatreader builds them, namespace prefixes on); parent_nsmap
-    is None at the root. lxml's nsmap is built anew at every call, so it is
-    asked for only where a declaration may be."""
-    nsmap = element.nsmap if declarations_below or parent_nsmap is None else parent_nsmap
-    if nsmap is not parent_nsmap:
-        for prefix, uri in nsmap.items():
-            if (parent_nsmap or {}).get(prefix) != uri:
-                handler.startPrefixMapping(prefix, uri)
+    xml.sax's expatreader builds them, namespace prefixes on)."""
+    declarations = declared.get(element)
+    nsmap = parent_nsmap
+    if declarations:
+        nsmap = {**parent_nsmap, **dict(declarations)}
+        for prefix, uri in declarations:
+            handler.startPrefixMapping(prefix or None, uri)
     name = _name(element.tag)
     if element.attrib:
         attributes, qnames = {}, {}
@@ -147,25 +176,13 @@ def _replay(handler, element, parent_nsmap: dict | None, declarations_below: boo
         handler.characters(element.text)
     for child in element:
         if isinstance(child.tag, str):
-            _replay(handler, child, nsmap, declarations_below)
+            _replay(handler, child, nsmap, declared)
         if child.tail:  # a comment's or processing instruction's tail too
             handler.characters(child.tail)
     handler.endElementNS(name, None)
 
 
 _NO_ATTRIBUTES = AttributesNSImpl({}, {})  # read, never written, by the handlers
-
-
-def _declares_below_root(data: bytes) -> bool:
-    """Whether an element under the root may declare a namespace: "xmlns"
-    anywhere past the root's start tag (in escaped text too, which only
-    costs the exact check at every element)."""
-    start = _ROOT_START.search(data)
-    end = data.find(b">", start.end()) if start else 0
-    return data.find(b"xmlns", end) != -1
-
-
-_ROOT_START = re.compile(rb"<[^?!]")
 
 
 def _name(tag: str) -> tuple[str | None, str]:
