@@ -320,7 +320,7 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         if marking:
             for note in deliver.settle_unfinished(store):
                 reporter.warn(note)
-        digest, failures = pipeline.make_digest(config, store, request, reporter)
+        digest, failures = pipeline.make_digest(config, store, request, reporter, prepare=renderer.prepare)
         pipeline.leave_out_unrenderable(renderer, digest, fmt, reporter)
         if not digest.stories:
             if failures and len(failures) == len(config.feeds):

@@ -295,7 +295,7 @@ class Cluster:
 def best_first(items: Iterable[Item], weight: Callable[[str], float]) -> list[Item]:
     """Heavier feed first, then the fuller text; then feed and key, so the
     order never depends on how the store returned the rows."""
-    return sorted(items, key=lambda i: (-weight(i.feed_url), -len(i.text), i.feed_url, i.key))
+    return sorted(items, key=lambda i: (-weight(i.feed_url), -i.text_length, i.feed_url, i.key))
 
 
 def same_link(a: Item, b: Item) -> bool:

@@ -9,6 +9,8 @@ Reporter the caller passes in.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
@@ -317,15 +319,54 @@ def _short_url(url: str) -> str:
 
 
 def make_digest(
-    config: Config, store: Store, request: BuildRequest, reporter: Reporter
+    config: Config, store: Store, request: BuildRequest, reporter: Reporter,
+    prepare: Callable[[], None] | None = None,
 ) -> tuple[Digest, list[FeedFailure]]:
     """Refresh the feeds (unless offline) and assemble the digest. Returns it
     with this run's failures, which were named through the reporter; the
-    digest's footer names only the feeds failing run after run."""
-    failures = [] if request.offline else refresh_feeds(config, store, request.now, reporter)
+    digest's footer names only the feeds failing run after run. `prepare`
+    (the renderer's) runs beside the fetching."""
+    failures = []
+    if not request.offline:
+        with _beside(_prepare_assembly, prepare):
+            failures = refresh_feeds(config, store, request.now, reporter)
     digest = assemble_digest(config, store, request, footer_failures(config, store), reporter)
     digest.failures = failures
     return digest, failures
+
+
+@contextmanager
+def _beside(*work: Callable[[], None] | None) -> Iterator[None]:
+    """Run the work in a thread while the body runs (it waits on the
+    network: the interpreter is idle), and wait for it at the end. What a
+    warm build did after its fetch (importing the later stages, compiling
+    the templates) was a quarter of a second that now passes while the
+    304s are on their way."""
+    import threading
+
+    thread = threading.Thread(target=_each, args=work, name="digest-prepare", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+def _each(*work: Callable[[], None] | None) -> None:
+    """Each step in turn. Preparing is only ahead of time: whatever fails
+    here fails again where the build does it, and is reported there (a
+    thread's exception would be a traceback on stderr)."""
+    for step in work:
+        try:
+            if step is not None:
+                step()
+        except Exception:  # noqa: BLE001 - see above
+            pass
+
+
+def _prepare_assembly() -> None:
+    """Import the modules assembling a digest needs (the stages after the fetch)."""
+    from . import cluster, rank, select, summarize  # noqa: F401
 
 
 def assemble_digest(
@@ -340,6 +381,7 @@ def assemble_digest(
 
     selection = select_stories(config, store, request)
     stories = [entry.story for entry in selection.ranked if entry.shown]
+    store.read_details(story.item for story in stories)
     summarize_stories(config, stories)
     writer = LeadWriter(config.lead_template, warn=reporter.warn, templates=config.lead_templates,
                         config_path=config.path)
@@ -377,12 +419,16 @@ def select_stories(config: Config, store: Store, request: BuildRequest) -> Selec
     # it (a feed that was down at build time, a backdated post), back to the
     # config's window: otherwise it would never be sent.
     late = last_build if request.since is None and last_build is not None and since == last_build else None
+    # Texts and pictures are read for the stories shown only
+    # (assemble_digest), unless ranking looks for words in the texts:
+    # thousands of candidates' were most of what a large build held.
+    details = bool(config.rank.mute or config.rank.boost)
     items = store.unsent_items(urls, since, request.now, arrived_after=late,
-                               oldest=late - config.since if late else None)
+                               oldest=late - config.since if late else None, details=details)
     # Items sent within the clustering window before `since` join the
     # grouping, so a story sent yesterday is not sent again from a feed that
     # covered it later; an update of the story still goes out.
-    sent = store.sent_items(urls, since - CLUSTER_WINDOW, request.now)
+    sent = store.sent_items(urls, since - CLUSTER_WINDOW, request.now, details=details)
     weights = {feed.url: feed.weight for feed in config.feeds}
     names = feed_names(config, store)
     tags = {feed.url: feed.tags for feed in config.feeds}
@@ -424,7 +470,7 @@ def _grouping_key(items: list[Item], weights: dict[str, float]) -> str:
                             f"{COMMON_SHARE}|{RARITY_FLOOR}".encode())
     for item in sorted(items, key=lambda i: i.id or 0):
         digest.update(f"\x1e{item.id}\x1f{item.feed_url}\x1f{item.title}\x1f{item.link}\x1f"
-                      f"{item.when.timestamp()}\x1f{len(item.text)}".encode())
+                      f"{item.when.timestamp()}\x1f{item.text_length}".encode())
     for url in sorted(weights):
         digest.update(f"\x1e{url}\x1f{weights[url]}".encode())
     return digest.hexdigest()

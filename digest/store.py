@@ -431,12 +431,14 @@ class Store:
         now: datetime,
         arrived_after: datetime | None = None,
         oldest: datetime | None = None,
+        details: bool = True,
     ) -> list[Item]:
         """Items of these feeds dated inside [since, now] that were never sent,
         nor was the same story under its canonical link: an item of another
         feed with that link, or of the same feed with that link and title
         (cluster.same_link). With arrived_after, also those first seen after
-        it that are dated back to `oldest`."""
+        it that are dated back to `oldest`. Without details, the text,
+        lead_text and image are left unread (see read_details)."""
         late = None
         if arrived_after is not None and oldest is not None:
             late = ("i.first_seen > ? AND coalesce(i.published, i.first_seen) BETWEEN ? AND ?",
@@ -450,14 +452,27 @@ class Store:
                    -- scanned the whole table (4,000 items: 9.5 s).
                    WHERE s.link = i.link AND s.link != '' AND s.sent_build IS NOT NULL
                      AND (s.feed_url != i.feed_url OR s.title = i.title))))""",
-            feed_urls, since, now, late,
+            feed_urls, since, now, late, details,
         )
 
-    def sent_items(self, feed_urls: Iterable[str], since: datetime, now: datetime) -> list[Item]:
+    def sent_items(self, feed_urls: Iterable[str], since: datetime, now: datetime, details: bool = True) -> list[Item]:
         """Items of these feeds that earlier builds sent, dated inside
         [since, now]: clustering needs them, so a story sent yesterday is not
         sent again today because another feed covered it later."""
-        return self._items_where("i.sent_build IS NOT NULL", feed_urls, since, now)
+        return self._items_where("i.sent_build IS NOT NULL", feed_urls, since, now, details=details)
+
+    def read_details(self, items: Iterable[Item]) -> None:
+        """Fill in the text, lead_text and image the store left unread."""
+        unread = {item.id: item for item in items if item.unread_text_length is not None}
+        ids = list(unread)
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start:start + _IDS_PER_QUERY]
+            rows = self._db.execute(
+                f"SELECT id, text, lead_text, image FROM items WHERE id IN ({','.join('?' * len(chunk))})", chunk)
+            for row in rows:
+                item = unread[row["id"]]
+                item.text, item.lead_text, item.image = row["text"], row["lead_text"], _image(row["image"])
+                item.unread_text_length = None
 
     def _items_where(
         self,
@@ -466,17 +481,18 @@ class Store:
         since: datetime,
         now: datetime,
         also: tuple[str, tuple] | None = None,
+        details: bool = True,
     ) -> list[Item]:
         """Items of these feeds dated inside [since, now], or matching `also`
         (SQL and its parameters), that meet the condition (SQL over alias
-        i), newest first."""
+        i), newest first; without text, lead_text and image unless `details`."""
         urls = list(feed_urls)
         if not urls:
             return []
         marks = ",".join("?" * len(urls))
         also_sql, also_args = (f" OR ({also[0]})", also[1]) if also else ("", ())
         rows = self._db.execute(
-            f"""SELECT {_ITEM_COLUMNS} FROM items AS i
+            f"""SELECT {_ITEM_COLUMNS if details else _ITEM_COLUMNS_WITHOUT_DETAILS} FROM items AS i
                 WHERE i.feed_url IN ({marks})
                   AND (coalesce(i.published, i.first_seen) BETWEEN ? AND ?{also_sql})
                   AND {condition}
@@ -484,7 +500,13 @@ class Store:
             (*urls, _epoch(since), _epoch(now), *also_args),
         )
         # Row by row: holding every row and every Item at once doubles the peak.
-        return [_row_to_item(row) for row in rows]
+        # Each feed's URL once, not once an item (sqlite3 makes a str per row).
+        urls_of = {url: url for url in urls}
+        convert = _row_to_item if details else _row_to_item_without_details
+        items = [convert(row) for row in rows]
+        for item in items:
+            item.feed_url = urls_of.get(item.feed_url, item.feed_url)
+        return items
 
     def last_build_time(self) -> datetime | None:
         row = self._db.execute("SELECT max(at) FROM builds WHERE state = 'sent'").fetchone()
@@ -676,9 +698,14 @@ def _feed_state(row: sqlite3.Row) -> FeedState:
 # and at thousands of candidates it was half of what a build held in memory.
 _ITEM_COLUMNS = """id, feed_url, key, title, link, author, published, first_seen, '' AS content_html,
     text, lead_text, image, tags, updated"""
+# The same without text, lead_text and image, which a build reads for the
+# stories it shows only (Store.read_details): at 100,000 candidates they were
+# 160 MB of the build.
+_ITEM_COLUMNS_WITHOUT_DETAILS = _ITEM_COLUMNS.replace("text, lead_text, image,", "length(text) AS text_length,")
+_IDS_PER_QUERY = 500  # under SQLite's limit on a statement's parameters (999 before 3.32)
 
 
-def _row_to_item(row: sqlite3.Row) -> Item:
+def _row_to_item(row: sqlite3.Row, details: bool = True) -> Item:
     return Item(
         feed_url=row["feed_url"],
         key=row["key"],
@@ -687,14 +714,30 @@ def _row_to_item(row: sqlite3.Row) -> Item:
         author=row["author"],
         published=_from_epoch(row["published"]),
         content_html=row["content_html"],  # '' when read back (see _ITEM_COLUMNS)
-        text=row["text"],
-        lead_text=row["lead_text"],
-        image=Image(**json.loads(row["image"])) if row["image"] else None,
-        tags=json.loads(row["tags"]),
+        text=row["text"] if details else "",
+        lead_text=row["lead_text"] if details else "",
+        image=_image(row["image"]) if details else None,
+        tags=_tags(row["tags"]),
         id=row["id"],
         first_seen=_from_epoch(row["first_seen"]),
         updated=bool(row["updated"]),
     )
+
+
+def _tags(stored: str) -> list[str]:
+    # Most items have none: '[]' needs no JSON decoder (4,000 decodes were a
+    # tenth of a warm build's reading of the store).
+    return [] if stored == "[]" else json.loads(stored)
+
+
+def _image(stored: str | None) -> Image | None:
+    return Image(**json.loads(stored)) if stored else None
+
+
+def _row_to_item_without_details(row: sqlite3.Row) -> Item:
+    item = _row_to_item(row, details=False)
+    item.unread_text_length = row["text_length"]
+    return item
 
 
 def _image_json(image: Image | None) -> str | None:

@@ -234,6 +234,32 @@ def test_mute_drops_items(invoke, example_config):
     assert not [t for t in titles if "Library" in t]
 
 
+@pytest.mark.parametrize("rank, shown", [
+    ("", ["Council meets", "Harbour opens", "Match report"]),
+    ('mute = ["zeppelin"]', ["Council meets", "Match report"]),
+    ('boost = { "zeppelin" = 50 }', ["Harbour opens", "Council meets", "Match report"]),
+])
+def test_mute_and_boost_find_words_in_the_text_of_stories_not_shown(invoke, tmp_path, rank, shown):
+    """A build reads the texts of the stories it shows only, unless
+    ranking looks for words: then every candidate's text counts, and the
+    word only in a text (not in any title) mutes or lifts its story."""
+    feed = tmp_path / "wire.xml"
+    feed.write_text(rss(
+        rss_item("Council meets", "https://e.org/1", date="Thu, 02 Jan 2025 19:00:00 +0000", body="A vote on roads."),
+        rss_item("Harbour opens", "https://e.org/2", date="Thu, 02 Jan 2025 10:00:00 +0000",
+                 body="A zeppelin flew over the new quay."),
+        rss_item("Match report", "https://e.org/3", date="Thu, 02 Jan 2025 18:00:00 +0000", body="A late goal."),
+    ), encoding="utf-8")
+    config = feeds_config(tmp_path, [str(feed)], extra=f"[rank]\n{rank}\n" if rank else "")
+    result = invoke("build", "--config", str(config), "--now", EXAMPLE_NOW, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    stories = json.loads(result.stdout)["items"]
+    assert sorted(s["title"] for s in stories) == sorted(shown)
+    if "boost" in rank:
+        assert stories[0]["title"] == "Harbour opens"
+    assert all(s["summary"] for s in stories)  # texts read for what is shown
+
+
 # ------------------------------------------------------------ over HTTP
 
 

@@ -268,6 +268,36 @@ def test_wrap_keeps_urls_whole_and_indents():
     assert all(len(line) <= 30 for line in wrapped.splitlines() if url not in line)
 
 
+def test_wrap_mixes_latin_words_and_cjk_by_display_width():
+    """Latin words go whole (the fast path for ASCII), CJK may break
+    between characters, and a word mixing both counts each by its width."""
+    text = "The AI芯片 maker said 台积电将在明年扩大在美国的生产规模 on Tuesday, ahead of schedule"
+    wrapped = wrap(text, width=20)
+    from wcwidth import wcswidth
+
+    assert all(wcswidth(line) <= 20 for line in wrapped.splitlines())
+    assert "".join(wrapped.split()) == "".join(text.split())
+    assert "Tuesday," in wrapped.split() and "schedule" in wrapped.split()
+
+
+def test_a_build_compiles_the_fitting_digest_once(monkeypatch):
+    """Checking that every card compiles (unrenderable) and then fitting
+    the digest compile the same source: the second is not compiled again."""
+    from digest import render
+
+    now = datetime(2025, 1, 2, 20, tzinfo=timezone.utc)
+    stories = [Story(item=Item("f", str(i), f"Headline {i}", f"https://e.org/{i}", published=now, first_seen=now),
+                     feed="Feed", lead=f"Lead {i}.") for i in range(5)]
+    digest = Digest("Brief", now, now - timedelta(days=1), stories)
+    compiled = []
+    real = render._mjml_compiled
+    monkeypatch.setattr(render, "_mjml_compiled", lambda source: compiled.append(source) or real(source))
+    renderer = Renderer()
+    assert renderer.unrenderable(digest) == []
+    html_text = renderer.html(digest)
+    assert len(compiled) == 1 and "Headline 4" in html_text
+
+
 # ---------------------------------------------------------------- overrides
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -41,6 +42,38 @@ def test_items_round_trip_and_the_window_applies(store):
     assert new.tags == ["x"]
     assert store.feed_state("https://a.example/feed").cache.etag == '"v1"'
     assert store.feed_titles() == {"https://a.example/feed": "Feed A"}
+
+
+def test_items_read_without_their_details_know_their_text_length_and_read_them_later(store):
+    """A build reads thousands of candidates without text, lead_text and
+    image, and reads them for the stories it shows: the length (which picks a story's
+    best source) is the text's length in characters, CJK and emoji too."""
+    texts = {"latin": "Plain words.", "cjk": "台积电将在明年扩大生产。", "emoji": "Rocket 🚀 launch 👩‍🚀 crew.", "empty": ""}
+    items = [replace(item(key), text=text, lead_text=text[:5]) for key, text in texts.items()]
+    store.record_success("https://a.example/feed", "Feed A", CacheHeaders(), items, NOW)
+    window = (["https://a.example/feed"], NOW - timedelta(hours=24), NOW)
+    full = {i.key: i for i in store.unsent_items(*window)}
+    light = {i.key: i for i in store.unsent_items(*window, details=False)}
+    for key, text in texts.items():
+        assert light[key].text == light[key].lead_text == "" and light[key].image is None
+        assert light[key].text_length == full[key].text_length == len(text)
+        assert replace(light[key], unread_text_length=None, text=text, lead_text=text[:5], image=full[key].image) \
+            == full[key]
+    store.read_details([light["cjk"], light["emoji"], full["latin"]])
+    assert (light["cjk"].text, light["cjk"].lead_text) == (texts["cjk"], texts["cjk"][:5])
+    assert light["emoji"] == full["emoji"] and light["cjk"] == full["cjk"]
+    assert light["cjk"].image == Image(url="https://a.example/i.jpg", caption="Cap", width=10, height=5)
+    assert light["latin"].text == "" and light["latin"].text_length == len(texts["latin"])  # not asked for
+    assert light["latin"].image is None
+
+
+def test_read_details_reads_more_items_than_one_query_may_name(store):
+    items = [replace(item(f"k{n}"), text="x" * n) for n in range(1200)]
+    store.record_success("https://a.example/feed", "Feed A", CacheHeaders(), items, NOW)
+    light = store.unsent_items(["https://a.example/feed"], NOW - timedelta(hours=24), NOW, details=False)
+    store.read_details(light)
+    assert sorted(len(i.text) for i in light) == list(range(1200))
+    assert all(i.unread_text_length is None for i in light)
 
 
 def test_refetch_keeps_first_seen_and_counts_only_new(store):
