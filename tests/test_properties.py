@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from digest import extract
 from digest.config import parse_duration
-from digest.parse import canonical_url, is_tracking_param, sanitize_html
+from digest.parse import canonical_url, is_tracking_param, resolved_url, sanitize_html
 from digest.render import wrap
 from digest.text import _has_astral, key_head, key_text
 
@@ -54,6 +54,39 @@ def test_canonical_url_is_idempotent_and_clean(url):
 def test_canonical_url_keeps_the_other_parameters_in_order(url):
     kept = [(k, v) for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True) if not is_tracking_param(k)]
     assert parse_qsl(urlsplit(canonical_url(url)).query, keep_blank_values=True) == kept
+
+
+# URL-ish text: the pieces where urljoin's round trip through urlparse
+# changes a URL (empty '?' or '#', ';' params, dot segments, whitespace,
+# no host, upper-case scheme), among ordinary characters.
+_url_like = st.lists(st.sampled_from(list("ab/:.?#;&=%@[]-_ \t\n") + ["http://", "https://", "HTTP://", "//", "./",
+                                                                     "../"]), max_size=8).map("".join)
+
+
+@given(st.sampled_from(["https://example.org/a/b.xml", "http://example.org/", "file:///tmp/f.xml", "https://x.com"]),
+       st.one_of(_urls, _url_like, st.builds(lambda a, b: a + b, _urls, _url_like),
+                 st.builds(lambda scheme, host, tail: scheme + host + tail,
+                           st.sampled_from(["http://", "https://", "HTTPS://"]), _word, _url_like)))
+@example("https://e.org/", "https://a.org/x?")
+@example("https://e.org/", "https://a.org/x#")
+@example("https://e.org/", "https://a.org/x?#")
+@example("https://e.org/", "https://a.org/x;p")
+@example("https://e.org/", "https://a.org/./x/../y")
+@example("https://e.org/", "https://a.org/x\ty")
+@example("https://e.org/", "http://[::1]:80/x")
+@example("https://e.org/", "http://0[")
+@example("https://e.org/", "HTTPS://A.org/x")
+def test_resolved_url_is_urljoin(base, url):
+    """The shortcut for absolute URLs gives what urljoin gives (or raises
+    what it raises: a broken IPv6 host), always."""
+    assert _outcome(resolved_url, base, url) == _outcome(urljoin, base, url)
+
+
+def _outcome(join, base: str, url: str) -> str:
+    try:
+        return join(base, url)
+    except ValueError as exc:
+        return f"ValueError: {exc}"
 
 
 # ------------------------------------------------------------ durations
