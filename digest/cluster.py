@@ -58,7 +58,6 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cached_property, lru_cache
 from itertools import combinations
 
 from .models import Item
@@ -93,27 +92,33 @@ _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TitleTokens:
     weights: dict[str, float]  # token -> NAME_WEIGHT for names and figures, 1.0 otherwise (times rarity)
     names: frozenset[str]  # tokens that name someone or something (no figures)
     numbers: frozenset[str]
     lead: str | None = None  # the token of the first word, when that is a content word
+    # Worked out when the title is first compared (most titles of a big day never are).
+    _long: dict[str, tuple[str, ...]] | None = field(default=None, init=False, repr=False, compare=False)
+    _norm: float | None = field(default=None, init=False, repr=False, compare=False)
 
-    # Computed when the title is first compared (most titles of a big day never are).
-    @cached_property
+    @property
     def long(self) -> dict[str, tuple[str, ...]]:
         """The tokens of four letters or more by their first four, in title
         order: only those can extend one another (see `_pairs`)."""
-        long: dict[str, list[str]] = {}
-        for token in self.weights:
-            if len(token) >= 4:
-                long.setdefault(token[:4], []).append(token)
-        return {key: tuple(tokens) for key, tokens in long.items()}
+        if self._long is None:
+            long: dict[str, list[str]] = {}
+            for token in self.weights:
+                if len(token) >= 4:
+                    long.setdefault(token[:4], []).append(token)
+            self._long = {key: tuple(tokens) for key, tokens in long.items()}
+        return self._long
 
-    @cached_property
+    @property
     def norm(self) -> float:
-        return math.sqrt(sum(w * w for w in self.weights.values()))
+        if self._norm is None:
+            self._norm = math.sqrt(sum(w * w for w in self.weights.values()))
+        return self._norm
 
 
 NAME_WEIGHT = 2.0
@@ -134,56 +139,77 @@ def stem(word: str) -> str:
 # "title" did not finish tokenizing in 600 s.
 TITLE_CHARS = 500
 
+# A word, and the colon or opening quote before it (spaces between), if
+# any: a capital there opens a phrase, not a name. Found in the same pass
+# as the words (a search of the text before each word made a title
+# quadratic; a look back from each match cost a call per word).
+_WORD_AFTER = re.compile(r"(?:([:'\"“])\s*)?(" + _WORD.pattern + ")")
+_DIGIT = re.compile(r"\d")
 
-def title_tokens(title: str) -> TitleTokens:
+
+class WordCache:
+    """Each distinct word's tokens, worked out once for a run: a day's
+    100,000 titles are made of a few tens of thousands of words, and
+    tokenizing them word by word was most of the cost of grouping. A word's
+    tokens depend on whether its title is in sentence case and, there, on
+    whether a capital opens it (see `_is_name`): one dict for each case, so
+    a lookup is by the word alone. It grows with the run's distinct words
+    and goes with the run."""
+
+    __slots__ = ("title_case", "inside", "opening")
+
+    def __init__(self) -> None:
+        self.title_case: dict[str, tuple[tuple[str, bool, float], ...]] = {}
+        self.inside: dict[str, tuple[tuple[str, bool, float], ...]] = {}
+        self.opening: dict[str, tuple[tuple[str, bool, float], ...]] = {}
+
+
+def title_tokens(title: str, words: WordCache | None = None) -> TitleTokens:
+    """A title's tokens; `words` carries what earlier titles of the run
+    worked out (a title alone gets a cache of its own)."""
+    if words is None:
+        words = WordCache()
     text = unicodedata.normalize("NFKC", title[:TITLE_CHARS]).replace("’", "'").replace("‘", "'")
-    matches = list(_WORD.finditer(text))
-    sentence_case = _is_sentence_case([m.group() for m in matches])
+    found = _WORD_AFTER.findall(text)
+    sentence_case = _is_sentence_case([word for _, word in found])
     weights: dict[str, float] = {}
     names: set[str] = set()
     lead = None
-    for position, match in enumerate(matches):
-        word = match.group()
-        # Where a word stands matters only to a capitalized one in a
-        # sentence-case title (see `_is_name`); elsewhere the cache hits either way.
-        at_start = sentence_case and word[0].isupper() and (position == 0 or _opens_phrase(text, match.start()))
-        tokens = _word_tokens(word, at_start, sentence_case)
-        if position == 0 and tokens:
+    for position, (mark, word) in enumerate(found):
+        if not sentence_case:
+            cache, at_start = words.title_case, False
+        elif word[0].isupper() and (mark or not position):
+            cache, at_start = words.opening, True  # the capital opens the title or a phrase
+        else:
+            cache, at_start = words.inside, False
+        tokens = cache.get(word)
+        if tokens is None:
+            tokens = cache[word] = _word_tokens(word, at_start, sentence_case)
+        if not position and tokens:
             lead = tokens[0][0]
         for token, name, weight in tokens:
-            weights[token] = max(weights.get(token, 1.0), weight)
+            if weight > weights.get(token, 0.0):  # the heavier weight where a token comes twice
+                weights[token] = weight
             if name:
                 names.add(token)
     numbers = frozenset(_NUMBER.findall(text.replace(",", ""))) if _DIGIT.search(text) else frozenset()
     return TitleTokens(weights, frozenset(names), numbers, lead)
 
 
-def _opens_phrase(text: str, start: int) -> bool:
-    """A capital after a colon or an opening quote starts a phrase, not a
-    name. Looks back over the spaces before the word only (a search of the
-    whole text before each word made a title quadratic)."""
-    at = start - 1
-    while at >= 0 and text[at].isspace():
-        at -= 1
-    return at >= 0 and text[at] in ":'\"“"
-
-
-_DIGIT = re.compile(r"\d")
-
-
-@lru_cache(maxsize=1 << 17)
 def _word_tokens(word: str, at_start: bool, sentence_case: bool) -> tuple[tuple[str, bool, float], ...]:
-    """(token, is_name, weight) for one word of a title; stop words give
-    nothing. Cached: headline words repeat (a day's 100,000 titles are
-    made of a few tens of thousands of words), and tokenizing was most of
-    the cost of grouping them. Big enough for such a day: the realistic
-    generator's 100,000 titles have 89,546 distinct (word, place) keys,
-    and with room for 65,536 they missed 166,378 times instead."""
+    """(token, is_name, weight) for one word of a title; stop words give nothing."""
     return tuple((token, name, NAME_WEIGHT if name or any(ch.isdigit() for ch in token) else 1.0)
                  for token, name in _word_parts(word, at_start, sentence_case))
 
 
 def _word_parts(word: str, at_start: bool, sentence_case: bool) -> list[tuple[str, bool]]:
+    if word.isalpha():  # most words: one part, no figure (what the rest does, without its regexes)
+        lower = word.lower()
+        if lower in _ALIASES:
+            return [(stem(w), True) for w in _ALIASES[lower].split() if w not in _STOP_WORDS]
+        if lower in _STOP_WORDS or len(lower) < 2:
+            return []
+        return [(stem(lower), _is_name(word, 0, at_start, sentence_case))]
     word = re.sub(r"'s$", "", word)
     alias = _ALIASES.get(word.lower())
     if alias:  # an expanded shorthand is a name wherever it stands
@@ -392,7 +418,8 @@ def day_tokens(items: list[Item]) -> tuple[Callable[[Item], TitleTokens], Callab
     to count against, a title keeps its own weights: the labelled pairs are
     measured that way.) The weighted tokens are made for the titles that
     get compared only, on first use."""
-    plain = {id(item): title_tokens(item.title) for item in items}
+    words = WordCache()
+    plain = {id(item): title_tokens(item.title, words) for item in items}
     counts = Counter(token for tokens in plain.values() for token in tokens.weights)
     scale = {token: rarity(count, len(items)) for token, count in counts.items()
              if count > COMMON_SHARE * max(len(items), RARITY_FLOOR)}
