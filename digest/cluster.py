@@ -498,7 +498,7 @@ MAX_LISTED = 4
 # Two titles that share MIN_SHARED elements share this many pairs of them.
 SHARED_PAIRS = MIN_SHARED * (MIN_SHARED - 1) // 2
 
-Entry = int | list[int] | tuple[()]  # the member an index entry lists, its members, or () once closed
+Entry = tuple[int] | list[int] | tuple[()]  # the member an index entry lists, its members, or () once closed
 
 
 class _Candidates:
@@ -564,27 +564,22 @@ class _Candidates:
 
     def of(self, item: Item, elements: tuple[int, ...], when: float) -> list[int]:
         """Indexes of the stories that may take this item, in creation order."""
-        hits: list[int] = []  # the members listed with the item's pairs, once per pair
+        entries: list[Entry] = []  # the entries of the item's pairs listed (a tuple or list of members each)
         for bucket in self._buckets(when):
             rows = self._listed.get(bucket)
             if not rows:
                 continue
             for at in range(len(elements) - 1):
                 row = rows.get(elements[at])
-                if row is None:
-                    continue
-                # The lower elements listed, found in one pass in C: most pairs are in no other title.
-                for lower in row.keys() & elements[at + 1:]:
-                    members = row[lower]
-                    if type(members) is int:
-                        hits.append(members)
-                    else:
-                        hits += members
-        self.looked_at += len(hits)
+                if row is not None:
+                    # The lower elements listed and their entries, found in C: most pairs are in no other title.
+                    entries += map(row.__getitem__, row.keys() & elements[at + 1:])
+        hits = sum(map(len, entries))
+        self.looked_at += hits
         found = set()
-        if len(hits) >= SHARED_PAIRS:
+        if hits >= SHARED_PAIRS:
             feeds, times, stories, window = self._feed, self._when, self._story, self._window
-            for member, count in Counter(hits).items():
+            for member, count in Counter(chain.from_iterable(entries)).items():
                 if count >= SHARED_PAIRS and feeds[member] != item.feed_url and abs(when - times[member]) <= window:
                     found.add(stories[member])
         if item.link:
@@ -604,13 +599,14 @@ class _Candidates:
         self._feed.append(item.feed_url)
         self._when.append(when)
         rows = self._listed.setdefault(self._buckets(when)[0], {})
+        alone = (member,)  # one tuple for all the member's new entries: most pairs are new, and stay so
         for at in range(len(elements) - 1):
             lower = elements[at + 1:]
             row = rows.get(elements[at])
             if row is None:
-                rows[elements[at]] = dict.fromkeys(lower, member)
+                rows[elements[at]] = dict.fromkeys(lower, alone)
                 continue
-            entries = dict.fromkeys(lower, member)  # most pairs are new: one member, no list for them
+            entries = dict.fromkeys(lower, alone)
             for second in row.keys() & lower:
                 entries[second] = self._with(row[second], member, index)
             row.update(entries)
@@ -621,10 +617,8 @@ class _Candidates:
         to find a story by. The titles of one story alone never close it
         (ten feeds' copies of a wire headline must keep finding theirs; a
         story lists at most ANCHORS)."""
-        if type(members) is int:
-            return [members, member]
-        if not members:
-            return members  # closed
+        if type(members) is tuple:
+            return [*members, member] if members else members  # () is closed
         if len(members) >= MAX_LISTED and any(self._story[listed] != story for listed in members):
             return ()
         members.append(member)
