@@ -241,11 +241,11 @@ def _is_name(part: str, index: int, at_start: bool, sentence_case: bool) -> bool
 def _is_sentence_case(words: list[str]) -> bool:
     """Title Case headlines (TechCrunch) capitalize every word, so there a
     capital letter says nothing about names."""
-    long_words = [w for w in words[1:] if len(w) > 3 and w[0].isalpha()]
-    if not long_words:
+    # The first letters of the longer words (counted in C: this ran for every title).
+    firsts = list(filter(str.isalpha, [w[0] for w in words[1:] if len(w) > 3]))
+    if not firsts:
         return False
-    capitalized = sum(w[0].isupper() for w in long_words)
-    return capitalized / len(long_words) < 0.6
+    return sum(map(str.isupper, firsts)) / len(firsts) < 0.6
 
 
 def _pairs(a: TitleTokens, b: TitleTokens) -> dict[str, str]:
