@@ -7,7 +7,8 @@ bench.py's `grouping` part in a fresh process per row, or by hand):
 
 Items are built straight from the generator's entries (no fetch, no
 parse), 20 to a feed, and grouped by digest.cluster.cluster(). Prints one
-line of JSON: wall and CPU seconds of cluster() alone, peak RSS, the
+line of JSON: wall and CPU seconds of cluster() alone, peak RSS (and, as
+rss_items_mb, the peak before cluster() ran: the items alone), the
 stories made, and, against the generator's own truth (which entries are
 one story), the pairs of items grouped rightly and wrongly and the true
 pairs missed. With --pairs, every labelled title pair of
@@ -102,6 +103,7 @@ def main() -> None:
                          text="x" * 900) for k, side in enumerate("ab")]
             items += pair
             added.append((row, pair))
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the day's items, before grouping
     started, cpu = time.perf_counter(), time.process_time()
     stories = cluster(items)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
@@ -116,7 +118,7 @@ def main() -> None:
     sizes = Counter(truth.values())
     result = {
         "items": len(items), "generator": args.generator, "wall": round(wall, 3), "cpu": round(cpu, 3),
-        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1), "rss_items_mb": round(before, 1),
         "stories": len(stories), "true_stories": len(sizes),
         "pairs_right": right, "pairs_wrong": wrong,
         "pairs_missed": sum(c * (c - 1) // 2 for c in sizes.values()) - right,

@@ -58,8 +58,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cached_property, lru_cache
-from itertools import combinations
+from itertools import chain
 
 from .models import Item
 
@@ -93,27 +92,33 @@ _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TitleTokens:
     weights: dict[str, float]  # token -> NAME_WEIGHT for names and figures, 1.0 otherwise (times rarity)
     names: frozenset[str]  # tokens that name someone or something (no figures)
     numbers: frozenset[str]
     lead: str | None = None  # the token of the first word, when that is a content word
+    # Worked out when the title is first compared (most titles of a big day never are).
+    _long: dict[str, tuple[str, ...]] | None = field(default=None, init=False, repr=False, compare=False)
+    _norm: float | None = field(default=None, init=False, repr=False, compare=False)
 
-    # Computed when the title is first compared (most titles of a big day never are).
-    @cached_property
+    @property
     def long(self) -> dict[str, tuple[str, ...]]:
         """The tokens of four letters or more by their first four, in title
         order: only those can extend one another (see `_pairs`)."""
-        long: dict[str, list[str]] = {}
-        for token in self.weights:
-            if len(token) >= 4:
-                long.setdefault(token[:4], []).append(token)
-        return {key: tuple(tokens) for key, tokens in long.items()}
+        if self._long is None:
+            long: dict[str, list[str]] = {}
+            for token in self.weights:
+                if len(token) >= 4:
+                    long.setdefault(token[:4], []).append(token)
+            self._long = {key: tuple(tokens) for key, tokens in long.items()}
+        return self._long
 
-    @cached_property
+    @property
     def norm(self) -> float:
-        return math.sqrt(sum(w * w for w in self.weights.values()))
+        if self._norm is None:
+            self._norm = math.sqrt(sum(w * w for w in self.weights.values()))
+        return self._norm
 
 
 NAME_WEIGHT = 2.0
@@ -134,56 +139,77 @@ def stem(word: str) -> str:
 # "title" did not finish tokenizing in 600 s.
 TITLE_CHARS = 500
 
+# A word, and the colon or opening quote before it (spaces between), if
+# any: a capital there opens a phrase, not a name. Found in the same pass
+# as the words (a search of the text before each word made a title
+# quadratic; a look back from each match cost a call per word).
+_WORD_AFTER = re.compile(r"(?:([:'\"“])\s*)?(" + _WORD.pattern + ")")
+_DIGIT = re.compile(r"\d")
 
-def title_tokens(title: str) -> TitleTokens:
+
+class WordCache:
+    """Each distinct word's tokens, worked out once for a run: a day's
+    100,000 titles are made of a few tens of thousands of words, and
+    tokenizing them word by word was most of the cost of grouping. A word's
+    tokens depend on whether its title is in sentence case and, there, on
+    whether a capital opens it (see `_is_name`): one dict for each case, so
+    a lookup is by the word alone. It grows with the run's distinct words
+    and goes with the run."""
+
+    __slots__ = ("title_case", "inside", "opening")
+
+    def __init__(self) -> None:
+        self.title_case: dict[str, tuple[tuple[str, bool, float], ...]] = {}
+        self.inside: dict[str, tuple[tuple[str, bool, float], ...]] = {}
+        self.opening: dict[str, tuple[tuple[str, bool, float], ...]] = {}
+
+
+def title_tokens(title: str, words: WordCache | None = None) -> TitleTokens:
+    """A title's tokens; `words` carries what earlier titles of the run
+    worked out (a title alone gets a cache of its own)."""
+    if words is None:
+        words = WordCache()
     text = unicodedata.normalize("NFKC", title[:TITLE_CHARS]).replace("’", "'").replace("‘", "'")
-    matches = list(_WORD.finditer(text))
-    sentence_case = _is_sentence_case([m.group() for m in matches])
+    found = _WORD_AFTER.findall(text)
+    sentence_case = _is_sentence_case([word for _, word in found])
     weights: dict[str, float] = {}
     names: set[str] = set()
     lead = None
-    for position, match in enumerate(matches):
-        word = match.group()
-        # Where a word stands matters only to a capitalized one in a
-        # sentence-case title (see `_is_name`); elsewhere the cache hits either way.
-        at_start = sentence_case and word[0].isupper() and (position == 0 or _opens_phrase(text, match.start()))
-        tokens = _word_tokens(word, at_start, sentence_case)
-        if position == 0 and tokens:
+    for position, (mark, word) in enumerate(found):
+        if not sentence_case:
+            cache, at_start = words.title_case, False
+        elif word[0].isupper() and (mark or not position):
+            cache, at_start = words.opening, True  # the capital opens the title or a phrase
+        else:
+            cache, at_start = words.inside, False
+        tokens = cache.get(word)
+        if tokens is None:
+            tokens = cache[word] = _word_tokens(word, at_start, sentence_case)
+        if not position and tokens:
             lead = tokens[0][0]
         for token, name, weight in tokens:
-            weights[token] = max(weights.get(token, 1.0), weight)
+            if weight > weights.get(token, 0.0):  # the heavier weight where a token comes twice
+                weights[token] = weight
             if name:
                 names.add(token)
     numbers = frozenset(_NUMBER.findall(text.replace(",", ""))) if _DIGIT.search(text) else frozenset()
     return TitleTokens(weights, frozenset(names), numbers, lead)
 
 
-def _opens_phrase(text: str, start: int) -> bool:
-    """A capital after a colon or an opening quote starts a phrase, not a
-    name. Looks back over the spaces before the word only (a search of the
-    whole text before each word made a title quadratic)."""
-    at = start - 1
-    while at >= 0 and text[at].isspace():
-        at -= 1
-    return at >= 0 and text[at] in ":'\"“"
-
-
-_DIGIT = re.compile(r"\d")
-
-
-@lru_cache(maxsize=1 << 17)
 def _word_tokens(word: str, at_start: bool, sentence_case: bool) -> tuple[tuple[str, bool, float], ...]:
-    """(token, is_name, weight) for one word of a title; stop words give
-    nothing. Cached: headline words repeat (a day's 100,000 titles are
-    made of a few tens of thousands of words), and tokenizing was most of
-    the cost of grouping them. Big enough for such a day: the realistic
-    generator's 100,000 titles have 89,546 distinct (word, place) keys,
-    and with room for 65,536 they missed 166,378 times instead."""
+    """(token, is_name, weight) for one word of a title; stop words give nothing."""
     return tuple((token, name, NAME_WEIGHT if name or any(ch.isdigit() for ch in token) else 1.0)
                  for token, name in _word_parts(word, at_start, sentence_case))
 
 
 def _word_parts(word: str, at_start: bool, sentence_case: bool) -> list[tuple[str, bool]]:
+    if word.isalpha():  # most words: one part, no figure (what the rest does, without its regexes)
+        lower = word.lower()
+        if lower in _ALIASES:
+            return [(stem(w), True) for w in _ALIASES[lower].split() if w not in _STOP_WORDS]
+        if lower in _STOP_WORDS or len(lower) < 2:
+            return []
+        return [(stem(lower), _is_name(word, 0, at_start, sentence_case))]
     word = re.sub(r"'s$", "", word)
     alias = _ALIASES.get(word.lower())
     if alias:  # an expanded shorthand is a name wherever it stands
@@ -215,11 +241,11 @@ def _is_name(part: str, index: int, at_start: bool, sentence_case: bool) -> bool
 def _is_sentence_case(words: list[str]) -> bool:
     """Title Case headlines (TechCrunch) capitalize every word, so there a
     capital letter says nothing about names."""
-    long_words = [w for w in words[1:] if len(w) > 3 and w[0].isalpha()]
-    if not long_words:
+    # The first letters of the longer words (counted in C: this ran for every title).
+    firsts = list(filter(str.isalpha, [w[0] for w in words[1:] if len(w) > 3]))
+    if not firsts:
         return False
-    capitalized = sum(w[0].isupper() for w in long_words)
-    return capitalized / len(long_words) < 0.6
+    return sum(map(str.isupper, firsts)) / len(firsts) < 0.6
 
 
 def _pairs(a: TitleTokens, b: TitleTokens) -> dict[str, str]:
@@ -352,18 +378,19 @@ def _cycles_not_collected() -> Iterator[None]:
 
 def _grouped(items: list[Item], weight: Callable[[str], float], window: timedelta) -> list[Cluster]:
     ordered = best_first(items, weight)
-    plain, compared = day_tokens(ordered)
+    elements, compared = day_tokens(ordered)
+    times = [item.when.timestamp() for item in ordered]
     candidates = _Candidates(window)
     clusters: list[Cluster] = []
-    for item in ordered:
-        home = next((index for index in candidates.of(item, plain(item))
+    for item, mine, when in zip(ordered, elements, times):
+        home = next((index for index in candidates.of(item, mine, when)
                      if _joins(clusters[index], item, compared, window)), None)
         if home is None:
             home = len(clusters)
             clusters.append(Cluster([item]))
         else:
             clusters[home].items.append(item)
-        candidates.add(home, item, plain(item))
+        candidates.add(home, item, mine, when)
     return clusters
 
 
@@ -384,37 +411,83 @@ def rarity(titles_with_it: int, titles: int) -> float:
     return max(0.0, math.log(0.5 / share) / math.log(0.5 / COMMON_SHARE))
 
 
-def day_tokens(items: list[Item]) -> tuple[Callable[[Item], TitleTokens], Callable[[Item], TitleTokens]]:
-    """Each item's title tokens as they are, for the index, and weighted by
-    the rarity of each token among these items' titles, for comparing: on
-    a day when "Trump" or "Ukraine" is in one title in seven, two titles
-    sharing them and nothing rarer are not one story. (Alone, with nothing
-    to count against, a title keeps its own weights: the labelled pairs are
-    measured that way.) The weighted tokens are made for the titles that
-    get compared only, on first use."""
-    plain = {id(item): title_tokens(item.title) for item in items}
-    counts = Counter(token for tokens in plain.values() for token in tokens.weights)
+def day_tokens(items: list[Item]) -> tuple[list[tuple[int, ...]], Callable[[Item], TitleTokens]]:
+    """Each item's index elements (see `_Candidates`), in the items' order,
+    and its title tokens weighted by the rarity of each token among these
+    items' titles, for comparing: on a day when "Trump" or "Ukraine" is in
+    one title in seven, two titles sharing them and nothing rarer are not
+    one story. (Alone, with nothing to count against, a title keeps its own
+    weights: the labelled pairs are measured that way.) The weighted tokens
+    are made for the titles that get compared only, on first use."""
+    words = WordCache()
+    plain = [title_tokens(item.title, words) for item in items]
+    counts = Counter(chain.from_iterable(tokens.weights for tokens in plain))
     scale = {token: rarity(count, len(items)) for token, count in counts.items()
              if count > COMMON_SHARE * max(len(items), RARITY_FLOOR)}
+    numbers = _ElementNumbers()
+    elements = [numbers.of(tokens) for tokens in plain]
+    position = {id(item): n for n, item in enumerate(items)}
     weighted: dict[int, TitleTokens] = {}
 
     def compared(item: Item) -> TitleTokens:
         found = weighted.get(id(item))
         if found is None:
-            tokens = plain[id(item)]
+            tokens = plain[position[id(item)]]
             if any(token in scale for token in tokens.weights):
                 tokens = TitleTokens({t: w * scale.get(t, 1.0) for t, w in tokens.weights.items()},
                                      tokens.names, tokens.numbers, tokens.lead)
             found = weighted[id(item)] = tokens
         return found
 
-    return (lambda item: plain[id(item)]), compared
+    return elements, compared
 
 
 # Two tokens that `_pairs` can match share their first KEY_CHARS letters,
 # their key: equal tokens trivially, and a token that extends another (both
 # four letters or more) shares its first four.
 KEY_CHARS = 4
+
+
+def _elements(tokens: TitleTokens) -> list[str]:
+    """One element per token: its key, and for the second, third ... token
+    of a key the key with the count, so two titles that match n tokens on
+    one key share n elements."""
+    keys = [token[:KEY_CHARS] for token in tokens.weights]
+    if len(set(keys)) == len(keys):
+        return keys  # most titles: no key twice
+    seen: dict[str, int] = {}
+    elements = []
+    for key in keys:
+        count = seen.get(key, 0)
+        elements.append(key if not count else f"{key}\x00{count}")
+        seen[key] = count + 1
+    return elements
+
+
+class _ElementNumbers(dict[str, int]):
+    """A run's elements (see `_elements`) as numbers, and each token's: the
+    index works with small ints, one object per element, so a probe finds
+    its key by identity and never reads a string. A token seen before costs
+    one lookup, done in C (`of`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._numbers: dict[str, int] = {}  # element -> its number, in order of first sight
+
+    def __missing__(self, token: str) -> int:
+        number = self[token] = self._number(token[:KEY_CHARS])
+        return number
+
+    def _number(self, element: str) -> int:
+        return self._numbers.setdefault(element, len(self._numbers))
+
+    def of(self, tokens: TitleTokens) -> tuple[int, ...]:
+        """The title's element numbers, highest (first seen last: rarer) first."""
+        numbers = list(map(self.__getitem__, tokens.weights))
+        if len(set(numbers)) < len(numbers):  # a key twice: count them (see `_elements`)
+            numbers = [self._number(element) for element in _elements(tokens)]
+        numbers.sort(reverse=True)
+        return tuple(numbers)
 
 
 # Titles of more than one story an index entry lists before its pair of
@@ -424,6 +497,8 @@ KEY_CHARS = 4
 MAX_LISTED = 4
 # Two titles that share MIN_SHARED elements share this many pairs of them.
 SHARED_PAIRS = MIN_SHARED * (MIN_SHARED - 1) // 2
+
+Entry = tuple[int] | list[int] | tuple[()]  # the member an index entry lists, its members, or () once closed
 
 
 class _Candidates:
@@ -448,6 +523,12 @@ class _Candidates:
     pairs missed). Two of a title's words together are in few titles
     however big the day.
 
+    A pair is looked up in two steps, by its higher element number (see
+    `_ElementNumbers`) and then by the lower, in a row of small dicts: one
+    dict of a million pairs as ints made each probe a few cache misses
+    (the slot, the entry, the key's int object), most of grouping a
+    100,000-item day, and the rarer first element often has no row at all.
+
     Two bounds keep the work per item independent of the day's size. An
     entry is (time bucket twice the window long, pair): an item looks in
     two buckets, and counts only members within the window of it. And an
@@ -464,67 +545,48 @@ class _Candidates:
 
     def __init__(self, window: timedelta = WINDOW):
         self._window = window.total_seconds()
-        # bucket -> pair -> the member listed (an int), the members (a list), or () once closed
-        self._listed: dict[int, dict[int, int | list[int] | tuple[()]]] = {}
-        self._ids: dict[str, int] = {}  # element -> its number, from which pairs are made
+        # bucket -> higher element -> lower element -> entry
+        self._listed: dict[int, dict[int, dict[int, Entry]]] = {}
         self._by_link: dict[str, list[int]] = {}
-        self._members: list[tuple[int, str, float]] = []  # member -> (its story, its feed, its time)
+        # per member (a title indexed): its story, its feed, its time
+        self._story: list[int] = []
+        self._feed: list[str] = []
+        self._when: list[float] = []
         self._anchors: list[int] = []  # per story, members indexed
-        self._last: tuple[Item, tuple[list[int], int, tuple[int, int]]] | None = None
         self.looked_at = 0  # index listings counted (what the bounds bound)
 
-    def _buckets(self, item: Item) -> tuple[int, tuple[int, int]]:
-        """The item's bucket, twice the window long, and the two buckets
-        that hold every title within the window of it: its own and the
-        one beside the half it is in."""
-        at = item.when.timestamp() / self._window
+    def _buckets(self, when: float) -> tuple[int, int]:
+        """The bucket of a time, twice the window long, and the one beside
+        the half it is in: the two hold every title within the window of it."""
+        at = when / self._window
         bucket = int(at // 2)
-        return bucket, (bucket, bucket - 1 if at - 2 * bucket < 1 else bucket + 1)
+        return bucket, bucket - 1 if at - 2 * bucket < 1 else bucket + 1
 
-    def _look(self, item: Item, tokens: TitleTokens) -> tuple[list[int], int, tuple[int, int]]:
-        """The item's pairs and buckets, worked out once for `of` and `add`."""
-        if self._last is None or self._last[0] is not item:
-            ids = self._ids
-            numbers = sorted([ids.setdefault(element, len(ids)) for element in _elements(tokens)])
-            # A pair as one int, not a tuple of strings: probing the big
-            # dicts of a day for a tuple touched three objects scattered in
-            # memory. Spread by an odd multiplier: an int is its own hash,
-            # and dicts pick a slot by the low bits, so `first << 32 | second`
-            # put every pair of one second element in one chain of
-            # collisions (46 probes took 40 us an item).
-            pairs = [first * _SPREAD + second for first, second in combinations(numbers, 2)]
-            self._last = (item, (pairs, *self._buckets(item)))
-        return self._last[1]
-
-    def of(self, item: Item, tokens: TitleTokens) -> list[int]:
+    def of(self, item: Item, elements: tuple[int, ...], when: float) -> list[int]:
         """Indexes of the stories that may take this item, in creation order."""
-        pairs, _, near = self._look(item, tokens)
-        shared: dict[int, int] = {}  # member -> pairs it shares with the item
-        for bucket in near:
-            listed = self._listed.get(bucket)
-            if not listed:
+        entries: list[Entry] = []  # the entries of the item's pairs listed (a tuple or list of members each)
+        for bucket in self._buckets(when):
+            rows = self._listed.get(bucket)
+            if not rows:
                 continue
-            # The pairs listed, found in one pass in C: most of an item's pairs are in no other title.
-            for pair in listed.keys() & pairs:
-                members = listed[pair]
-                if type(members) is int:
-                    shared[members] = shared.get(members, 0) + 1
-                    self.looked_at += 1
-                else:
-                    for member in members:
-                        shared[member] = shared.get(member, 0) + 1
-                    self.looked_at += len(members)
+            for at in range(len(elements) - 1):
+                row = rows.get(elements[at])
+                if row is not None:
+                    # The lower elements listed and their entries, found in C: most pairs are in no other title.
+                    entries += map(row.__getitem__, row.keys() & elements[at + 1:])
+        hits = sum(map(len, entries))
+        self.looked_at += hits
         found = set()
-        when = item.when.timestamp()
-        for member, count in shared.items():
-            story, feed, listed_when = self._members[member]
-            if count >= SHARED_PAIRS and feed != item.feed_url and abs(when - listed_when) <= self._window:
-                found.add(story)
+        if hits >= SHARED_PAIRS:
+            feeds, times, stories, window = self._feed, self._when, self._story, self._window
+            for member, count in Counter(chain.from_iterable(entries)).items():
+                if count >= SHARED_PAIRS and feeds[member] != item.feed_url and abs(when - times[member]) <= window:
+                    found.add(stories[member])
         if item.link:
             found.update(self._by_link.get(item.link, ()))
         return sorted(found)
 
-    def add(self, index: int, item: Item, tokens: TitleTokens) -> None:
+    def add(self, index: int, item: Item, elements: tuple[int, ...], when: float) -> None:
         if index == len(self._anchors):
             self._anchors.append(0)
         if item.link:
@@ -532,54 +594,40 @@ class _Candidates:
         if self._anchors[index] >= ANCHORS:
             return  # its title is never compared (see `_joins`)
         self._anchors[index] += 1
-        member = len(self._members)
-        self._members.append((index, item.feed_url, item.when.timestamp()))
-        pairs, bucket, _ = self._look(item, tokens)
-        listed = self._listed.setdefault(bucket, {})
-        before = {pair: listed[pair] for pair in listed.keys() & pairs}
-        listed.update(dict.fromkeys(pairs, member))  # most pairs are new: one member, no list for them
-        for pair, members in before.items():
-            listed[pair] = self._with(members, member, index)
+        member = len(self._story)
+        self._story.append(index)
+        self._feed.append(item.feed_url)
+        self._when.append(when)
+        rows = self._listed.setdefault(self._buckets(when)[0], {})
+        alone = (member,)  # one tuple for all the member's new entries: most pairs are new, and stay so
+        for at in range(len(elements) - 1):
+            lower = elements[at + 1:]
+            row = rows.get(elements[at])
+            if row is None:
+                rows[elements[at]] = dict.fromkeys(lower, alone)
+                continue
+            entries = dict.fromkeys(lower, alone)
+            for second in row.keys() & lower:
+                entries[second] = self._with(row[second], member, index)
+            row.update(entries)
 
-    def _with(self, members: int | list[int] | tuple[()], member: int, story: int) -> int | list[int] | tuple[()]:
+    def _with(self, members: Entry, member: int, story: int) -> Entry:
         """An index entry with one member more, or closed: once it lists
         MAX_LISTED titles of more than one story, its pair says too little
         to find a story by. The titles of one story alone never close it
         (ten feeds' copies of a wire headline must keep finding theirs; a
         story lists at most ANCHORS)."""
-        if type(members) is int:
-            return [members, member]
-        if not members:
-            return members  # closed
-        if len(members) >= MAX_LISTED and any(self._members[listed][0] != story for listed in members):
+        if type(members) is tuple:
+            return [*members, member] if members else members  # () is closed
+        if len(members) >= MAX_LISTED and any(self._story[listed] != story for listed in members):
             return ()
         members.append(member)
         return members
 
     def closed(self) -> int:
         """Index entries closed for listing too many stories."""
-        return sum(members == () for listed in self._listed.values() for members in listed.values())
-
-
-# Knuth's multiplicative hash constant: odd, and above any element's number
-# (there are fewer than 2**31 elements), so the pairs' ints stay distinct.
-_SPREAD = 2654435761
-
-
-def _elements(tokens: TitleTokens) -> list[str]:
-    """One element per token: its key, and for the second, third ... token
-    of a key the key with the count, so two titles that match n tokens on
-    one key share n elements."""
-    keys = [token[:KEY_CHARS] for token in tokens.weights]
-    if len(set(keys)) == len(keys):
-        return keys  # most titles: no key twice
-    seen: dict[str, int] = {}
-    elements = []
-    for key in keys:
-        count = seen.get(key, 0)
-        elements.append(key if not count else f"{key}\x00{count}")
-        seen[key] = count + 1
-    return elements
+        return sum(members == () for rows in self._listed.values() for row in rows.values()
+                   for members in row.values())
 
 
 # A story's titles are compared through its first members, its best
