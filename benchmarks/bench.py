@@ -2,7 +2,7 @@
 
 Run on demand (not part of the test suite); everything stays on 127.0.0.x:
 
-    python benchmarks/bench.py                  # all parts, ~12 minutes on 2 cores (most of it 5,000 feeds)
+    python benchmarks/bench.py                  # all parts, ~6 minutes on 2 cores (most of it 5,000 feeds)
     python benchmarks/bench.py --quick          # 50 feeds, small scaling table, a few minutes
     python benchmarks/bench.py --only target    # or: scaling, grouping, parse, startup (repeatable)
     python benchmarks/bench.py --only target --profile prof/   # pyinstrument reports (pip install '.[bench]')
