@@ -19,6 +19,9 @@ DATA = Path(__file__).resolve().parent / "data"
 # The captured feeds, vendored byte for byte (tests/data/feeds/README.md), so
 # the suite runs on a clone with nothing beside it.
 FEEDS = DATA / "feeds"
+# The data files of feedparser's own test suite (BSD-2-Clause), vendored
+# byte for byte from ../shared/feedparser-tests (see its README.md).
+FEEDPARSER_TESTS = DATA / "feedparser-tests"
 # The team's shared folder, when the checkout has one beside it (CI and our
 # own machines): corpus sweeps read it in full there, FEEDS elsewhere.
 SHARED = ROOT.parent / "shared"

@@ -9,7 +9,7 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from conftest import FEEDS, SHARED, rss, rss_item
+from conftest import FEEDPARSER_TESTS, FEEDS, rss, rss_item
 from test_fuzz_corpora import corpus_files
 
 from digest import parse as parse_module
@@ -83,9 +83,8 @@ def test_vendored_captures_read_the_same_and_mostly_taken():
     assert counts["well_formed_taken"] >= 0.9 * counts["well_formed"] >= 0.6 * counts["files"], counts
 
 
-@pytest.mark.skipif(not (SHARED / "feedparser-tests").is_dir(), reason="../shared/feedparser-tests is not beside the checkout")
 def test_feedparser_test_suite_reads_the_same_and_mostly_taken():
-    counts = sweep(corpus_files([SHARED / "feedparser-tests"]))
+    counts = sweep(corpus_files([FEEDPARSER_TESTS]))
     print(counts)
     assert counts["files"] >= 2000, counts
     assert counts["well_formed_taken"] >= 0.9 * counts["well_formed"] >= 0.5 * counts["files"], counts

@@ -1,5 +1,6 @@
 """The vendored captures (tests/data/feeds) are what ../shared/feeds holds,
-byte for byte, and every file's provenance and licence is written down."""
+and tests/data/feedparser-tests what ../shared/feedparser-tests holds, byte
+for byte, and every file's provenance and licence is written down."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 
 import pytest
 
-from conftest import FEEDS, SHARED
+from conftest import FEEDPARSER_TESTS, FEEDS, SHARED
 
 CORPORA = {FEEDS: FEEDS / "README.md", FEEDS / "realworld-2": FEEDS / "realworld-2" / "README.md"}
 
@@ -54,3 +55,25 @@ def test_the_vendored_copies_are_byte_for_byte_the_captures():
                 assert mine.endswith(path.read_bytes())
             else:
                 assert path.read_bytes() == mine, name
+
+
+def test_feedparser_test_data_is_vendored_whole_with_its_source_and_licence():
+    """feedparser's own test-suite data (BSD-2-Clause): its README names the
+    upstream repository and commit, its LICENSE is beside it, the checksums
+    taken at copying hold (a bare clone), and ../shared's copy is the same."""
+    readme = (FEEDPARSER_TESTS / "README.md").read_text(encoding="utf-8")
+    assert "https://github.com/kurtmckee/feedparser" in readme and re.search(r"commit\s+[0-9a-f]{40}", readme)
+    licence = (FEEDPARSER_TESTS / "LICENSE").read_text(encoding="utf-8")
+    assert "Redistribution and use in source and binary forms" in licence
+    sums = dict(reversed(line.split(maxsplit=1)) for line in (FEEDPARSER_TESTS / "SHA256SUMS").read_text().splitlines())
+    ours = {f"./{p.relative_to(FEEDPARSER_TESTS)}": p for p in FEEDPARSER_TESTS.rglob("*")
+            if p.is_file() and p.name not in ("README.md", "LICENSE", "SHA256SUMS")}
+    assert set(sums) == set(ours) and len(ours) >= 2100
+    for name, path in ours.items():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == sums[name], name
+    shared = SHARED / "feedparser-tests"
+    if shared.is_dir():
+        theirs = {f"./{p.relative_to(shared)}": p for p in shared.rglob("*") if p.is_file()}
+        assert set(theirs) == set(ours) | {"./README.md", "./LICENSE"}
+        for name, path in theirs.items():
+            assert path.read_bytes() == (FEEDPARSER_TESTS / name).read_bytes(), name
