@@ -502,8 +502,7 @@ class Store:
         # Row by row: holding every row and every Item at once doubles the peak.
         # Each feed's URL once, not once an item (sqlite3 makes a str per row).
         urls_of = {url: url for url in urls}
-        convert = _row_to_item if details else _row_to_item_without_details
-        items = [convert(row) for row in rows]
+        items = [_row_to_item(row, details) for row in rows]
         for item in items:
             item.feed_url = urls_of.get(item.feed_url, item.feed_url)
         return items
@@ -721,6 +720,7 @@ def _row_to_item(row: sqlite3.Row, details: bool = True) -> Item:
         id=row["id"],
         first_seen=_from_epoch(row["first_seen"]),
         updated=bool(row["updated"]),
+        unread_text_length=None if details else row["text_length"],
     )
 
 
@@ -732,12 +732,6 @@ def _tags(stored: str) -> list[str]:
 
 def _image(stored: str | None) -> Image | None:
     return Image(**json.loads(stored)) if stored else None
-
-
-def _row_to_item_without_details(row: sqlite3.Row) -> Item:
-    item = _row_to_item(row, details=False)
-    item.unread_text_length = row["text_length"]
-    return item
 
 
 def _image_json(image: Image | None) -> str | None:
