@@ -346,10 +346,7 @@ class Renderer:
         the whole digest compiles (unrenderable) and then fits it, and the
         first fit is that same source (a compile is a tenth of a second at
         50 cards)."""
-        html, error = self._compile_result(source)
-        if error is not None:
-            raise _not_compiling(error)
-        return html
+        return _html_of(self._compile_result(source))
 
     def _mjml_error(self, source: str) -> str | None:
         """What the compiler says about the source; None when it compiles."""
@@ -695,10 +692,7 @@ def export_templates(destination: Path, force: bool = False) -> list[Path]:
 
 
 def compile_mjml(source: str) -> str:
-    html, error = _mjml_compiled(source)
-    if error is not None:
-        raise _not_compiling(error)
-    return html
+    return _html_of(_mjml_compiled(source))
 
 
 def _mjml_compiled(source: str) -> tuple[str, str | None]:
@@ -711,8 +705,12 @@ def _mjml_compiled(source: str) -> tuple[str, str | None]:
         return "", " ".join(str(exc).split())
 
 
-def _not_compiling(message: str) -> TemplateError:
-    return TemplateError(f"the MJML from the templates does not compile: {message} (see --format mjml)")
+def _html_of(compiled: tuple[str, str | None]) -> str:
+    """The HTML of a compile (_mjml_compiled), or its refusal as a TemplateError."""
+    html, error = compiled
+    if error is not None:
+        raise TemplateError(f"the MJML from the templates does not compile: {error} (see --format mjml)")
+    return html
 
 
 def _printable(value):
