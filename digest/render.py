@@ -477,10 +477,6 @@ def _utf8_loader():
     return Utf8Loader
 
 
-def _size(html: str) -> int:
-    return len(html.encode("utf-8"))
-
-
 # RFC 5322 2.1.1: a line of a message is at most 998 bytes, CRLF excluded.
 MAX_LINE_BYTES = 998
 
