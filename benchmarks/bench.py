@@ -266,7 +266,7 @@ def part_grouping(sizes: list[int], generator: str) -> None:
 def part_parse(megabytes: float, generator: str) -> None:
     import feedparser
 
-    from digest.parse import parse_feed
+    from digest.sources.parse import parse_feed
 
     now = datetime.now(timezone.utc)
     sample = len(feed_xml(1, 64, now, paragraphs=8, generator=generator))

@@ -34,7 +34,8 @@ from feedserver import Feeds, config_text, serve  # noqa: E402
 def digest_fetch(urls: list[str], timeout: float, state: Path):
     """One `digest fetch` in this process; returns (seconds, Refresh)."""
     from digest.config import config_from_dict
-    from digest.pipeline import SilentReporter, fetch_feeds
+    from digest.report import SilentReporter
+    from digest.sources.refresh import fetch_feeds
     from digest.store import Store
 
     import tomllib

@@ -6,7 +6,7 @@ bench.py's `grouping` part in a fresh process per row, or by hand):
     python benchmarks/grouping.py 4000 --pairs            # the labelled pairs amid the day
 
 Items are built straight from the generator's entries (no fetch, no
-parse), 20 to a feed, and grouped by digest.cluster.cluster(). Prints one
+parse), 20 to a feed, and grouped by digest.stories.cluster.cluster(). Prints one
 line of JSON: wall and CPU seconds of cluster() alone, peak RSS (and, as
 rss_items_mb, the peak before cluster() ran: the items alone), the
 stories made, and, against the generator's own truth (which entries are
@@ -91,7 +91,7 @@ def main() -> None:
     parser.add_argument("--generator", choices=GENERATORS, default="realistic")
     parser.add_argument("--pairs", action="store_true", help="add the labelled pairs and score them")
     args = parser.parse_args()
-    from digest.cluster import cluster
+    from digest.stories.cluster import cluster
     from digest.models import Item
 
     items, truth = day(args.items, args.generator)

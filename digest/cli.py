@@ -1,4 +1,5 @@
-"""The command line: options -> Config -> pipeline; errors -> exit codes.
+"""The command line: options -> the library's arguments (app.Digester);
+DigestError -> one line and an exit code. Only this module imports click.
 
 Thin on purpose. Heavy modules (httpx, feedparser, jinja2, mjml) are
 imported inside the commands that need them, so `digest --help` is instant.
@@ -9,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -40,11 +41,12 @@ class Context:
 
         return load_config(self.config_path())
 
-    def open_store(self, config):
-        from .config import state_path
-        from .store import Store
+    def open(self, config=None, template_dir: Path | None = None):
+        """The library's Digester for this config and state, speaking on stderr."""
+        from .app import open_digester
 
-        return Store.open(state_path(config, self.state_flag))
+        return open_digester(config or self.config_path(), state=self.state_flag, reporter=StderrReporter(self),
+                             template_dir=template_dir)
 
 
 class StderrReporter:
@@ -167,18 +169,21 @@ def _window_options(func):
     return func
 
 
-def _build_request(now_text: str | None, since: str | None, top: int | None, offline: bool):
-    from .config import parse_instant, parse_since
-    from .pipeline import BuildRequest, utc_now
+def _window(now_text: str | None, since: str | None, top: int | None, offline: bool) -> dict:
+    """The window options as Digester.build/explain arguments."""
+    from .config import parse_since
+
+    now = _now(now_text)
+    return dict(now=now, top=top, offline=offline,
+                since=_parse_option("--since", lambda text: parse_since(text, now), since) if since is not None else None)
+
+
+def _now(now_text: str | None):
+    from .app import utc_now
+    from .config import parse_instant
 
     # `is not None`: an empty --now "" is a mistake to name, not "no option".
-    now = _parse_option("--now", parse_instant, now_text) if now_text is not None else utc_now()
-    return BuildRequest(
-        now=now,
-        since=_parse_option("--since", lambda text: parse_since(text, now), since) if since is not None else None,
-        top=top,
-        offline=offline,
-    )
+    return _parse_option("--now", parse_instant, now_text) if now_text is not None else utc_now()
 
 
 def command(group: click.Group, **attrs):
@@ -279,12 +284,11 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
     """
     from contextlib import nullcontext
 
-    from . import deliver, pipeline
     from .config import command_words, one_line
-    from .render import Renderer
+    from .delivery.destinations import Asked, choose_destination
 
     config = obj.load_config()
-    request = _build_request(now_text, since, top, offline)
+    window = _window(now_text, since, top, offline)
     if command_line is not None:
         _parse_option("--pipe", command_words, command_line)
     if sender is not None:
@@ -294,50 +298,32 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
     # A replay goes where it is told (stdout, -o, --pipe, ...), never where
     # the config sends mail on its own: looking at an old digest is not
     # sending it again.
-    destination = deliver.choose_destination(
-        config, fmt, deliver.Asked(output=output, pipe=command_line, maildir=maildir, mbox=mbox, stdout=to_stdout),
+    destination = choose_destination(
+        config, fmt, Asked(output=output, pipe=command_line, maildir=maildir, mbox=mbox, stdout=to_stdout),
         sys.stdout.buffer, configured=not replay)
     if recipients or sender or subject:
-        # --to names everyone the digest goes to: the config's cc and bcc stay out.
-        config = replace(config, email=replace(
-            config.email,
-            to=tuple(recipients) or config.email.to,
-            cc=() if recipients else config.email.cc,
-            bcc=() if recipients else config.email.bcc,
-            from_=sender or config.email.from_,
-            subject=subject or config.email.subject,
-        ))
+        config = config.addressed(to=recipients, from_=sender, subject=subject)
     if fmt == "email" and not config.email.recipients:
         raise UsageError("no recipient: set `to` in the [email] table of the config, or pass --to")
-    if replay:
-        return _replay(obj, config, replay, fmt, template_dir, destination)
-    if not config.feeds and not offline:
-        raise UsageError(f"{config.path}: no [[feeds]] to read (add one with `digest feeds add URL`)")
-    reporter = StderrReporter(obj)
-    renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
     marking = fmt == "email" if mark_sent is None else mark_sent
-    with obj.open_store(config) as store, (deliver.build_lock(store, config.lock_wait) if marking else nullcontext()):
-        if marking:
-            for note in deliver.settle_unfinished(store):
-                reporter.warn(note)
-        digest, failures = pipeline.make_digest(config, store, request, reporter, prepare=renderer.prepare)
-        pipeline.leave_out_unrenderable(renderer, digest, fmt, reporter)
-        if not digest.stories:
-            if failures and len(failures) == len(config.feeds):
-                raise DigestError("every feed failed; nothing to build")
-            if not allow_empty:
-                reporter.info("Nothing new since the last digest; nothing written (use --allow-empty to write one anyway).")
-                return
-        digest.subject = renderer.subject(digest, config.email.subject)
-        outgoing = pipeline.render_output(renderer, digest, fmt, config.email)
-        if marking and digest.stories:
-            notes = deliver.send(store, digest, outgoing, destination)
+    with obj.open(config, template_dir) as digester:
+        if replay:
+            edition = digester.replay(replay, format=fmt)
+            notes = digester.send(edition, destination, format=fmt, mark=False)
         else:
-            notes = destination.deliver(outgoing)
-    for note in notes:
-        reporter.warn(note)
-    if obj.verbosity > 0:
-        reporter.info(f"{len(digest.stories)} stories delivered to {destination.name}; {len(failures)} feeds failed.")
+            digester.require_feeds(offline)
+            with digester.sending() if marking else nullcontext():
+                edition = digester.build(**window, format=fmt)
+                if not edition.stories and not allow_empty:
+                    digester.reporter.info("Nothing new since the last digest; nothing written "
+                                           "(use --allow-empty to write one anyway).")
+                    return
+                notes = digester.send(edition, destination, format=fmt, mark=marking)
+        for note in notes:
+            digester.reporter.warn(note)
+        if obj.verbosity > 0 and not replay:
+            digester.reporter.info(f"{len(edition.stories)} stories delivered to {destination.name}; "
+                                   f"{len(edition.failures)} feeds failed.")
 
 
 @command(cli)
@@ -358,18 +344,13 @@ def explain(obj: Context, as_json, since, now_text, top, offline):
     """
     import json
 
-    from . import pipeline
-    from .rank import explain_rows, explain_table
+    from .stories.rank import explain_rows, explain_table
 
-    config = obj.load_config()
-    request = _build_request(now_text, since, top, offline)
-    reporter = StderrReporter(obj)
-    with obj.open_store(config) as store:
-        if not offline:
-            pipeline.refresh_feeds(config, store, request.now, reporter)
-        selection = pipeline.select_stories(config, store, request)
+    window = _window(now_text, since, top, offline)
+    with obj.open() as digester:
+        selection = digester.explain(**window)
     if as_json:
-        click.echo(json.dumps({"since": selection.since.isoformat(), "generated_at": request.now.isoformat(),
+        click.echo(json.dumps({"since": selection.since.isoformat(), "generated_at": window["now"].isoformat(),
                                "stories": explain_rows(selection.ranked)}, ensure_ascii=False, indent=2))
     else:
         click.echo(explain_table(selection.ranked), nl=False)
@@ -397,7 +378,7 @@ def templates_list(obj: Context, template_dir):
     Example:
         digest templates list --template-dir my-templates
     """
-    from .render import template_catalog
+    from .output.templates import template_catalog
 
     for info in template_catalog([template_dir, _config_template_dir(obj)]):
         status, where = ("overridden", f" ({info.path})") if info.overridden else ("built-in", "")
@@ -417,7 +398,7 @@ def templates_export(directory, force):
         digest templates export my-templates
         digest build --template-dir my-templates
     """
-    from .render import export_templates
+    from .output.templates import export_templates
 
     for path in export_templates(directory, force=force):
         click.echo(str(path))
@@ -455,21 +436,14 @@ def preview(obj: Context, output, open_browser, template_dir, since, now_text, t
     """
     import tempfile
 
-    from . import pipeline
-    from .deliver import write_output
-    from .render import Renderer
+    from .delivery.streams import write_output
 
-    config = obj.load_config()
-    request = _build_request(now_text, since, top, offline)
-    reporter = StderrReporter(obj)
-    renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
-    with obj.open_store(config) as store:
-        digest, _ = pipeline.make_digest(config, store, request, reporter)
-    pipeline.leave_out_unrenderable(renderer, digest, "html", reporter)
-    if not digest.stories:
-        reporter.info("Nothing new since the last digest; the preview is empty.")
-    digest.subject = renderer.subject(digest, config.email.subject)
-    data = renderer.html(digest).encode("utf-8")
+    window = _window(now_text, since, top, offline)
+    with obj.open(template_dir=template_dir) as digester:
+        edition = digester.build(**window, format="html")
+    if not edition.stories:
+        digester.reporter.info("Nothing new since the last digest; the preview is empty.")
+    data = edition.html.encode("utf-8")
     if output is None:
         handle, name = tempfile.mkstemp(prefix="digest-preview-", suffix=".html")
         os.close(handle)
@@ -494,34 +468,13 @@ def fetch(obj: Context, now_text):
         0 * * * *  digest fetch -q
         0 7 * * *  digest build | sendmail -t
     """
-    from . import pipeline
-    from .config import parse_instant
-
-    config = obj.load_config()
-    if not config.feeds:
-        raise UsageError(f"{config.path}: no [[feeds]] to read (add one with `digest feeds add URL`)")
-    now = _parse_option("--now", parse_instant, now_text) if now_text is not None else pipeline.utc_now()
-    reporter = StderrReporter(obj)
-    with obj.open_store(config) as store:
-        refresh = pipeline.fetch_feeds(config, store, now, reporter)
-    reporter.info(f"Fetched {len(config.feeds)} feeds: {refresh.updated} updated ({refresh.new_items} new items), "
-                  f"{refresh.unchanged} unchanged, {len(refresh.failures)} failed.")
-    if len(refresh.failures) == len(config.feeds):
+    with obj.open() as digester:
+        feeds = len(digester.config.feeds)
+        refresh = digester.fetch(now=_now(now_text) if now_text is not None else None)
+        digester.reporter.info(f"Fetched {feeds} feeds: {refresh.updated} updated ({refresh.new_items} new items), "
+                               f"{refresh.unchanged} unchanged, {len(refresh.failures)} failed.")
+    if len(refresh.failures) == feeds:
         raise DigestError("every feed failed")
-
-
-def _replay(obj: Context, config, build_id: int, fmt: str, template_dir, destination) -> None:
-    """Render a past digest again; deliver it like a build, mark nothing."""
-    from . import pipeline
-    from .history import replayed_digest
-    from .render import Renderer
-
-    renderer = Renderer([template_dir, config.template_dir], zone=pipeline.zone_of(config))
-    with obj.open_store(config) as store:
-        digest = replayed_digest(store, build_id)
-    pipeline.leave_out_unrenderable(renderer, digest, fmt, StderrReporter(obj))
-    for note in destination.deliver(pipeline.render_output(renderer, digest, fmt, config.email)):
-        StderrReporter(obj).warn(note)
 
 
 @command(cli)
@@ -537,11 +490,10 @@ def history(obj: Context, limit, as_json):
         digest history
         digest build --replay 3 --format html -o old.html
     """
-    config = obj.load_config()
-    with obj.open_store(config) as store:
+    with obj.open() as digester:
         rows = [
             {"build": b.id, "at": b.at.isoformat(timespec="seconds"), "items": b.item_count, "subject": b.subject}
-            for b in store.builds(limit)
+            for b in digester.history(limit)
         ]
     if as_json:
         import json
@@ -570,15 +522,10 @@ def check(obj: Context, send_test, now_text):
         digest check
         digest check --send-test
     """
-    from . import deliver
-    from .config import parse_instant, state_path
-    from .pipeline import utc_now
-
-    config = obj.load_config()
-    now = _parse_option("--now", parse_instant, now_text) if now_text is not None else utc_now()
-    report = deliver.check_setup(config, now, send_test=send_test)
-    click.echo(f"config: {config.path}")
-    click.echo(f"state: {state_path(config, obj.state_flag)}")
+    digester = obj.open()
+    report = digester.check(now=_now(now_text), send_test=send_test)
+    click.echo(f"config: {digester.config.path}")
+    click.echo(f"state: {digester.state_path}")
     for line in report.lines:
         click.echo(line)
     for problem in report.problems:
@@ -643,11 +590,8 @@ def feeds_list(obj: Context, as_json):
     Example:
         digest feeds list --json
     """
-    from .feeds import feed_rows
-
-    config = obj.load_config()
-    with obj.open_store(config) as store:
-        rows = feed_rows(config, store)
+    with obj.open() as digester:
+        rows = digester.feeds()
     if as_json:
         import json
 
@@ -702,7 +646,8 @@ def feeds_add(obj: Context, url, name, weight, tags, no_check):
         digest feeds add --no-check https://example.org/rss.xml
     """
     from .config import FeedConfig
-    from .feeds import ConfigEditor, checked_feed, unchecked_feed
+    from .feeds import ConfigEditor
+    from .sources.discovery import checked_feed, unchecked_feed
 
     editor = ConfigEditor(obj.config_path())
     if "://" not in url:
@@ -719,9 +664,9 @@ def feeds_add(obj: Context, url, name, weight, tags, no_check):
             click.echo(f"Using the feed {found.url} ({how}).", err=True)
     editor.add(FeedConfig(url=feed_url, name=name or title or None, weight=weight, tags=tuple(tags)))
     editor.save()
-    with obj.open_store(editor.config) as store:
+    with obj.open(editor.config) as digester:
         # A feed added again starts afresh: not retired, not moved, no failures.
-        store.reset_feed(editor.config.feeds[-1].url)
+        digester.store.reset_feed(editor.config.feeds[-1].url)
     unread = " (not fetched: the next build reads it)" if no_check else ""
     click.echo(f"Added {name or title or feed_url} ({feed_url}) to {editor.path}{unread}.", err=True)
 
@@ -781,10 +726,9 @@ def feeds_export(obj: Context):
     """
     from .feeds import write_opml
 
-    config = obj.load_config()
-    with obj.open_store(config) as store:
-        titles = store.feed_titles()
-    click.echo(write_opml(config, titles), nl=False)
+    with obj.open() as digester:
+        titles = digester.store.feed_titles()
+    click.echo(write_opml(digester.config, titles), nl=False)
 
 
 def _parse_option(name: str, parse, text: str):

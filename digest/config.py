@@ -11,7 +11,8 @@ import os
 import re
 import shlex
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from urllib.parse import urlsplit
 
 from . import USER_AGENT
 from .errors import ConfigError
+from .files import is_local_file_url
 
 # The card's meta line right above the lead already names the feed and the
 # author, so the default lead is the story's own words, not a repeat of them.
@@ -31,6 +33,11 @@ class FeedConfig:
     name: str | None = None
     weight: float = 1.0
     tags: tuple[str, ...] = ()
+
+    def display_name(self, stored_title: str = "") -> str:
+        """The config's name, else the feed's own title (as the store has
+        it), else the host or file name of its URL."""
+        return self.name or stored_title or _short_url(self.url)
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,18 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     feeds: tuple[FeedConfig, ...] = ()
     authors: dict[str, AuthorInfo] = field(default_factory=dict)
+
+    def addressed(self, to: Sequence[str] = (), from_: str | None = None, subject: str | None = None) -> Config:
+        """This config with the command line's --to, --from and --subject:
+        --to names everyone the digest goes to, so cc and bcc stay out."""
+        return replace(self, email=replace(
+            self.email,
+            to=tuple(to) or self.email.to,
+            cc=() if to else self.email.cc,
+            bcc=() if to else self.email.bcc,
+            from_=from_ or self.email.from_,
+            subject=subject or self.email.subject,
+        ))
 
 
 # ---------------------------------------------------------------- durations
@@ -577,7 +596,7 @@ class _Reader:
         scheme = urlsplit(value).scheme.lower()
         if scheme and scheme != "file" and len(scheme) > 1:
             raise self.fail(_join(prefix, key), f"must be an http(s) URL or a file, not {value!r}")
-        from .fetch import file_path
+        from .files import file_path
 
         path = file_path(value) if scheme == "file" else (base / Path(value).expanduser())
         if not path.is_file():
@@ -640,11 +659,9 @@ def _is_web(url: str) -> bool:
     return urlsplit(url).scheme.lower() in ("http", "https")
 
 
-def is_local_file_url(url: str) -> bool:
-    """file:///path or file://localhost/path; file://otherhost/path names
-    a file on another machine, which a plain read would take from this one."""
+def _short_url(url: str) -> str:
     parts = urlsplit(url)
-    return parts.scheme.lower() == "file" and parts.netloc.lower() in ("", "localhost")
+    return parts.netloc or Path(parts.path).name or url
 
 
 def _join(*parts: str) -> str:

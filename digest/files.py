@@ -4,6 +4,9 @@ A path in the config may name a named pipe nobody writes to, a terminal or
 /dev/zero: reading one the plain way hangs the build or fills memory. Here
 every read stops at a size cap, and anything that can block (whatever is
 not a regular file) is read only as it becomes readable, until a deadline.
+
+Writing one: atomically (temp file, fsync, rename), never over anything
+but a regular file. And file:// URLs as the paths they name.
 """
 
 from __future__ import annotations
@@ -11,8 +14,13 @@ from __future__ import annotations
 import os
 import select
 import stat
+import tempfile
 import time
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from .errors import OutputError, UsageError
 
 CHUNK = 65536
 
@@ -62,3 +70,78 @@ def _wait_readable(fd: int, deadline: float) -> None:
         if poller.poll(min(left, 86_400) * 1000):
             return
     raise TimedOut()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Temp file in the same folder, fsync, rename: a reader sees the old
+    file or the whole new one. An existing file keeps its permissions.
+
+    A symlink is written through (dotfiles managers link the config in),
+    and anything but a regular file is refused, never replaced: as root,
+    `-o /dev/sda` would otherwise swap a device node for a digest.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        mode = regular_file_mode(path, target)
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o644 & ~umask() if mode is None else mode)
+        os.replace(temp, target)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+
+
+def regular_file_mode(path: Path, target: Path, doing: str = "replacing") -> int | None:
+    """The permissions of the file at target, None when there is none yet;
+    UsageError when something other than a regular file is there."""
+    try:
+        info = target.stat()
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        through = f" (a link to {target})" if target != Path(os.path.abspath(path)) else ""
+        raise UsageError(f"{path}{through} is {file_kind(info.st_mode)}, not a regular file; not {doing} it")
+    return info.st_mode & 0o777
+
+
+def file_kind(mode: int) -> str:
+    kinds = [(stat.S_ISDIR, "a folder"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+             (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket")]
+    return next((name for test, name in kinds if test(mode)), "a special file")
+
+
+def umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def fsync_folder(folder: Path) -> None:
+    """A new name in a folder is on disk only once the folder is synced."""
+    handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def file_path(url: str) -> Path:
+    """file:// URL -> local path."""
+    parts = urlsplit(url)
+    return Path(url2pathname(unquote(parts.path)))
+
+
+def is_local_file_url(url: str) -> bool:
+    """file:///path or file://localhost/path; file://otherhost/path names
+    a file on another machine, which a plain read would take from this one."""
+    parts = urlsplit(url)
+    return parts.scheme.lower() == "file" and parts.netloc.lower() in ("", "localhost")
+
+

@@ -166,3 +166,21 @@ class Digest:
     @property
     def window(self) -> timedelta:
         return self.generated_at - self.since
+
+
+@dataclass(frozen=True)
+class CacheHeaders:
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass
+class BuildRequest:
+    """What the command line asks of one build."""
+
+    now: datetime
+    since: datetime | None = None  # None: since the last build, else the config window
+    top: int | None = None
+    offline: bool = False  # build from the store alone
+
+

@@ -20,8 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .errors import StoreError
-from .fetch import CacheHeaders
-from .models import Image, Item
+from .models import CacheHeaders, Image, Item
 
 _MIGRATIONS = {
     1: """

@@ -80,3 +80,23 @@ def key_head(text: str, size: int) -> str:
             return key[:size]
         head *= 4
     return key_text(text)[:size]
+
+
+# ---------------------------------------------------------------- text repair
+
+# Double-encoded UTF-8 ("Ã©" for "é", "â€™" for "’"): what a CMS that
+# decoded UTF-8 as Latin-1 once and encoded it again serves.
+_MOJIBAKE = re.compile("[ÃÂ][\u0080-\u00bf]|â€[\u0080-\u00bf™œž˜šŸ¢£¦§¨©ª«¬®¯°±²³´µ¶·¸¹º»¼½¾¿“”˜]|Ã[ -ÿ]")
+
+
+def repair_text(text: str) -> str:
+    """Text with double-encoded UTF-8 repaired (ftfy, which undoes exactly
+    that and leaves correct text alone); text without its marks is returned
+    untouched, so the cost is one regex search."""
+    if not text or not _MOJIBAKE.search(text):
+        return text
+    import ftfy
+
+    return ftfy.fix_encoding(text)
+
+

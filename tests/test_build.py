@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import EXAMPLE_NOW, EXAMPLES, email_parts, feeds_config, parse_email, rss, rss_item
-from digest.fetch import file_path
+from digest.files import file_path
 
 
 class _Collect(HTMLParser):
@@ -475,7 +475,7 @@ def test_feeds_parsed_in_worker_processes_build_what_one_process_builds(httpserv
     """From PARALLEL_FROM feeds up, bodies are parsed in worker processes
     while the rest is fetched; the digest is the one a single process
     makes, and a body that is no feed is still one line naming the feed."""
-    import digest.pipeline
+    import digest.sources.refresh
     from conftest import FEEDS
 
     files = sorted((FEEDS / "rss2").iterdir())[:6] + sorted((FEEDS / "atom").iterdir())[:4]
@@ -486,11 +486,11 @@ def test_feeds_parsed_in_worker_processes_build_what_one_process_builds(httpserv
     httpserver.expect_request("/page.xml").respond_with_data("<html><body>Hello</body></html>",
                                                              content_type="text/html")
     urls.append(httpserver.url_for("/page.xml"))
-    assert len(urls) >= digest.pipeline.PARALLEL_FROM
+    assert len(urls) >= digest.sources.refresh.PARALLEL_FROM
 
     taken = []
-    real_take = digest.pipeline._Parsing.take
-    monkeypatch.setattr(digest.pipeline._Parsing, "take", lambda self, result: taken.append(result.url)
+    real_take = digest.sources.refresh._Parsing.take
+    monkeypatch.setattr(digest.sources.refresh._Parsing, "take", lambda self, result: taken.append(result.url)
                         or real_take(self, result))
 
     def build(folder: str) -> tuple[dict, str]:
@@ -523,11 +523,11 @@ DISTINCT_TITLES = ["Harbour ferries resume", "Orchard frost warning", "Museum re
 def _dies_on_the_crash_feed(body: bytes, url: str, content_type: str):
     """Stands in for parse_in_worker in the workers: the process dies (as one
     killed for its memory does) on the feed that carries CRASH."""
-    import digest.pipeline
+    import digest.sources.refresh
 
     if CRASH.encode() in body:
         os._exit(3)
-    return digest.pipeline._parse_or_fail(body, url, content_type)
+    return digest.sources.refresh._parse_or_fail(body, url, content_type)
 
 
 def serve_numbered_feeds(httpserver, count: int, bodies: dict[int, str]) -> list[str]:
@@ -544,9 +544,9 @@ def serve_numbered_feeds(httpserver, count: int, bodies: dict[int, str]) -> list
 def test_a_worker_that_dies_loses_no_feed(httpserver, invoke, tmp_path, monkeypatch):
     """A dead worker breaks the pool and every parse still in it: those bodies
     are parsed in the build's own process, and every feed's story is there."""
-    import digest.pipeline
+    import digest.sources.refresh
 
-    urls = serve_numbered_feeds(httpserver, digest.pipeline.PARALLEL_FROM + 2,
+    urls = serve_numbered_feeds(httpserver, digest.sources.refresh.PARALLEL_FROM + 2,
                                 {0: CRASH, 5: CRASH})
     monkeypatch.setattr(digest.pipeline, "parse_in_worker", _dies_on_the_crash_feed)
     config = http_config(tmp_path, urls)
@@ -561,9 +561,9 @@ def test_a_worker_that_dies_loses_no_feed(httpserver, invoke, tmp_path, monkeypa
 def test_a_parser_bug_on_one_feed_fails_that_feed_only(httpserver, invoke, tmp_path, monkeypatch):
     """Whatever parse_feed raises on one feed's bytes (a bug of ours, a
     MemoryError) is that feed's one-line failure; the rest is built."""
-    import digest.parse
+    import digest.sources.parse
 
-    real = digest.parse.parse_feed
+    real = digest.sources.parse.parse_feed
 
     def breaks_on_one(body: bytes, url: str, content_type: str = ""):
         if b"Parser-breaking" in body:

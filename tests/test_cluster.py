@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.cluster import cluster, similar_titles, similarity
+from digest.stories.cluster import cluster, similar_titles, similarity
 from digest.models import Item
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -128,7 +128,7 @@ def _cluster_by_comparing_every_story(items, weight=lambda url: 1.0):
     """The grouping rule stated plainly: each item, best first, joins the
     first story it matches (titles weighted by the rarity of their words
     among these items). cluster() must give exactly this, only faster."""
-    from digest.cluster import WINDOW, Cluster, _joins, best_first, day_tokens
+    from digest.stories.cluster import WINDOW, Cluster, _joins, best_first, day_tokens
 
     ordered = best_first(items, weight)
     _, tokens = day_tokens(ordered)
@@ -148,7 +148,7 @@ def test_indexed_grouping_is_the_same_as_comparing_every_story(monkeypatch):
     times each and share words with their pairs, and would close some)."""
     import random
 
-    import digest.cluster
+    import digest.stories.cluster
 
     monkeypatch.setattr(digest.cluster, "MAX_LISTED", 10**6)
 
@@ -173,14 +173,14 @@ def test_one_feed_of_near_identical_titles_makes_no_comparisons(monkeypatch):
     """A live blog's 600 entries ("... update on the front line N") cannot
     join each other's stories (one feed), so none is compared with another:
     every pair used to be (179,700 `_joins` calls; 4,000 items took 40 s)."""
-    import digest.cluster
+    import digest.stories.cluster
 
     items = [item("live", f"Russia-Ukraine war: latest update on the front line {n}", f"https://live/{n}",
                   hours_ago=n / 60) for n in range(600)]
     items.append(item("wire", "Russia-Ukraine war: latest update on the front line 17", "https://wire/17"))
     expected = [[id(i) for i in s.items] for s in _cluster_by_comparing_every_story(items)]
     calls = []
-    real = digest.cluster._joins
+    real = digest.stories.cluster._joins
     monkeypatch.setattr(digest.cluster, "_joins", lambda story, each, *rest: calls.append(each.feed_url)
                         or real(story, each, *rest))
     got = cluster(items)
@@ -204,11 +204,11 @@ def _common_word_day(count: int, seed: int = 5) -> list[Item]:
 
 def _stories_looked_at(monkeypatch, items) -> int:
     """How many candidate stories cluster() looked at for these items."""
-    import digest.cluster
+    import digest.stories.cluster
 
     made = []
-    real = digest.cluster._Candidates.__init__
-    monkeypatch.setattr(digest.cluster._Candidates, "__init__",
+    real = digest.stories.cluster._Candidates.__init__
+    monkeypatch.setattr(digest.stories.cluster._Candidates, "__init__",
                         lambda self, *args: made.append(self) or real(self, *args))
     cluster(items)
     return made[-1].looked_at
@@ -220,7 +220,7 @@ def test_a_day_of_common_words_costs_a_bounded_number_of_lookups_per_item(monkey
     more than one story, so an item counts no more than its pairs' entries
     can list (2 buckets each), however many items the day has, where it
     once looked at nearly every story."""
-    from digest.cluster import ANCHORS, MAX_LISTED
+    from digest.stories.cluster import ANCHORS, MAX_LISTED
 
     small, large = _common_word_day(2000), _common_word_day(4000)
     per_item_bound = (6 * 5 // 2) * 2 * max(MAX_LISTED, ANCHORS)
@@ -254,7 +254,7 @@ def test_words_each_in_many_stories_still_find_the_one_story_they_share():
 def test_copies_of_one_headline_from_many_feeds_stay_one_story():
     """An entry closes for listing many stories, never for listing one
     story's many copies: every feed carrying a wire headline joins it."""
-    from digest.cluster import MAX_LISTED
+    from digest.stories.cluster import MAX_LISTED
 
     title = "Ship hits Rotterdam harbour bridge during storm"
     copies = [item(f"feed{n}", title, f"https://f{n}/1", hours_ago=1 + n / 60) for n in range(3 * MAX_LISTED)]
@@ -277,12 +277,12 @@ def test_words_in_many_of_the_days_titles_say_little():
 
 
 def test_items_further_apart_than_the_window_are_never_compared(monkeypatch):
-    import digest.cluster
+    import digest.stories.cluster
 
     items = [item(f"feed{n}", "Flood closes the harbour bridge in Rotterdam", f"https://f{n}/1",
                   hours_ago=n * 100) for n in range(30)]
     calls = []
-    real = digest.cluster.same_event
+    real = digest.stories.cluster.same_event
     monkeypatch.setattr(digest.cluster, "same_event", lambda *args: calls.append(1) or real(*args))
     assert len(cluster(items)) == 30
     assert calls == []  # 100 hours apart: not even listed in each other's time buckets
@@ -291,13 +291,13 @@ def test_items_further_apart_than_the_window_are_never_compared(monkeypatch):
 def test_a_big_story_is_compared_through_its_first_members(monkeypatch):
     """However many feeds carry a story, a new item is compared with its
     ANCHORS best sources, not with every member."""
-    import digest.cluster
-    from digest.cluster import ANCHORS
+    import digest.stories.cluster
+    from digest.stories.cluster import ANCHORS
 
     items = [item(f"feed{n}", f"Flood closes the harbour bridge in Rotterdam {'again' if n % 2 else ''}",
                   f"https://f{n}/1") for n in range(40)]
     compared = []
-    real = digest.cluster.same_event
+    real = digest.stories.cluster.same_event
     monkeypatch.setattr(digest.cluster, "same_event", lambda a, b, *rest: compared.append(a) or real(a, b, *rest))
     stories = cluster(items)
     assert len(stories) == 1
@@ -307,7 +307,7 @@ def test_a_big_story_is_compared_through_its_first_members(monkeypatch):
 def test_only_the_start_of_a_long_title_is_tokenized():
     """A title is a line: what follows its first TITLE_CHARS characters is
     never tokenized, so a 5 MB "title" costs what a headline costs."""
-    from digest.cluster import TITLE_CHARS, title_tokens
+    from digest.stories.cluster import TITLE_CHARS, title_tokens
 
     head = "Officials in Kyiv approve the budget for the new Dnipro bridge " * 8
     assert len(head) >= TITLE_CHARS

@@ -195,7 +195,7 @@ def test_a_file_that_takes_part_of_a_raw_stdout_write_fails_the_write(tmp_path):
     (python -u): the kernel takes what fits and write() returns that count
     without raising. RLIMIT_FSIZE makes the same partial write on any disk
     (Python ignores SIGXFSZ, so the next write fails with EFBIG)."""
-    code = ("import io, resource, sys; from digest.deliver import write_output; "
+    code = ("import io, resource, sys; from digest.delivery.streams import write_output; "
             "resource.setrlimit(resource.RLIMIT_FSIZE, (10000, 10000)); "
             "write_output(b'x' * 100000, None, io.FileIO(1, 'w', closefd=False))")
     with open(tmp_path / "out", "wb") as out:
@@ -341,7 +341,7 @@ def test_an_item_that_arrives_late_is_still_sent(invoke, tmp_path):
 def test_a_refetch_during_delivery_does_not_free_a_claimed_update(tmp_path):
     from datetime import datetime, timedelta, timezone
 
-    from digest.fetch import CacheHeaders
+    from digest.models import CacheHeaders
     from digest.models import Item
     from digest.store import Store
 

@@ -8,10 +8,14 @@ from __future__ import annotations
 import pytest
 
 from conftest import rss, rss_item
-from digest.extract import choose_picture, split_caption, take_apart_html
-from digest.extract import Candidate
-from digest.parse import byline, canonical_url, parse_feed
-from digest.summarize import summarize
+from digest.sources.pictures import choose_picture
+from digest.sources.blocks import split_caption
+from digest.sources.extract import take_apart_html
+from digest.sources.blocks import Candidate
+from digest.sources.bylines import byline
+from digest.sources.links import canonical_url
+from digest.sources.parse import parse_feed
+from digest.stories.summarize import summarize
 
 MEDIA = 'xmlns:media="http://search.yahoo.com/mrss/"'
 TEXT = "<p>Crews rebuilt the damaged bridge section north of the city, officials said on Thursday.</p>"
@@ -317,8 +321,8 @@ def test_the_promo_prefilter_never_hides_what_the_promo_rules_find():
     """is_promo skips the regex for text with none of its hint words: on
     every block of a few thousand real ones, the answer is the regex's."""
     from conftest import FEEDS
-    from digest.extract import _PROMO, is_promo
-    from digest.parse import _feedparser
+    from digest.sources.boilerplate import _PROMO, is_promo
+    from digest.sources.parse import _feedparser
 
     feedparser = _feedparser()
     blocks = []
@@ -339,8 +343,8 @@ def test_the_promo_rules_grouped_by_where_they_match_find_what_each_finds_alone(
     import re
 
     from conftest import FEEDS
-    from digest.extract import _PROMO, _PROMO_ANYWHERE, _PROMO_AT_START, _PROMO_AT_WORD
-    from digest.parse import _feedparser
+    from digest.sources.boilerplate import _PROMO, _PROMO_ANYWHERE, _PROMO_AT_START, _PROMO_AT_WORD
+    from digest.sources.parse import _feedparser
 
     one_by_one = re.compile("|".join([f"^(?:{a})" for a in _PROMO_AT_START] + [rf"\b(?:{a})" for a in _PROMO_AT_WORD]
                                      + list(_PROMO_ANYWHERE)), re.I)
@@ -370,7 +374,7 @@ def test_sanitizing_with_the_shared_sanitizer_is_what_nh3_makes_with_the_base(ht
     the result is nh3's with the base (tested against it directly)."""
     import nh3
 
-    from digest.extract import _ALLOWED_ATTRIBUTES, _ALLOWED_TAGS, _DROP_WITH_CONTENT, _IMG_TAG, _drop_pixel, sanitize_html
+    from digest.sources.sanitize import _ALLOWED_ATTRIBUTES, _ALLOWED_TAGS, _DROP_WITH_CONTENT, _IMG_TAG, _drop_pixel, sanitize_html
 
     for base in ("https://site.example/posts/1", ""):
         expected = nh3.clean(html, tags=_ALLOWED_TAGS, clean_content_tags=_DROP_WITH_CONTENT,

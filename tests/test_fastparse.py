@@ -12,10 +12,10 @@ import pytest
 from conftest import FEEDPARSER_TESTS, FEEDS, rss, rss_item
 from test_fuzz_corpora import corpus_files
 
-from digest import parse as parse_module
-from digest import xmlfeed
+from digest.sources import parse as parse_module
+from digest.sources import xmlfeed
 from digest.errors import FeedError
-from digest.parse import MAX_TITLE_CHARS, parse_feed
+from digest.sources.parse import MAX_TITLE_CHARS, parse_feed
 
 
 def outcome(body: bytes, url: str, content_type: str, fast: bool):

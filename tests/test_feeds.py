@@ -463,7 +463,7 @@ def test_feeds_add_refuses_schemes_and_hosts_it_cannot_read(invoke, config, tmp_
 def test_a_file_url_of_another_host_is_refused_in_the_config_and_never_read(tmp_path):
     from digest.config import FetchConfig
     from digest.errors import ConfigError
-    from digest.fetch import FetchRequest, fetch_all
+    from digest.sources.fetch import FetchRequest, fetch_all
 
     feed = tmp_path / "feed.xml"
     feed.write_text(rss(rss_item("Local story", "https://e.org/1"), title="Local"))

@@ -20,7 +20,7 @@ import pytest
 from conftest import rss, rss_item, write_config
 from loopback import Handler, LoopbackServer, respond
 from digest import USER_AGENT
-from digest.fetch import _retry_after
+from digest.sources.fetch import _retry_after
 from digest.store import Store
 
 NOW = "2025-01-02T20:00:00Z"

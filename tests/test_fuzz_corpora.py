@@ -9,7 +9,7 @@ from pathlib import Path
 
 from conftest import FEEDPARSER_TESTS, FEEDS
 from digest.errors import FeedError
-from digest.parse import parse_feed
+from digest.sources.parse import parse_feed
 from test_properties import active_content
 
 

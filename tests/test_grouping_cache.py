@@ -8,10 +8,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-import digest.cluster
-from digest.fetch import CacheHeaders
+import digest.stories.cluster
+from digest.models import CacheHeaders
 from digest.models import Item
-from digest.pipeline import grouped
+from digest.stories.select import grouped
 from digest.store import Store
 
 NOW = datetime(2025, 1, 2, 20, 0, tzinfo=timezone.utc)
@@ -39,7 +39,7 @@ def store(tmp_path):
 @pytest.fixture
 def calls(monkeypatch):
     counted = []
-    original = digest.cluster.cluster
+    original = digest.stories.cluster.cluster
 
     def counting(*args, **kwargs):
         counted.append(1)

@@ -153,7 +153,7 @@ def test_mbox_appends_a_message_per_build(invoke, tmp_path, how):
 
 
 def test_a_locked_mbox_is_waited_for_then_given_up_marking_nothing(invoke, tmp_path, monkeypatch):
-    from digest import deliver
+    from digest.delivery import mailboxes as deliver
 
     monkeypatch.setattr(deliver, "MBOX_LOCK_WAIT", 1)
     path = tmp_path / "digest.mbox"
@@ -225,7 +225,7 @@ def test_list_id_of_a_title_with_other_letters(title, label, list_id):
     import hashlib
     from email.message import EmailMessage
 
-    from digest.render import list_id as make
+    from digest.output.mail import list_id as make
 
     message = EmailMessage()
     message["List-Id"] = make(title, "example.org")

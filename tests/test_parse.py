@@ -6,7 +6,11 @@ import pytest
 
 from conftest import FEEDS, rss, rss_item
 from digest.errors import FeedError
-from digest.parse import canonical_url, clean_text, html_to_text, parse_feed, sanitize_html
+from digest.sources.links import canonical_url
+from digest.text import clean_text
+from digest.sources.htmltext import html_to_text
+from digest.sources.parse import parse_feed
+from digest.sources.sanitize import sanitize_html
 
 
 def parse_file(relative: str):
@@ -145,7 +149,7 @@ def test_text_extraction_keeps_paragraphs_and_drops_captions_and_control_charact
 def test_xml_base_still_resolves_links_after_many_feeds():
     # feedparser's base-URI helper is cached (it was a quarter of parsing);
     # each element's xml:base must still count, feed after feed.
-    from digest.parse import parse_feed
+    from digest.sources.parse import parse_feed
 
     def atom(base: str) -> bytes:
         return (f'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="{base}"><title>T</title>'
@@ -161,7 +165,7 @@ def test_xml_base_still_resolves_links_after_many_feeds():
 def test_a_title_is_a_line_cut_at_a_word():
     """A 1 MB title (any size past MAX_TITLE_CHARS) is cut at a word, with
     an ellipsis, before it reaches the store, the grouping and the mail."""
-    from digest.parse import MAX_TITLE_CHARS
+    from digest.sources.parse import MAX_TITLE_CHARS
 
     huge = "Officials approve the bridge budget " * 30_000
     for title in (huge, "<b>" + huge + "</b>", "x" * (MAX_TITLE_CHARS + 5)):

@@ -10,10 +10,11 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from digest import extract
+from digest.sources import boilerplate, sanitize
 from digest.config import parse_duration
-from digest.parse import canonical_url, is_tracking_param, resolved_url, sanitize_html
-from digest.render import wrap
+from digest.sources.links import canonical_url, is_tracking_param, resolved_url
+from digest.sources.sanitize import sanitize_html
+from digest.output.wrap import wrap
 from digest.text import _has_astral, key_head, key_text
 
 settings.register_profile("digest", max_examples=200, deadline=None)
@@ -183,14 +184,14 @@ _url_text = st.lists(st.one_of(
 
 @given(_url_text)
 def test_bare_urls_are_found_as_the_case_blind_pattern_found_them(text):
-    assert extract._BARE_URL.findall(text) == _BARE_URL_BY_RE_I.findall(text)
-    assert extract._BARE_URL.sub("", text) == _BARE_URL_BY_RE_I.sub("", text)
+    assert boilerplate._BARE_URL.findall(text) == _BARE_URL_BY_RE_I.findall(text)
+    assert boilerplate._BARE_URL.sub("", text) == _BARE_URL_BY_RE_I.sub("", text)
 
 
 @given(_url_text)
 def test_only_absolute_urls_says_what_counting_both_patterns_said(html):
     counted = len(_URL_ATTRIBUTE_BY_RE_I.findall(html)) == len(_ABSOLUTE_URL_ATTRIBUTE_BY_RE_I.findall(html))
-    assert extract._only_absolute_urls(html) == counted
+    assert sanitize._only_absolute_urls(html) == counted
 
 
 @given(st.text(alphabet="aB 9.,-’ßﬃİΣς\u0301\U0001f600", max_size=200), st.integers(min_value=1, max_value=80))

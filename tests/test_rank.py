@@ -7,9 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from digest.models import Digest, Item, Story
-from digest.rank import (
-    MUTED, OVER_FEED_CAP, OVER_TOP, SHOWN, RankSettings, explain_rows, explain_table, rank, rank_all, recency,
-)
+from digest.stories.rank import MUTED, OVER_FEED_CAP, OVER_TOP, SHOWN, RankSettings, explain_rows, explain_table, rank, rank_all, recency
 
 NOW = datetime(2025, 1, 2, 20, 0, tzinfo=timezone.utc)
 

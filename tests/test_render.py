@@ -16,7 +16,9 @@ import pytest
 
 from conftest import DATA, EXAMPLE_NOW, FEEDS, email_parts, news_config, news_feed, parse_email, rss, rss_item
 from digest.models import AuthorBlurb, Digest, Image, Item, Story
-from digest.render import HTML_BUDGET, ImageBox, Renderer, builtin_template_dir, fit_image, wrap
+from digest.output.render import HTML_BUDGET, ImageBox, Renderer, fit_image
+from digest.output.templates import builtin_template_dir
+from digest.output.wrap import wrap
 
 REPLACE = DATA / "templates-replace"
 EXTEND = DATA / "templates-extend"
@@ -181,7 +183,7 @@ def test_html_stays_under_gmail_clip_with_every_story(news, count):
 def a_day_in(script_feed: str, count: int, tmp_path: Path) -> Path:
     """A feed of `count` stories of a day, their titles and texts taken from
     a real capture in another script (a Russian, Chinese... day)."""
-    from digest.parse import parse_feed
+    from digest.sources.parse import parse_feed
 
     source = FEEDS / script_feed
     real = [i for i in parse_feed(source.read_bytes(), source.as_uri()).items if i.text]
@@ -252,7 +254,7 @@ def test_the_text_part_is_mailed_8bit_so_the_raw_message_reads_as_text(news):
 
 
 def test_a_text_line_too_long_for_8bit_goes_quoted_printable():
-    from digest.render import text_transfer_encoding
+    from digest.output.mail import text_transfer_encoding
 
     assert text_transfer_encoding("Kyiv · Kharkiv\n" + "x" * 998 + "\n") == "8bit"
     assert text_transfer_encoding("Kyiv · Kharkiv\n" + "x" * 999 + "\n") == "quoted-printable"
@@ -283,7 +285,7 @@ def test_wrap_mixes_latin_words_and_cjk_by_display_width():
 def test_a_build_compiles_the_fitting_digest_once(monkeypatch):
     """Checking that every card compiles (unrenderable) and then fitting
     the digest compile the same source: the second is not compiled again."""
-    from digest import render
+    from digest.output import render
 
     now = datetime(2025, 1, 2, 20, tzinfo=timezone.utc)
     stories = [Story(item=Item("f", str(i), f"Headline {i}", f"https://e.org/{i}", published=now, first_seen=now),
@@ -491,7 +493,7 @@ FORBIDDEN = "\uffff\ufffe\ufdd0\U0001fffe\U0010ffff\x01"
 
 def test_parse_strips_every_forbidden_character_and_their_references():
     from conftest import rss, rss_item
-    from digest.parse import parse_feed
+    from digest.sources.parse import parse_feed
 
     body = f"<p>Body{FORBIDDEN} and &#xFFFF;&#xFDD0;&#1;text</p>"
     feed = rss(rss_item(f"Bridge{FORBIDDEN} reopens &#xFFFE;", "https://e.example/1", body=body,
@@ -510,7 +512,7 @@ def test_forbidden_characters_already_stored_or_in_the_config_never_reach_the_mj
     them), the config's own text and a feed error in the footer all go
     through one filter on everything the templates print."""
     from conftest import feeds_config
-    from digest.fetch import CacheHeaders
+    from digest.models import CacheHeaders
     from digest.store import Store
 
     now = datetime(2025, 1, 2, 20, tzinfo=timezone.utc)
@@ -551,7 +553,7 @@ def test_a_story_without_a_link_is_never_an_empty_href():
     this issue", the compact list, around the picture and in "Also covered
     by"; and an empty [n] reference in the text part."""
     from digest.models import AlsoCovered
-    from digest.render import compile_mjml
+    from digest.output.render import compile_mjml
 
     now = datetime(2025, 1, 2, 20, tzinfo=timezone.utc)
     image = Image(url="https://e.org/p.jpg", width=600, height=400)

@@ -6,10 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from digest.fetch import CacheHeaders
+from digest.models import CacheHeaders
 from digest.models import Item
-from digest.parse import canonical_url, item_key, parse_feed
-from digest.select import window_start
+from digest.sources.links import canonical_url
+from digest.sources.parse import item_key, parse_feed
+from digest.stories.select import window_start
 from digest.store import Store
 
 from conftest import rss, rss_item
@@ -183,7 +184,7 @@ def test_one_link_is_one_story_across_feeds_and_for_one_title_in_a_feed(tmp_path
     """The siblings that stay one story: a syndicated article (one link, two
     feeds, the titles differ) and one entry listed again under a new guid;
     in the grouping and against what was sent."""
-    from digest.cluster import cluster
+    from digest.stories.cluster import cluster
 
     other = "https://b.example/feed"
 

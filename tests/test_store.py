@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from digest.errors import StoreError
-from digest.fetch import CacheHeaders
+from digest.models import CacheHeaders
 from digest.models import Image, Item
 from digest.store import ClaimConflict, Store
 

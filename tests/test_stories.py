@@ -144,10 +144,10 @@ def test_a_story_sent_yesterday_is_not_sent_again_from_a_later_source(invoke, da
 def test_only_the_stories_shown_are_summarized(invoke, day_config, monkeypatch):
     # A day of hundreds of feeds has thousands of candidates; summarizing
     # them all cost more than the rest of the build (benchmarks/bench.py).
-    import digest.summarize
+    import digest.stories.summarize
 
     summarized = []
-    real = digest.summarize.summarize
+    real = digest.stories.summarize.summarize
     monkeypatch.setattr(digest.summarize, "summarize", lambda text, *a, **k: summarized.append(text) or real(text, *a, **k))
     explained = explain_json(invoke, day_config)
     assert not summarized  # explain ranks every story and summarizes none

@@ -8,7 +8,7 @@ import pytest
 
 from digest.errors import ConfigError
 from digest.models import AlsoCovered, AuthorBlurb, Item, Story
-from digest.summarize import LeadWriter, reading_minutes, split_sentences, summarize
+from digest.stories.summarize import LeadWriter, reading_minutes, split_sentences, summarize
 
 
 def test_reading_time_is_ceil_words_over_230_at_least_one():
@@ -157,18 +157,18 @@ def test_a_syntax_error_in_a_tag_template_names_the_file_and_key():
 def test_a_summary_splits_only_the_start_of_a_long_text(monkeypatch):
     """Six sentences are all a summary keeps; splitting a whole 10 MB body
     to find them made one item cost more than a day of feeds."""
-    import digest.summarize
+    import digest.stories.summarize
 
     seen = []
-    real = digest.summarize.split_sentences
+    real = digest.stories.summarize.split_sentences
     monkeypatch.setattr(digest.summarize, "split_sentences", lambda text: seen.append(len(text)) or real(text))
     text = "The council approved the bridge budget on Thursday. " * 20_000
     assert summarize(text, 20).startswith("The council approved the bridge budget")
-    assert seen and sum(seen) <= digest.summarize.SUMMARY_CHARS
+    assert seen and sum(seen) <= digest.stories.summarize.SUMMARY_CHARS
 
 
 def test_a_text_cut_for_its_summary_loses_the_half_sentence_at_the_cut():
-    from digest.summarize import SUMMARY_CHARS
+    from digest.stories.summarize import SUMMARY_CHARS
 
     tail = "Crews worked through the night on the bridge. "
     # Two sentences far past the summary's 45 words, then the cut falls
@@ -179,7 +179,7 @@ def test_a_text_cut_for_its_summary_loses_the_half_sentence_at_the_cut():
     cut_inside = head + tail + "More text follows. " * 50
     assert cut_inside[:SUMMARY_CHARS].endswith("the night on")
     assert "Crews worked" not in summarize(cut_inside, 45)  # "... the night on." is no sentence
-    from digest.summarize import _leading_sentences
+    from digest.stories.summarize import _leading_sentences
 
     assert not _leading_sentences(cut_inside)[-1].startswith("Crews worked")
     assert _leading_sentences(first + tail)[-1] == tail.strip()  # uncut, the whole sentence is there
@@ -189,10 +189,10 @@ def test_the_splitter_looks_at_each_word_once(monkeypatch):
     """Each stop is checked against its own word, never the sentence so
     far: "U.S. " x 10,000 (one sentence of abbreviations) took 20 s, and
     20 KB of "." 10 s."""
-    import digest.summarize
+    import digest.stories.summarize
 
     looked_at = []
-    real = digest.summarize._is_abbreviation
+    real = digest.stories.summarize._is_abbreviation
     monkeypatch.setattr(digest.summarize, "_is_abbreviation", lambda word: looked_at.append(len(word)) or real(word))
     text = "U.S. " * 10_000 + "Senate votes. Then J. Smith spoke."
     assert split_sentences(text) == [("U.S. " * 10_000 + "Senate votes.").strip(), "Then J. Smith spoke."]

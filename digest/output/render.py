@@ -10,20 +10,20 @@ from __future__ import annotations
 
 import functools
 import json
-import re
-import shutil
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .errors import TemplateError, UsageError
-from .models import Digest, Image, Story
+from ..errors import TemplateError
+from ..models import Digest, Image, Story
+from .mail import Addressing, address_headers, html_transfer_encoding, mailed_size, text_transfer_encoding
+from .snapshot import _printable, digest_as_dict
+from .templates import builtin_template_dir, folded_line
+from .wrap import LinkRefs, wrap
 
-TEXT_WIDTH = 72
 FORMATS = ("email", "html", "text", "json", "mjml")
 # Gmail clips an HTML part past 102 KB behind a "View entire message" link,
 # which also hides the footer. Whether it counts the part before or after
@@ -36,96 +36,6 @@ GMAIL_CLIP = 102_400
 HTML_BUDGET = GMAIL_CLIP - 2_400
 # The card column: the 600 px body less 24 px of padding on each side.
 COLUMN_WIDTH = 552
-# Display order of `digest templates list`; any other built-in file follows.
-TEMPLATE_ORDER = ("layout.mjml", "header.mjml", "item.mjml", "author.mjml", "footer.mjml", "text.txt", "subject.txt")
-
-
-def builtin_template_dir() -> Path:
-    """Inside the installed package; in a source checkout, the top-level folder."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "templates", here.parent / "templates"):
-        if (candidate / "layout.mjml").is_file():
-            return candidate
-    raise TemplateError(f"built-in templates not found next to {here}; reinstall digest")
-
-
-class LinkRefs:
-    """Numbered link references for the text part: [1], [2], ..."""
-
-    def __init__(self):
-        self._numbers: dict[str, int] = {}
-
-    def add(self, url: str) -> int:
-        return self._numbers.setdefault(url, len(self._numbers) + 1)
-
-    def items(self) -> list[tuple[int, str]]:
-        return [(number, url) for url, number in self._numbers.items()]
-
-
-def wrap(text: str, width: int = TEXT_WIDTH, indent: int = 0, hang: int | None = None) -> str:
-    """Wrap to width columns of display: East Asian wide characters count
-    two, and a line may break between them (Chinese and Japanese have no
-    spaces), but never before a closing mark (。、」) or after an opening
-    one. `indent` indents every line; `hang` indents all but the first.
-    Long words (URLs) are never broken."""
-    first = " " * indent
-    rest = " " * (indent if hang is None else hang)
-    paragraphs = [p for p in str(text).split("\n") if p.strip()] or [""]
-    return "\n".join(_wrap_paragraph(paragraph, width, first, rest) for paragraph in paragraphs)
-
-
-_NO_LINE_START = set("。、，．！？：；）」』】〕〉》”’・ー…,.!?:;)]}%")
-_NO_LINE_END = set("（「『【〔〈《“‘([{")
-
-
-def _display_width(text: str) -> int:
-    if text.isascii():
-        return len(text)  # every character one column (stored text holds no control characters)
-    from wcwidth import wcswidth
-
-    width = wcswidth(text)
-    return width if width >= 0 else len(text)
-
-
-def _wrap_pieces(paragraph: str) -> list[tuple[str, bool]]:
-    """(piece, space before it): each word, and each wide character of a
-    word apart, with closing marks kept on the piece before them."""
-    pieces: list[tuple[str, bool]] = []
-    for word in paragraph.split():
-        if word.isascii():  # no wide character to break between: the word whole
-            pieces.append((word, True))
-            continue
-        space = True
-        current = ""
-        for char in word:
-            wide = _display_width(char) == 2
-            if current and (wide or _display_width(current[-1]) == 2) and char not in _NO_LINE_START \
-                    and current[-1] not in _NO_LINE_END:
-                pieces.append((current, space))
-                current, space = "", False
-            current += char
-        if current:
-            pieces.append((current, space))
-    return pieces
-
-
-def _wrap_paragraph(paragraph: str, width: int, first: str, rest: str) -> str:
-    lines: list[str] = []
-    line, used = first, len(first)
-    empty = True
-    for piece, space in _wrap_pieces(paragraph):
-        size = _display_width(piece)
-        gap = 1 if space and not empty else 0
-        if not empty and used + gap + size > width:
-            lines.append(line)
-            line, used, empty, gap = rest, len(rest), True, 0
-        line += " " * gap + piece
-        used += gap + size
-        empty = False
-    lines.append(line)
-    return "\n".join(l.rstrip() for l in lines)
-
-
 @dataclass(frozen=True)
 class ImageBox:
     """The size an image is drawn at in the card column: both sides, or
@@ -366,7 +276,7 @@ class Renderer:
             searched = ", ".join(str(p) for p in self.search_path)
             raise TemplateError(f"template {exc.name!r} not found (searched {searched})") from None
         except TemplateSyntaxError as exc:
-            raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {_one_line(exc.message)}") from None
+            raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {folded_line(exc.message)}") from None
         return self._guard(name, template.render, **context)
 
     def _guard(self, name: str, render, **context) -> str:
@@ -378,11 +288,11 @@ class Renderer:
             from jinja2 import TemplateNotFound, TemplateSyntaxError
 
             if isinstance(exc, TemplateSyntaxError):  # in an included or extended file
-                raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {_one_line(exc.message)}") from None
+                raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: {folded_line(exc.message)}") from None
             if isinstance(exc, TemplateNotFound):
                 searched = ", ".join(str(p) for p in self.search_path)
                 raise TemplateError(f"template {exc.name!r} not found (searched {searched})") from None
-            raise TemplateError(f"{_template_location(exc) or name}: {_one_line(str(exc))}") from None
+            raise TemplateError(f"{_template_location(exc) or name}: {folded_line(str(exc))}") from None
 
     def _local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone) if self.zone else moment.astimezone()
@@ -394,66 +304,6 @@ class Renderer:
     def _shorttime(self, moment: datetime) -> str:
         local = self._local(moment)
         return f"{local.day} {local:%b %H:%M}"
-
-
-@dataclass(frozen=True)
-class Addressing:
-    """Who a mail is from and to, and what list it belongs to."""
-
-    title: str  # the digest's title: the List-Id is made from it
-    sender: str
-    to: tuple[str, ...] = ()
-    cc: tuple[str, ...] = ()
-    bcc: tuple[str, ...] = ()  # written for `sendmail -t`, which strips it; deliver.py drops it elsewhere
-    unsubscribe: tuple[str, ...] = ()  # https:// and mailto: URLs
-
-
-def address_headers(message: EmailMessage, who: Addressing, date: datetime) -> str:
-    """From, To, Cc, Bcc, Date, Message-ID and the headers of a good
-    automated mail: Auto-Submitted (RFC 3834: vacation responders stay
-    quiet), List-Id (RFC 2919: a stable name to filter on), and
-    List-Unsubscribe only when the config gives a target. Returns the
-    domain the Message-ID was made in."""
-    message["From"] = who.sender
-    for name, addresses in (("To", who.to), ("Cc", who.cc), ("Bcc", who.bcc)):
-        if addresses:
-            message[name] = ", ".join(addresses)
-    message["Date"] = format_datetime(date)
-    domain = parseaddr(who.sender)[1].rpartition("@")[2] or "digest.invalid"
-    message["Message-ID"] = make_msgid(idstring="digest", domain=domain)
-    message["Auto-Submitted"] = "auto-generated"
-    message["List-Id"] = list_id(who.title, domain)
-    if who.unsubscribe:
-        message["List-Unsubscribe"] = ", ".join(f"<{target}>" for target in who.unsubscribe)
-        # RFC 8058 one-click unsubscribing is defined for an https URL only.
-        if any(target.lower().startswith("https://") for target in who.unsubscribe):
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    return domain
-
-
-def list_id(title: str, domain: str) -> str:
-    """`"Title" <slug.domain>`: the same title gives the same id, run after
-    run. A title with no ASCII letters or digits is named by its hash."""
-    import hashlib
-    import unicodedata
-    from email.utils import formataddr
-
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")[:60].strip("-")
-    slug = slug or "digest-" + hashlib.sha256(title.encode("utf-8")).hexdigest()[:12]
-    namespace = domain if re.fullmatch(r"[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*", domain) else "localhost"
-    return formataddr((" ".join(title.split())[:200], f"{slug}.{namespace}"))
-
-
-def check_email(who: Addressing, now: datetime, through: str) -> EmailMessage:
-    """The short test message `digest check --send-test` mails."""
-    message = EmailMessage()
-    message["Subject"] = f"Test message from digest: {' '.join(who.title.split())}"
-    address_headers(message, who, now)
-    text = (f"This is a test message from `digest check --send-test`.\n\n"
-            f"It came through {through}, the way the digest \"{who.title}\" will come.\n")
-    message.set_content(text, charset="utf-8", cte=text_transfer_encoding(text))
-    return message
 
 
 @functools.cache
@@ -475,23 +325,6 @@ def _utf8_loader():
                     from None
 
     return Utf8Loader
-
-
-# RFC 5322 2.1.1: a line of a message is at most 998 bytes, CRLF excluded.
-MAX_LINE_BYTES = 998
-
-
-def text_transfer_encoding(text: str) -> str:
-    """The text part goes 8-bit, so the mail reads as plain text anywhere it
-    is shown raw (a terminal, `digest build | less`, a mail log), unless a
-    line is too long for that; then quoted-printable. sendmail -t and every
-    MTA in use take 8-bit bodies (RFC 6152), and they convert the part
-    themselves for a next hop that does not. The HTML part stays
-    quoted-printable: the compiled MJML has lines past the limit."""
-    encoded = text.encode("utf-8")
-    if any(len(line) > MAX_LINE_BYTES for line in encoded.splitlines()):
-        return "quoted-printable"
-    return "7bit" if encoded.isascii() else "8bit"
 
 
 MAX_LOCAL_PICTURE = 2 * 1024 * 1024  # bytes; a local picture larger than this is left out
@@ -540,8 +373,7 @@ class LocalPictures:
 
 
 def _read_local_picture(url: str, number: int) -> LocalPicture | None:
-    from .fetch import file_path
-    from .files import TimedOut, TooLarge, read_capped
+    from ..files import TimedOut, TooLarge, file_path, read_capped
 
     try:
         # Capped and under a deadline like every local file: a named pipe
@@ -572,31 +404,6 @@ def _without_local_pictures(digest: Digest, keep: set[str]) -> Digest:
     return replace(digest, stories=stories)
 
 
-def html_transfer_encoding(html: str) -> tuple[str, int]:
-    """The HTML part's transfer encoding, the smaller as mailed of
-    quoted-printable and base64, and that size in bytes (CRLF line ends
-    counted; quoted-printable estimated from above)."""
-    data = html.encode("utf-8")
-    escaped = len(data) - len(data.translate(None, _QP_ESCAPED))
-    encoded = len(data) + 2 * escaped
-    quoted = encoded + 3 * (encoded // 75 + 1) + data.count(b"\n")  # soft breaks "=" CRLF, and CR per line
-    base64 = (len(data) + 2) // 3 * 4
-    base64 += 2 * (base64 // 76 + 1)
-    return ("quoted-printable", quoted) if quoted <= base64 else ("base64", base64)
-
-
-# Bytes quoted-printable writes as =XX: all but printable ASCII, space, tab and line ends.
-_QP_ESCAPED = bytes(b for b in range(256) if not (33 <= b <= 126 and b != 61) and b not in (9, 10, 32))
-
-
-def mailed_size(html: str) -> int:
-    return html_transfer_encoding(html)[1]
-
-
-def _one_line(message: str | None) -> str:
-    return " ".join(str(message or "").split())
-
-
 def _autoescape(name: str | None) -> bool:
     # select_autoescape() does not know .mjml; the text templates must not escape.
     return bool(name) and name.rpartition(":")[2].endswith((".mjml", ".html", ".xml"))
@@ -612,79 +419,6 @@ def _template_location(exc: Exception) -> str | None:
             found = f"{filename}:{tb.tb_lineno}"
         tb = tb.tb_next
     return found
-
-
-# ---------------------------------------------------------------- catalog
-
-
-@dataclass(frozen=True)
-class TemplateInfo:
-    """One built-in template and where the chain finds it."""
-
-    name: str
-    description: str
-    path: Path  # the file the chain uses
-    overridden: bool
-
-
-_LEADING_COMMENT = re.compile(r"\A\s*\{#-?(.*?)-?#\}", re.S)
-
-
-def describe_template(source: str) -> str:
-    """The first sentence of a template's leading {#- ... -#} comment."""
-    match = _LEADING_COMMENT.match(source)
-    if not match:
-        return ""
-    text = _one_line(match.group(1))
-    sentence = re.match(r"(.+?\.)(\s|$)", text)
-    return sentence.group(1) if sentence else text
-
-
-def builtin_templates() -> list[Path]:
-    folder = builtin_template_dir()
-    files = [p for p in folder.iterdir() if p.is_file() and p.suffix in (".mjml", ".txt", ".html")]
-    rank = {name: i for i, name in enumerate(TEMPLATE_ORDER)}
-    return sorted(files, key=lambda p: (rank.get(p.name, len(rank)), p.name))
-
-
-def template_catalog(template_dirs: Sequence[Path | None] = ()) -> list[TemplateInfo]:
-    """Each built-in template with the file the chain would use for it."""
-    folders = [Path(d) for d in template_dirs if d]
-    catalog = []
-    for builtin in builtin_templates():
-        user = next((f / builtin.name for f in folders if (f / builtin.name).is_file()), None)
-        catalog.append(
-            TemplateInfo(
-                name=builtin.name,
-                description=describe_template(builtin.read_text(encoding="utf-8")),
-                path=user or builtin,
-                overridden=user is not None,
-            )
-        )
-    return catalog
-
-
-def export_templates(destination: Path, force: bool = False) -> list[Path]:
-    """Copy the built-in templates into destination. Refuses (and copies
-    nothing) when a file would be overwritten, unless force."""
-    destination = Path(destination)
-    sources = builtin_templates()
-    if destination.exists() and not destination.is_dir():
-        raise UsageError(f"{destination} exists and is not a folder")
-    clashes = [destination / p.name for p in sources if (destination / p.name).exists()]
-    if clashes and not force:
-        names = ", ".join(p.name for p in clashes)
-        raise UsageError(f"{destination} already has {names}; use --force to overwrite")
-    written = []
-    try:
-        destination.mkdir(parents=True, exist_ok=True)
-        for source in sources:
-            target = destination / source.name
-            shutil.copyfile(source, target)
-            written.append(target)
-    except OSError as exc:  # /proc/x, a read-only folder, a full disk
-        raise UsageError(f"cannot write the templates into {destination}: {exc.strerror or exc}") from None
-    return written
 
 
 def compile_mjml(source: str) -> str:
@@ -709,58 +443,3 @@ def _html_of(compiled: tuple[str, str | None]) -> str:
     return html
 
 
-def _printable(value):
-    """Every value a template prints, without the characters the email
-    cannot carry (text.strip_control): items stored before ingestion
-    stripped them, config text, error messages holding a feed's URL."""
-    from markupsafe import Markup
-
-    from .text import strip_control
-
-    if isinstance(value, Markup):
-        return Markup(strip_control(value))
-    return strip_control(value) if isinstance(value, str) else value
-
-
-def story_as_dict(story: Story) -> dict:
-    return {
-        "title": story.title,
-        "link": story.link,
-        "feed": story.feed,
-        "feed_url": story.item.feed_url,
-        "author": story.author or None,
-        "author_blurb": (
-            {"role": story.author_blurb.role, "bio": story.author_blurb.bio, "avatar": story.author_blurb.avatar}
-            if story.author_blurb
-            else None
-        ),
-        "published": story.published.isoformat(),
-        "dated": story.dated,
-        "score": round(story.score, 6),
-        "lead": story.lead,
-        "summary": story.summary,
-        "reading_minutes": story.reading_minutes,
-        "image": asdict(story.image) if story.image else None,
-        "also": [{"feed": a.feed, "link": a.link} for a in story.also],
-        "tags": story.tags,
-        "updated": story.updated,
-    }
-
-
-def digest_as_dict(digest: Digest) -> dict:
-    return {
-        "title": digest.title,
-        "subject": digest.subject,
-        "generated_at": digest.generated_at.isoformat(),
-        "since": digest.since.isoformat(),
-        "group_by": digest.group_by,
-        "items": [story_as_dict(s) for s in digest.stories],
-        # This run's failures, as DESIGN.md promises; `failing` is what the
-        # footer names (failing `failing_after` runs in a row, or retired).
-        "errors": [_failure_as_dict(f) for f in digest.failures],
-        "failing": [_failure_as_dict(f) for f in digest.errors],
-    }
-
-
-def _failure_as_dict(failure) -> dict:
-    return {"feed": failure.feed, "url": failure.url, "error": failure.error, "runs": failure.runs}

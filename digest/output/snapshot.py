@@ -1,17 +1,18 @@
-"""Past digests: what was sent, read back.
+"""A digest as the JSON of `--format json`, and back: what history keeps.
 
-Each build that marks items sent keeps its digest in the JSON form of
-`--format json`, so `digest build --replay N` renders exactly what was
-mailed, whatever the feeds or the ranking say today.
+Each build that marks items sent keeps its digest in that form, so
+`digest build --replay N` renders exactly what was mailed, whatever the
+feeds or the ranking say today.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import datetime
 
-from .models import AlsoCovered, AuthorBlurb, Digest, FeedFailure, Image, Item, Story
-from .store import Store
+from ..models import AlsoCovered, AuthorBlurb, Digest, FeedFailure, Image, Item, Story
+from ..store import Store
 
 
 def replayed_digest(store: Store, build_id: int) -> Digest:
@@ -64,3 +65,65 @@ def _story(entry: dict) -> Story:
         also=[AlsoCovered(feed=a["feed"], link=a["link"]) for a in entry.get("also", [])],
         tags=entry.get("tags", []),
     )
+
+
+def _printable(value):
+    """Every value a template prints, without the characters the email
+    cannot carry (text.strip_control): items stored before ingestion
+    stripped them, config text, error messages holding a feed's URL."""
+    from markupsafe import Markup
+
+    from ..text import strip_control
+
+    if isinstance(value, Markup):
+        return Markup(strip_control(value))
+    return strip_control(value) if isinstance(value, str) else value
+
+
+def story_as_dict(story: Story) -> dict:
+    return {
+        "title": story.title,
+        "link": story.link,
+        "feed": story.feed,
+        "feed_url": story.item.feed_url,
+        "author": story.author or None,
+        "author_blurb": (
+            {"role": story.author_blurb.role, "bio": story.author_blurb.bio, "avatar": story.author_blurb.avatar}
+            if story.author_blurb
+            else None
+        ),
+        "published": story.published.isoformat(),
+        "dated": story.dated,
+        "score": round(story.score, 6),
+        "lead": story.lead,
+        "summary": story.summary,
+        "reading_minutes": story.reading_minutes,
+        "image": asdict(story.image) if story.image else None,
+        "also": [{"feed": a.feed, "link": a.link} for a in story.also],
+        "tags": story.tags,
+        "updated": story.updated,
+    }
+
+
+def digest_as_dict(digest: Digest) -> dict:
+    return {
+        "title": digest.title,
+        "subject": digest.subject,
+        "generated_at": digest.generated_at.isoformat(),
+        "since": digest.since.isoformat(),
+        "group_by": digest.group_by,
+        "items": [story_as_dict(s) for s in digest.stories],
+        # This run's failures, as DESIGN.md promises; `failing` is what the
+        # footer names (failing `failing_after` runs in a row, or retired).
+        "errors": [_failure_as_dict(f) for f in digest.failures],
+        "failing": [_failure_as_dict(f) for f in digest.errors],
+    }
+
+
+def _failure_as_dict(failure) -> dict:
+    return {"feed": failure.feed, "url": failure.url, "error": failure.error, "runs": failure.runs}
+
+
+def snapshot_of(digest: Digest) -> str:
+    """The digest as a build's history row keeps it."""
+    return json.dumps(digest_as_dict(digest), ensure_ascii=False)

@@ -22,23 +22,16 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
+from urllib.parse import urlsplit
 
-from .config import FetchConfig, is_local_file_url
-from .files import TimedOut, TooLarge, read_capped
+from ..config import FetchConfig
+from ..files import TimedOut, TooLarge, file_path, is_local_file_url, read_capped
+from ..models import CacheHeaders
 
 MAX_REDIRECTS = 10
 MAX_RETRIES = 2  # after a 429/503 with a Retry-After that fits the deadline
 PERMANENT_REDIRECTS = (301, 308)
 RETRY_STATUSES = (429, 503)
-
-
-@dataclass(frozen=True)
-class CacheHeaders:
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -397,12 +390,6 @@ def _read_file(url: str, location: str, config: FetchConfig) -> FetchResult:
     # A file has no Content-Type; say XML so the parser reads the encoding
     # from the document itself instead of flagging the feed as malformed.
     return FetchResult(url=url, body=body, content_type="application/xml", final_url=location)
-
-
-def file_path(url: str) -> Path:
-    """file:// URL -> local path."""
-    parts = urlsplit(url)
-    return Path(url2pathname(unquote(parts.path)))
 
 
 # ---------------------------------------------------------------- errors

@@ -60,7 +60,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain
 
-from .models import Item
+from ..models import Item
 
 WINDOW = timedelta(hours=48)
 SIMILAR = 0.4

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .models import Item, Story
+from ..models import Item, Story
 
 SOURCE_BONUS = 0.5
 

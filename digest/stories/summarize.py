@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from .models import Story
+from ..models import Story
 
 WORDS_PER_MINUTE = 230
 # Chinese and Japanese write words without spaces: two characters make a
@@ -274,7 +274,7 @@ class LeadWriter:
         try:
             return self._env.from_string(source)
         except TemplateSyntaxError as exc:
-            from .errors import ConfigError
+            from ..errors import ConfigError
 
             raise ConfigError(f"{exc.message} (line {exc.lineno})", path=self.config_path, key=key) from None
 

@@ -1,0 +1,394 @@
+"""Digester: the use cases of digest (build, send, replay, explain, fetch,
+check, history, the feed list), over the stages in sources/, stories/,
+output/ and delivery/. The command line is a shell over this module: it
+maps its options to these arguments and its errors to exit codes.
+
+    import digest
+    with digest.open("digest.toml") as d:
+        edition = d.build()          # fetches, selects, ranks, renders; marks nothing
+        d.send(edition)              # delivers as the config says, then marks it sent
+
+No click and no printing: what the user should hear goes through a
+Reporter (by default, the `digest` logger).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone, tzinfo
+from email.message import EmailMessage
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .config import Config, EmailConfig, default_config_path, load_config, parse_since, state_path
+from .errors import DigestError, UsageError
+from .models import BuildRequest, Digest, FeedFailure, Story
+from .report import Reporter
+from .store import BuildRecord, Store
+
+if TYPE_CHECKING:
+    from .delivery.base import Destination, Outgoing
+    from .delivery.check import CheckReport
+    from .output.render import Renderer
+    from .sources.refresh import Refresh
+    from .stories.select import Selection
+
+FORMATS = ("email", "html", "text", "json", "mjml")
+
+
+class LogReporter:
+    """The library's default Reporter: warnings and notes to the `digest`
+    logger (silent unless the application configures logging)."""
+
+    def __init__(self, logger: logging.Logger | None = None):
+        self._log = logger or logging.getLogger("digest")
+
+    def warn(self, message: str) -> None:
+        self._log.warning(message)
+
+    def info(self, message: str) -> None:
+        self._log.info(message)
+
+    def detail(self, message: str) -> None:
+        self._log.debug(message)
+
+    def progress(self, done: int, total: int) -> None:
+        pass
+
+
+def open_digester(config: str | Path | Config | None = None, *, state: str | Path | None = None,
+                  reporter: Reporter | None = None, template_dir: str | Path | None = None) -> Digester:
+    """`digest.open`: the Digester of a config, found as the command line
+    finds it (the path given, else $DIGEST_CONFIG, ./digest.toml, then the
+    platform config dir), with its state (`state`, else $DIGEST_STATE, the
+    config's `state`, then the platform data dir). A Config object is used
+    as it is. Raises ConfigError for a config that cannot be used."""
+    if not isinstance(config, Config):
+        config = load_config(Path(config) if config is not None else default_config_path())
+    return Digester(config, state_path(config, state), reporter=reporter,
+                    template_dir=Path(template_dir) if template_dir is not None else None)
+
+
+@dataclass
+class Edition:
+    """One built digest: its stories, and the product in every format,
+    rendered when first asked for."""
+
+    digest: Digest
+    failures: list[FeedFailure]  # this run's failed feeds (the footer names only those failing run after run)
+    _renderer: Renderer = field(repr=False)
+    _email: EmailConfig = field(repr=False)
+    _subject_ready: bool = field(default=False, repr=False)
+
+    @property
+    def stories(self) -> list[Story]:
+        """The stories, best first."""
+        return self.digest.stories
+
+    @property
+    def subject(self) -> str:
+        if not self._subject_ready:
+            self.digest.subject = self._renderer.subject(self.digest, self._email.subject)
+            self._subject_ready = True
+        return self.digest.subject
+
+    @property
+    def message(self) -> EmailMessage:
+        """The email, as `--format email` prints it."""
+        return self.output("email").message
+
+    @property
+    def html(self) -> str:
+        return self._renderer.html(self._ready())
+
+    @property
+    def text(self) -> str:
+        return self._renderer.text(self._ready())
+
+    @property
+    def mjml(self) -> str:
+        return self._renderer.mjml(self._ready())
+
+    @property
+    def json(self) -> dict:
+        """The object `--format json` prints."""
+        return json.loads(self._renderer.json(self._ready()))
+
+    def output(self, fmt: str = "email") -> Outgoing:
+        """The product in one format, ready to deliver."""
+        return render_output(self._renderer, self._ready(), fmt, self._email)
+
+    def snapshot(self) -> str:
+        """The edition as history keeps it, for `--replay`."""
+        from .output.snapshot import snapshot_of
+
+        return snapshot_of(self._ready())
+
+    def _ready(self) -> Digest:
+        self.subject  # noqa: B018 - rendered once, before any part that shows it
+        return self.digest
+
+
+class Digester:
+    """A config and its state: what the command line does, as methods.
+    Use it as a context manager (or call close()) to close the store."""
+
+    def __init__(self, config: Config, state: Path, *, reporter: Reporter | None = None,
+                 template_dir: Path | None = None):
+        self.config = config
+        self.state_path = Path(state)
+        self.reporter = reporter or LogReporter()
+        self.template_dir = template_dir  # looked up before the config's template_dir and the built-ins
+        self._store: Store | None = None
+        self._sending = False
+
+    def __enter__(self) -> Digester:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    @property
+    def store(self) -> Store:
+        """The state file, opened (and made) when first needed."""
+        if self._store is None:
+            self._store = Store.open(self.state_path)
+        return self._store
+
+    # ------------------------------------------------------------ building
+
+    def build(self, *, now: datetime | None = None, since: datetime | timedelta | str | None = None,
+              top: int | None = None, offline: bool = False, format: str = "email") -> Edition:
+        """Fetch (unless offline), select, group, rank and summarize the
+        stories, ready to render. Marks nothing. `since`: a time, a
+        duration back from now, or text as --since takes it; None: since
+        the last digest sent, else the config's window. `format` is the one
+        that will be delivered: for email and html, a story whose card does
+        not compile is left out (and named), never the reason nothing is sent."""
+        request = self._request(now, since, top, offline)
+        renderer = self._renderer()
+        digest, failures = make_digest(self.config, self.store, request, self.reporter, prepare=renderer.prepare)
+        leave_out_unrenderable(renderer, digest, format, self.reporter)
+        if not digest.stories and failures and len(failures) == len(self.config.feeds):
+            raise DigestError("every feed failed; nothing to build")
+        edition = Edition(digest, failures, renderer, self.config.email)
+        if digest.stories:
+            edition.subject  # noqa: B018 - a subject template's error surfaces here, before any delivery
+        return edition
+
+    def replay(self, build_id: int, *, format: str = "email") -> Edition:
+        """Past build `build_id` (see history()) as it was sent."""
+        from .output.snapshot import replayed_digest
+
+        renderer = self._renderer()
+        digest = replayed_digest(self.store, build_id)
+        leave_out_unrenderable(renderer, digest, format, self.reporter)
+        return Edition(digest, [], renderer, self.config.email, _subject_ready=True)
+
+    def explain(self, *, now: datetime | None = None, since: datetime | timedelta | str | None = None,
+                top: int | None = None, offline: bool = False) -> Selection:
+        """Every candidate story of a build, ranked with its factors (muted
+        and capped ones included). Marks nothing."""
+        from .sources.refresh import refresh_feeds
+        from .stories.select import select_stories
+
+        request = self._request(now, since, top, offline)
+        if not offline:
+            refresh_feeds(self.config, self.store, request.now, self.reporter)
+        return select_stories(self.config, self.store, request)
+
+    def fetch(self, *, now: datetime | None = None) -> Refresh:
+        """Fetch every feed and store what changed; build nothing."""
+        from .sources.refresh import fetch_feeds
+
+        self.require_feeds()
+        return fetch_feeds(self.config, self.store, now or utc_now(), self.reporter)
+
+    # ------------------------------------------------------------ sending
+
+    @contextmanager
+    def sending(self) -> Iterator[None]:
+        """Hold the build lock around a build and its send, so a second
+        build at the same time waits (at most the config's lock_wait) or
+        raises BuildLocked without fetching; builds that died between
+        claiming and confirming are settled first."""
+        from .delivery.protocol import build_lock, settle_unfinished
+
+        with build_lock(self.store, self.config.lock_wait):
+            for note in settle_unfinished(self.store):
+                self.reporter.warn(note)
+            self._sending = True
+            try:
+                yield
+            finally:
+                self._sending = False
+
+    def send(self, edition: Edition, to: Destination | None = None, *, format: str = "email",
+             mark: bool = True) -> list[str]:
+        """Deliver the edition (to `to`, else as the config says: [smtp],
+        or command, maildir or mbox in [email]) and, once it was delivered
+        in full, mark its stories sent. Returns the destination's warnings."""
+        from .delivery import protocol
+        from .delivery.destinations import configured_destination
+
+        destination = to or configured_destination(self.config)
+        if destination is None:
+            raise UsageError(f"{self.config.path}: the config says no way to send the digest "
+                             "(set [smtp], or command, maildir or mbox in [email])")
+        outgoing = edition.output(format)
+        if not (mark and edition.stories):
+            return destination.deliver(outgoing)
+        with nullcontext() if self._sending else self.sending():
+            return protocol.send(self.store, edition.digest, edition.snapshot(), outgoing, destination)
+
+    # ------------------------------------------------------------ looking
+
+    def history(self, limit: int = 20) -> list[BuildRecord]:
+        """The past builds that marked items sent, newest first."""
+        return self.store.builds(limit)
+
+    def check(self, *, now: datetime | None = None, send_test: bool = False) -> CheckReport:
+        """What a build would do with this config and what stops it; with
+        [smtp], logs in (sending nothing unless send_test)."""
+        from .delivery.check import check_setup
+        from .output.mail import Addressing, check_email
+
+        email = self.config.email
+        when = now or utc_now()
+
+        def test_message(through: str) -> EmailMessage:
+            who = Addressing(self.config.title, email.from_, email.to, email.cc, email.bcc, email.unsubscribe)
+            return check_email(who, when, through)
+
+        return check_setup(self.config, test_message if send_test else None)
+
+    def feeds(self) -> list[dict]:
+        """One plain dict per feed: config fields plus health from the store."""
+        from .feeds import feed_rows
+
+        return feed_rows(self.config, self.store)
+
+    # ------------------------------------------------------------ helpers
+
+    def require_feeds(self, offline: bool = False) -> None:
+        """UsageError when there is no feed to fetch (offline, the store serves)."""
+        if not self.config.feeds and not offline:
+            raise UsageError(f"{self.config.path}: no [[feeds]] to read (add one with `digest feeds add URL`)")
+
+    def _request(self, now, since, top, offline) -> BuildRequest:
+        now = now or utc_now()
+        if isinstance(since, str):
+            since = parse_since(since, now)
+        elif isinstance(since, timedelta):
+            since = now - since
+        return BuildRequest(now=now, since=since, top=top, offline=offline)
+
+    def _renderer(self) -> Renderer:
+        from .output.render import Renderer
+
+        return Renderer([self.template_dir, self.config.template_dir], zone=zone_of(self.config))
+
+
+def make_digest(
+    config: Config, store: Store, request: BuildRequest, reporter: Reporter,
+    prepare: Callable[[], None] | None = None,
+) -> tuple[Digest, list[FeedFailure]]:
+    """Refresh the feeds (unless offline) and assemble the digest. Returns it
+    with this run's failures, which were named through the reporter; the
+    digest's footer names only the feeds failing run after run. `prepare`
+    (the renderer's) runs beside the fetching."""
+    from .sources.refresh import refresh_feeds
+    from .stories.assemble import assemble_digest, footer_failures
+
+    failures = []
+    if not request.offline:
+        with _beside(_prepare_assembly, prepare):
+            failures = refresh_feeds(config, store, request.now, reporter)
+    digest = assemble_digest(config, store, request, footer_failures(config, store), reporter)
+    digest.failures = failures
+    return digest, failures
+
+
+@contextmanager
+def _beside(*work: Callable[[], None] | None) -> Iterator[None]:
+    """Run the work in a thread while the body runs (it waits on the
+    network: the interpreter is idle), and wait for it at the end. What a
+    warm build did after its fetch (importing the later stages, compiling
+    the templates) was a quarter of a second that now passes while the
+    304s are on their way."""
+    import threading
+
+    thread = threading.Thread(target=_each, args=work, name="digest-prepare", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+
+
+def _each(*work: Callable[[], None] | None) -> None:
+    """Each step in turn. Preparing is only ahead of time: whatever fails
+    here fails again where the build does it, and is reported there (a
+    thread's exception would be a traceback on stderr)."""
+    for step in work:
+        try:
+            if step is not None:
+                step()
+        except Exception:  # noqa: BLE001 - see above
+            pass
+
+
+def _prepare_assembly() -> None:
+    """Import the modules assembling a digest needs (the stages after the fetch)."""
+    from .stories import assemble, cluster, rank, select, summarize  # noqa: F401
+
+
+def zone_of(config: Config) -> tzinfo | None:
+    if config.timezone is None:
+        return None
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(config.timezone)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def leave_out_unrenderable(renderer, digest: Digest, fmt: str, reporter: Reporter) -> None:
+    """Take out of the digest (so they are not marked sent) the stories
+    whose card does not compile, naming each: one story must never be the
+    reason nothing is sent. Only the formats that compile MJML can fail."""
+    if fmt not in ("email", "html"):
+        return
+    for story, error in renderer.unrenderable(digest):
+        digest.stories.remove(story)
+        reporter.warn(f"left out the story {story.title!r} ({story.feed}, {story.link or 'no link'}): "
+                      f"its card does not compile ({error}); it is not marked sent")
+
+
+def render_output(renderer, digest: Digest, fmt: str, email: EmailConfig) -> Outgoing:
+    """The product in the asked format, ready to deliver."""
+    from .delivery.base import Outgoing
+
+    if fmt == "email":
+        return Outgoing.email(renderer.email(digest, email.from_, email.to, cc=email.cc, bcc=email.bcc,
+                                             unsubscribe=email.unsubscribe))
+    if fmt == "html":
+        return Outgoing(renderer.html(digest).encode("utf-8"))
+    if fmt == "mjml":
+        return Outgoing(renderer.mjml(digest).encode("utf-8"))
+    if fmt == "text":
+        return Outgoing(renderer.text(digest).encode("utf-8"))
+    if fmt == "json":
+        return Outgoing(renderer.json(digest).encode("utf-8"))
+    raise DigestError(f"unknown format {fmt!r}")

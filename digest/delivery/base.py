@@ -1,0 +1,50 @@
+"""What leaves digest (Outgoing) and the interface every destination keeps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """The product, ready to leave: its bytes, and for --format email the
+    message they were made from (SMTP and the mailboxes need its parts)."""
+
+    data: bytes
+    message: EmailMessage | None = None
+
+    @classmethod
+    def email(cls, message: EmailMessage) -> Outgoing:
+        return cls(message.as_bytes(), message)
+
+
+class Destination:
+    """Where the product goes. `deliver` takes all of it or raises
+    OutputError, and returns warnings for the user (a refused recipient)."""
+
+    name = ""
+    needs_message = False  # takes an email only, not --format html/json/...
+    proof: Path | None = None  # a file whose whole presence proves delivery (-o)
+
+    def describe(self) -> str:
+        return self.name
+
+    def deliver(self, outgoing: Outgoing) -> list[str]:
+        raise NotImplementedError
+
+    def check(self) -> str | None:
+        """`digest check`: a line saying the destination is usable, or a
+        DigestError saying why not. Sends nothing."""
+        return None
+
+
+def reason(exc: BaseException) -> str:
+    """What went wrong, in the words of the OS where it has them."""
+    return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+
+
+def one_line(text: str, limit: int = 500) -> str:
+    """A program's output folded into one line of at most `limit` characters."""
+    return " ".join(text.split())[:limit]

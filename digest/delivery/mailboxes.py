@@ -1,0 +1,188 @@
+"""Mailboxes on this machine (Maildir, mbox), and the message as it is stored or sent."""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+from ..errors import OutputError, UsageError
+from ..files import fsync_folder, regular_file_mode
+from .base import Destination, Outgoing, reason
+
+# ---------------------------------------------------------------- the message as delivered
+
+
+def stored_bytes(message: EmailMessage, linesep: str = "\n") -> bytes:
+    """The message as a mailbox or an SMTP server gets it: without Bcc
+    (kept for `sendmail -t`, which strips it itself), with these line ends."""
+    if "Bcc" in message:
+        message = copy.deepcopy(message)
+        del message["Bcc"]
+    return message.as_bytes(policy=message.policy.clone(linesep=linesep))
+
+
+def seven_bit(message: EmailMessage) -> EmailMessage:
+    """A copy whose 8-bit text parts are quoted-printable, for a server
+    that does not offer 8BITMIME (RFC 6152): to such a server a mail must
+    be 7-bit, and smtplib sends the bytes as they are."""
+    clone = copy.deepcopy(message)
+    for part in clone.walk():
+        if part.get_content_maintype() == "text" and part.get("Content-Transfer-Encoding", "").lower() == "8bit":
+            part.set_content(part.get_content(), subtype=part.get_content_subtype(),
+                             charset=part.get_content_charset("utf-8"), cte="quoted-printable")
+    return clone
+
+
+def envelope(message: EmailMessage) -> tuple[str, list[str]]:
+    """The envelope sender and recipients: From, and To + Cc + Bcc, each once."""
+    senders = [a.addr_spec for a in message["From"].addresses if a.addr_spec] if message["From"] else []
+    if not senders:
+        raise UsageError(f"the From address {str(message['From'])!r} has no address to send from")
+    recipients = [address.addr_spec for name in ("To", "Cc", "Bcc") for header in message.get_all(name, [])
+                  for address in header.addresses if address.addr_spec]
+    return senders[0], list(dict.fromkeys(recipients))
+
+
+# ---------------------------------------------------------------- Maildir and mbox
+
+
+class _Mailbox(Destination):
+    """A mailbox on this machine that the message is put into."""
+
+    needs_message = True
+    kind = ""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.name = f"the {self.kind} {path}"
+
+
+class Maildir(_Mailbox):
+    """One message file: written in tmp/ and fsynced, then linked into new/
+    (stdlib mailbox, per the Maildir rules); new/ is synced before the
+    stories are marked."""
+
+    kind = "Maildir"
+
+    def deliver(self, outgoing: Outgoing) -> list[str]:
+        import mailbox
+
+        self._prepare()
+        try:
+            box = mailbox.Maildir(self.path, factory=None, create=False)
+            box.add(stored_bytes(outgoing.message))
+            fsync_folder(self.path / "new")
+        except (OSError, mailbox.Error) as exc:
+            raise OutputError(f"cannot deliver into the Maildir {self.path}: {reason(exc)}") from None
+        return []
+
+    def check(self) -> str:
+        if self._is_new():
+            return f"maildir: {self.path} will be made on the first delivery"
+        return f"maildir: {self.path} is a Maildir"
+
+    def _is_new(self) -> bool:
+        """True when the Maildir is still to be made (nothing there, or an
+        empty folder); UsageError when something else is there."""
+        if all((self.path / sub).is_dir() for sub in ("tmp", "new", "cur")):
+            return False
+        if self.path.exists():
+            if self.path.is_dir() and not any(self.path.iterdir()):
+                return True
+            raise UsageError(f"{self.path} is not a Maildir (no tmp/, new/ and cur/ in it); not delivering into it")
+        parent = self.path.absolute().parent
+        if not parent.is_dir():
+            raise UsageError(f"cannot make the Maildir {self.path}: the folder {parent} does not exist")
+        return True
+
+    def _prepare(self) -> None:
+        if not self._is_new():
+            return
+        try:
+            self.path.mkdir(mode=0o700, exist_ok=True)
+            for sub in ("tmp", "new", "cur"):
+                (self.path / sub).mkdir(mode=0o700, exist_ok=True)
+            fsync_folder(self.path)
+        except OSError as exc:
+            raise OutputError(f"cannot make the Maildir {self.path}: {exc.strerror}") from None
+
+
+# Seconds to wait for a mail reader that holds the mbox's lock.
+MBOX_LOCK_WAIT = 30
+
+
+class Mbox(_Mailbox):
+    """One message appended under the mbox's locks (fcntl and a dot lock,
+    stdlib mailbox), then fsynced."""
+
+    kind = "mbox"
+
+    def deliver(self, outgoing: Outgoing) -> list[str]:
+        import mailbox
+
+        self._usable()
+        created = self._create()
+        try:
+            box = mailbox.mbox(self.path, factory=None, create=False)
+        except (OSError, mailbox.Error) as exc:
+            raise OutputError(f"cannot append to the mbox {self.path}: {reason(exc)}") from None
+        try:
+            _lock_mbox(box, self.path, time.monotonic() + MBOX_LOCK_WAIT)
+            sender, _ = envelope(outgoing.message)
+            # mailbox takes a leading "From " line of bytes as the envelope line.
+            from_line = f"From {sender if ' ' not in sender else 'MAILER-DAEMON'} {time.asctime(time.gmtime())}\n"
+            box.add(from_line.encode("ascii", "replace") + stored_bytes(outgoing.message))
+            box.flush()  # fsyncs the file
+            if created:
+                fsync_folder(self.path.absolute().parent)
+        except (OSError, mailbox.Error) as exc:
+            raise OutputError(f"cannot append to the mbox {self.path}: {reason(exc)}") from None
+        finally:
+            box.close()  # unlocks
+        return []
+
+    def check(self) -> str:
+        self._usable()
+        if self.path.exists():
+            return f"mbox: {self.path} is there and writable"
+        return f"mbox: {self.path} will be made on the first delivery"
+
+    def _usable(self) -> None:
+        regular_file_mode(self.path, Path(os.path.realpath(self.path)), doing="appending to")
+        if self.path.exists():
+            if not os.access(self.path, os.W_OK):
+                raise OutputError(f"cannot append to the mbox {self.path}: Permission denied")
+            return
+        parent = self.path.absolute().parent
+        if not parent.is_dir():
+            raise UsageError(f"cannot make the mbox {self.path}: the folder {parent} does not exist")
+
+    def _create(self) -> bool:
+        """A new mbox readable by its owner alone, like the mail spool."""
+        try:
+            os.close(os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise OutputError(f"cannot make the mbox {self.path}: {exc.strerror}") from None
+        return True
+
+
+def _lock_mbox(box, path: Path, deadline: float) -> None:
+    """The mbox's lock, waiting a bounded time for a reader that holds it."""
+    import mailbox
+
+    while True:
+        try:
+            box.lock()
+            return
+        except mailbox.ExternalClashError:
+            if time.monotonic() >= deadline:
+                raise OutputError(f"the mbox {path} stayed locked by another program for {MBOX_LOCK_WAIT}s; "
+                                  "nothing appended") from None
+            time.sleep(0.2)
+
+

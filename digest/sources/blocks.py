@@ -1,0 +1,117 @@
+"""What an entry's HTML is taken apart into (blocks, picture candidates), and
+the small readings several steps share: captions and credits, pixel sizes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..text import clean_text
+
+# ---------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of an entry's text, as a reader sees it."""
+
+    kind: str  # "p" paragraph, "h" heading, "li" list item, "quote", "pre", "caption"
+    text: str
+    italic: bool = False  # the whole block is emphasis: an editor's note, a series preface
+    links: int = 0  # links in the block
+    link_share: float = 0.0  # share of its text that is link text
+    link_texts: tuple[str, ...] = ()  # the text of each link in it
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A picture the entry offers, before the choice."""
+
+    url: str
+    origin: str  # "media" (media:content, enclosure, episode art), "thumbnail", "content"
+    width: int | None = None
+    height: int | None = None
+    caption: str = ""
+    credit: str = ""
+    alt: str = ""
+    order: int = 0  # position among the entry's pictures of its origin
+    larger: str = ""  # the same picture larger, as the feed names it (a linked image, srcset)
+    denser: bool = False  # `larger` is a sharper copy at the same size (srcset "2x"), not a bigger picture
+
+
+@dataclass
+class Taken:
+    """One source (HTML or plain text) taken apart."""
+
+    blocks: list[Block] = field(default_factory=list)
+    pictures: list[Candidate] = field(default_factory=list)
+    credit: str = ""  # a picture credit the text carried ("(Image credit: …)")
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(block.text for block in self.blocks)
+
+
+# ---------------------------------------------------------------- captions and credits
+
+_CREDIT_IN_PARENS = re.compile(
+    r"\s*[(\[]\s*(?:(?:photo|image|picture|photograph|foto|credit|credits|source|illustration)s?"
+    r"(?:\s+credit)?\s*(?:by|:)?|©)\s*([^()\[\]]+?)\s*[)\]]\s*$", re.I)
+_CREDIT_PARENS_AGENCY = re.compile(
+    r"\s*\(\s*([^()]*(?:\bvia\b|\bAP Photo\b|/\s*(?:AP|AFP|Reuters|Getty|EPA|PA)\b|\bGetty Images\b|"
+    r"\bThe Canadian Press\b|\bfile\b)[^()]*)\)\s*$", re.I)
+_CREDIT_LABEL = re.compile(
+    r"\s*(?:^|(?<=[.!?\s]))(?:photo(?:graph)?s?|image|picture|credit|foto|bild|(?:image |photo )?attribution|"
+    r"(?:image |photo )?source|illustration)\s*:\s*(.+)$", re.I)
+_CREDIT_BAR = re.compile(r"\s+\|\s+([^|]{2,80})$")
+_CREDIT_AGENCY = re.compile(
+    r"\s+((?:[A-ZÀ-ÖØ-ÞА-Я][\w.'’-]*\s){0,3}[A-ZÀ-ÖØ-ÞА-Я][\w.'’-]*\s*/\s*"
+    r"(?:Getty(?: Images)?|AFP|Reuters|AP|EPA|TASS|ТАСС|РИА Новости|Shutterstock|iStock|Alamy|PA|Bloomberg)[^.]*)$")
+_COPYRIGHT = re.compile(r"\s*©\s*(.+)$")
+_CREDIT_PREFIX = re.compile(
+    r"^(?:\(?\s*(?:image|photo|picture|photograph|foto|bild|illustration)s?\s*(?:credit)?\s*(?:by\b|:)|"
+    r"credits?\s*:|©|\(c\)|photo by\b|image by\b)\s*", re.I)
+_ENLARGE = re.compile(r"^(?:enlarge|view fullsize|expand)\s*[/|:]?\s*", re.I)
+
+
+def split_caption(text: str) -> tuple[str, str]:
+    """(caption, credit) of a caption line: "Enlarge / A train (credit:
+    Jane Doe)", "A train. Photo: Jane Doe", "A train | AFP via Getty
+    Images", "A train Jane Doe/Reuters", "© Jane Doe"."""
+    text = _ENLARGE.sub("", clean_text(text))
+    for pattern in (_CREDIT_IN_PARENS, _CREDIT_PARENS_AGENCY, _CREDIT_BAR, _COPYRIGHT, _CREDIT_LABEL, _CREDIT_AGENCY):
+        found = pattern.search(text)
+        if found:
+            caption = text[:found.start()].strip()
+            credit = clean_credit(found.group(1))
+            # "(Photo by X/AFP via Getty Images) | AFP via Getty Images": one credit, said twice.
+            inner = _CREDIT_IN_PARENS.search(caption)
+            if inner:
+                caption, credit = caption[:inner.start()].strip(), clean_credit(inner.group(1))
+            return caption, credit
+    return text, ""
+
+
+def clean_credit(text: str) -> str:
+    """A credit without its label ("Photo:", "Photograph:", "©") or brackets."""
+    text = clean_text(text).strip("()[] ")
+    for _ in range(2):
+        text = _CREDIT_PREFIX.sub("", text).strip("()[] ")
+    return text.rstrip(".").strip()
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _is_prose(text: str) -> bool:
+    """A title attribute that is a sentence, not a file name ("DSC_4550")."""
+    return len(text.split()) >= 3 and not re.search(r"\.(?:jpe?g|png|gif|webp)$", text, re.I)
+
+
+def pixels(value) -> int | None:
+    """A width or height attribute as whole pixels ("640", "640px", "640.0"), or None."""
+    try:
+        number = int(float(str(value).strip().rstrip("px")))
+    except (TypeError, ValueError):
+        return None
+    return number if number >= 0 else None

@@ -1,0 +1,105 @@
+"""Finding the feed behind what a user typed for `feeds add`: the feed at a
+URL or path, or the one a website there advertises or keeps at a usual path."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+from ..config import FetchConfig, normalize_feed_location
+from ..errors import DigestError, FeedError, UsageError
+from ..files import file_path
+
+USUAL_FEED_PATHS = ("/feed", "/rss.xml", "/atom.xml", "/index.xml", "/feed.xml", "/rss")
+
+
+@dataclass(frozen=True)
+class Discovered:
+    url: str  # the feed's URL
+    title: str  # the feed's own title
+    how: str  # "feed" (given directly), "link" (advertised by the page), "guess" (a usual path)
+
+
+def checked_feed(location: str, fetch_config: FetchConfig) -> Discovered:
+    """What `feeds add` adds for a URL or a path the user typed: the feed
+    there, or the one the website there points to. A URL that cannot be
+    reached right now is a DigestError saying how to add it anyway."""
+    if "://" in location:
+        normalize_feed_location(location, Path.cwd(), UsageError)  # gopher://, file://otherhost/ refused
+    url = location if "://" in location else Path(location).as_uri()
+    try:
+        found = discover_feed(url, fetch_config)
+    except FeedError as exc:
+        raise Unreachable(f"cannot read {location}: {exc.message}; check the address, or add it without "
+                          f"fetching it now: digest feeds add --no-check {shlex.quote(location)}") from None
+    return replace(found, url=found.url if "://" in location else location)
+
+
+def unchecked_feed(location: str) -> str:
+    """The feed location as given, for `feeds add --no-check`: it must look
+    like an http(s) URL with a host, or be an existing local file."""
+    scheme = urlsplit(location).scheme.lower()
+    if scheme in ("http", "https"):
+        normalize_feed_location(location, Path.cwd(), UsageError)
+        return location
+    if "://" in location and scheme != "file":
+        raise UsageError(f"{location}: not an http(s) URL or a local file")
+    if scheme == "file":
+        normalize_feed_location(location, Path.cwd(), UsageError)  # file://otherhost/ refused
+    path = file_path(location) if scheme == "file" else Path(location)
+    if not path.is_file():
+        raise UsageError(f"{location}: no such file (--no-check adds an http(s) URL or an existing file)")
+    return location
+
+
+class Unreachable(DigestError):
+    """A feed URL that could not be fetched for `feeds add` (exit 1: it may
+    work later, and --no-check adds it anyway)."""
+
+
+def discover_feed(url: str, fetch_config: FetchConfig) -> Discovered:
+    """The feed at url, or the one a website at url points to. Raises
+    FeedError when url itself cannot be fetched."""
+    from .htmltext import find_feed_links
+    from .parse import parse_feed
+
+    page = _fetch_one(url, fetch_config)
+    try:
+        parsed = parse_feed(page.body, page.final_url or url, page.content_type)
+        return Discovered(url=url, title=parsed.title, how="feed")
+    except FeedError:
+        pass
+    base = page.final_url or url
+    # What a page points to is web content, not something the user typed:
+    # only http(s) is followed (a page advertising file:///home/me/... would
+    # have the next build mail that file), and usual paths are guessed on
+    # web sites only (never /feed, /rss.xml of this machine's disk).
+    advertised = [link for link in find_feed_links(page.body[:262144].decode("utf-8", "replace"), base)
+                  if urlsplit(link).scheme.lower() in ("http", "https")]
+    root = urljoin(base, "/")
+    guesses = USUAL_FEED_PATHS if urlsplit(base).scheme.lower() in ("http", "https") else ()
+    candidates = [(link, "link") for link in advertised] + [(urljoin(root, path), "guess") for path in guesses]
+    for candidate, how in candidates:
+        try:
+            found = _fetch_one(candidate, fetch_config)
+            parsed = parse_feed(found.body, found.final_url or candidate, found.content_type)
+        except FeedError:
+            continue
+        return Discovered(url=candidate, title=parsed.title, how=how)
+    if not guesses:
+        raise UsageError(f"{url}: not a feed, and the file advertises no http(s) feed")
+    raise UsageError(f"{url}: no feed found (the page advertises no http(s) feed, and none of "
+                     f"{', '.join(USUAL_FEED_PATHS)} is a feed)")
+
+
+def _fetch_one(url: str, fetch_config: FetchConfig):
+    from .fetch import FetchRequest, fetch_all
+
+    result = next(iter(fetch_all([FetchRequest(url)], fetch_config)))
+    if result.error:
+        raise FeedError(url, result.error)
+    return result
+
+

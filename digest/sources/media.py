@@ -1,0 +1,120 @@
+"""The pictures an entry names in its media fields (media:content,
+media:thumbnail, enclosures), made absolute, and local pictures of a local feed."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from urllib.parse import (
+    urlsplit,
+)
+
+from ..text import clean_text, repair_text
+from .blocks import Candidate, clean_credit, pixels
+from .htmltext import html_to_text
+from .links import _is_web_url, resolved_url
+from .pictures import IMAGE_EXTENSIONS
+
+# ---------------------------------------------------------------- pictures
+
+
+def _media_pictures(entry, base: str, pictures: Path | None) -> list[Candidate]:
+    """The pictures the entry names outside its text: media:content images
+    (with each one's own caption and credit), thumbnails, image enclosures,
+    the episode's art, and a publisher's own image block."""
+    found: list[Candidate] = []
+
+    def add(url: str, origin: str, attrs: dict, caption: str = "", credit: str = "") -> None:
+        resolved = canonical_image_url(url or "", base, pictures)
+        if resolved:
+            found.append(Candidate(url=resolved, origin=origin, width=pixels(attrs.get("width")),
+                                   height=pixels(attrs.get("height")), caption=repair_text(clean_text(caption)),
+                                   credit=clean_credit(credit), order=len(found)))
+
+    for media in entry.get("media_content", []):
+        if _looks_like_image(media):
+            add(media.get("url"), "media", media, media.get("digest_caption", ""), media.get("digest_credit", ""))
+    for enclosure in entry.get("enclosures", []):
+        if _looks_like_image(enclosure):
+            add(enclosure.get("href") or enclosure.get("url"), "media", enclosure, enclosure.get("digest_caption", ""))
+    episode = (entry.get("image") or {}).get("href", "")
+    if episode:
+        add(episode, "media", {})
+    block = _publisher_image_block(entry)
+    if block:
+        add(*block)
+    for thumbnail in entry.get("media_thumbnail", []):
+        add(thumbnail.get("url"), "thumbnail", thumbnail)
+    return found
+
+
+def _publisher_image_block(entry) -> tuple[str, str, dict, str, str] | None:
+    """A publisher namespace's own picture block (<ns:image><ns:url/>
+    <ns:source/><ns:description/></ns:image>, which feedparser flattens to
+    ns_url, ns_source...): the picture with its caption and credit."""
+    for key, value in entry.items():
+        if not key.endswith("_url") or key.startswith(("media_", "feedburner_")) or not isinstance(value, str):
+            continue
+        prefix = key[:-len("_url")]
+        if not urlsplit(value).path.lower().endswith(IMAGE_EXTENSIONS):
+            continue
+        caption = html_to_text(entry.get(f"{prefix}_description", "") or "")
+        credit = entry.get(f"{prefix}_source", "") or entry.get(f"{prefix}_credit", "")
+        return value, "media", {}, caption, credit
+    return None
+
+
+def _looks_like_image(media: dict) -> bool:
+    kind = (media.get("type") or "").lower()
+    if kind:
+        return kind.startswith("image/")
+    if media.get("medium"):
+        return media["medium"] == "image"
+    path = urlsplit(media.get("url") or media.get("href") or "").path.lower()
+    return path.endswith(IMAGE_EXTENSIONS) or "/img/" in path or "/image" in path
+
+
+# An absolute http(s) URL that urljoin gives back as it is: a host (not
+# IPv6, which urlparse checks), no whitespace, no ';' params, no empty '?'
+# or '#' (urlunparse drops those).
+def canonical_image_url(url: str, base: str, pictures: Path | None = None) -> str:
+    """An absolute http(s) URL for the picture, or "" for none. A feed read
+    from a local file may also name a picture file beside it by a relative
+    path (inside the feed's folder): that becomes a file:// URL, which the
+    email carries inside itself."""
+    url = clean_text(html.unescape(url or ""))
+    local = _local_picture(url, pictures) if pictures else None
+    if local:
+        return local
+    url = resolved_url(base, url) if base else url
+    return url if _is_web_url(url) else ""
+
+
+def _local_picture_folder(feed_url: str) -> Path | None:
+    """The folder of a feed read from a local file, where its pictures may be."""
+    if urlsplit(feed_url).scheme.lower() != "file":
+        return None
+    from ..files import file_path
+
+    return file_path(feed_url).resolve().parent
+
+
+def _local_picture(reference: str, folder: Path) -> str | None:
+    """file:// URL of a picture file a relative reference names inside
+    folder; None for anything else (a site path like /img/x.jpg, a URL, a
+    file outside the folder or that is not there)."""
+    parts = urlsplit(reference)
+    if parts.scheme or parts.netloc or parts.query or not parts.path or parts.path.startswith("/"):
+        return None
+    from urllib.parse import unquote
+
+    path = (folder / unquote(parts.path)).resolve()
+    if not path.is_relative_to(folder) or path.suffix.lower() not in IMAGE_EXTENSIONS or not path.is_file():
+        return None
+    return path.as_uri()
+
+
+def _first(values, key: str) -> str:
+    return (values or [{}])[0].get(key, "") if values else ""
+
+

@@ -1,0 +1,72 @@
+"""The edition's stories made whole: the shown ones read in full, summarized
+and given their leads; and the footer's list of feeds failing run after run."""
+
+from __future__ import annotations
+
+from ..config import Config
+from ..models import BuildRequest, Digest, FeedFailure, Story
+from ..report import Reporter
+from ..store import Store
+from .select import select_stories
+
+
+def footer_failures(config: Config, store: Store) -> list[FeedFailure]:
+    """Feeds the digest footer names: failing `failing_after` runs in a row,
+    or retired. A one-off failure is only on stderr; read from the store, so
+    an --offline build shows the same health."""
+    failing = []
+    states = store.feed_states()
+    for feed in config.feeds:
+        state = states.get(feed.url)
+        if state is None or not state.last_error:
+            continue
+        if state.retired:
+            error = f"{state.last_error}; retired on {state.retired:%Y-%m-%d}, no longer fetched"
+        elif state.failures >= config.failing_after:
+            error = f"{state.last_error} (failing for {state.failures} runs in a row)"
+        else:
+            continue
+        failing.append(FeedFailure(feed=feed.display_name(state.title), url=feed.url, error=error,
+                                   runs=state.failures))
+    return failing
+
+
+def assemble_digest(
+    config: Config,
+    store: Store,
+    request: BuildRequest,
+    failures: list[FeedFailure],
+    reporter: Reporter,
+) -> Digest:
+    """Select, cluster, rank, summarize and lead the stories of this digest."""
+    from .summarize import LeadWriter
+
+    selection = select_stories(config, store, request)
+    stories = [entry.story for entry in selection.ranked if entry.shown]
+    store.read_details(story.item for story in stories)
+    summarize_stories(config, stories)
+    writer = LeadWriter(config.lead_template, warn=reporter.warn, templates=config.lead_templates,
+                        config_path=config.path)
+    for story in stories:
+        story.lead = writer.lead(story)
+    return Digest(
+        title=config.title,
+        generated_at=request.now,
+        since=selection.since,
+        stories=stories,
+        errors=failures,
+        group_by=config.rank.group_by,
+    )
+
+
+def summarize_stories(config: Config, stories: list[Story]) -> None:
+    """Summary and reading time from each story's best source. Only for the
+    stories the digest shows: a day of 200 feeds has thousands of candidates
+    and summarizing them all cost more than the rest of the build."""
+    from .summarize import reading_minutes, summarize
+
+    for story in stories:
+        story.summary = summarize(story.item.lead_text or story.item.text, config.summary_words)
+        story.reading_minutes = reading_minutes(story.item.text)
+
+
