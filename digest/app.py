@@ -149,8 +149,10 @@ class Digester:
     def __enter__(self) -> Digester:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, kind, exc, traceback) -> None:
+        store, self._store = self._store, None
+        if store is not None:
+            store.__exit__(kind, exc, traceback)  # closes it; an SQLite error becomes a StoreError naming the file
 
     def close(self) -> None:
         if self._store is not None:

@@ -111,8 +111,6 @@ class ConfigEditor:
     def save(self) -> None:
         import tomlkit
 
-        from .deliver import write_atomically
-
         write_atomically(self.path, tomlkit.dumps(self.document).encode("utf-8"))
 
 

@@ -21,97 +21,7 @@ from pathlib import Path
 
 from .errors import StoreError
 from .models import CacheHeaders, Image, Item
-
-_MIGRATIONS = {
-    1: """
-    CREATE TABLE feeds (
-        url TEXT PRIMARY KEY,
-        title TEXT NOT NULL DEFAULT '',
-        etag TEXT,
-        last_modified TEXT,
-        last_attempt REAL,
-        last_success REAL,
-        failures INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT
-    );
-    CREATE TABLE builds (
-        id INTEGER PRIMARY KEY,
-        at REAL NOT NULL,
-        since REAL NOT NULL,
-        item_count INTEGER NOT NULL,
-        subject TEXT NOT NULL DEFAULT ''
-    );
-    CREATE TABLE items (
-        id INTEGER PRIMARY KEY,
-        feed_url TEXT NOT NULL,
-        key TEXT NOT NULL,
-        title TEXT NOT NULL,
-        link TEXT NOT NULL,
-        author TEXT NOT NULL DEFAULT '',
-        published REAL,
-        first_seen REAL NOT NULL,
-        content_html TEXT NOT NULL DEFAULT '',
-        text TEXT NOT NULL DEFAULT '',
-        image TEXT,
-        tags TEXT NOT NULL DEFAULT '[]',
-        sent_build INTEGER REFERENCES builds(id),
-        UNIQUE (feed_url, key)
-    );
-    CREATE INDEX items_link ON items(link) WHERE link != '';
-    CREATE INDEX items_when ON items(coalesce(published, first_seen));
-    """,
-    # current_url: where a permanent redirect says the feed lives now (the
-    # config's URL stays its identity). retired: when a 410 Gone ended it.
-    2: """
-    ALTER TABLE feeds ADD COLUMN current_url TEXT;
-    ALTER TABLE feeds ADD COLUMN retired REAL;
-    """,
-    # The digest as it was sent (its JSON form), so `build --replay N` can
-    # render it again exactly.
-    3: """
-    ALTER TABLE builds ADD COLUMN digest TEXT
-    """,
-    # sent_title: the title an item had when it was sent, so a re-fetch with
-    # a new title can send it again, marked updated (new text alone cannot).
-    4: """
-    ALTER TABLE items ADD COLUMN sent_title TEXT;
-    ALTER TABLE items ADD COLUMN updated INTEGER NOT NULL DEFAULT 0;
-    UPDATE items SET sent_title = title WHERE sent_build IS NOT NULL
-    """,
-    # A build claims its items (state 'pending') before it delivers and
-    # confirms them after; a build killed in between is settled by the next
-    # one: confirmed when its -o file is there, whole, else released.
-    # build_lock: one sending build at a time, taken over from a dead holder.
-    5: """
-    ALTER TABLE builds ADD COLUMN state TEXT NOT NULL DEFAULT 'sent';
-    ALTER TABLE builds ADD COLUMN output TEXT;
-    ALTER TABLE builds ADD COLUMN output_sha256 TEXT;
-    CREATE TABLE build_lock (
-        id INTEGER PRIMARY KEY CHECK (id = 1),
-        pid INTEGER NOT NULL,
-        host TEXT NOT NULL,
-        since REAL NOT NULL
-    )
-    """,
-    # The last grouping of items into stories, by a key over everything the
-    # grouping depends on: a build over unchanged items skips clustering.
-    6: """
-    CREATE TABLE cluster_cache (
-        key TEXT PRIMARY KEY,
-        groups TEXT NOT NULL
-    )
-    """,
-    # lead_text: where the story's lead begins (a standfirst, else its first
-    # paragraphs), apart from the whole text; '' for items stored before,
-    # whose lead is made from the text. last_warning: the feed's last
-    # "malformed but readable" warning, said once until it changes.
-    7: """
-    ALTER TABLE items ADD COLUMN lead_text TEXT NOT NULL DEFAULT '';
-    ALTER TABLE feeds ADD COLUMN last_warning TEXT
-    """,
-}
-SCHEMA_VERSION = max(_MIGRATIONS)
-
+from .schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT = 30  # seconds a statement waits for another process's transaction
 
@@ -292,7 +202,7 @@ class Store:
         with self.transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             for step in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in _MIGRATIONS[step].split(";"):
+                for statement in MIGRATIONS[step].split(";"):
                     if statement.strip():
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {step}")

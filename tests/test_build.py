@@ -503,7 +503,7 @@ def test_feeds_parsed_in_worker_processes_build_what_one_process_builds(httpserv
 
     parallel, said_parallel = build("parallel")
     assert len(taken) == len(urls)
-    monkeypatch.setattr(digest.pipeline, "PARALLEL_FROM", 10**9)
+    monkeypatch.setattr(digest.sources.refresh, "PARALLEL_FROM", 10**9)
     alone, said_alone = build("alone")
     assert len(parallel["items"]) > 40 and parallel["items"] == alone["items"]
     assert parallel["errors"] == alone["errors"]
@@ -548,7 +548,7 @@ def test_a_worker_that_dies_loses_no_feed(httpserver, invoke, tmp_path, monkeypa
 
     urls = serve_numbered_feeds(httpserver, digest.sources.refresh.PARALLEL_FROM + 2,
                                 {0: CRASH, 5: CRASH})
-    monkeypatch.setattr(digest.pipeline, "parse_in_worker", _dies_on_the_crash_feed)
+    monkeypatch.setattr(digest.sources.refresh, "parse_in_worker", _dies_on_the_crash_feed)
     config = http_config(tmp_path, urls)
     result = invoke("build", "--config", str(config), "--now", NOW_FOR_FEEDS, "--format", "json", "--top", "50")
     assert result.exit_code == 0, result.stderr
@@ -570,7 +570,7 @@ def test_a_parser_bug_on_one_feed_fails_that_feed_only(httpserver, invoke, tmp_p
             raise RecursionError("maximum recursion depth exceeded")
         return real(body, url, content_type)
 
-    monkeypatch.setattr(digest.parse, "parse_feed", breaks_on_one)
+    monkeypatch.setattr(digest.sources.parse, "parse_feed", breaks_on_one)
     urls = serve_numbered_feeds(httpserver, 3, {1: "Parser-breaking text."})
     config = http_config(tmp_path, urls)
     result = invoke("build", "--config", str(config), "--now", NOW_FOR_FEEDS, "--format", "json", "--top", "50")

@@ -150,7 +150,7 @@ def test_indexed_grouping_is_the_same_as_comparing_every_story(monkeypatch):
 
     import digest.stories.cluster
 
-    monkeypatch.setattr(digest.cluster, "MAX_LISTED", 10**6)
+    monkeypatch.setattr(digest.stories.cluster, "MAX_LISTED", 10**6)
 
     rng = random.Random(4)
     titles = [row[side] for name in ("title_pairs.csv", "title_pairs_holdout.csv")
@@ -181,7 +181,7 @@ def test_one_feed_of_near_identical_titles_makes_no_comparisons(monkeypatch):
     expected = [[id(i) for i in s.items] for s in _cluster_by_comparing_every_story(items)]
     calls = []
     real = digest.stories.cluster._joins
-    monkeypatch.setattr(digest.cluster, "_joins", lambda story, each, *rest: calls.append(each.feed_url)
+    monkeypatch.setattr(digest.stories.cluster, "_joins", lambda story, each, *rest: calls.append(each.feed_url)
                         or real(story, each, *rest))
     got = cluster(items)
     assert [[id(i) for i in s.items] for s in got] == expected
@@ -283,7 +283,7 @@ def test_items_further_apart_than_the_window_are_never_compared(monkeypatch):
                   hours_ago=n * 100) for n in range(30)]
     calls = []
     real = digest.stories.cluster.same_event
-    monkeypatch.setattr(digest.cluster, "same_event", lambda *args: calls.append(1) or real(*args))
+    monkeypatch.setattr(digest.stories.cluster, "same_event", lambda *args: calls.append(1) or real(*args))
     assert len(cluster(items)) == 30
     assert calls == []  # 100 hours apart: not even listed in each other's time buckets
 
@@ -298,7 +298,7 @@ def test_a_big_story_is_compared_through_its_first_members(monkeypatch):
                   f"https://f{n}/1") for n in range(40)]
     compared = []
     real = digest.stories.cluster.same_event
-    monkeypatch.setattr(digest.cluster, "same_event", lambda a, b, *rest: compared.append(a) or real(a, b, *rest))
+    monkeypatch.setattr(digest.stories.cluster, "same_event", lambda a, b, *rest: compared.append(a) or real(a, b, *rest))
     stories = cluster(items)
     assert len(stories) == 1
     assert len(set(map(id, compared))) <= ANCHORS

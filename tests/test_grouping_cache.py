@@ -45,7 +45,7 @@ def calls(monkeypatch):
         counted.append(1)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(digest.cluster, "cluster", counting)
+    monkeypatch.setattr(digest.stories.cluster, "cluster", counting)
     return counted
 
 

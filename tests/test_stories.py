@@ -1,13 +1,20 @@
 """A day of real feeds end to end: the Guardian capture of 31 Jan 2018 plus
-two feeds written for that day (tests/data/day/README.md)."""
+two feeds written for that day (tests/data/day/README.md).
+
+What is selected, grouped, ranked and summarized is the library's work, so
+these drive digest.open(...).build()/explain(); the command line's own
+part (the explain table) is checked through the runner."""
 
 from __future__ import annotations
 
-import json
+from datetime import datetime, timezone
 
 import pytest
 
+import digest
 from conftest import DATA, FEEDS, write_config
+from digest.delivery.streams import OutputFile
+from digest.stories.rank import explain_rows
 
 DAY_NOW = "2018-02-01T07:00:00Z"
 GUARDIAN = FEEDS / "rss2" / "guardian-international.rss"
@@ -50,14 +57,22 @@ def day_config(tmp_path):
     """)
 
 
-def build_json(invoke, config, *extra, state=None) -> dict:
-    result = invoke("build", "--config", str(config), "--now", DAY_NOW, "--format", "json", *extra, state=state)
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
 
 
-def test_the_multi_source_story_comes_first_with_its_other_sources(invoke, day_config):
-    items = build_json(invoke, day_config)["items"]
+def build_json(config, state, now=DAY_NOW, *, send: bool = False, **options) -> dict:
+    """What `build --format json` prints, from the library; `send` also
+    delivers it (to a file) and marks it sent."""
+    with digest.open(config, state=state) as d:
+        edition = d.build(now=_time(now), **options)
+        if send:
+            d.send(edition, OutputFile(state.with_suffix(".eml")))
+        return edition.json
+
+
+def test_the_multi_source_story_comes_first_with_its_other_sources(day_config, tmp_path):
+    items = build_json(day_config, tmp_path / "s.db")["items"]
     first = items[0]
     assert first["title"] == "Train carrying dozens of GOP lawmakers hits truck in Virginia"
     assert first["feed"] == "The Guardian"  # the heaviest source tells the story
@@ -65,15 +80,15 @@ def test_the_multi_source_story_comes_first_with_its_other_sources(invoke, day_c
     assert first["also"][0]["link"] == "https://capitolwire.example.org/2018/01/31/gop-train-crash"
 
 
-def explain_json(invoke, config, *extra, state=None) -> list[dict]:
-    result = invoke("explain", "--config", str(config), "--now", DAY_NOW, "--json", *extra, state=state)
-    assert result.exit_code == 0, result.stderr
-    return json.loads(result.stdout)["stories"]
+def explain_json(config, state, **options) -> list[dict]:
+    """The rows of `explain --json`, from the library."""
+    with digest.open(config, state=state) as d:
+        return explain_rows(d.explain(now=_time(DAY_NOW), **options).ranked)
 
 
-def test_each_event_appears_once(invoke, day_config):
+def test_each_event_appears_once(day_config, tmp_path):
     # explain lists every candidate story, also those cut by max_per_feed.
-    items = explain_json(invoke, day_config)
+    items = explain_json(day_config, tmp_path / "s.db")
     titles = [item["title"] for item in items]
     for other_words in ("Train carrying Republican lawmakers to retreat hits garbage truck in Virginia",
                         "Train carrying GOP lawmakers collides with truck",
@@ -86,8 +101,8 @@ def test_each_event_appears_once(invoke, day_config):
     assert facebook["also"] == ["Tech Brief"] and facebook["sources"] == 2
 
 
-def test_leads_follow_the_templates_and_carry_no_boilerplate(invoke, day_config):
-    items = build_json(invoke, day_config)["items"]
+def test_leads_follow_the_templates_and_carry_no_boilerplate(day_config, tmp_path):
+    items = build_json(day_config, tmp_path / "s.db")["items"]
     by_feed = {item["feed"]: item for item in reversed(items)}
     assert by_feed["The Guardian"]["lead"].startswith("Associated Press for The Guardian: ")
     assert by_feed["Tech Brief"]["lead"].endswith("(Tech Brief, 1 min)")
@@ -98,21 +113,19 @@ def test_leads_follow_the_templates_and_carry_no_boilerplate(invoke, day_config)
             assert noise not in item["lead"]
 
 
-def test_a_sent_story_is_not_sent_again_from_its_other_sources(invoke, day_config, tmp_path):
+def test_a_sent_story_is_not_sent_again_from_its_other_sources(day_config, tmp_path):
     state = tmp_path / "day.db"
-    result = invoke("build", "--config", str(day_config), "--now", DAY_NOW, state=state)
-    assert result.exit_code == 0 and result.stdout
-    later = invoke("build", "--config", str(day_config), "--now", "2018-02-01T09:00:00Z", "--since", "3d",
-                   "--format", "json", state=state)
-    titles = [item["title"] for item in json.loads(later.stdout)["items"]] if later.stdout else []
-    assert not any("Train carrying" in title for title in titles)
+    sent = build_json(day_config, state, send=True)["items"]
+    assert any("Train carrying" in item["title"] for item in sent)
+    later = build_json(day_config, state, "2018-02-01T09:00:00Z", since="3d")["items"]
+    assert later and not any("Train carrying" in item["title"] for item in later)
 
 
 def test_explain_lists_the_same_order_as_build_and_marks_nothing(invoke, day_config, tmp_path):
     state = tmp_path / "explain.db"
-    rows = explain_json(invoke, day_config, state=state)
+    rows = explain_json(day_config, state)
     shown = [row["title"] for row in rows if row["status"] == "shown"]
-    built = [item["title"] for item in build_json(invoke, day_config, "--mark-sent", state=state)["items"]]
+    built = [item["title"] for item in build_json(day_config, state, send=True)["items"]]
     assert shown == built  # explain's run marked nothing, so build saw the same stories
     assert rows[0]["sources"] == 3 and rows[0]["source_factor"] == 2.0
     table = invoke("explain", "--config", str(day_config), "--now", DAY_NOW, "--offline", "--since", "3d",
@@ -123,7 +136,7 @@ def test_explain_lists_the_same_order_as_build_and_marks_nothing(invoke, day_con
     assert not any(title[:40] in table.stdout for title in built)
 
 
-def test_a_story_sent_yesterday_is_not_sent_again_from_a_later_source(invoke, day_config, tmp_path):
+def test_a_story_sent_yesterday_is_not_sent_again_from_a_later_source(day_config, tmp_path):
     from conftest import rss, rss_item
 
     late = tmp_path / "late.xml"
@@ -135,22 +148,22 @@ def test_a_story_sent_yesterday_is_not_sent_again_from_a_later_source(invoke, da
         title="Late Edition"), encoding="utf-8")
     day_config.write_text(day_config.read_text() + f'\n[[feeds]]\nurl = "{late}"\n', encoding="utf-8")
     state = tmp_path / "late.db"
-    first = invoke("build", "--config", str(day_config), "--now", DAY_NOW, state=state)
-    assert first.exit_code == 0 and "Train carrying dozens of GOP lawmakers" in first.stdout
-    later = build_json(invoke, day_config, "--now", "2018-02-01T10:00:00Z", state=state)
+    first = build_json(day_config, state, send=True)
+    assert "Train carrying dozens of GOP lawmakers hits truck in Virginia" in [i["title"] for i in first["items"]]
+    later = build_json(day_config, state, "2018-02-01T10:00:00Z")
     assert [item["title"] for item in later["items"]] == ["Snow closes schools across Virginia"]
 
 
-def test_only_the_stories_shown_are_summarized(invoke, day_config, monkeypatch):
+def test_only_the_stories_shown_are_summarized(day_config, monkeypatch, tmp_path):
     # A day of hundreds of feeds has thousands of candidates; summarizing
     # them all cost more than the rest of the build (benchmarks/bench.py).
     import digest.stories.summarize
 
     summarized = []
     real = digest.stories.summarize.summarize
-    monkeypatch.setattr(digest.summarize, "summarize", lambda text, *a, **k: summarized.append(text) or real(text, *a, **k))
-    explained = explain_json(invoke, day_config)
+    monkeypatch.setattr(digest.stories.summarize, "summarize", lambda text, *a, **k: summarized.append(text) or real(text, *a, **k))
+    explained = explain_json(day_config, tmp_path / "s.db")
     assert not summarized  # explain ranks every story and summarizes none
-    items = build_json(invoke, day_config, "--offline")["items"]
+    items = build_json(day_config, tmp_path / "s.db", offline=True)["items"]
     assert 0 < len(items) < len(explained) and len(summarized) == len(items)
     assert all(item["summary"] and item["reading_minutes"] >= 1 for item in items)

@@ -161,7 +161,7 @@ def test_a_summary_splits_only_the_start_of_a_long_text(monkeypatch):
 
     seen = []
     real = digest.stories.summarize.split_sentences
-    monkeypatch.setattr(digest.summarize, "split_sentences", lambda text: seen.append(len(text)) or real(text))
+    monkeypatch.setattr(digest.stories.summarize, "split_sentences", lambda text: seen.append(len(text)) or real(text))
     text = "The council approved the bridge budget on Thursday. " * 20_000
     assert summarize(text, 20).startswith("The council approved the bridge budget")
     assert seen and sum(seen) <= digest.stories.summarize.SUMMARY_CHARS
@@ -193,7 +193,7 @@ def test_the_splitter_looks_at_each_word_once(monkeypatch):
 
     looked_at = []
     real = digest.stories.summarize._is_abbreviation
-    monkeypatch.setattr(digest.summarize, "_is_abbreviation", lambda word: looked_at.append(len(word)) or real(word))
+    monkeypatch.setattr(digest.stories.summarize, "_is_abbreviation", lambda word: looked_at.append(len(word)) or real(word))
     text = "U.S. " * 10_000 + "Senate votes. Then J. Smith spoke."
     assert split_sentences(text) == [("U.S. " * 10_000 + "Senate votes.").strip(), "Then J. Smith spoke."]
     assert sum(looked_at) <= len(text)
