@@ -135,6 +135,10 @@ class FeedFailure:
     runs: int = 1  # runs in a row the feed has failed, this one included
 
 
+# The heading of the stories whose feed has no tag, when the digest is grouped by tag.
+UNTAGGED_HEADING = "Other stories"
+
+
 @dataclass
 class Digest:
     """Everything the renderers need, and nothing about how it was fetched."""
@@ -154,13 +158,19 @@ class Digest:
     @property
     def sections(self) -> list[tuple[str, list[Story]]]:
         """(heading, stories) in rank order. Ungrouped: one section with an
-        empty heading. By tag: each story under its first tag ("" for
-        none), sections ordered by their best story."""
+        empty heading. By tag: each story under its first tag, sections
+        ordered by their best story; the stories of untagged feeds last,
+        under UNTAGGED_HEADING (with no heading they would read as part of
+        the section above them)."""
         if self.group_by != "tag":
             return [("", list(self.stories))]
         sections: dict[str, list[Story]] = {}
+        untagged = [story for story in self.stories if not story.tags]
         for story in self.stories:
-            sections.setdefault(story.tags[0] if story.tags else "", []).append(story)
+            if story.tags:
+                sections.setdefault(story.tags[0], []).append(story)
+        if untagged:
+            sections.setdefault(UNTAGGED_HEADING, []).extend(untagged)
         return list(sections.items())
 
     @property

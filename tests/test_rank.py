@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from digest.models import Digest, Item, Story
+from digest.models import UNTAGGED_HEADING, Digest, Item, Story
 from digest.stories.rank import MUTED, OVER_FEED_CAP, OVER_TOP, SHOWN, RankSettings, explain_rows, explain_table, rank, rank_all, recency
 
 NOW = datetime(2025, 1, 2, 20, 0, tzinfo=timezone.utc)
@@ -92,12 +92,13 @@ def test_scores_are_written_on_the_stories():
 
 
 def test_sections_group_by_the_first_tag_in_rank_order():
-    stories = [story("n1", tags=["news"]), story("t1", tags=["tech", "news"]), story("n2", tags=["news"]),
-               story("u1")]
+    stories = [story("u0"), story("n1", tags=["news"]), story("t1", tags=["tech", "news"]),
+               story("n2", tags=["news"]), story("u1")]
     digest = Digest(title="T", generated_at=NOW, since=NOW, stories=stories, group_by="tag")
+    # Untagged stories last, under a heading of their own: with none they read as the section above's.
     assert [(tag, titles(s)) for tag, s in digest.sections] == [
-        ("news", ["n1", "n2"]), ("tech", ["t1"]), ("", ["u1"])]
-    assert titles(digest.stories) == ["n1", "t1", "n2", "u1"]
+        ("news", ["n1", "n2"]), ("tech", ["t1"]), (UNTAGGED_HEADING, ["u0", "u1"])]
+    assert titles(digest.stories) == ["u0", "n1", "t1", "n2", "u1"]
     assert Digest(title="T", generated_at=NOW, since=NOW, stories=stories).sections == [("", stories)]
 
 
