@@ -30,6 +30,7 @@ class Context:
     verbosity: int
     traceback: bool
     stderr_is_tty: bool
+    stdout_is_tty: bool = False
 
     def config_path(self) -> Path:
         from .config import default_config_path
@@ -231,6 +232,7 @@ def cli(ctx, config_path, state_path, verbose, quiet, traceback):
         verbosity=-1 if quiet else verbose,
         traceback=traceback,
         stderr_is_tty=sys.stderr.isatty(),
+        stdout_is_tty=sys.stdout.isatty(),
     )
 
 
@@ -286,6 +288,7 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
 
     from .config import command_words, one_line
     from .delivery.destinations import Asked, choose_destination
+    from .delivery.streams import Stdout
 
     config = obj.load_config()
     window = _window(now_text, since, top, offline)
@@ -303,6 +306,14 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         sys.stdout.buffer, configured=not replay)
     if recipients or sender or subject:
         config = config.addressed(to=recipients, from_=sender, subject=subject)
+    # Typed at a terminal, a build is someone looking: the readable digest,
+    # nothing marked sent (raw MIME there, marked sent, was every newcomer's
+    # first build, and those stories never reached the first real mail).
+    at_terminal = (obj.stdout_is_tty and isinstance(destination, Stdout) and mark_sent is None and not replay)
+    if at_terminal:
+        mark_sent = False
+        if click.get_current_context().get_parameter_source("fmt") == click.core.ParameterSource.DEFAULT:
+            fmt = "text"
     if fmt == "email" and not config.email.recipients:
         raise UsageError("no recipient: set `to` in the [email] table of the config, or pass --to")
     marking = fmt == "email" if mark_sent is None else mark_sent
@@ -319,6 +330,11 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
                                            "(use --allow-empty to write one anyway).")
                     return
                 notes = digester.send(edition, destination, format=fmt, mark=marking)
+        if at_terminal and edition.stories:
+            digester.reporter.info(
+                f"({len(edition.stories)} stories shown, nothing marked sent: stdout is a terminal. To send "
+                "them: `digest build | sendmail -t`, or set [smtp] in the config; --mark-sent marks them "
+                "anyway; `digest preview` shows the email in a browser.)")
         for note in notes:
             digester.reporter.warn(note)
         if obj.verbosity > 0 and not replay:

@@ -4,7 +4,13 @@
 from __future__ import annotations
 
 import html as htmllib
+import json
 import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 from conftest import EXAMPLE_NOW, feeds_config, rss, rss_item
 
@@ -48,3 +54,58 @@ def test_untagged_feeds_are_not_shown_under_the_tag_above_them(invoke, tmp_path)
     under = _heading_of_each_title(pieces, headings, titles)
     assert {title: (heading or "").casefold() for title, heading in under.items()} == {
         titles[0]: "tech", titles[1]: "other stories"}
+
+
+INSTALLED = shutil.which("digest", path=str(Path(sys.executable).parent)) or shutil.which("digest")
+
+
+def run_at_terminal(*args: str, cwd: Path, env: dict | None = None, timeout: float = 60) -> tuple[int, str, str]:
+    """The installed `digest` with its stdout on a pseudo-terminal (what a
+    person typing it sees) and stderr on a pipe: (exit code, screen, stderr)."""
+    import os
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    child = subprocess.Popen([INSTALLED, *args], stdout=slave, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                             cwd=cwd, env=env)
+    os.close(slave)
+    screen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            screen += chunk
+        elif child.poll() is not None:
+            break
+    os.close(master)
+    stderr = child.stderr.read().decode()
+    return child.wait(timeout=timeout), screen.decode().replace("\r\n", "\n"), stderr
+
+
+def test_a_build_typed_at_a_terminal_shows_the_text_and_marks_nothing(example_config, tmp_path):
+    state = tmp_path / "state.db"
+    code, screen, stderr = run_at_terminal("--config", str(example_config), "--state", str(state), "build",
+                                           "--now", EXAMPLE_NOW, cwd=tmp_path)
+    assert code == 0, stderr
+    assert screen.startswith("Morning Brief\n") and "Content-Type:" not in screen and "MIME-Version" not in screen
+    assert "nothing marked sent: stdout is a terminal" in stderr and "digest build | sendmail -t" in stderr
+    again = subprocess.run([INSTALLED, "--config", str(example_config), "--state", str(state), "history"],
+                           capture_output=True, text=True, timeout=60)
+    assert again.stdout == "" and "No digest has been sent yet." in again.stderr
+    # --mark-sent still marks, and piped (as under cron) nothing changed: the email, marked sent.
+    code, screen, stderr = run_at_terminal("--config", str(example_config), "--state", str(state), "build",
+                                           "--now", EXAMPLE_NOW, "--mark-sent", "--format", "text", cwd=tmp_path)
+    assert code == 0 and screen.startswith("Morning Brief\n") and "terminal" not in stderr
+    piped = subprocess.run([INSTALLED, "--config", str(example_config), "--state", str(tmp_path / "cron.db"),
+                            "build", "--now", EXAMPLE_NOW], capture_output=True, timeout=60)
+    assert piped.returncode == 0 and piped.stdout.startswith(b"Subject: Morning Brief") and not piped.stderr
+    history = subprocess.run([INSTALLED, "--config", str(example_config), "--state", str(tmp_path / "cron.db"),
+                              "history", "--json"], capture_output=True, text=True, timeout=60)
+    assert len(json.loads(history.stdout)) == 1
