@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -254,6 +255,39 @@ class Digester:
 
     # ------------------------------------------------------------ looking
 
+    def window_text(self, since: datetime, now: datetime, since_given: bool = False) -> str:
+        """The window a build or explain looked in, and why it starts there."""
+        last = self.store.last_build_time()
+        why = ("--since" if since_given else "the last digest" if last is not None and since == last
+               else f"the config's `since`, {_duration(self.config.since)}")
+        return f"stories dated from {local_time_text(since, self.config)} ({why}) to {local_time_text(now, self.config)}"
+
+    def why_empty(self, edition: Edition, since_given: bool = False) -> str:
+        """Why an edition has no story, with numbers: the window it looked
+        in, and on a first digest how many older items that left out and
+        the --since that reaches them."""
+        window_start = edition.digest.since
+        last = self.store.last_build_time()
+        if since_given:
+            return f"Nothing new since {local_time_text(window_start, self.config)}"
+        if last is not None:
+            return f"Nothing new since the last digest ({local_time_text(last, self.config)})"
+        looked = f"Nothing new in the last {_duration(self.config.since)} (a first digest looks back the config's " \
+                 f"`since`, {_duration(self.config.since)})"
+        older = self.store.unsent_before([feed.url for feed in self.config.feeds], window_start)
+        if not older:
+            return f"{looked}, and the feeds have no older items either"
+        now = edition.digest.generated_at
+        # Reach back to the oldest of them if that is within a month; an
+        # archive of years is not what a first digest should mail.
+        reach = older[-1] if now - older[-1] <= timedelta(days=31) else older[0]
+        days = max(1, math.ceil((now - reach).total_seconds() / 86400))
+        reached = sum(1 for moment in older if moment >= now - timedelta(days=days))
+        taken = "them" if reached == len(older) > 1 else "it" if reached == len(older) else f"{reached} of them"
+        waits = "1 older item waits" if len(older) == 1 else f"{len(older)} older items wait"
+        return (f"{looked}; {waits}, the newest from {local_time_text(older[0], self.config)}: "
+                f"`digest build --since {days}d` takes {taken} in")
+
     def history(self, limit: int = 20) -> list[BuildRecord]:
         """The past builds that marked items sent, newest first."""
         return self.store.builds(limit)
@@ -360,6 +394,22 @@ def zone_of(config: Config) -> tzinfo | None:
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(config.timezone)
+
+
+def local_time_text(moment: datetime, config: Config) -> str:
+    """A moment as a person reads it, in the config's time zone."""
+    zone = zone_of(config)
+    local = moment.astimezone(zone) if zone else moment.astimezone(timezone.utc)
+    return f"{local:%a %-d %b %Y %H:%M} {local.tzname() or 'UTC'}"
+
+
+def _duration(length: timedelta) -> str:
+    seconds = int(length.total_seconds())
+    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds % size == 0 and seconds >= 2 * size:  # "24 hours", not "1 day"
+            count = seconds // size
+            return f"{count} {unit if count != 1 else unit[:-1]}"
+    return f"{seconds} seconds"
 
 
 def utc_now() -> datetime:

@@ -326,7 +326,7 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
             with digester.sending() if marking else nullcontext():
                 edition = digester.build(**window, format=fmt)
                 if not edition.stories and not allow_empty:
-                    digester.reporter.info("Nothing new since the last digest; nothing written "
+                    digester.reporter.info(f"{digester.why_empty(edition, since is not None)}; nothing written "
                                            "(use --allow-empty to write one anyway).")
                     return
                 notes = digester.send(edition, destination, format=fmt, mark=marking)
@@ -365,6 +365,7 @@ def explain(obj: Context, as_json, since, now_text, top, offline):
     window = _window(now_text, since, top, offline)
     with obj.open() as digester:
         selection = digester.explain(**window)
+        digester.reporter.info(f"Window: {digester.window_text(selection.since, window['now'], since is not None)}.")
     if as_json:
         click.echo(json.dumps({"since": selection.since.isoformat(), "generated_at": window["now"].isoformat(),
                                "stories": explain_rows(selection.ranked)}, ensure_ascii=False, indent=2))
@@ -457,8 +458,8 @@ def preview(obj: Context, output, open_browser, template_dir, since, now_text, t
     window = _window(now_text, since, top, offline)
     with obj.open(template_dir=template_dir) as digester:
         edition = digester.build(**window, format="html")
-    if not edition.stories:
-        digester.reporter.info("Nothing new since the last digest; the preview is empty.")
+        if not edition.stories:
+            digester.reporter.info(f"{digester.why_empty(edition, since is not None)}; the preview is empty.")
     data = edition.html.encode("utf-8")
     if output is None:
         handle, name = tempfile.mkstemp(prefix="digest-preview-", suffix=".html")
@@ -616,12 +617,21 @@ def feeds_list(obj: Context, as_json):
     if not rows:
         click.echo("No feeds yet; add one with `digest feeds add URL`.", err=True)
         return
+    import shutil
+
+    # At a terminal the table fits its width (the URL and the error are cut
+    # with "…"; --json has them whole); piped, nothing is cut.
+    width = shutil.get_terminal_size().columns if obj.stdout_is_tty else None
     click.echo(_table(rows, [("name", "NAME"), ("url", "URL"), ("tags", "TAGS"), ("weight", "WEIGHT"),
-                             ("status", "STATUS"), ("last_success", "LAST SUCCESS"), ("failures", "FAILS"),
-                             ("last_error", "LAST ERROR")]))
+                             ("status", "STATUS"), ("newest", "NEWEST ITEM"), ("last_success", "LAST FETCHED"),
+                             ("failures", "FAILS"), ("last_error", "LAST ERROR")],
+                      width=width, shrink=("last_error", "url", "name")))
 
 
-def _table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
+def _table(rows: list[dict], columns: list[tuple[str, str]], width: int | None = None,
+           shrink: tuple[str, ...] = ()) -> str:
+    import re
+
     def cell(value) -> str:
         if value is None:
             return "-"
@@ -629,10 +639,19 @@ def _table(rows: list[dict], columns: list[tuple[str, str]]) -> str:
             return ",".join(value) or "-"
         if isinstance(value, float):
             return f"{value:g}"
-        return str(value)
+        text = str(value)
+        # An ISO time as a person reads it in a table: to the minute, UTC.
+        return re.sub(r"^(\d{4}-\d\d-\d\d)T(\d\d:\d\d):\d\d\+00:00$", r"\1 \2", text)
 
     cells = [[cell(row[key]) for key, _ in columns] for row in rows]
     widths = [max(len(title), *(len(line[i]) for line in cells)) for i, (_, title) in enumerate(columns)]
+    keys = [key for key, _ in columns]
+    for key in shrink:  # the first named gives up room first, down to 12 columns
+        over = sum(widths) + 2 * (len(widths) - 1) - width if width else 0
+        if over > 0 and key in keys:
+            i = keys.index(key)
+            widths[i] = max(12, widths[i] - over)
+    cells = [[value if len(value) <= w else value[:w - 1] + "…" for value, w in zip(line, widths)] for line in cells]
     lines = ["  ".join(title.ljust(w) for (_, title), w in zip(columns, widths)).rstrip()]
     lines += ["  ".join(value.ljust(w) for value, w in zip(line, widths)).rstrip() for line in cells]
     return "\n".join(lines)

@@ -218,6 +218,7 @@ def feed_rows(config: Config, store) -> list[dict]:
     the new address (`moved_from` keeps the config's).
     """
     states = store.feed_states()
+    newest = store.newest_items()
     rows = []
     for feed in config.feeds:
         state = states.get(feed.url)
@@ -230,6 +231,7 @@ def feed_rows(config: Config, store) -> list[dict]:
             "weight": feed.weight,
             "status": _status(state),
             "last_success": _iso(state.last_success) if state else None,
+            "newest": _iso(newest.get(feed.url)),
             "failures": state.failures if state else 0,
             "last_error": state.last_error if state else None,
             "retired": _iso(state.retired) if state else None,

@@ -364,6 +364,25 @@ class Store:
             feed_urls, since, now, late, details,
         )
 
+    def newest_items(self) -> dict[str, datetime]:
+        """Each feed's newest item date (its own, else when first seen)."""
+        rows = self._db.execute("SELECT feed_url, max(coalesce(published, first_seen)) FROM items GROUP BY feed_url")
+        return {url: _from_epoch(newest) for url, newest in rows}
+
+    def unsent_before(self, feed_urls: Iterable[str], before: datetime) -> list[datetime]:
+        """The dates of the items of these feeds, never sent, dated before
+        `before`, newest first: what a window left out."""
+        urls = list(feed_urls)
+        if not urls:
+            return []
+        rows = self._db.execute(
+            f"""SELECT coalesce(published, first_seen) AS at FROM items
+                WHERE feed_url IN ({",".join("?" * len(urls))}) AND sent_build IS NULL AND at < ?
+                ORDER BY at DESC""",
+            (*urls, _epoch(before)),
+        )
+        return [_from_epoch(at) for (at,) in rows]
+
     def sent_items(self, feed_urls: Iterable[str], since: datetime, now: datetime, details: bool = True) -> list[Item]:
         """Items of these feeds that earlier builds sent, dated inside
         [since, now]: clustering needs them, so a story sent yesterday is not

@@ -241,7 +241,8 @@ def test_list_shows_health_from_the_store(httpserver, invoke, tmp_path):
     assert rows[1]["failures"] == 1 and rows[1]["last_error"] == "HTTP 500 Internal Server Error"
     table = invoke("--config", str(config), "feeds", "list").stdout.splitlines()
     assert [rows[0]["status"], rows[1]["status"]] == ["ok", "failing"]
-    assert table[0].split() == ["NAME", "URL", "TAGS", "WEIGHT", "STATUS", "LAST", "SUCCESS", "FAILS", "LAST", "ERROR"]
+    assert table[0].split() == ["NAME", "URL", "TAGS", "WEIGHT", "STATUS", "NEWEST", "ITEM", "LAST", "FETCHED",
+                                "FAILS", "LAST", "ERROR"]
     assert "Okay Feed" in table[1] and "a,b" in table[1]
     assert "Bad One" in table[2] and "HTTP 500 Internal Server Error" in table[2]
 

@@ -109,3 +109,51 @@ def test_a_build_typed_at_a_terminal_shows_the_text_and_marks_nothing(example_co
     history = subprocess.run([INSTALLED, "--config", str(example_config), "--state", str(tmp_path / "cron.db"),
                               "history", "--json"], capture_output=True, text=True, timeout=60)
     assert len(json.loads(history.stdout)) == 1
+
+
+def test_an_empty_first_build_says_how_far_it_looked_and_what_reaches_the_older_stories(invoke, tmp_path):
+    weekly = tmp_path / "weekly.xml"
+    weekly.write_text(rss(rss_item("Notes from the allotment", "https://weekly.example/allotment",
+                                   date="Tue, 31 Dec 2024 09:00:00 +0000"),
+                          rss_item("Seed catalogues, read", "https://weekly.example/seeds",
+                                   date="Mon, 30 Dec 2024 09:00:00 +0000"), title="A Weekly Blog"))
+    config = feeds_config(tmp_path, [weekly.as_uri()])
+    first = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW)
+    assert first.exit_code == 0 and first.stdout == ""
+    assert first.stderr.strip() == (
+        "Nothing new in the last 24 hours (a first digest looks back the config's `since`, 24 hours); "
+        "2 older items wait, the newest from Tue 31 Dec 2024 09:00 UTC: `digest build --since 4d` takes them in; "
+        "nothing written (use --allow-empty to write one anyway).")
+    # The --since it names reaches them.
+    taken = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--since", "4d", "--format", "json")
+    assert [item["title"] for item in json.loads(taken.stdout)["items"]] == [
+        "Notes from the allotment", "Seed catalogues, read"]
+    invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--since", "4d", "--mark-sent")
+    later = invoke("--config", str(config), "build", "--now", "2025-01-03T07:00:00Z")
+    assert later.stderr.strip() == ("Nothing new since the last digest (Thu 2 Jan 2025 20:00 UTC); "
+                                    "nothing written (use --allow-empty to write one anyway).")
+    explained = invoke("--config", str(config), "explain", "--now", "2025-01-03T07:00:00Z", "--offline")
+    assert explained.stderr.strip() == ("Window: stories dated from Thu 2 Jan 2025 20:00 UTC (the last digest) "
+                                        "to Fri 3 Jan 2025 07:00 UTC.")
+    listed = json.loads(invoke("--config", str(config), "feeds", "list", "--json").stdout)
+    assert listed[0]["newest"] == "2024-12-31T09:00:00+00:00"
+
+
+def test_the_since_it_names_stops_short_of_a_feeds_archive(tmp_path):
+    """A blog's feed with years of posts: the first digest's advice reaches
+    the recent ones, and says how many of the waiting items that is."""
+    from datetime import datetime, timezone
+
+    import digest
+
+    archive = tmp_path / "archive.xml"
+    archive.write_text(rss(rss_item("Last week's post", "https://blog.example/recent",
+                                    date="Mon, 30 Dec 2024 20:00:00 +0000"),
+                           rss_item("A post from 2022", "https://blog.example/old",
+                                    date="Sat, 01 Jan 2022 09:00:00 +0000")))
+    with digest.open(feeds_config(tmp_path, [archive.as_uri()]), state=tmp_path / "s.db") as d:
+        edition = d.build(now=datetime(2025, 1, 2, 20, tzinfo=timezone.utc))
+        assert edition.stories == []
+        assert d.why_empty(edition).endswith(
+            "2 older items wait, the newest from Mon 30 Dec 2024 20:00 UTC: `digest build --since 3d` takes "
+            "1 of them in")
