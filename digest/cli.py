@@ -317,6 +317,7 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
     if fmt == "email" and not config.email.recipients:
         raise UsageError("no recipient: set `to` in the [email] table of the config, or pass --to")
     marking = fmt == "email" if mark_sent is None else mark_sent
+    destination.preflight()
     with obj.open(config, template_dir) as digester:
         if replay:
             edition = digester.replay(replay, format=fmt)

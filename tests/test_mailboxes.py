@@ -4,6 +4,7 @@ List-Unsubscribe)."""
 
 from __future__ import annotations
 
+import json
 import mailbox
 import os
 import sqlite3
@@ -29,6 +30,10 @@ def write_feed(feed: Path, titles: list[str]) -> None:
 
 
 def sent_count(tmp_path: Path) -> int:
+    """Items marked sent; 0 when no build ever opened the state file (a
+    mailbox refused before the build began)."""
+    if not (tmp_path / "state.db").exists():
+        return 0
     with sqlite3.connect(tmp_path / "state.db") as db:
         return db.execute("SELECT count(*) FROM items WHERE sent_build IS NOT NULL").fetchone()[0]
 
@@ -80,13 +85,35 @@ def test_a_folder_that_is_not_a_maildir_is_refused_and_nothing_marked(invoke, tm
     assert sent_count(tmp_path) == 0
 
 
-def test_a_maildir_whose_parent_is_missing_is_named(invoke, tmp_path):
+def test_a_maildir_whose_parents_are_missing_is_made_with_them_for_its_owner_only(invoke, tmp_path):
+    """`--maildir ~/Mail/digest` in a home without ~/Mail: the README's own example."""
     config = config_with(tmp_path, ["Story"])
-    folder = tmp_path / "no" / "such" / "Maildir"
+    folder = tmp_path / "home" / "Mail" / "digest"
+    (tmp_path / "home").mkdir()
+    said = invoke("--config", str(config), "check").stdout  # nothing configured: stdout
+    checked = invoke("--config", str(config_with(tmp_path, ["Story"], email=f'maildir = "{folder}"')), "check")
+    assert checked.exit_code == 0 and said
+    assert checked.stdout.splitlines()[-1] == (f"maildir: {folder} will be made on the first delivery "
+                                               f"(and {tmp_path / 'home' / 'Mail'})")
+    result = invoke("--config", str(config), "build", "--now", NOW, "--maildir", str(folder))
+    assert result.exit_code == 0, result.stderr
+    [message] = list(mailbox.Maildir(folder, create=False))
+    assert "Story" in message["Subject"] or message.is_multipart()
+    for made in (tmp_path / "home" / "Mail", folder, folder / "new"):
+        assert made.stat().st_mode & 0o777 == 0o700, made
+    assert sent_count(tmp_path) == 1
+
+
+def test_a_maildir_under_a_file_is_named_and_nothing_is_fetched_in_vain(invoke, tmp_path):
+    config = config_with(tmp_path, ["Story"])
+    (tmp_path / "notes").write_text("not a folder")
+    folder = tmp_path / "notes" / "Mail" / "digest"
     result = invoke("--config", str(config), "build", "--now", NOW, "--maildir", str(folder))
     assert result.exit_code == 2
-    assert result.stderr.strip() == (f"Error: cannot make the Maildir {folder}: the folder {folder.parent} "
-                                     "does not exist")
+    assert result.stderr.strip() == f"Error: cannot make the Maildir {folder}: {tmp_path / 'notes'} is not a folder"
+    assert sent_count(tmp_path) == 0
+    [feed] = json.loads(invoke("--config", str(config), "feeds", "list", "--json").stdout)
+    assert feed["status"] == "new"  # said before any feed was fetched
 
 
 def test_a_maildir_that_cannot_take_the_message_marks_nothing(invoke, tmp_path):

@@ -34,6 +34,11 @@ class Destination:
     def deliver(self, outgoing: Outgoing) -> list[str]:
         raise NotImplementedError
 
+    def preflight(self) -> None:
+        """Raise the DigestError delivery would raise for a cause that can
+        be seen before building (a mailbox path that cannot be made), so a
+        build does not fetch every feed in vain. Local and quick: no login."""
+
     def check(self) -> str | None:
         """`digest check`: a line saying the destination is usable, or a
         DigestError saying why not. Sends nothing."""

@@ -79,9 +79,16 @@ class Maildir(_Mailbox):
             raise OutputError(f"cannot deliver into the Maildir {self.path}: {reason(exc)}") from None
         return []
 
+    def preflight(self) -> None:
+        self._is_new()
+
     def check(self) -> str:
         if self._is_new():
-            return f"maildir: {self.path} will be made on the first delivery"
+            missing = _missing_folders(self.path.absolute().parent)
+            made = f" (and {', '.join(str(m) for m in missing)})" if missing else ""
+            return f"maildir: {self.path} will be made on the first delivery{made}"
+        if not os.access(self.path / "new", os.W_OK | os.X_OK) or not os.access(self.path / "tmp", os.W_OK | os.X_OK):
+            raise OutputError(f"cannot deliver into the Maildir {self.path}: Permission denied")
         return f"maildir: {self.path} is a Maildir"
 
     def _is_new(self) -> bool:
@@ -93,21 +100,45 @@ class Maildir(_Mailbox):
             if self.path.is_dir() and not any(self.path.iterdir()):
                 return True
             raise UsageError(f"{self.path} is not a Maildir (no tmp/, new/ and cur/ in it); not delivering into it")
-        parent = self.path.absolute().parent
-        if not parent.is_dir():
-            raise UsageError(f"cannot make the Maildir {self.path}: the folder {parent} does not exist")
+        _writable_ancestor(self.path, "Maildir")
         return True
 
     def _prepare(self) -> None:
         if not self._is_new():
             return
         try:
+            # Mail readers expect a mail folder to be the user's alone:
+            # every folder made on the way is 700 too (mkdir(parents=True)
+            # would give those the umask's mode).
+            for folder in _missing_folders(self.path.absolute().parent):
+                folder.mkdir(mode=0o700)
             self.path.mkdir(mode=0o700, exist_ok=True)
             for sub in ("tmp", "new", "cur"):
                 (self.path / sub).mkdir(mode=0o700, exist_ok=True)
             fsync_folder(self.path)
         except OSError as exc:
             raise OutputError(f"cannot make the Maildir {self.path}: {exc.strerror}") from None
+
+
+def _missing_folders(folder: Path) -> list[Path]:
+    """The folders from the nearest existing ancestor down to `folder` that
+    do not exist yet, outermost first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing[::-1]
+
+
+def _writable_ancestor(path: Path, kind: str) -> None:
+    """UsageError unless the nearest existing folder above `path` is a
+    folder digest may write in (the rest is made on the first delivery)."""
+    missing = _missing_folders(path.absolute().parent)
+    existing = (missing[0] if missing else path.absolute()).parent
+    if not existing.is_dir():
+        raise UsageError(f"cannot make the {kind} {path}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot make the {kind} {path}: Permission denied (in {existing})")
 
 
 # Seconds to wait for a mail reader that holds the mbox's lock.
@@ -144,6 +175,9 @@ class Mbox(_Mailbox):
             box.close()  # unlocks
         return []
 
+    def preflight(self) -> None:
+        self._usable()
+
     def check(self) -> str:
         self._usable()
         if self.path.exists():
@@ -159,6 +193,8 @@ class Mbox(_Mailbox):
         parent = self.path.absolute().parent
         if not parent.is_dir():
             raise UsageError(f"cannot make the mbox {self.path}: the folder {parent} does not exist")
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise OutputError(f"cannot make the mbox {self.path}: Permission denied (in {parent})")
 
     def _create(self) -> bool:
         """A new mbox readable by its owner alone, like the mail spool."""
