@@ -286,7 +286,7 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
     """
     from contextlib import nullcontext
 
-    from .config import command_words, one_line
+    from .config import command_words, mail_address
     from .delivery.destinations import Asked, choose_destination
     from .delivery.streams import Stdout
 
@@ -295,9 +295,9 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
     if command_line is not None:
         _parse_option("--pipe", command_words, command_line)
     if sender is not None:
-        _parse_option("--from", one_line, sender)
+        _parse_option("--from", mail_address, sender)
     for recipient in recipients:
-        _parse_option("--to", one_line, recipient)
+        _parse_option("--to", mail_address, recipient)
     # A replay goes where it is told (stdout, -o, --pipe, ...), never where
     # the config sends mail on its own: looking at an old digest is not
     # sending it again.
@@ -546,6 +546,8 @@ def check(obj: Context, send_test, now_text):
     click.echo(f"state: {digester.state_path}")
     for line in report.lines:
         click.echo(line)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     for problem in report.problems:
         click.echo(f"Error: {problem}", err=True)
     if report.problems:

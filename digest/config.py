@@ -202,6 +202,39 @@ def one_line(text: str) -> str:
     return text
 
 
+def mail_address(text: str) -> str:
+    """One address as a mail header carries it ("name@example.org" or
+    "Name <name@example.org>"), checked with the stdlib's header parser;
+    ValueError saying what is wrong otherwise."""
+    from email.errors import HeaderParseError
+    from email.policy import default
+
+    one_line(text)
+    hint = "write it as name@example.org or \"Name <name@example.org>\""
+    try:
+        header = default.header_factory("To", text)
+        addresses, defects = header.addresses, header.defects
+    except (HeaderParseError, IndexError, ValueError):
+        raise ValueError(f"{text!r} is not an email address ({hint})") from None
+    if len(addresses) != 1:
+        raise ValueError(f"{text!r} is {len(addresses)} addresses, not one (list them one by one)")
+    if defects or not addresses[0].username or not addresses[0].domain:
+        raise ValueError(f"{text!r} is not an email address ({hint})")
+    return text
+
+
+def is_local_only(address: str) -> bool:
+    """An address whose domain only this machine knows (localhost, no dot):
+    mail from it is refused or rewritten by most providers."""
+    from email.policy import default
+
+    try:
+        domain = default.header_factory("From", address).addresses[0].domain.lower().rstrip(".")
+    except Exception:  # noqa: BLE001 - mail_address already said what is wrong with it
+        return False
+    return domain in ("localhost", "localhost.localdomain") or domain.endswith(".localhost") or "." not in domain
+
+
 def parse_since(text: str, now: datetime) -> datetime:
     """--since accepts a duration back from now, or a date/time."""
     compact = text.strip().lower().replace(" ", "")
@@ -399,7 +432,7 @@ class _Reader:
     def address(self, table: dict, key: str, default: str, prefix: str = "") -> str:
         value = self.string(table, key, default, prefix)
         try:
-            return one_line(value)
+            return mail_address(value)
         except ValueError as exc:
             raise self.fail(_join(prefix, key), str(exc)) from None
 
@@ -427,23 +460,24 @@ class _Reader:
             raise self.fail(_join(prefix, key), "is empty")
         return None if value is None else base / Path(value).expanduser()
 
-    def addresses(self, table: dict, key: str, prefix: str = "") -> tuple[str, ...]:
-        """One address or a list of them, each one line and not blank."""
+    def addresses(self, table: dict, key: str, prefix: str = "", check=mail_address) -> tuple[str, ...]:
+        """One address or a list of them, each one line, not blank, and
+        passing `check` (a mail address, unless the caller reads URLs)."""
         value = table.get(key, [])
         listed = self.string_list({key: [value] if isinstance(value, str) else value}, key, prefix=prefix)
-        try:
-            listed = [one_line(address) for address in listed]
-        except ValueError as exc:
-            raise self.fail(_join(prefix, key), str(exc)) from None
         if any(not address.strip() for address in listed):
             raise self.fail(_join(prefix, key), "has an empty address")
+        try:
+            listed = [check(address) for address in listed]
+        except ValueError as exc:
+            raise self.fail(_join(prefix, key), str(exc)) from None
         return tuple(listed)
 
     def unsubscribe(self, table: dict, key: str, prefix: str = "") -> tuple[str, ...]:
         """https:// (or http://) and mailto: URLs; a bare address becomes a
         mailto: URL."""
         targets = []
-        for target in self.addresses(table, key, prefix):
+        for target in self.addresses(table, key, prefix, check=one_line):
             target = target.strip()
             parts = urlsplit(target)
             scheme = parts.scheme.lower()
@@ -581,7 +615,7 @@ class _Reader:
                     url=url,
                     name=self._get(entry, "name", str, name),
                     weight=1.0 if weight is None else weight,
-                    tags=tuple(self.string_list(entry, "tags", name)),
+                    tags=tuple(self.string_list(_listed(entry, "tags"), "tags", name)),
                 )
             )
         return tuple(feeds)
@@ -662,6 +696,12 @@ def _is_web(url: str) -> bool:
 def _short_url(url: str) -> str:
     parts = urlsplit(url)
     return parts.netloc or Path(parts.path).name or url
+
+
+def _listed(table: dict, key: str) -> dict:
+    """The table with a lone string under `key` read as a list of one
+    (`tags = "news"` means what `to = "me@example.org"` does)."""
+    return {**table, key: [table[key]]} if isinstance(table.get(key), str) else table
 
 
 def _join(*parts: str) -> str:

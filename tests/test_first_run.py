@@ -157,3 +157,28 @@ def test_the_since_it_names_stops_short_of_a_feeds_archive(tmp_path):
         assert d.why_empty(edition).endswith(
             "2 older items wait, the newest from Mon 30 Dec 2024 20:00 UTC: `digest build --since 3d` takes "
             "1 of them in")
+
+
+def test_addresses_are_checked_where_they_enter(invoke, tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(rss_item("A story", "https://e.example/a")))
+    config = feeds_config(tmp_path, [feed.as_uri()])
+    config.write_text(config.read_text().replace('to = ["me@example.org"]', 'to = "me at example"'))
+    refused = invoke("--config", str(config), "check")
+    assert refused.exit_code == 2
+    assert refused.stderr.strip() == (f"Error: {config}: email.to: 'me at example' is not an email address "
+                                      "(write it as name@example.org or \"Name <name@example.org>\")")
+    config.write_text(config.read_text().replace('to = "me at example"', 'to = "me@example.org"'))
+    for flag, value in (("--to", "not an address"), ("--from", "Morning Brief <brief@>"),
+                        ("--to", "a@example.org, b@example.org")):
+        result = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, flag, value)
+        assert result.exit_code == 2 and result.stdout == ""
+        assert result.stderr.startswith(f"Error: {flag}: {value!r} is "), result.stderr
+    fine = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--to", "Me <me@example.org>",
+                  "--format", "json")
+    assert fine.exit_code == 0, fine.stderr
+    # The default From works on this machine only: check says so, and still passes.
+    checked = invoke("--config", str(config), "check")
+    assert checked.exit_code == 0
+    assert checked.stderr.startswith("warning: the From address 'digest <digest@localhost>' is one only this "
+                                     "machine knows")

@@ -483,6 +483,8 @@ def test_check_lists_every_config_problem_with_exit_2(invoke, tmp_path):
     result = invoke("--config", str(config), "check")
     assert result.exit_code == 2
     assert result.stderr.splitlines() == [
+        "warning: the From address 'digest <digest@localhost>' is one only this machine knows: most mail providers "
+        "(Gmail, Fastmail...) refuse or rewrite mail from it; set `from` in the [email] table to an address of yours",
         f"Error: {config}: no [[feeds]] to read (add one with `digest feeds add URL`)",
         f"Error: {config}: no recipient: set `to` in the [email] table",
         "Error: cannot run the mail command 'no-such-sendmail -t': no-such-sendmail not found",
@@ -500,7 +502,7 @@ def test_check_of_a_config_that_does_not_load_is_one_line(invoke, tmp_path):
 
 
 def test_check_send_test_with_nothing_to_send_through(invoke, tmp_path):
-    config = feeds_config(tmp_path, ["https://e.example/rss"])
+    config = feeds_config(tmp_path, ["https://e.example/rss"], email='from = "Brief <brief@example.org>"')
     result = invoke("--config", str(config), "check", "--send-test")
     assert result.exit_code == 2
     assert one_line_error(result) == (f"Error: {config}: --send-test: nothing to send through; the digest goes to "

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from ..config import Config
+from ..config import Config, is_local_only
 from ..errors import ConfigError, DigestError
 from .base import Outgoing
 from .destinations import configured_destination
@@ -19,6 +19,7 @@ from .streams import (
 class CheckReport:
     lines: list[str] = field(default_factory=list)  # what digest would do
     problems: list[DigestError] = field(default_factory=list)  # one line each
+    warnings: list[str] = field(default_factory=list)  # what works here but not for everyone
 
 
 def check_setup(config: Config, test_message: Callable[[str], EmailMessage] | None = None) -> CheckReport:
@@ -36,6 +37,10 @@ def check_setup(config: Config, test_message: Callable[[str], EmailMessage] | No
     copies = "".join(f"; {name} {', '.join(listed)}" for name, listed in (("cc", email.cc), ("bcc", email.bcc))
                      if listed)
     report.lines.append(f"mail: from {email.from_} to {', '.join(email.to) or 'nobody'}{copies}")
+    if is_local_only(email.from_):
+        report.warnings.append(f"the From address {email.from_!r} is one only this machine knows: most mail "
+                               "providers (Gmail, Fastmail...) refuse or rewrite mail from it; set `from` in the "
+                               "[email] table to an address of yours")
     if not email.recipients:
         report.problems.append(ConfigError("no recipient: set `to` in the [email] table", path=config.path))
     try:
