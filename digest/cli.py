@@ -683,23 +683,33 @@ def feeds_add(obj: Context, url, name, weight, tags, no_check):
         digest feeds add https://example.org/rss.xml --name "Example" --weight 1.5
         digest feeds add --no-check https://example.org/rss.xml
     """
-    from .config import FeedConfig
+    from .config import FeedConfig, feed_identity
     from .feeds import ConfigEditor
-    from .sources.discovery import checked_feed, unchecked_feed
+    from .sources.discovery import Unreachable, checked_feed, unchecked_feed, web_address_candidates
 
     editor = ConfigEditor(obj.config_path())
-    if "://" not in url:
-        url = str(Path(url).expanduser().resolve())
-    if editor.find(url):
-        raise UsageError(f"{url} is already in {editor.path}")
+    # `example.org/feed` with no such file here is a web address: https, then http.
+    candidates = web_address_candidates(url) or [url if "://" in url else str(Path(url).expanduser().resolve())]
+    for candidate in candidates:
+        if editor.find(candidate):
+            raise UsageError(f"{candidate} is already in {editor.path}")
     if no_check:
-        feed_url, title = unchecked_feed(url), None
+        feed_url, title = unchecked_feed(candidates[0]), None
     else:
-        found = checked_feed(url, editor.config.fetch)
+        for number, candidate in enumerate(candidates, 1):
+            try:
+                found = checked_feed(candidate, editor.config.fetch)
+                break
+            except Unreachable:
+                if number == len(candidates):
+                    raise
         feed_url, title = found.url, found.title
         if found.how != "feed":
             how = "advertised by the page" if found.how == "link" else "found at a usual path"
             click.echo(f"Using the feed {found.url} ({how}).", err=True)
+    feed_url = feed_identity(feed_url)
+    if editor.find(feed_url):
+        raise UsageError(f"{feed_url} is already in {editor.path}")
     editor.add(FeedConfig(url=feed_url, name=name or title or None, weight=weight, tags=tuple(tags)))
     editor.save()
     with obj.open(editor.config) as digester:
@@ -725,6 +735,45 @@ def feeds_remove(obj: Context, url_or_name):
     removed = editor.remove(url_or_name)
     editor.save()
     click.echo(f"Removed {removed.name or removed.url} ({removed.url}) from {editor.path}.", err=True)
+
+
+@command(feeds, name="pause")
+@click.argument("url_or_name")
+@click.pass_obj
+def feeds_pause(obj: Context, url_or_name):
+    """Stop fetching a feed, keeping it (and its history) in the config.
+
+    A paused feed is not fetched and never counts as failing; `feeds
+    list` shows it as paused. `feeds resume` takes it up again.
+
+    \b
+    Example:
+        digest feeds pause "Example News"
+    """
+    _set_paused(obj, url_or_name, True)
+
+
+@command(feeds, name="resume")
+@click.argument("url_or_name")
+@click.pass_obj
+def feeds_resume(obj: Context, url_or_name):
+    """Fetch a paused feed again.
+
+    \b
+    Example:
+        digest feeds resume "Example News"
+    """
+    _set_paused(obj, url_or_name, False)
+
+
+def _set_paused(obj: Context, url_or_name: str, paused: bool) -> None:
+    from .feeds import ConfigEditor
+
+    editor = ConfigEditor(obj.config_path())
+    feed = editor.set_paused(url_or_name, paused)
+    editor.save()
+    done = "Paused" if paused else "Resumed"
+    click.echo(f"{done} {feed.name or feed.url} ({feed.url}) in {editor.path}.", err=True)
 
 
 @command(feeds, name="import")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from . import USER_AGENT
 from .errors import ConfigError
@@ -33,6 +33,7 @@ class FeedConfig:
     name: str | None = None
     weight: float = 1.0
     tags: tuple[str, ...] = ()
+    paused: bool = False  # `feeds pause`: kept, not fetched
 
     def display_name(self, stored_title: str = "") -> str:
         """The config's name, else the feed's own title (as the store has
@@ -599,14 +600,14 @@ class _Reader:
         feeds, seen = [], set()
         for index, entry in enumerate(value):
             name = f"feeds[{index}]"
-            entry = self.table(entry, name, ("url", "name", "weight", "tags"))
+            entry = self.table(entry, name, ("url", "name", "weight", "tags", "paused"))
             url = self._get(entry, "url", str, name)
             if not url:
                 raise self.fail(_join(name, "url"), "is missing")
             url = normalize_feed_location(url, base, lambda message: self.fail(_join(name, "url"), message))
-            if url in seen:
+            if feed_identity(url) in seen:
                 raise self.fail(_join(name, "url"), f"{url} is listed twice")
-            seen.add(url)
+            seen.add(feed_identity(url))
             weight = self._get(entry, "weight", float, name)
             if weight is not None and weight <= 0:
                 raise self.fail(_join(name, "weight"), f"must be positive, not {weight}")
@@ -616,6 +617,7 @@ class _Reader:
                     name=self._get(entry, "name", str, name),
                     weight=1.0 if weight is None else weight,
                     tags=tuple(self.string_list(_listed(entry, "tags"), "tags", name)),
+                    paused=bool(self._get(entry, "paused", bool, name)),
                 )
             )
         return tuple(feeds)
@@ -675,6 +677,28 @@ def normalize_feed_location(url: str, base: Path, fail=None) -> str:
     if scheme and len(scheme) > 1:  # len 1 is a Windows drive letter
         raise (fail or ConfigError)(f"unsupported URL scheme {scheme!r} in {url!r} (use http, https, file or a path)")
     return (base / Path(url).expanduser()).resolve().as_uri()
+
+
+def feed_identity(url: str) -> str:
+    """What makes two feed URLs the same feed: the scheme and the host in
+    any case, the default port or none (`HTTP://Host:80/x` is
+    `http://host/x`); the path and query as written (a server may tell
+    their case apart)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return url
+    host = parts.hostname.lower()
+    host = f"[{host}]" if ":" in host else host
+    if port is not None and port != {"http": 80, "https": 443}[scheme]:
+        host = f"{host}:{port}"
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment))
 
 
 def is_loopback(host: str) -> bool:

@@ -16,7 +16,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .config import Config, FeedConfig, config_from_dict, normalize_feed_location, read_config_text
+from .config import Config, FeedConfig, config_from_dict, feed_identity, normalize_feed_location, read_config_text
 from .errors import ConfigError, UsageError
 from .files import write_atomically
 
@@ -59,16 +59,36 @@ class ConfigEditor:
         return config_from_dict(self.document.unwrap(), path=self.path)
 
     def find(self, url_or_name: str) -> FeedConfig | None:
-        """A feed by URL (as written or normalized) or by name (any case)."""
+        """A feed by URL (as written or normalized, scheme and host in any
+        case) or by name (any case). A name two feeds share is a
+        UsageError listing them: removing "the first" would be a guess."""
         try:
             wanted = normalize_feed_location(url_or_name, self.path.parent)
         except ConfigError:
             wanted = url_or_name
+        identities = {feed_identity(url_or_name), feed_identity(wanted)}
         for feed in self.config.feeds:
-            if feed.url in (url_or_name, wanted):
+            if feed_identity(feed.url) in identities:
                 return feed
         lowered = url_or_name.casefold()
-        return next((f for f in self.config.feeds if f.name and f.name.casefold() == lowered), None)
+        named = [f for f in self.config.feeds if f.name and f.name.casefold() == lowered]
+        if len(named) > 1:
+            raise UsageError(f"{len(named)} feeds in {self.path} are named {url_or_name!r}: "
+                             + "; ".join(f.url for f in named) + " (name one by its URL)")
+        return named[0] if named else None
+
+    def set_paused(self, url_or_name: str, paused: bool) -> FeedConfig:
+        """Pause a feed (kept in the config, not fetched) or resume it."""
+        feed = self.find(url_or_name)
+        if feed is None:
+            raise UsageError(f"no feed {url_or_name!r} in {self.path} (see `digest feeds list`)")
+        table = self.document["feeds"][self.config.feeds.index(feed)]
+        if paused:
+            table["paused"] = True
+        elif "paused" in table:
+            del table["paused"]
+        self.config = self._validated()
+        return feed
 
     def add(self, feed: FeedConfig) -> None:
         url = normalize_feed_location(feed.url, self.path.parent)
@@ -85,7 +105,7 @@ class ConfigEditor:
         import tomlkit
 
         table = tomlkit.table()
-        table["url"] = feed.url
+        table["url"] = feed_identity(feed.url)
         if feed.name:
             table["name"] = feed.name
         if feed.weight != 1.0:
@@ -229,7 +249,7 @@ def feed_rows(config: Config, store) -> list[dict]:
             "moved_from": feed.url if url != feed.url else None,
             "tags": list(feed.tags),
             "weight": feed.weight,
-            "status": _status(state),
+            "status": _status(state, feed.paused),
             "last_success": _iso(state.last_success) if state else None,
             "newest": _iso(newest.get(feed.url)),
             "failures": state.failures if state else 0,
@@ -239,7 +259,9 @@ def feed_rows(config: Config, store) -> list[dict]:
     return rows
 
 
-def _status(state) -> str:
+def _status(state, paused: bool = False) -> str:
+    if paused:
+        return "paused"
     if state is None or (state.last_success is None and not state.failures and not state.retired):
         return "new"
     if state.retired:

@@ -182,3 +182,47 @@ def test_addresses_are_checked_where_they_enter(invoke, tmp_path):
     assert checked.exit_code == 0
     assert checked.stderr.startswith("warning: the From address 'digest <digest@localhost>' is one only this "
                                      "machine knows")
+
+
+def test_feed_identity_ignores_case_and_default_ports_and_a_bare_address_is_the_web(invoke, tmp_path, httpserver):
+    httpserver.expect_request("/x.rss").respond_with_data(
+        rss(rss_item("A story", "https://e.example/a"), title="Loopback News"), content_type="application/rss+xml")
+    config = tmp_path / "digest.toml"
+    config.write_text('[email]\nto = ["me@example.org"]\n')
+    bare = f"127.0.0.1:{httpserver.port}/x.rss"  # typed without a scheme, and no such file here
+    added = invoke("--config", str(config), "feeds", "add", bare)
+    assert added.exit_code == 0, added.stderr
+    assert f'url = "http://127.0.0.1:{httpserver.port}/x.rss"' in config.read_text()
+    shouted = invoke("--config", str(config), "feeds", "add", f"HTTP://127.0.0.1:{httpserver.port}/x.rss")
+    assert shouted.exit_code == 2 and "already" in shouted.stderr
+    config.write_text(config.read_text() + '[[feeds]]\nurl = "https://Example.ORG:443/feed"\n')
+    again = invoke("--config", str(config), "feeds", "add", "--no-check", "https://example.org/feed")
+    assert again.exit_code == 2 and "already" in again.stderr
+    unreachable = invoke("--config", str(config), "feeds", "add", "127.0.0.1:9/nothing.rss")
+    assert unreachable.exit_code == 1
+    assert "--no-check http://127.0.0.1:9/nothing.rss" in unreachable.stderr and str(tmp_path) not in unreachable.stderr
+
+
+def test_remove_refuses_a_name_two_feeds_share_and_pause_stops_fetching(invoke, tmp_path, httpserver):
+    for path in ("/a.rss", "/b.rss"):
+        httpserver.expect_request(path).respond_with_data(rss(rss_item(f"Story {path}", f"https://e.example{path}")),
+                                                          content_type="application/rss+xml")
+    a, b = httpserver.url_for("/a.rss"), httpserver.url_for("/b.rss")
+    config = feeds_config(tmp_path, [])
+    config.write_text(config.read_text() + f'[[feeds]]\nurl = "{a}"\nname = "NYT Health"\n'
+                      f'[[feeds]]\nurl = "{b}"\nname = "nyt health"\n')
+    refused = invoke("--config", str(config), "feeds", "remove", "NYT Health")
+    assert refused.exit_code == 2
+    assert refused.stderr.strip() == (f"Error: 2 feeds in {config} are named 'NYT Health': {a}; {b} "
+                                      "(name one by its URL)")
+    assert invoke("--config", str(config), "feeds", "pause", b).exit_code == 0
+    assert "paused = true" in config.read_text()
+    built = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "json", "--since", "1000d")
+    assert [item["title"] for item in json.loads(built.stdout)["items"]] == ["Story /a.rss"]
+    assert [request.path for request, _ in httpserver.log] == ["/a.rss"]
+    listed = json.loads(invoke("--config", str(config), "feeds", "list", "--json").stdout)
+    assert [row["status"] for row in listed] == ["ok", "paused"]
+    assert invoke("--config", str(config), "feeds", "resume", b).exit_code == 0
+    assert "paused" not in config.read_text()
+    built = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "json", "--since", "1000d")
+    assert "Story /b.rss" in [item["title"] for item in json.loads(built.stdout)["items"]]

@@ -3,6 +3,7 @@ URL or path, or the one a website there advertises or keeps at a usual path."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -11,6 +12,19 @@ from urllib.parse import urljoin, urlsplit
 from ..config import FetchConfig, normalize_feed_location
 from ..errors import DigestError, FeedError, UsageError
 from ..files import file_path
+
+# A host (with a dot, or localhost, or an address), an optional port, a path:
+# what people type for a web address without its scheme.
+_BARE_WEB_ADDRESS = re.compile(r"^(?:localhost|[\w-]+(?:\.[\w-]+)+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?(?:[/?#].*)?$")
+
+
+def web_address_candidates(location: str) -> list[str]:
+    """`example.org/feed` or `127.0.0.1:8765/x.rss` typed without a scheme,
+    when no such file exists here: https first, then http. Else []."""
+    if "://" in location or Path(location).expanduser().exists() or not _BARE_WEB_ADDRESS.match(location):
+        return []
+    return [f"https://{location}", f"http://{location}"]
+
 
 USUAL_FEED_PATHS = ("/feed", "/rss.xml", "/atom.xml", "/index.xml", "/feed.xml", "/rss")
 

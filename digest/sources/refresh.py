@@ -44,6 +44,8 @@ def fetch_feeds(config: Config, store: Store, now: datetime, reporter: Reporter)
     requests = []
     for url, feed in feeds.items():
         state = states.get(url)
+        if feed.paused:
+            continue  # `feeds pause`: not fetched, not failing
         if state and state.retired:
             refresh.failures.append(_retired(store, feed, state, reporter))
         else:
