@@ -170,16 +170,19 @@ class Digester:
     # ------------------------------------------------------------ building
 
     def build(self, *, now: datetime | None = None, since: datetime | timedelta | str | None = None,
-              top: int | None = None, offline: bool = False, format: str = "email") -> Edition:
+              top: int | None = None, offline: bool = False, format: str = "email",
+              looking: bool = False) -> Edition:
         """Fetch (unless offline), select, group, rank and summarize the
         stories, ready to render. Marks nothing. `since`: a time, a
         duration back from now, or text as --since takes it; None: since
         the last digest sent, else the config's window. `format` is the one
         that will be delivered: for email and html, a story whose card does
-        not compile is left out (and named), never the reason nothing is sent."""
+        not compile is left out (and named), never the reason nothing is sent.
+        `looking` (a preview): a feed that fails is said, not counted."""
         request = self._request(now, since, top, offline)
         renderer = self._renderer()
-        digest, failures = make_digest(self.config, self.store, request, self.reporter, prepare=renderer.prepare)
+        digest, failures = make_digest(self.config, self.store, request, self.reporter, prepare=renderer.prepare,
+                                       counting=not looking)
         leave_out_unrenderable(renderer, digest, format, self.reporter)
         if not digest.stories and failures and len(failures) == len(self.config.feeds):
             raise DigestError("every feed failed; nothing to build")
@@ -206,7 +209,7 @@ class Digester:
 
         request = self._request(now, since, top, offline)
         if not offline:
-            refresh_feeds(self.config, self.store, request.now, self.reporter)
+            refresh_feeds(self.config, self.store, request.now, self.reporter, counting=False)
         return select_stories(self.config, self.store, request)
 
     def fetch(self, *, now: datetime | None = None) -> Refresh:
@@ -336,7 +339,7 @@ class Digester:
 
 def make_digest(
     config: Config, store: Store, request: BuildRequest, reporter: Reporter,
-    prepare: Callable[[], None] | None = None,
+    prepare: Callable[[], None] | None = None, counting: bool = True,
 ) -> tuple[Digest, list[FeedFailure]]:
     """Refresh the feeds (unless offline) and assemble the digest. Returns it
     with this run's failures, which were named through the reporter; the
@@ -348,7 +351,7 @@ def make_digest(
     failures = []
     if not request.offline:
         with _beside(_prepare_assembly, prepare):
-            failures = refresh_feeds(config, store, request.now, reporter)
+            failures = refresh_feeds(config, store, request.now, reporter, counting)
     digest = assemble_digest(config, store, request, footer_failures(config, store), reporter)
     digest.failures = failures
     return digest, failures

@@ -458,7 +458,7 @@ def preview(obj: Context, output, open_browser, template_dir, since, now_text, t
 
     window = _window(now_text, since, top, offline)
     with obj.open(template_dir=template_dir) as digester:
-        edition = digester.build(**window, format="html")
+        edition = digester.build(**window, format="html", looking=True)
         if not edition.stories:
             digester.reporter.info(f"{digester.why_empty(edition, since is not None)}; the preview is empty.")
     data = edition.html.encode("utf-8")

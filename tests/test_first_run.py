@@ -226,3 +226,26 @@ def test_remove_refuses_a_name_two_feeds_share_and_pause_stops_fetching(invoke, 
     assert "paused" not in config.read_text()
     built = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "json", "--since", "1000d")
     assert "Story /b.rss" in [item["title"] for item in json.loads(built.stdout)["items"]]
+
+
+def test_looking_does_not_count_as_failing(invoke, tmp_path, httpserver):
+    """explain and preview say a down feed failed but count nothing; build and fetch count one run each."""
+    httpserver.expect_request("/down.rss").respond_with_data("", status=503)
+    httpserver.expect_request("/up.rss").respond_with_data(rss(rss_item("A story", "https://e.example/a")),
+                                                           content_type="application/rss+xml")
+    config = feeds_config(tmp_path, [httpserver.url_for("/up.rss"), httpserver.url_for("/down.rss")])
+
+    def failures() -> int:
+        return json.loads(invoke("--config", str(config), "feeds", "list", "--json").stdout)[1]["failures"]
+
+    for _ in range(3):
+        looked = invoke("--config", str(config), "explain", "--now", EXAMPLE_NOW)
+        assert looked.exit_code == 0 and "down.rss) failed: HTTP 503" in looked.stderr
+        previewed = invoke("--config", str(config), "preview", "--no-open", "--now", EXAMPLE_NOW,
+                           "-o", str(tmp_path / "p.html"))
+        assert previewed.exit_code == 0 and "failed: HTTP 503" in previewed.stderr
+    assert failures() == 0
+    invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "json")
+    assert failures() == 1
+    invoke("--config", str(config), "fetch", "--now", EXAMPLE_NOW)
+    assert failures() == 2

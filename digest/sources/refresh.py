@@ -28,17 +28,23 @@ class Refresh:
     updated: int = 0  # feeds fetched and parsed
     unchanged: int = 0  # 304 Not Modified: nothing parsed, the store serves
     new_items: int = 0
+    # A build or `digest fetch` counts a feed's failures in a row; a look
+    # (explain, preview) reports them and counts nothing: tuning a config
+    # must not make a feed "failing for 48 runs" in the digest's footer.
+    counting: bool = True
 
 
-def refresh_feeds(config: Config, store: Store, now: datetime, reporter: Reporter) -> list[FeedFailure]:
+def refresh_feeds(config: Config, store: Store, now: datetime, reporter: Reporter,
+                  counting: bool = True) -> list[FeedFailure]:
     """Fetch every feed, parse what changed, store it. Returns this run's
     failures; a failing feed is reported and skipped, never fatal."""
-    return fetch_feeds(config, store, now, reporter).failures
+    return fetch_feeds(config, store, now, reporter, counting).failures
 
 
-def fetch_feeds(config: Config, store: Store, now: datetime, reporter: Reporter) -> Refresh:
-    """Fetch every feed that is not retired, conditionally, and store what changed."""
-    refresh = Refresh()
+def fetch_feeds(config: Config, store: Store, now: datetime, reporter: Reporter, counting: bool = True) -> Refresh:
+    """Fetch every feed that is not retired or paused, conditionally, and
+    store what changed; `counting=False` (a look) records no failure."""
+    refresh = Refresh(counting=counting)
     feeds = {feed.url: feed for feed in config.feeds}
     states = store.feed_states()
     requests = []
@@ -217,6 +223,9 @@ def _store_result(
         elif isinstance(parsed, tuple):
             raise FeedError(*parsed)
     except FeedError as exc:
+        if not refresh.counting:
+            reporter.warn(f"feed {name} ({feed.url}) failed: {exc.message}")
+            return FeedFailure(feed=name, url=feed.url, error=exc.message, runs=state.failures if state else 0)
         runs = store.record_failure(feed.url, exc.message, now)
         in_a_row = f" ({runs} runs in a row)" if runs > 1 else ""
         reporter.warn(f"feed {name} ({feed.url}) failed: {exc.message}{in_a_row}")
