@@ -17,8 +17,9 @@ from __future__ import annotations
 import json
 import logging
 import math
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone, tzinfo
 from email.message import EmailMessage
@@ -39,6 +40,14 @@ if TYPE_CHECKING:
     from .stories.select import Selection
 
 FORMATS = ("email", "html", "text", "json", "mjml")
+
+# A library says nothing unless its application sets up logging (without a
+# handler, logging's last resort would print the warnings on stderr).
+logging.getLogger("digest").addHandler(logging.NullHandler())
+
+# Two Digesters of one process that send at once: the store's build lock
+# knows processes, not threads, so they queue here first.
+_SENDING_HERE = threading.Lock()
 
 
 class LogReporter:
@@ -68,6 +77,8 @@ def open_digester(config: str | Path | Config | None = None, *, state: str | Pat
     platform config dir), with its state (`state`, else $DIGEST_STATE, the
     config's `state`, then the platform data dir). A Config object is used
     as it is. Raises ConfigError for a config that cannot be used."""
+    if not isinstance(config, (Config, str, Path, type(None))):
+        raise UsageError(f"digest.open: config is a path or a Config, not {config!r}")
     if not isinstance(config, Config):
         config = load_config(Path(config) if config is not None else default_config_path())
     return Digester(config, state_path(config, state), reporter=reporter,
@@ -83,7 +94,9 @@ class Edition:
     failures: list[FeedFailure]  # this run's failed feeds (the footer names only those failing run after run)
     _renderer: Renderer = field(repr=False)
     _email: EmailConfig = field(repr=False)
+    _state: Path = field(repr=False)  # the state file its stories are rows of
     _subject_ready: bool = field(default=False, repr=False)
+    _outputs: dict = field(default_factory=dict, repr=False)  # format -> Outgoing, rendered once
 
     @property
     def stories(self) -> list[Story]:
@@ -104,24 +117,28 @@ class Edition:
 
     @property
     def html(self) -> str:
-        return self._renderer.html(self._ready())
+        return self.output("html").data.decode("utf-8")
 
     @property
     def text(self) -> str:
-        return self._renderer.text(self._ready())
+        return self.output("text").data.decode("utf-8")
 
     @property
     def mjml(self) -> str:
-        return self._renderer.mjml(self._ready())
+        return self.output("mjml").data.decode("utf-8")
 
     @property
     def json(self) -> dict:
         """The object `--format json` prints."""
-        return json.loads(self._renderer.json(self._ready()))
+        return json.loads(self.output("json").data)
 
     def output(self, fmt: str = "email") -> Outgoing:
-        """The product in one format, ready to deliver."""
-        return render_output(self._renderer, self._ready(), fmt, self._email)
+        """The product in one format, ready to deliver; rendered once, so
+        the message looked at is the message sent (one Message-ID)."""
+        _check_format(fmt)
+        if fmt not in self._outputs:
+            self._outputs[fmt] = render_output(self._renderer, self._ready(), fmt, self._email)
+        return self._outputs[fmt]
 
     def snapshot(self) -> str:
         """The edition as history keeps it, for `--replay`."""
@@ -146,16 +163,19 @@ class Digester:
         self.template_dir = template_dir  # looked up before the config's template_dir and the built-ins
         self._store: Store | None = None
         self._sending = False
+        self._closed = False
 
     def __enter__(self) -> Digester:
         return self
 
     def __exit__(self, kind, exc, traceback) -> None:
+        self._closed = True
         store, self._store = self._store, None
         if store is not None:
             store.__exit__(kind, exc, traceback)  # closes it; an SQLite error becomes a StoreError naming the file
 
     def close(self) -> None:
+        self._closed = True
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -163,6 +183,8 @@ class Digester:
     @property
     def store(self) -> Store:
         """The state file, opened (and made) when first needed."""
+        if self._closed:
+            raise UsageError(f"this Digester of {self.config.path} is closed; open another with digest.open()")
         if self._store is None:
             self._store = Store.open(self.state_path)
         return self._store
@@ -179,6 +201,7 @@ class Digester:
         that will be delivered: for email and html, a story whose card does
         not compile is left out (and named), never the reason nothing is sent.
         `looking` (a preview): a feed that fails is said, not counted."""
+        _check_format(format)
         request = self._request(now, since, top, offline)
         renderer = self._renderer()
         digest, failures = make_digest(self.config, self.store, request, self.reporter, prepare=renderer.prepare,
@@ -186,7 +209,7 @@ class Digester:
         leave_out_unrenderable(renderer, digest, format, self.reporter)
         if not digest.stories and failures and len(failures) == len(self.config.feeds):
             raise DigestError("every feed failed; nothing to build")
-        edition = Edition(digest, failures, renderer, self.config.email)
+        edition = Edition(digest, failures, renderer, self.config.email, self.state_path)
         if digest.stories:
             edition.subject  # noqa: B018 - a subject template's error surfaces here, before any delivery
         return edition
@@ -195,10 +218,13 @@ class Digester:
         """Past build `build_id` (see history()) as it was sent."""
         from .output.snapshot import replayed_digest
 
+        _check_format(format)
+        if not isinstance(build_id, int) or isinstance(build_id, bool) or build_id < 1:
+            raise UsageError(f"replay: a build number from history(), not {build_id!r}")
         renderer = self._renderer()
         digest = replayed_digest(self.store, build_id)
         leave_out_unrenderable(renderer, digest, format, self.reporter)
-        return Edition(digest, [], renderer, self.config.email, _subject_ready=True)
+        return Edition(digest, [], renderer, self.config.email, self.state_path, _subject_ready=True)
 
     def explain(self, *, now: datetime | None = None, since: datetime | timedelta | str | None = None,
                 top: int | None = None, offline: bool = False) -> Selection:
@@ -227,33 +253,59 @@ class Digester:
         build at the same time waits (at most the config's lock_wait) or
         raises BuildLocked without fetching; builds that died between
         claiming and confirming are settled first."""
-        from .delivery.protocol import build_lock, settle_unfinished
+        from .delivery.protocol import BuildLocked, build_lock, settle_unfinished
 
-        with build_lock(self.store, self.config.lock_wait):
-            for note in settle_unfinished(self.store):
-                self.reporter.warn(note)
-            self._sending = True
-            try:
-                yield
-            finally:
-                self._sending = False
+        if self._sending:
+            yield
+            return
+        if not _SENDING_HERE.acquire(timeout=self.config.lock_wait.total_seconds()):
+            raise BuildLocked("another Digester of this process is sending; nothing written")
+        try:
+            with build_lock(self.store, self.config.lock_wait):
+                for note in settle_unfinished(self.store):
+                    self.reporter.warn(note)
+                self._sending = True
+                try:
+                    yield
+                finally:
+                    self._sending = False
+        finally:
+            _SENDING_HERE.release()
 
-    def send(self, edition: Edition, to: Destination | None = None, *, format: str = "email",
-             mark: bool = True) -> list[str]:
-        """Deliver the edition (to `to`, else as the config says: [smtp],
-        or command, maildir or mbox in [email]) and, once it was delivered
-        in full, mark its stories sent. Returns the destination's warnings."""
+    def send(self, edition: Edition, destination: Destination | None = None, *, format: str = "email",
+             mark: bool = True, allow_empty: bool = False) -> list[str]:
+        """Deliver the edition (to `destination`, a digest.delivery
+        Destination, else as the config says: [smtp], or command, maildir or
+        mbox in [email]) and, once it was delivered in full, mark its
+        stories sent. An edition without stories is not sent unless
+        `allow_empty`. Returns the destination's warnings."""
         from .delivery import protocol
+        from .delivery.base import Destination
         from .delivery.destinations import configured_destination
 
-        destination = to or configured_destination(self.config)
+        _check_format(format)
+        if destination is not None and not isinstance(destination, Destination):
+            raise UsageError(f"send: destination is a digest.delivery Destination, not {destination!r} "
+                             "(recipients are the config's [email] to, cc and bcc)")
+        if not isinstance(edition, Edition):
+            raise UsageError(f"send: an Edition of build() or replay(), not {edition!r}")
+        if Path(edition._state) != self.state_path:
+            raise UsageError(f"send: this edition was built from {edition._state}, not from {self.state_path}: "
+                             "its stories are not rows of this state file")
+        if not edition.stories and not allow_empty:
+            raise UsageError("send: the edition has no story; nothing sent (allow_empty=True sends it anyway)")
+        if format == "email":
+            self.require_recipients()
+        destination = destination or configured_destination(self.config)
         if destination is None:
             raise UsageError(f"{self.config.path}: the config says no way to send the digest "
                              "(set [smtp], or command, maildir or mbox in [email])")
+        if destination.needs_message and format != "email":
+            raise UsageError(f"send: {destination.name} takes an email, not format {format!r}")
         outgoing = edition.output(format)
         if not (mark and edition.stories):
             return destination.deliver(outgoing)
-        with nullcontext() if self._sending else self.sending():
+        with self.sending():
             return protocol.send(self.store, edition.digest, edition.snapshot(), outgoing, destination)
 
     # ------------------------------------------------------------ looking
@@ -318,18 +370,38 @@ class Digester:
 
     # ------------------------------------------------------------ helpers
 
+    def require_recipients(self) -> None:
+        """UsageError when an email would go to nobody."""
+        if not self.config.email.recipients:
+            raise UsageError("no recipient: set `to` in the [email] table of the config, or pass --to")
+
     def require_feeds(self, offline: bool = False) -> None:
         """UsageError when there is no feed to fetch (offline, the store serves)."""
         if not self.config.feeds and not offline:
             raise UsageError(f"{self.config.path}: no [[feeds]] to read (add one with `digest feeds add URL`)")
 
     def _request(self, now, since, top, offline) -> BuildRequest:
-        now = now or utc_now()
-        if isinstance(since, str):
-            since = parse_since(since, now)
-        elif isinstance(since, timedelta):
+        """The arguments of build()/explain(), checked: one UsageError line
+        naming the argument, never a TypeError from deep inside."""
+        from .config import parse_instant
+
+        try:
+            now = parse_instant(now) if isinstance(now, str) else now or utc_now()
+            if isinstance(since, str):
+                since = parse_since(since, now)
+        except ValueError as exc:
+            raise UsageError(f"{'since' if isinstance(now, datetime) else 'now'}: {exc}") from None
+        for name, moment in (("now", now), ("since", since)):
+            if moment is not None and (not isinstance(moment, (datetime, timedelta)) or name == "now"
+                                       and not isinstance(moment, datetime)):
+                raise UsageError(f"{name}: a datetime (or text as --{name} takes it), not {moment!r}")
+            if isinstance(moment, datetime) and moment.utcoffset() is None:
+                raise UsageError(f"{name}: {moment} has no time zone (e.g. datetime.now(timezone.utc))")
+        if isinstance(since, timedelta):
             since = now - since
-        return BuildRequest(now=now, since=since, top=top, offline=offline)
+        if top is not None and (not isinstance(top, int) or isinstance(top, bool) or top < 1):
+            raise UsageError(f"top: at least 1 story, not {top!r}")
+        return BuildRequest(now=now, since=since, top=top, offline=bool(offline))
 
     def _renderer(self) -> Renderer:
         from .output.render import Renderer
@@ -397,6 +469,11 @@ def zone_of(config: Config) -> tzinfo | None:
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(config.timezone)
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in FORMATS:
+        raise UsageError(f"format: one of {', '.join(FORMATS)}, not {fmt!r}")
 
 
 def local_time_text(moment: datetime, config: Config) -> str:

@@ -314,14 +314,14 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         mark_sent = False
         if click.get_current_context().get_parameter_source("fmt") == click.core.ParameterSource.DEFAULT:
             fmt = "text"
-    if fmt == "email" and not config.email.recipients:
-        raise UsageError("no recipient: set `to` in the [email] table of the config, or pass --to")
     marking = fmt == "email" if mark_sent is None else mark_sent
-    destination.preflight()
     with obj.open(config, template_dir) as digester:
+        if fmt == "email":
+            digester.require_recipients()
+        destination.preflight()
         if replay:
             edition = digester.replay(replay, format=fmt)
-            notes = digester.send(edition, destination, format=fmt, mark=False)
+            notes = digester.send(edition, destination, format=fmt, mark=False, allow_empty=True)
         else:
             digester.require_feeds(offline)
             with digester.sending() if marking else nullcontext():
@@ -330,7 +330,7 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
                     digester.reporter.info(f"{digester.why_empty(edition, since is not None)}; nothing written "
                                            "(use --allow-empty to write one anyway).")
                     return
-                notes = digester.send(edition, destination, format=fmt, mark=marking)
+                notes = digester.send(edition, destination, format=fmt, mark=marking, allow_empty=allow_empty)
         if at_terminal and edition.stories:
             digester.reporter.info(
                 f"({len(edition.stories)} stories shown, nothing marked sent: stdout is a terminal. To send "

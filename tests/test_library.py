@@ -97,17 +97,15 @@ def test_since_takes_a_duration_a_time_or_text(tmp_path):
         assert len(explained.ranked) == 2
 
 
-def test_building_through_the_library_needs_no_click(tmp_path):
-    """With click made unimportable, a build and its email work: nothing on
-    the library's path imports it (httpx tries to, for its own command
-    line, and does without it when it cannot)."""
+def test_building_through_the_library_imports_no_click(tmp_path):
+    """A build that fetches (httpx, whose __init__ imports its own command
+    line's click unless kept from it) and renders the email imports no click."""
     script = (
-        "import sys; sys.modules['click'] = None\n"
-        "import datetime, digest\n"
+        "import datetime, sys, digest\n"
         f"with digest.open({str(EXAMPLES / 'digest.toml')!r}, state={str(tmp_path / 's.db')!r}) as d:\n"
         "    e = d.build(now=datetime.datetime(2025, 1, 2, 20, tzinfo=datetime.timezone.utc))\n"
         "    print(e.subject); print(len(e.message.as_bytes()) > 1000)\n"
-        "print(sys.modules['click'] is None)\n"
+        "print('click' not in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
@@ -131,3 +129,115 @@ def test_the_readme_example_runs(tmp_path):
     lines = done.stdout.splitlines()
     assert lines[0] == "Morning Brief — Thursday 2 January 2025"
     assert len(lines) >= 6 and all(line.startswith("- ") and line.endswith(")") for line in lines[1:])
+
+
+def _two_story_config(tmp_path, email: str = ""):
+    served = tmp_path / "feed.xml"
+    served.write_text(rss(rss_item("Bridge reopens after repairs", "https://example.org/bridge"),
+                          rss_item("Council votes on the budget", "https://example.org/budget")))
+    return feeds_config(tmp_path, [served.as_uri()], email=email)
+
+
+def test_two_digesters_of_one_process_never_send_a_story_twice(tmp_path):
+    """Threads of one process share a pid, which is all the store's lock
+    knows; the second waits for the first and then finds nothing new."""
+    import threading
+
+    out = tmp_path / "sent.mbox"
+    config = _two_story_config(tmp_path, email=f'command = "sh -c \'sleep 1; cat >> {out}\'"')
+    said = []
+
+    def build_and_send():
+        with digest.open(config, state=tmp_path / "state.db") as d, d.sending():
+            edition = d.build(now=NOW)
+            said.append(len(edition.stories))
+            if edition.stories:
+                d.send(edition)
+
+    threads = [threading.Thread(target=build_and_send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(said) == [0, 2]
+    assert out.read_text().count("Subject: ") == 1
+
+
+def test_send_refuses_what_the_command_line_refuses(tmp_path):
+    maildir = tmp_path / "Mail"
+    config = _two_story_config(tmp_path, email=f'maildir = "{maildir}"')
+    with digest.open(config, state=tmp_path / "state.db") as d:
+        d.send(d.build(now=NOW))
+        empty = d.build(now=NOW)
+        with pytest.raises(UsageError, match="no story"):
+            d.send(empty)
+        with pytest.raises(UsageError, match="destination is a digest.delivery Destination"):
+            d.send(empty, "someone@example.org", allow_empty=True)
+        with pytest.raises(UsageError, match="takes an email"):
+            d.send(empty, format="html", allow_empty=True)
+    assert len(list(mailbox.Maildir(maildir, create=False))) == 1
+    nobody = tmp_path / "nobody"
+    nobody.mkdir()
+    config = _two_story_config(nobody, email=f'maildir = "{maildir}"')
+    config.write_text(config.read_text().replace('to = ["me@example.org"]', ""))
+    with digest.open(config, state=nobody / "state.db") as d:
+        with pytest.raises(UsageError, match="no recipient"):
+            d.send(d.build(now=NOW))
+        assert d.history() == []
+
+
+def test_an_edition_is_sent_only_through_the_state_it_was_built_from(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    with digest.open(_two_story_config(a, email='maildir = "Mail"'), state=a / "s.db") as da, \
+            digest.open(_two_story_config(b, email='maildir = "Mail"'), state=b / "s.db") as db:
+        with pytest.raises(UsageError, match="not rows of this state file"):
+            db.send(da.build(now=NOW))
+        assert len(db.build(now=NOW).stories) == 2 and db.history() == []
+
+
+@pytest.mark.parametrize("arguments, said", [
+    (dict(since="yesterday"), "since: "),
+    (dict(now=datetime(2025, 1, 2, 20)), "now: 2025-01-02 20:00:00 has no time zone"),
+    (dict(now="not a time"), "now: "),
+    (dict(top=0), "top: at least 1 story, not 0"),
+    (dict(top=-1), "top: at least 1 story, not -1"),
+    (dict(format="pdf"), "format: one of email, html, text, json, mjml, not 'pdf'"),
+])
+def test_bad_arguments_are_one_usage_error(tmp_path, arguments, said):
+    with digest.open(_two_story_config(tmp_path), state=tmp_path / "s.db") as d:
+        with pytest.raises(UsageError) as raised:
+            d.build(**{"now": NOW, **arguments})
+        assert str(raised.value).startswith(said)
+    with pytest.raises(UsageError, match="config is a path or a Config"):
+        digest.open(42)
+
+
+def test_the_message_looked_at_is_the_message_sent_and_a_closed_digester_says_so(tmp_path):
+    maildir = tmp_path / "Mail"
+    config = _two_story_config(tmp_path, email=f'maildir = "{maildir}"')
+    with digest.open(config, state=tmp_path / "state.db") as d:
+        edition = d.build(now=NOW)
+        first = edition.message["Message-ID"]
+        assert edition.message["Message-ID"] == first
+        d.send(edition)
+    [stored] = [parse_email(bytes(m)) for m in mailbox.Maildir(maildir, create=False)]
+    assert stored["Message-ID"] == first
+    with pytest.raises(UsageError, match="is closed"):
+        d.history()
+
+
+def test_the_library_prints_nothing(tmp_path):
+    """A feed that fails is a warning on the `digest` logger: without a
+    handler set by the application, nothing reaches stderr."""
+    good = _two_story_config(tmp_path)
+    config = feeds_config(tmp_path, [(tmp_path / "feed.xml").as_uri(), (tmp_path / "missing.xml").as_uri()],
+                          name="two.toml")
+    assert good.exists()
+    script = (f"import datetime, digest\nwith digest.open({str(config)!r}, state={str(tmp_path / 's.db')!r}) as d:\n"
+              "    d.build(now=datetime.datetime(2025, 1, 2, 20, tzinfo=datetime.timezone.utc))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout == "" and done.stderr == ""
+    logged = subprocess.run([sys.executable, "-c", "import logging; logging.basicConfig()\n" + script],
+                            capture_output=True, text=True, timeout=120)
+    assert "missing.xml) failed" in logged.stderr

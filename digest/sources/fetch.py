@@ -115,9 +115,29 @@ _ACCEPT = (
 _ACCEPT_ENCODING = "gzip, deflate, br"
 
 
+def _httpx():
+    """httpx, imported without click: httpx's __init__ imports its own
+    command line (click, 28 ms), and the library promises a build imports
+    no click. With click marked unimportable for that one import, httpx
+    takes the fallback it has for installs without its [cli] extra."""
+    import sys
+
+    if "httpx" in sys.modules or "click" in sys.modules:
+        import httpx
+
+        return httpx
+    sys.modules["click"] = None  # type: ignore[assignment]
+    try:
+        import httpx
+    finally:
+        del sys.modules["click"]
+    return httpx
+
+
 def _client(config: FetchConfig):
     import httpcore
-    import httpx
+
+    httpx = _httpx()
 
     transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=config.concurrency))
     # httpx exposes no way to pass a network backend; the pool it builds is
@@ -407,7 +427,7 @@ def _http_error(status: int) -> str:
 
 def _describe(exc: Exception, config: FetchConfig) -> str:
     """A short, user-facing reason for a failed fetch."""
-    import httpx
+    httpx = _httpx()
 
     if isinstance(exc, TooLarge):
         return f"too large (over {config.max_bytes:,} bytes), cut off"
