@@ -150,6 +150,7 @@ class Digest:
     failures: list[FeedFailure] = field(default_factory=list)
     subject: str = ""
     group_by: str | None = None  # "tag": sections by the feeds' tags
+    unsubscribe: tuple[str, ...] = ()  # [email] unsubscribe: the footer's visible link (set by Renderer.email)
 
     @property
     def sections(self) -> list[tuple[str, list[Story]]]:

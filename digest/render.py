@@ -159,6 +159,16 @@ def split_cards(digest: Digest, cards: int) -> tuple[list[tuple[str, list[Story]
 
 
 @dataclass(frozen=True)
+class Tiers:
+    """The email's hierarchy: `lead` stories as leads (the picture across
+    the column, the largest headline), the next `cards` as cards, every
+    one after them as a compact row."""
+
+    lead: int = 1
+    cards: int = 3
+
+
+@dataclass(frozen=True)
 class Fitted:
     """The email's MJML and HTML with as many cards as fit the budget."""
 
@@ -182,6 +192,9 @@ class Renderer:
                 raise TemplateError(f"template folder {folder} {what}")
         self.zone = zone
         self.lang = lang
+        # How many stories lead and how many are cards; the rest are compact
+        # rows. The built-in layout reads these; a user's layout may ignore them.
+        self.tiers = Tiers()
         self._last_compiled: tuple[str | None, tuple[str, str | None]] = (None, ("", None))
         self.env = Environment(
             loader=ChoiceLoader(
@@ -197,9 +210,18 @@ class Renderer:
             keep_trailing_newline=True,
             finalize=_printable,
         )
+        from .output import pictures, present
+
         self._filters = dict(
             wrap=wrap,
             fit=fit_image,
+            frame=pictures.frame,
+            alt=present.alt_text,
+            is_note=present.is_note,
+            first_sentence=present.first_sentence,
+            day_summary=present.day_summary,
+            unsubscribe_link=present.unsubscribe_link,
+            storytime=self._storytime,
             longdate=self._longdate,
             shorttime=self._shorttime,
             also_ref=lambda other, refs: f"{other.feed} [{refs.add(other.link)}]" if other.link else other.feed,
@@ -232,7 +254,8 @@ class Renderer:
     def layout_mjml(self, digest: Digest, cards: int | None = None) -> str:
         """The layout with the first `cards` stories as cards (all by default)."""
         sections, more = split_cards(digest, len(digest.stories) if cards is None else cards)
-        return self._render("layout.mjml", digest=digest, sections=sections, more=more, lang=self.lang)
+        return self._render("layout.mjml", digest=digest, sections=sections, more=more, lang=self.lang,
+                            tiers=self.tiers)
 
     def unrenderable(self, digest: Digest) -> list[tuple[Story, str]]:
         """The stories whose card the MJML compiler refuses, each with what it
@@ -319,7 +342,7 @@ class Renderer:
         pictures (a feed or an author's avatar from a file) travel inside
         the message: the HTML becomes multipart/related with each picture
         as a part it names by Content-ID."""
-        pictures = LocalPictures(digest)
+        pictures = LocalPictures(replace(digest, unsubscribe=tuple(unsubscribe)))
         digest = pictures.digest
         message = EmailMessage()
         message["Subject"] = digest.subject
@@ -390,6 +413,11 @@ class Renderer:
     def _longdate(self, moment: datetime) -> str:
         local = self._local(moment)
         return f"{local:%A} {local.day} {local:%B %Y}"
+
+    def _storytime(self, story: Story, now: datetime) -> str:
+        from .output.present import story_time
+
+        return story_time(self._local(story.published), story.dated, self._local(now))
 
     def _shorttime(self, moment: datetime) -> str:
         local = self._local(moment)
