@@ -221,6 +221,7 @@ class Renderer:
             first_sentence=present.first_sentence,
             day_summary=present.day_summary,
             unsubscribe_link=present.unsubscribe_link,
+            credit=present.credit_line,
             storytime=self._storytime,
             longdate=self._longdate,
             shorttime=self._shorttime,

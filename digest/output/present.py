@@ -84,3 +84,16 @@ def unsubscribe_link(targets) -> str:
             if target.lower().startswith(scheme):
                 return target
     return ""
+
+
+_CREDIT_WORD = re.compile(r"^(photo|photograph|picture|image|illustration|video|credit|foto|фото)s?\b", re.I)
+
+
+def credit_line(credit: str) -> str:
+    """A picture's credit as it reads on the caption's line: "Photo: Jane
+    Doe", keeping the feed's own word when it has one ("Illustration: …"),
+    never a lone "(…)"."""
+    credit = " ".join(str(credit or "").split()).strip("() ")
+    if not credit:
+        return ""
+    return credit if _CREDIT_WORD.match(credit) else f"Photo: {credit}"
