@@ -99,32 +99,52 @@ def test_html_has_lang_alt_text_sized_images_and_dark_mode(news):
     page = Page(html)
     assert page.html_attrs.get("lang") == "en"
     assert page.images, "the feed has pictures and an avatar"
-    assert all(img.get("alt") for img in page.images)
-    pictures = [img for img in page.images if "/photo-" in img["src"]]
-    assert len(pictures) == 3
-    sized = [img for img in pictures if "width" in img]
-    for img in sized:
-        # Scaled to the 552 px column, never wider, and fluid below it.
-        assert (img["width"], img["height"]) == ("552", "310")  # 1200x675 scaled to 552 wide
-        assert "width:100%" in img["style"] and "height:auto" in img["style"]
-    unsized = [img for img in pictures if "width" not in img]
-    assert len(sized) == 2 and len(unsized) == 1
-    for img in unsized:
-        # Its own size, shrunk to the column, never stretched: no width without a height.
-        assert "height" not in img and "max-width:100%" in img["style"] and not re.search(r"(?<!-)width:100%", img["style"])
+    # Every picture has an alt; none repeats the headline next to it (the
+    # feed gives no alt of its own: the pictures are decoration, alt="").
+    assert all("alt" in img for img in page.images)
+    assert not {img["alt"] for img in page.images} & set(page.headlines)
+    pictures = {re.search(r"photo-(\d+)", img["src"]).group(1): img for img in page.images if "/photo-" in img["src"]}
+    assert sorted(pictures) == ["0", "2", "4"]
+    # Story 4 is a card (the second story): its 1200x675 picture across the
+    # 552 px column, fluid below it. Story 0 is a compact row: a thumbnail
+    # in the same shape. Story 2's size is unknown: a thumbnail of a stated
+    # width whose height follows the picture.
+    card, row, unknown = pictures["4"], pictures["0"], pictures["2"]
+    assert (card["width"], card["height"]) == ("552", "310")
+    assert "width:100%" in card["style"] and "height:auto" in card["style"]
+    assert (row["width"], row["height"]) == ("96", "54")
+    assert unknown["width"] == "96" and "height" not in unknown and "height:auto" in unknown["style"]
     assert {"name": "color-scheme", "content": "light dark"} in page.metas
     assert "prefers-color-scheme: dark" in html
+
+
+def test_lead_cards_and_rows(news):
+    """The first story leads, the next three are cards, the rest compact
+    rows: a smaller headline, the lead's first sentence, no "Read more"."""
+    html = news(6, "--format", "html").stdout
+    sizes = re.findall(r'<h2 style="margin:0;font-size:(\d+)px', html)
+    assert sizes == ["26", "20", "20", "20", "17", "17"]
+    assert html.count("Read more →") == 4
+    rows = " ".join(html[html.index("Story 1: rail line"):].split())
+    assert "Crews worked through the night to finish the repairs, officials said on Thursday, and the first trains" \
+        in rows
+    assert "Passengers were told" not in rows  # the second sentence is for the lead and the cards only
 
 
 def test_card_shows_meta_line_caption_credit_blurb_and_links(news):
     html = news(3, "--format", "html").stdout
     page = Page(html)
     flowing = " ".join(html.split())
-    assert "Kyiv Wire · Martin Fornusek · 2 Jan 09:00 · 1 min read" in flowing
-    assert "Workers on the bridge, picture 0. (Jane Doe / Wire)" in re.sub(r"<[^>]+>", "", flowing)
+    text = re.sub(r"<[^>]+>", "", flowing)
+    assert "Kyiv Wire · Martin Fornusek · 2 Jan 09:00 · 1 min read" in text
+    # A time and a reading time never break inside ("2 Jan / 09:00").
+    assert '<span style="white-space:nowrap">2 Jan 09:00</span> · <span style="white-space:nowrap">1 min read</span>' \
+        in flowing
+    assert "Workers on the bridge, picture 0. Photo: Jane Doe / Wire" in text  # the feed's "Photo:", not twice
     assert "Senior News Editor" in flowing
     assert ("https://news.example.org/2025/01/02/story-0", "Read more →") in page.links
-    assert "In this issue" in flowing
+    assert "3 stories · ~3 min · 1 source" in text
+    assert "In this issue" not in flowing  # no sections: it would only repeat the headlines below it
     assert page.headlines == [f"Story {i}: rail line to Kharkiv reopens after weeks of repairs" for i in (2, 1, 0)]
 
 
@@ -317,11 +337,11 @@ def test_one_overridden_file_changes_only_that_part(news, tmp_path):
     changed_builtin = builtin[prefix:len(builtin) - suffix]
     changed_custom = custom[prefix:len(custom) - suffix]
     assert "CUSTOM MASTHEAD for Morning Brief" in changed_custom
-    assert "In this issue" in changed_builtin and "In this issue" not in custom
+    assert "5 stories · ~5 min · 1 source" in changed_builtin and "5 stories" not in custom
     # Everything else — head, every card, the footer — is byte for byte the same.
     assert "<mj-head>" in builtin[:prefix]
     assert "Read more" not in changed_builtin and "Read more" not in changed_custom
-    assert builtin[len(builtin) - suffix:].count("Read more →") == 5
+    assert builtin[len(builtin) - suffix:].count("Read more →") == 4  # the lead and three cards; the fifth is a row
     assert "Built by digest" in builtin[len(builtin) - suffix:]
 
 
@@ -353,7 +373,7 @@ def test_footer_override_alone_keeps_the_builtin_header(news, tmp_path):
     )
     html = news(3, "--format", "html", "--template-dir", str(mine)).stdout
     assert "MY FOOTER" in html and "Built by digest" not in html
-    assert "In this issue" in html
+    assert "3 stories · ~3 min · 1 source" in html
 
 
 # ---------------------------------------------------------------- errors
@@ -462,10 +482,9 @@ def test_example_override_replaces_only_the_masthead(invoke, example_config):
     custom = invoke(*args, "--template-dir", str(EXAMPLES / "templates")).stdout
     assert "Thursday 2 January 2025 · 6 stories picked for you" in custom
     assert "picked for you" not in builtin
-    # The rest of the header (In this issue) and every card are the built-in ones.
-    assert "In this issue" in custom
+    # Every card and the footer are the built-in ones.
     assert Page(custom).headlines == Page(builtin).headlines and len(Page(builtin).headlines) == 6
-    assert custom[custom.index("In this issue"):] == builtin[builtin.index("In this issue"):]
+    assert custom[custom.index("<h2"):] == builtin[builtin.index("<h2"):]
 
 
 def test_the_text_part_of_a_chinese_day_wraps_at_72_columns_of_display(invoke, tmp_path):
