@@ -382,6 +382,8 @@ def assemble_digest(
     selection = select_stories(config, store, request)
     stories = [entry.story for entry in selection.ranked if entry.shown]
     store.read_details(story.item for story in stories)
+    from .sources.picturesize import size_pictures
+    size_pictures(store, stories, offline=request.offline, now=request.now)
     summarize_stories(config, stories)
     writer = LeadWriter(config.lead_template, warn=reporter.warn, templates=config.lead_templates,
                         config_path=config.path)

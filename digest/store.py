@@ -110,6 +110,18 @@ _MIGRATIONS = {
     ALTER TABLE items ADD COLUMN lead_text TEXT NOT NULL DEFAULT '';
     ALTER TABLE feeds ADD COLUMN last_warning TEXT
     """,
+    # The size of each remote picture a digest showed, read from the first
+    # bytes of its file (sources/picturesize.py): the email gives every
+    # <img> its width and height, and an --offline build has them too.
+    # width and height NULL: read, and the bytes gave no size.
+    8: """
+    CREATE TABLE picture_sizes (
+        url TEXT PRIMARY KEY,
+        width INTEGER,
+        height INTEGER,
+        checked REAL NOT NULL
+    )
+    """,
 }
 SCHEMA_VERSION = max(_MIGRATIONS)
 
@@ -578,6 +590,31 @@ class Store:
         with self.transaction() as db:
             db.execute("DELETE FROM cluster_cache")
             db.execute("INSERT INTO cluster_cache (key, groups) VALUES (?, ?)", (key, json.dumps(groups)))
+
+    def picture_sizes(self, urls: Iterable[str], checked_since: datetime) -> dict[str, tuple[int, int] | None]:
+        """The remembered sizes of these pictures: (width, height), or None
+        for one whose bytes gave no size when read after checked_since."""
+        found: dict[str, tuple[int, int] | None] = {}
+        urls = list(urls)
+        for start in range(0, len(urls), 500):
+            chunk = urls[start:start + 500]
+            rows = self._db.execute(
+                f"SELECT url, width, height, checked FROM picture_sizes WHERE url IN ({','.join('?' * len(chunk))})",
+                chunk)
+            for url, width, height, checked in rows:
+                if width and height:
+                    found[url] = (width, height)
+                elif checked >= _epoch(checked_since):
+                    found[url] = None
+        return found
+
+    def remember_picture_sizes(self, sizes: dict[str, tuple[int, int] | None], now: datetime) -> None:
+        if not sizes:
+            return
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO picture_sizes (url, width, height, checked) VALUES (?, ?, ?, ?)",
+                [(url, *(size or (None, None)), _epoch(now)) for url, size in sizes.items()])
 
     # ------------------------------------------------------------ the build lock
 

@@ -18,8 +18,6 @@ pictures are measured ahead of the render by `digest.sources.picturesize`.
 from __future__ import annotations
 
 import functools
-import os
-import stat
 from dataclasses import dataclass, replace
 
 from ..models import Image
@@ -79,32 +77,8 @@ def measured(image: Image) -> Image:
 
 @functools.lru_cache(maxsize=1024)
 def local_size(url: str) -> tuple[int, int] | None:
-    """(width, height) of a local picture from its header, or None when the
-    file is missing, not a regular file (a named pipe must not hold the
-    render), or not a picture imagesize knows."""
-    import imagesize
-
+    """(width, height) of a local picture (file: URL) from its header, or None."""
     from ..fetch import file_path
+    from ..sources.picturesize import local_size as size_of_file
 
-    path = file_path(url)
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-    except OSError:
-        return None
-    width, height = imagesize.get(str(path))
-    return (width, height) if width > 0 and height > 0 else None
-
-
-def size_of_bytes(data: bytes) -> tuple[int, int] | None:
-    """(width, height) from the first bytes of a picture, or None when they
-    do not say (not a picture, or the header lies past them)."""
-    import io
-
-    import imagesize
-
-    try:
-        width, height = imagesize.get(io.BytesIO(data))
-    except Exception:  # noqa: BLE001 - a truncated or hostile header is no size, whatever imagesize raises
-        return None
-    return (width, height) if width > 0 and height > 0 else None
+    return size_of_file(file_path(url))

@@ -25,12 +25,22 @@ def story_time(local: datetime, dated: bool, today: datetime) -> str:
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-ZÀ-ÖØ-Þ\u0400-\u042f\u0370-\u03ff0-9])")
 
 
+_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "gen", "gov", "sen", "rep", "lt", "col", "sgt",
+                  "capt", "no", "vs", "etc", "inc", "ltd", "co", "corp", "u.s", "u.k", "e.g", "i.e", "approx"}
+
+
 def first_sentence(text: str, limit: int = 180) -> str:
     """The first sentence of a lead, for a compact row; cut at a word with
     an ellipsis when it runs past `limit` characters."""
     text = " ".join(str(text or "").split())
-    match = _SENTENCE_END.search(text)
-    sentence = text[:match.start()].rstrip() if match else text
+    sentence = text
+    for match in _SENTENCE_END.finditer(text):
+        before = text[:match.start()].rstrip()
+        last = before.rsplit(" ", 1)[-1].rstrip(".").casefold()
+        if last in _ABBREVIATIONS or len(last) == 1:  # "Dr. Smith", "J. R. R. Tolkien", "U.S. troops"
+            continue
+        sentence = before
+        break
     if len(sentence) <= limit:
         return sentence
     cut = sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:—–- ")
