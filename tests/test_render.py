@@ -169,7 +169,7 @@ def test_sections_get_headings_in_html_and_text(monkeypatch):
     cards = [mjml.index(f">Headline {i}</a></h2>") for i in range(3)]
     assert mjml.index(">news</h3>") < cards[0] < cards[1] < mjml.index(">tech</h3>") < cards[2]
     text = renderer.text(digest)
-    assert "NEWS\n----\n\n1. Headline 0" in text and "TECH\n----\n\n3. Headline 2" in text
+    assert "NEWS\n----\n\n 1. Headline 0" in text and "TECH\n----\n\n 3. Headline 2" in text
 
 
 # ---------------------------------------------------------------- size guard
@@ -249,11 +249,11 @@ def test_mjml_format_prints_the_fitted_source(news):
 def test_text_part_reads_alone_and_wraps_at_72(news):
     text = news(4, "--format", "text").stdout
     lines = text.splitlines()
-    assert lines[:3] == ["Morning Brief", "Thursday 2 January 2025 · 4 stories", "=" * 72]
+    assert lines[:3] == ["Morning Brief", "Thursday 2 January 2025 · 4 stories · ~4 min · 1 source", "=" * 72]
     assert max(len(line) for line in lines if not line.startswith("[")) <= 72
-    assert "1. Story 3: rail line to Kharkiv reopens after weeks of repairs [1]" in lines
+    assert " 1. Story 3: rail line to Kharkiv reopens after weeks of repairs [1]" in lines
     assert "    Kyiv Wire · Martin Fornusek · 2 Jan 09:03 · 1 min read" in lines
-    assert "    Picture: Workers on the bridge, picture 2. (Jane Doe / Wire)" in lines
+    assert "    Picture: Workers on the bridge, picture 2. Photo: Jane Doe / Wire" in lines
     assert lines[-5:] == ["Links"] + [f"[{n}] https://news.example.org/2025/01/02/story-{3 - n + 1}" for n in range(1, 5)]
     assert "<" not in text  # no markup leaks into the text part
 
@@ -264,11 +264,26 @@ def test_the_text_part_is_mailed_8bit_so_the_raw_message_reads_as_text(news):
     text_part = next(p for p in message.iter_parts() if p.get_content_type() == "text/plain")
     assert text_part["Content-Transfer-Encoding"] == "8bit"
     # The text as the terminal shows it: no =C2=B7 for "·", no line of =3D.
-    assert "Thursday 2 January 2025 · 3 stories\n".encode() in raw and b"\n" + b"=" * 72 + b"\n" in raw
+    assert "Thursday 2 January 2025 · 3 stories · ~3 min · 1 source\n".encode() in raw and b"\n" + b"=" * 72 + b"\n" in raw
     assert text_part.get_content() == parse_email(raw).get_body(("plain",)).get_content()
     html_part = next(p for p in message.iter_parts() if p.get_content_type() == "text/html")
     assert html_part["Content-Transfer-Encoding"] == "quoted-printable"
     assert max(len(line) for line in raw.splitlines()) <= 998
+
+
+def test_text_part_keeps_every_story_at_one_indent_and_no_link_number_alone(news):
+    text = news(12, "--format", "text").stdout
+    lines = text.splitlines()
+    headlines = [line for line in lines if re.match(r"^ ?\d+\. ", line)]
+    assert len(headlines) == 12
+    assert {line.index("Story") for line in headlines} == {4}  # " 9. Story" and "10. Story" alike
+    assert all(line.startswith("    ") for line in lines if "Kyiv Wire ·" in line)
+    # A headline whose link number would wrap alone takes its last word along.
+    long = "Night buses return to six routes as the city adds drivers for winter"  # 72 columns with " 1. "
+    assert len(f" 1. {long}") == 72
+    wrapped = wrap(f" 1. {long} [12]", hang=4, glue=True).splitlines()
+    assert len(wrapped) == 2 and wrapped[1] == "    winter [12]", wrapped
+    assert wrap(f" 1. {long} [12]", hang=4).splitlines()[1] == "    [12]"  # what glue prevents
 
 
 def test_a_text_line_too_long_for_8bit_goes_quoted_printable():
