@@ -31,6 +31,7 @@ def digest_from_dict(data: dict) -> Digest:
         failures=[_failure(e) for e in data["errors"]] if "failing" in data else [],
         subject=data.get("subject", ""),
         group_by=data.get("group_by"),
+        cards=data.get("cards", Digest.cards),
     )
 
 

@@ -166,9 +166,10 @@ def split_cards(digest: Digest, cards: int) -> tuple[list[tuple[str, list[Story]
 
 @dataclass(frozen=True)
 class Tiers:
-    """The email's hierarchy: `lead` stories as leads (the picture across
-    the column, the largest headline), the next `cards` as cards, every
-    one after them as a compact row."""
+    """The email's hierarchy as the layout gets it (`tiers`): `lead`
+    stories as leads (the picture across the column, the largest
+    headline), the next `cards` ([email] cards) as cards, every one after
+    them as a compact row. A user's layout may draw them otherwise."""
 
     lead: int = 1
     cards: int = 3
@@ -198,9 +199,6 @@ class Renderer:
                 raise TemplateError(f"template folder {folder} {what}")
         self.zone = zone
         self.lang = lang
-        # How many stories lead and how many are cards; the rest are compact
-        # rows. The built-in layout reads these; a user's layout may ignore them.
-        self.tiers = Tiers()
         self._last_compiled: tuple[str | None, tuple[str, str | None]] = (None, ("", None))
         self.env = Environment(
             loader=ChoiceLoader(
@@ -262,7 +260,7 @@ class Renderer:
         """The layout with the first `cards` stories as cards (all by default)."""
         sections, more = split_cards(digest, len(digest.stories) if cards is None else cards)
         return self._render("layout.mjml", digest=digest, sections=sections, more=more, lang=self.lang,
-                            tiers=self.tiers)
+                            tiers=Tiers(cards=digest.cards))
 
     def unrenderable(self, digest: Digest) -> list[tuple[Story, str]]:
         """The stories whose card the MJML compiler refuses, each with what it
@@ -789,6 +787,7 @@ def digest_as_dict(digest: Digest) -> dict:
         "generated_at": digest.generated_at.isoformat(),
         "since": digest.since.isoformat(),
         "group_by": digest.group_by,
+        "cards": digest.cards,  # the layout's tiers, so a replay draws what was sent
         "items": [story_as_dict(s) for s in digest.stories],
         # This run's failures, as DESIGN.md promises; `failing` is what the
         # footer names (failing `failing_after` runs in a row, or retired).

@@ -80,3 +80,14 @@ def test_a_post_without_a_title_is_a_note_its_text_once():
     html = Renderer(zone=timezone.utc).html(digest)
     assert "<h2" in html and html.count("<h2") == 1  # only the other story has a headline
     assert text_of(html[html.index("<h1"):]).count("Just shipped the new release") == 1  # the preheader aside
+
+
+def test_how_many_cards_is_the_configs_default_and_a_replay_keeps_it(invoke, example_config):
+    example_config.write_text(example_config.read_text().replace('to = ["me@example.org"]',
+                                                                 'to = ["me@example.org"]\ncards = 1'))
+    sent = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW)
+    assert sent.exit_code == 0, sent.stderr
+    html = email_parts(parse_email(sent.stdout_bytes))["text/html"]
+    assert re.findall(r'<h2 style="margin:0;font-size:(\d+)px', html) == ["26", "20", "17", "17", "17", "17"]
+    replay = invoke("build", "--config", str(example_config), "--replay", "1")
+    assert email_parts(parse_email(replay.stdout_bytes))["text/html"] == html
