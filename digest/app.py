@@ -417,6 +417,7 @@ def make_digest(
     with this run's failures, which were named through the reporter; the
     digest's footer names only the feeds failing run after run. `prepare`
     (the renderer's) runs beside the fetching."""
+    from .sources.picturesize import size_pictures
     from .sources.refresh import refresh_feeds
     from .stories.assemble import assemble_digest, footer_failures
 
@@ -425,6 +426,9 @@ def make_digest(
         with _beside(_prepare_assembly, prepare):
             failures = refresh_feeds(config, store, request.now, reporter, counting)
     digest = assemble_digest(config, store, request, footer_failures(config, store), reporter)
+    # The shown pictures' sizes (read from the first bytes of each file,
+    # remembered in the store), so every <img> has a width and a height.
+    size_pictures(store, digest.stories, offline=request.offline, now=request.now)
     digest.failures = failures
     return digest, failures
 

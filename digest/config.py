@@ -60,6 +60,7 @@ class EmailConfig:
     mbox: Path | None = None  # append to this mbox file instead
     # List-Unsubscribe targets: https:// or mailto: URLs (a digest sent to a team list).
     unsubscribe: tuple[str, ...] = ()
+    cards: int = 3  # stories after the lead drawn as cards; the rest are compact rows (templates/layout.mjml)
 
     @property
     def recipients(self) -> tuple[str, ...]:
@@ -355,6 +356,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
             maildir=reader.location(email, "maildir", base, prefix="email"),
             mbox=reader.location(email, "mbox", base, prefix="email"),
             unsubscribe=reader.unsubscribe(email, "unsubscribe", prefix="email"),
+            cards=reader.positive_int(email, "cards", EmailConfig.cards, prefix="email"),
         ),
         smtp=reader.smtp(top.get("smtp"), base),
         rank=RankConfig(
@@ -381,7 +383,7 @@ _TOP_KEYS = (
     "title", "since", "top", "max_per_feed", "timezone", "template_dir", "state",
     "summary_words", "failing_after", "lock_wait", "email", "smtp", "lead", "rank", "fetch", "feeds", "authors",
 )
-EMAIL_KEYS = ("from", "to", "cc", "bcc", "subject", "command", "maildir", "mbox", "unsubscribe")
+EMAIL_KEYS = ("from", "to", "cc", "bcc", "subject", "command", "maildir", "mbox", "unsubscribe", "cards")
 SMTP_KEYS = ("host", "port", "security", "username", "password_command", "password_env", "password", "ca_file",
              "timeout")
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table"}

@@ -154,6 +154,8 @@ class Digest:
     failures: list[FeedFailure] = field(default_factory=list)
     subject: str = ""
     group_by: str | None = None  # "tag": sections by the feeds' tags
+    unsubscribe: tuple[str, ...] = ()  # [email] unsubscribe: the footer's visible link (set by Renderer.email)
+    cards: int = 3  # [email] cards: stories after the lead drawn as cards (the layout's default)
 
     @property
     def sections(self) -> list[tuple[str, list[Story]]]:

@@ -90,6 +90,18 @@ MIGRATIONS = {
     ALTER TABLE items ADD COLUMN lead_text TEXT NOT NULL DEFAULT '';
     ALTER TABLE feeds ADD COLUMN last_warning TEXT
     """,
+    # The size of each remote picture a digest showed, read from the first
+    # bytes of its file (sources/picturesize.py): the email gives every
+    # <img> its width and height, and an --offline build has them too.
+    # width and height NULL: read, and the bytes gave no size.
+    8: """
+    CREATE TABLE picture_sizes (
+        url TEXT PRIMARY KEY,
+        width INTEGER,
+        height INTEGER,
+        checked REAL NOT NULL
+    )
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -507,6 +507,31 @@ class Store:
             db.execute("DELETE FROM cluster_cache")
             db.execute("INSERT INTO cluster_cache (key, groups) VALUES (?, ?)", (key, json.dumps(groups)))
 
+    def picture_sizes(self, urls: Iterable[str], checked_since: datetime) -> dict[str, tuple[int, int] | None]:
+        """The remembered sizes of these pictures: (width, height), or None
+        for one whose bytes gave no size when read after checked_since."""
+        found: dict[str, tuple[int, int] | None] = {}
+        urls = list(urls)
+        for start in range(0, len(urls), 500):
+            chunk = urls[start:start + 500]
+            rows = self._db.execute(
+                f"SELECT url, width, height, checked FROM picture_sizes WHERE url IN ({','.join('?' * len(chunk))})",
+                chunk)
+            for url, width, height, checked in rows:
+                if width and height:
+                    found[url] = (width, height)
+                elif checked >= _epoch(checked_since):
+                    found[url] = None
+        return found
+
+    def remember_picture_sizes(self, sizes: dict[str, tuple[int, int] | None], now: datetime) -> None:
+        if not sizes:
+            return
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO picture_sizes (url, width, height, checked) VALUES (?, ?, ?, ?)",
+                [(url, *(size or (None, None)), _epoch(now)) for url, size in sizes.items()])
+
     # ------------------------------------------------------------ the build lock
 
     def try_lock(self, pid: int, host: str, now: datetime, stale_after: timedelta) -> LockHolder | None:

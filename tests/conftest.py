@@ -195,3 +195,16 @@ def smtp_server(smtp_ca):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _picture_sizes_stay_on_this_machine(monkeypatch):
+    """Tests talk to 127.0.0.x only: the fixtures' pictures elsewhere
+    (images.example.org) are never asked for their size, nor looked up in DNS."""
+    from urllib.parse import urlsplit
+
+    from digest.sources import picturesize
+
+    real = picturesize._may_read
+    monkeypatch.setattr(picturesize, "_may_read", lambda url, feed_host: (
+        (urlsplit(url).hostname or "").startswith("127.") and real(url, feed_host)))

@@ -58,7 +58,7 @@ def test_example_email_has_both_parts_with_the_example_content(invoke, example_c
 
     assert message["From"] == "Morning Brief <brief@example.org>"
     assert message["To"] == "me@example.org"
-    assert message["Subject"] == "Morning Brief — Thursday 2 January 2025"
+    assert message["Subject"] == "Morning Brief: Rail line to Kharkiv reopens after three weeks of repairs + 5 more"
     assert message["Date"] == "Thu, 02 Jan 2025 20:00:00 +0000"
     assert message["Message-ID"].endswith("@example.org>")
     assert message["MIME-Version"] == "1.0"

@@ -14,7 +14,7 @@ def test_history_lists_sent_builds_and_replay_renders_them_exactly(invoke, examp
     assert sent.exit_code == 0
     history = json.loads(invoke("history", "--config", str(example_config), "--json").stdout)
     assert history == [{"build": 1, "at": "2025-01-02T20:00:00+00:00", "items": 6,
-                        "subject": "Morning Brief — Thursday 2 January 2025"}]
+                        "subject": "Morning Brief: Rail line to Kharkiv reopens after three weeks of repairs + 5 more"}]
     table = invoke("history", "--config", str(example_config)).stdout.splitlines()
     assert table[0].split() == ["BUILD", "WHEN", "ITEMS", "SUBJECT"]
     assert table[1].split()[:4] == ["1", "2025-01-02", "20:00", "6"]  # to the minute, UTC
@@ -30,7 +30,7 @@ def test_history_lists_sent_builds_and_replay_renders_them_exactly(invoke, examp
     assert replay.exit_code == 0, replay.stderr
     original_parts = email_parts(parse_email(sent.stdout_bytes))
     replay_message = parse_email(replay.stdout_bytes)
-    assert replay_message["Subject"] == "Morning Brief — Thursday 2 January 2025"
+    assert replay_message["Subject"] == "Morning Brief: Rail line to Kharkiv reopens after three weeks of repairs + 5 more"
     assert email_parts(replay_message) == original_parts
     # Replaying marks nothing and records no build.
     assert len(json.loads(invoke("history", "--config", str(example_config), "--json").stdout)) == 1
@@ -65,4 +65,4 @@ def test_replay_goes_to_pipe_when_asked_and_never_to_the_configured_command(invo
     assert shown.stdout.startswith("Subject:") and not mailed.exists()
     piped = invoke("build", "--config", str(example_config), "--replay", "1", "--pipe", command)
     assert piped.exit_code == 0 and piped.stdout == ""
-    assert parse_email(mailed.read_bytes())["Subject"] == "Morning Brief — Thursday 2 January 2025"
+    assert parse_email(mailed.read_bytes())["Subject"] == "Morning Brief: Rail line to Kharkiv reopens after three weeks of repairs + 5 more"

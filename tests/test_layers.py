@@ -3,7 +3,7 @@ source, every import of every module, including those inside functions
 (digest imports heavy modules late, so most arrows are there); only
 imports under `if TYPE_CHECKING:` are left out, since they never run.
 
-- core (config, errors, files, models, report, schema, store, text) imports only core;
+- core (config, errors, files, imagesizes, models, report, schema, store, text) imports only core;
 - a stage package (sources, stories, output, delivery) imports core and
   itself, never another stage, the app or the CLI;
 - the app (app.py, feeds.py) imports core and stages, never the CLI;
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "digest"
-CORE = {"config", "errors", "files", "models", "report", "schema", "store", "text"}
+CORE = {"config", "errors", "files", "imagesizes", "models", "report", "schema", "store", "text"}
 STAGES = ("sources", "stories", "output", "delivery")
 APP = {"app", "feeds"}
 
@@ -35,10 +35,24 @@ def _is_type_checking(node: ast.If) -> bool:
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def _imports(tree: ast.AST, module: str, is_package: bool) -> set[str]:
-    """The absolute names of the modules (and packages) this one imports."""
+def _front_door(package: Path) -> dict[str, str]:
+    """The names digest/__init__.py hands out lazily -> the module each
+    comes from (`from digest import open` imports digest.app)."""
+    tree = ast.parse((package / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_LAZY" for t in node.targets):
+            table = ast.literal_eval(node.value)
+            return {name: f"{package.name}.{module}" for name, (module, _) in table.items()}
+    return {}
+
+
+def _imports(tree: ast.AST, module: str, is_package: bool, front: dict[str, str] | None = None) -> set[str]:
+    """The absolute names of the modules (and packages) this one imports:
+    import statements, importlib.import_module("...") and __import__("...")
+    with a literal name, and the front door's lazy names as their modules."""
     found: set[str] = set()
     here = module.split(".") if is_package else module.split(".")[:-1]
+    front = front or {}
 
     def visit(node: ast.AST) -> None:
         if isinstance(node, ast.If) and _is_type_checking(node):
@@ -53,6 +67,14 @@ def _imports(tree: ast.AST, module: str, is_package: bool) -> set[str]:
             found.add(target)
             for alias in node.names:  # `from . import parse` imports the module digest.sources.parse
                 found.add(f"{target}.{alias.name}")
+                if target == "digest" and alias.name in front:
+                    found.add(front[alias.name])
+        elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant) \
+                and isinstance(node.args[0].value, str) and (
+                    (isinstance(node.func, ast.Name) and node.func.id == "__import__")
+                    or (isinstance(node.func, ast.Attribute) and node.func.attr == "import_module")):
+            name = node.args[0].value
+            found.add(name if not name.startswith(".") else ".".join(here + [name.lstrip(".")]))
         for child in ast.iter_child_nodes(node):
             visit(child)
 
@@ -62,7 +84,9 @@ def _imports(tree: ast.AST, module: str, is_package: bool) -> set[str]:
 
 def _wanted(package: Path) -> dict[str, set[str]]:
     sources = {_module_name(path, package): path for path in package.rglob("*.py")}
-    return {name: _imports(ast.parse(path.read_text(encoding="utf-8")), name, path.name == "__init__.py")
+    front = _front_door(package) if (package / "__init__.py").exists() else {}
+    return {name: _imports(ast.parse(path.read_text(encoding="utf-8")), name, path.name == "__init__.py",
+                           None if name == package.name else front)
             for name, path in sources.items()}
 
 
@@ -196,7 +220,17 @@ def test_the_rules_catch_what_they_are_for(tmp_path):
     (made / "sources" / "fetch.py").write_text("from ..config import f\nfrom ..output.render import y\n")
     (made / "output" / "render.py").write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
                                                "    from ..sources import fetch\n")
+    (made / "__init__.py").write_text('_LAZY = {"open": ("app", "open_digester")}\n')
+    (made / "app.py").write_text("")
+    (made / "stories").mkdir()
+    (made / "stories" / "__init__.py").write_text("")
+    (made / "stories" / "rank.py").write_text(
+        "import importlib\ndef f():\n    from .. import open\n    importlib.import_module('digest.output.render')\n"
+        "    __import__('click')\n")
     graph = import_graph(made)
     assert graph["digest.sources.fetch"] == {"digest.config", "digest.output.render"}
     assert graph["digest.output.render"] == set()  # TYPE_CHECKING only
-    assert _cycles(graph) == [["digest.config", "digest.sources.fetch"]]
+    assert _cycles({m: {t for t in ts if t in graph} for m, ts in graph.items()}) == [
+        ["digest.config", "digest.sources.fetch"]]
+    # the front door's lazy names, importlib and __import__ are imports too
+    assert graph["digest.stories.rank"] == {"digest", "digest.app", "digest.output.render", "click"}

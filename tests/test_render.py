@@ -101,32 +101,52 @@ def test_html_has_lang_alt_text_sized_images_and_dark_mode(news):
     page = Page(html)
     assert page.html_attrs.get("lang") == "en"
     assert page.images, "the feed has pictures and an avatar"
-    assert all(img.get("alt") for img in page.images)
-    pictures = [img for img in page.images if "/photo-" in img["src"]]
-    assert len(pictures) == 3
-    sized = [img for img in pictures if "width" in img]
-    for img in sized:
-        # Scaled to the 552 px column, never wider, and fluid below it.
-        assert (img["width"], img["height"]) == ("552", "310")  # 1200x675 scaled to 552 wide
-        assert "width:100%" in img["style"] and "height:auto" in img["style"]
-    unsized = [img for img in pictures if "width" not in img]
-    assert len(sized) == 2 and len(unsized) == 1
-    for img in unsized:
-        # Its own size, shrunk to the column, never stretched: no width without a height.
-        assert "height" not in img and "max-width:100%" in img["style"] and not re.search(r"(?<!-)width:100%", img["style"])
+    # Every picture has an alt; none repeats the headline next to it (the
+    # feed gives no alt of its own: the pictures are decoration, alt="").
+    assert all("alt" in img for img in page.images)
+    assert not {img["alt"] for img in page.images} & set(page.headlines)
+    pictures = {re.search(r"photo-(\d+)", img["src"]).group(1): img for img in page.images if "/photo-" in img["src"]}
+    assert sorted(pictures) == ["0", "2", "4"]
+    # Story 4 is a card (the second story): its 1200x675 picture across the
+    # 552 px column, fluid below it. Story 0 is a compact row: a thumbnail
+    # in the same shape. Story 2's size is unknown: a thumbnail of a stated
+    # width whose height follows the picture.
+    card, row, unknown = pictures["4"], pictures["0"], pictures["2"]
+    assert (card["width"], card["height"]) == ("552", "310")
+    assert "width:100%" in card["style"] and "height:auto" in card["style"]
+    assert (row["width"], row["height"]) == ("96", "54")
+    assert unknown["width"] == "96" and "height" not in unknown and "height:auto" in unknown["style"]
     assert {"name": "color-scheme", "content": "light dark"} in page.metas
     assert "prefers-color-scheme: dark" in html
+
+
+def test_lead_cards_and_rows(news):
+    """The first story leads, the next three are cards, the rest compact
+    rows: a smaller headline, the lead's first sentence, no "Read more"."""
+    html = news(6, "--format", "html").stdout
+    sizes = re.findall(r'<h2 style="margin:0;font-size:(\d+)px', html)
+    assert sizes == ["26", "20", "20", "20", "17", "17"]
+    assert html.count("Read more →") == 4
+    rows = " ".join(html[html.index("Story 1: rail line"):].split())
+    assert "Crews worked through the night to finish the repairs, officials said on Thursday, and the first trains" \
+        in rows
+    assert "Passengers were told" not in rows  # the second sentence is for the lead and the cards only
 
 
 def test_card_shows_meta_line_caption_credit_blurb_and_links(news):
     html = news(3, "--format", "html").stdout
     page = Page(html)
     flowing = " ".join(html.split())
-    assert "Kyiv Wire · Martin Fornusek · 2 Jan 09:00 · 1 min read" in flowing
-    assert "Workers on the bridge, picture 0. (Jane Doe / Wire)" in re.sub(r"<[^>]+>", "", flowing)
+    text = re.sub(r"<[^>]+>", "", flowing)
+    assert "Kyiv Wire · Martin Fornusek · 2 Jan 09:00 · 1 min read" in text
+    # A time and a reading time never break inside ("2 Jan / 09:00").
+    assert '<span style="white-space:nowrap">2 Jan 09:00</span> · <span style="white-space:nowrap">1 min read</span>' \
+        in flowing
+    assert "Workers on the bridge, picture 0. Photo: Jane Doe / Wire" in text  # the feed's "Photo:", not twice
     assert "Senior News Editor" in flowing
     assert ("https://news.example.org/2025/01/02/story-0", "Read more →") in page.links
-    assert "In this issue" in flowing
+    assert "3 stories · ~3 min · 1 source" in text
+    assert "In this issue" not in flowing  # no sections: it would only repeat the headlines below it
     assert page.headlines == [f"Story {i}: rail line to Kharkiv reopens after weeks of repairs" for i in (2, 1, 0)]
 
 
@@ -151,7 +171,7 @@ def test_sections_get_headings_in_html_and_text(monkeypatch):
     cards = [mjml.index(f">Headline {i}</a></h2>") for i in range(3)]
     assert mjml.index(">news</h3>") < cards[0] < cards[1] < mjml.index(">tech</h3>") < cards[2]
     text = renderer.text(digest)
-    assert "NEWS\n----\n\n1. Headline 0" in text and "TECH\n----\n\n3. Headline 2" in text
+    assert "NEWS\n----\n\n 1. Headline 0" in text and "TECH\n----\n\n 3. Headline 2" in text
 
 
 # ---------------------------------------------------------------- size guard
@@ -231,11 +251,11 @@ def test_mjml_format_prints_the_fitted_source(news):
 def test_text_part_reads_alone_and_wraps_at_72(news):
     text = news(4, "--format", "text").stdout
     lines = text.splitlines()
-    assert lines[:3] == ["Morning Brief", "Thursday 2 January 2025 · 4 stories", "=" * 72]
+    assert lines[:3] == ["Morning Brief", "Thursday 2 January 2025 · 4 stories · ~4 min · 1 source", "=" * 72]
     assert max(len(line) for line in lines if not line.startswith("[")) <= 72
-    assert "1. Story 3: rail line to Kharkiv reopens after weeks of repairs [1]" in lines
+    assert " 1. Story 3: rail line to Kharkiv reopens after weeks of repairs [1]" in lines
     assert "    Kyiv Wire · Martin Fornusek · 2 Jan 09:03 · 1 min read" in lines
-    assert "    Picture: Workers on the bridge, picture 2. (Jane Doe / Wire)" in lines
+    assert "    Picture: Workers on the bridge, picture 2. Photo: Jane Doe / Wire" in lines
     assert lines[-5:] == ["Links"] + [f"[{n}] https://news.example.org/2025/01/02/story-{3 - n + 1}" for n in range(1, 5)]
     assert "<" not in text  # no markup leaks into the text part
 
@@ -246,11 +266,26 @@ def test_the_text_part_is_mailed_8bit_so_the_raw_message_reads_as_text(news):
     text_part = next(p for p in message.iter_parts() if p.get_content_type() == "text/plain")
     assert text_part["Content-Transfer-Encoding"] == "8bit"
     # The text as the terminal shows it: no =C2=B7 for "·", no line of =3D.
-    assert "Thursday 2 January 2025 · 3 stories\n".encode() in raw and b"\n" + b"=" * 72 + b"\n" in raw
+    assert "Thursday 2 January 2025 · 3 stories · ~3 min · 1 source\n".encode() in raw and b"\n" + b"=" * 72 + b"\n" in raw
     assert text_part.get_content() == parse_email(raw).get_body(("plain",)).get_content()
     html_part = next(p for p in message.iter_parts() if p.get_content_type() == "text/html")
     assert html_part["Content-Transfer-Encoding"] == "quoted-printable"
     assert max(len(line) for line in raw.splitlines()) <= 998
+
+
+def test_text_part_keeps_every_story_at_one_indent_and_no_link_number_alone(news):
+    text = news(12, "--format", "text").stdout
+    lines = text.splitlines()
+    headlines = [line for line in lines if re.match(r"^ ?\d+\. ", line)]
+    assert len(headlines) == 12
+    assert {line.index("Story") for line in headlines} == {4}  # " 9. Story" and "10. Story" alike
+    assert all(line.startswith("    ") for line in lines if "Kyiv Wire ·" in line)
+    # A headline whose link number would wrap alone takes its last word along.
+    long = "Night buses return to six routes as the city adds drivers for winter"  # 72 columns with " 1. "
+    assert len(f" 1. {long}") == 72
+    wrapped = wrap(f" 1. {long} [12]", hang=4, glue=True).splitlines()
+    assert len(wrapped) == 2 and wrapped[1] == "    winter [12]", wrapped
+    assert wrap(f" 1. {long} [12]", hang=4).splitlines()[1] == "    [12]"  # what glue prevents
 
 
 def test_a_text_line_too_long_for_8bit_goes_quoted_printable():
@@ -319,11 +354,11 @@ def test_one_overridden_file_changes_only_that_part(news, tmp_path):
     changed_builtin = builtin[prefix:len(builtin) - suffix]
     changed_custom = custom[prefix:len(custom) - suffix]
     assert "CUSTOM MASTHEAD for Morning Brief" in changed_custom
-    assert "In this issue" in changed_builtin and "In this issue" not in custom
+    assert "5 stories · ~5 min · 1 source" in re.sub(r"<[^>]+>", "", changed_builtin) and "5 stories" not in custom
     # Everything else — head, every card, the footer — is byte for byte the same.
     assert "<mj-head>" in builtin[:prefix]
     assert "Read more" not in changed_builtin and "Read more" not in changed_custom
-    assert builtin[len(builtin) - suffix:].count("Read more →") == 5
+    assert builtin[len(builtin) - suffix:].count("Read more →") == 4  # the lead and three cards; the fifth is a row
     assert "Built by digest" in builtin[len(builtin) - suffix:]
 
 
@@ -355,7 +390,7 @@ def test_footer_override_alone_keeps_the_builtin_header(news, tmp_path):
     )
     html = news(3, "--format", "html", "--template-dir", str(mine)).stdout
     assert "MY FOOTER" in html and "Built by digest" not in html
-    assert "In this issue" in html
+    assert "3 stories · ~3 min · 1 source" in re.sub(r"<[^>]+>", "", html)
 
 
 # ---------------------------------------------------------------- errors
@@ -464,10 +499,9 @@ def test_example_override_replaces_only_the_masthead(invoke, example_config):
     custom = invoke(*args, "--template-dir", str(EXAMPLES / "templates")).stdout
     assert "Thursday 2 January 2025 · 6 stories picked for you" in custom
     assert "picked for you" not in builtin
-    # The rest of the header (In this issue) and every card are the built-in ones.
-    assert "In this issue" in custom
+    # Every card and the footer are the built-in ones.
     assert Page(custom).headlines == Page(builtin).headlines and len(Page(builtin).headlines) == 6
-    assert custom[custom.index("In this issue"):] == builtin[builtin.index("In this issue"):]
+    assert custom[custom.index("<h2"):] == builtin[builtin.index("<h2"):]
 
 
 def test_the_text_part_of_a_chinese_day_wraps_at_72_columns_of_display(invoke, tmp_path):

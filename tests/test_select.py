@@ -147,7 +147,7 @@ def test_an_updated_story_is_labelled_in_both_parts(invoke, tmp_path):
     again = invoke("build", "--config", str(config), "--now", "2025-01-02T21:00:00Z", "--since", "1d")
     parts = email_parts(parse_email(again.stdout_bytes))
     assert "1. Updated: Rail line reopens; first train full [1]" in parts["text/plain"]
-    assert "<strong style=\"color:#9a6700\">Updated</strong> · " in parts["text/html"]
+    assert "<strong class=\"updated\" style=\"color:#9a6700\">Updated</strong> · " in parts["text/html"]  # dark mode keeps it amber (.updated)
 
 
 # ------------------------------------------------------------ one link, several stories

@@ -69,6 +69,17 @@ def split_cards(digest: Digest, cards: int) -> tuple[list[tuple[str, list[Story]
 
 
 @dataclass(frozen=True)
+class Tiers:
+    """The email's hierarchy as the layout gets it (`tiers`): `lead`
+    stories as leads (the picture across the column, the largest
+    headline), the next `cards` ([email] cards) as cards, every one after
+    them as a compact row. A user's layout may draw them otherwise."""
+
+    lead: int = 1
+    cards: int = 3
+
+
+@dataclass(frozen=True)
 class Fitted:
     """The email's MJML and HTML with as many cards as fit the budget."""
 
@@ -107,9 +118,19 @@ class Renderer:
             keep_trailing_newline=True,
             finalize=_printable,
         )
+        from . import pictures, present
+
         self._filters = dict(
             wrap=wrap,
             fit=fit_image,
+            frame=pictures.frame,
+            alt=present.alt_text,
+            is_note=present.is_note,
+            first_sentence=present.first_sentence,
+            day_summary=present.day_summary,
+            unsubscribe_link=present.unsubscribe_link,
+            credit=present.credit_line,
+            storytime=self._storytime,
             longdate=self._longdate,
             shorttime=self._shorttime,
             also_ref=lambda other, refs: f"{other.feed} [{refs.add(other.link)}]" if other.link else other.feed,
@@ -142,7 +163,8 @@ class Renderer:
     def layout_mjml(self, digest: Digest, cards: int | None = None) -> str:
         """The layout with the first `cards` stories as cards (all by default)."""
         sections, more = split_cards(digest, len(digest.stories) if cards is None else cards)
-        return self._render("layout.mjml", digest=digest, sections=sections, more=more, lang=self.lang)
+        return self._render("layout.mjml", digest=digest, sections=sections, more=more, lang=self.lang,
+                            tiers=Tiers(cards=digest.cards))
 
     def unrenderable(self, digest: Digest) -> list[tuple[Story, str]]:
         """The stories whose card the MJML compiler refuses, each with what it
@@ -229,7 +251,7 @@ class Renderer:
         pictures (a feed or an author's avatar from a file) travel inside
         the message: the HTML becomes multipart/related with each picture
         as a part it names by Content-ID."""
-        pictures = LocalPictures(digest)
+        pictures = LocalPictures(replace(digest, unsubscribe=tuple(unsubscribe)))
         digest = pictures.digest
         message = EmailMessage()
         message["Subject"] = digest.subject
@@ -300,6 +322,11 @@ class Renderer:
     def _longdate(self, moment: datetime) -> str:
         local = self._local(moment)
         return f"{local:%A} {local.day} {local:%B %Y}"
+
+    def _storytime(self, story: Story, now: datetime) -> str:
+        from .present import story_time
+
+        return story_time(self._local(story.published), story.dated, self._local(now))
 
     def _shorttime(self, moment: datetime) -> str:
         local = self._local(moment)

@@ -32,6 +32,7 @@ def digest_from_dict(data: dict) -> Digest:
         failures=[_failure(e) for e in data["errors"]] if "failing" in data else [],
         subject=data.get("subject", ""),
         group_by=data.get("group_by"),
+        cards=data.get("cards", Digest.cards),
     )
 
 
@@ -112,6 +113,7 @@ def digest_as_dict(digest: Digest) -> dict:
         "generated_at": digest.generated_at.isoformat(),
         "since": digest.since.isoformat(),
         "group_by": digest.group_by,
+        "cards": digest.cards,  # the layout's tiers, so a replay draws what was sent
         "items": [story_as_dict(s) for s in digest.stories],
         # This run's failures, as DESIGN.md promises; `failing` is what the
         # footer names (failing `failing_after` runs in a row, or retired).

@@ -20,16 +20,18 @@ class LinkRefs:
         return [(number, url) for url, number in self._numbers.items()]
 
 
-def wrap(text: str, width: int = TEXT_WIDTH, indent: int = 0, hang: int | None = None) -> str:
+def wrap(text: str, width: int = TEXT_WIDTH, indent: int = 0, hang: int | None = None, glue: bool = False) -> str:
     """Wrap to width columns of display: East Asian wide characters count
     two, and a line may break between them (Chinese and Japanese have no
     spaces), but never before a closing mark (。、」) or after an opening
     one. `indent` indents every line; `hang` indents all but the first.
-    Long words (URLs) are never broken."""
+    Long words (URLs) are never broken. `glue` keeps the last word with
+    the one before it (a headline's link number "[3]" never alone on a line)."""
     first = " " * indent
     rest = " " * (indent if hang is None else hang)
     paragraphs = [p for p in str(text).split("\n") if p.strip()] or [""]
-    return "\n".join(_wrap_paragraph(paragraph, width, first, rest) for paragraph in paragraphs)
+    return "\n".join(_wrap_paragraph(paragraph, width, first, rest, glue and n == len(paragraphs) - 1)
+                     for n, paragraph in enumerate(paragraphs))
 
 
 _NO_LINE_START = set("。、，．！？：；）」』】〕〉》”’・ー…,.!?:;)]}%")
@@ -67,11 +69,15 @@ def _wrap_pieces(paragraph: str) -> list[tuple[str, bool]]:
     return pieces
 
 
-def _wrap_paragraph(paragraph: str, width: int, first: str, rest: str) -> str:
+def _wrap_paragraph(paragraph: str, width: int, first: str, rest: str, glue: bool = False) -> str:
     lines: list[str] = []
     line, used = first, len(first)
     empty = True
-    for piece, space in _wrap_pieces(paragraph):
+    pieces = _wrap_pieces(paragraph)
+    if glue and len(pieces) >= 2 and pieces[-1][1]:
+        (before, space), (last, _) = pieces[-2], pieces[-1]
+        pieces[-2:] = [(f"{before} {last}", space)]
+    for piece, space in pieces:
         size = _display_width(piece)
         gap = 1 if space and not empty else 0
         if not empty and used + gap + size > width:

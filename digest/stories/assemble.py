@@ -56,6 +56,7 @@ def assemble_digest(
         stories=stories,
         errors=failures,
         group_by=config.rank.group_by,
+        cards=config.email.cards,
     )
 
 

@@ -1,0 +1,109 @@
+"""What a story card states, worked out once for every template: the time
+on its meta line, a one-sentence lead for a compact row, alt text that does
+not repeat what is printed next to it, whether a post is a titleless note,
+and the masthead's one-line summary of the day. Pure functions over the
+models; the templates decide where (and whether) to show them."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from ..models import Digest, Image, Story
+
+
+def story_time(local: datetime, dated: bool, today: datetime) -> str:
+    """"25 Sep 10:29"; with the year when it is not this year ("25 Sep
+    2024 10:29"); "" for an undated item (its time is only when digest
+    first saw it, which is no news). Both moments already in the reader's zone."""
+    if not dated:
+        return ""
+    year = f" {local.year}" if local.year != today.year else ""
+    return f"{local.day} {local:%b}{year} {local:%H:%M}"
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-ZÀ-ÖØ-Þ\u0400-\u042f\u0370-\u03ff0-9])")
+
+
+_ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "jr", "sr", "prof", "gen", "gov", "sen", "rep", "lt", "col", "sgt",
+                  "capt", "no", "vs", "etc", "inc", "ltd", "co", "corp", "u.s", "u.k", "e.g", "i.e", "approx"}
+
+
+def first_sentence(text: str, limit: int = 180) -> str:
+    """The first sentence of a lead, for a compact row; cut at a word with
+    an ellipsis when it runs past `limit` characters."""
+    text = " ".join(str(text or "").split())
+    sentence = text
+    for match in _SENTENCE_END.finditer(text):
+        before = text[:match.start()].rstrip()
+        last = before.rsplit(" ", 1)[-1].rstrip(".").casefold()
+        if last in _ABBREVIATIONS or len(last) == 1:  # "Dr. Smith", "J. R. R. Tolkien", "U.S. troops"
+            continue
+        sentence = before
+        break
+    if len(sentence) <= limit:
+        return sentence
+    cut = sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:—–- ")
+    return cut + "…"
+
+
+def _folded(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", str(text or "").casefold()).split())
+
+
+def alt_text(image: Image, title: str) -> str:
+    """The feed's alt text, or "" when it would only repeat the headline or
+    the caption printed beside the picture (images off, a screen reader
+    would say the same words twice). With no alt of its own a picture is
+    decoration next to its headline: ""."""
+    alt = _folded(image.alt)
+    if not alt or alt in (_folded(title), _folded(image.caption)):
+        return ""
+    return image.alt
+
+
+def is_note(story: Story) -> bool:
+    """A post without a real title (a micro-blog note): no title, or a title
+    that is only the opening words of its own lead."""
+    title = _folded(story.title.rstrip("….").rstrip())
+    if not title:
+        return True
+    lead = _folded(story.lead or story.summary)
+    return len(title) >= 12 and lead.startswith(title) and len(lead) > len(title)
+
+
+def day_summary(digest: Digest) -> str:
+    """"19 stories · ~25 min · 10 sources": how much is in the issue."""
+    count = len(digest.stories)
+    parts = [f"{count} {'story' if count == 1 else 'stories'}"]
+    minutes = sum(s.reading_minutes or 0 for s in digest.stories)
+    if minutes:
+        parts.append(f"~{minutes} min")
+    sources = len({s.feed for s in digest.stories})
+    if sources:
+        parts.append(f"{sources} {'source' if sources == 1 else 'sources'}")
+    return " · ".join(parts)
+
+
+def unsubscribe_link(targets) -> str:
+    """The unsubscribe target a reader can follow: an https:// page first,
+    else a mailto: (both are what `[email] unsubscribe` takes); "" for none."""
+    targets = [str(t) for t in targets or ()]
+    for scheme in ("https://", "mailto:", "http://"):
+        for target in targets:
+            if target.lower().startswith(scheme):
+                return target
+    return ""
+
+
+_CREDIT_WORD = re.compile(r"^(photo|photograph|picture|image|illustration|video|credit|foto|фото)s?\b", re.I)
+
+
+def credit_line(credit: str) -> str:
+    """A picture's credit as it reads on the caption's line: "Photo: Jane
+    Doe", keeping the feed's own word when it has one ("Illustration: …"),
+    never a lone "(…)"."""
+    credit = " ".join(str(credit or "").split()).strip("() ")
+    if not credit:
+        return ""
+    return credit if _CREDIT_WORD.match(credit) else f"Photo: {credit}"

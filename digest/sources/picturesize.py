@@ -1,0 +1,149 @@
+"""The width and height of the pictures a digest shows, so the email can
+give every <img> its size (Outlook ignores CSS max-width and draws a
+picture without attributes at its own 2,000 px).
+
+Only the shown stories' pictures whose feed states no size are measured:
+local files from their header, remote ones from the first bytes of the
+file (at most `PREFIX` bytes, asked for with a Range header and cut off
+there whatever the server sends), a few at a time, at most `PER_HOST` to
+one host, all of them inside one deadline. A size found (or not found) is
+remembered in the store, so the next build and an `--offline` build have
+it without asking again.
+
+A picture on a loopback, private or link-local address is read only when
+its feed is on that same host (a feed on an intranet may show its own
+pictures; a feed on the internet must not make digest probe the intranet);
+every redirect hop is checked again.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import replace
+from datetime import datetime, timedelta
+from urllib.parse import urljoin, urlsplit
+
+from ..imagesizes import local_size, size_of_bytes
+from ..models import Story
+
+PREFIX = 64 * 1024  # bytes read of a remote picture at most: a JPEG's size is in its first few KB
+TIMEOUT = 6.0  # seconds for all the pictures of a build together
+CONCURRENCY = 8  # pictures read at once
+PER_HOST = 2  # ... and at most this many from one host
+MAX_HOPS = 3  # redirects followed
+RETRY_AFTER = timedelta(days=1)  # a picture that gave no size is asked again after this
+
+
+def size_pictures(store, stories: Iterable[Story], *, offline: bool, now: datetime,
+                  timeout: float = TIMEOUT) -> None:
+    """Give each story's picture that has no size the size of its file:
+    local files measured, remote ones from the store, else (unless
+    offline) read from the first bytes of the file and remembered."""
+    from ..files import file_path
+
+    wanting = [s for s in stories if s.item.image and not (s.item.image.width and s.item.image.height)]
+    if not wanting:
+        return
+    sizes: dict[str, tuple[int, int] | None] = {}
+    remote: dict[str, str] = {}  # picture URL -> its feed's URL
+    for story in wanting:
+        url = story.item.image.url
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "file":
+            sizes[url] = local_size(file_path(url))
+        elif scheme in ("http", "https"):
+            remote.setdefault(url, story.item.feed_url)
+    known = store.picture_sizes(remote, now - RETRY_AFTER)
+    sizes.update(known)
+    asked = {url: feed for url, feed in remote.items() if url not in known}
+    if asked and not offline:
+        found = remote_sizes(asked, timeout=timeout)
+        store.remember_picture_sizes({url: found.get(url) for url in asked if url in found}, now)
+        sizes.update(found)
+    for story in wanting:
+        size = sizes.get(story.item.image.url)
+        if size:
+            story.item.image = replace(story.item.image, width=size[0], height=size[1])
+
+
+def remote_sizes(pictures: dict[str, str], timeout: float = TIMEOUT, concurrency: int = CONCURRENCY,
+                 per_host: int = PER_HOST) -> dict[str, tuple[int, int] | None]:
+    """{picture URL: its feed's URL} -> {picture URL: (width, height), or
+    None when it was read and gave no size}. A picture not read before the
+    deadline is left out (it is asked again next time)."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    slots = _HostSlots(per_host)
+    results: dict[str, tuple[int, int] | None] = {}
+    client = httpx.Client(follow_redirects=False, timeout=httpx.Timeout(min(timeout, 5.0)),
+                          headers={"User-Agent": "digest (picture size)", "Accept": "image/*",
+                                   "Range": f"bytes=0-{PREFIX - 1}", "Accept-Encoding": "identity"})
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="digest-picture")
+    try:
+        futures = {pool.submit(_one, client, url, feed, deadline, slots): url for url, feed in pictures.items()}
+        done, _ = wait(futures, timeout=max(0.0, deadline - time.monotonic()))
+        for future in done:
+            try:
+                results[futures[future]] = future.result()
+            except Exception:  # noqa: BLE001 - one picture's failure is no size, never the build's
+                results[futures[future]] = None
+    finally:
+        # Requests still running end at their own read timeout; nobody waits for them.
+        pool.shutdown(wait=False, cancel_futures=True)
+    return results
+
+
+def _one(client, url: str, feed_url: str, deadline: float, slots: _HostSlots) -> tuple[int, int] | None:
+    feed_host = (urlsplit(feed_url).hostname or "").lower()
+    for _ in range(MAX_HOPS + 1):
+        if time.monotonic() > deadline or not _may_read(url, feed_host):
+            return None
+        with slots.for_url(url), client.stream("GET", url) as response:
+            if response.is_redirect and response.headers.get("location"):
+                url = urljoin(url, response.headers["location"])
+                continue
+            if response.status_code not in (200, 206):
+                return None
+            data = b""
+            for chunk in response.iter_raw():
+                data += chunk
+                size = size_of_bytes(data)
+                if size or len(data) >= PREFIX or time.monotonic() > deadline:
+                    return size
+            return size_of_bytes(data)
+    return None
+
+
+def _may_read(url: str, feed_host: str) -> bool:
+    """An http(s) URL whose host is public, or is the feed's own host."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return False
+    host = parts.hostname.lower()
+    if host == feed_host:
+        return True
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)}
+    except OSError:
+        return False
+    return all(ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses)
+
+
+class _HostSlots:
+    """A semaphore per host: no site gets more than `per_host` requests at once."""
+
+    def __init__(self, per_host: int):
+        self._per_host = per_host
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.Semaphore] = {}
+
+    def for_url(self, url: str) -> threading.Semaphore:
+        host = (urlsplit(url).hostname or "").lower()
+        with self._lock:
+            return self._slots.setdefault(host, threading.Semaphore(self._per_host))
