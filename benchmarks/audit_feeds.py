@@ -42,7 +42,7 @@ def _feedparser():
     """feedparser with media:description under its own key (stock
     feedparser files it as the summary or the content, whichever is free).
 
-    digest/parse.py patches feedparser the same way today; this is a copy on
+    digest/sources/parse.py patches feedparser the same way today; this is a copy on
     purpose, not an import: the audit's reading of the feeds is the yardstick
     for digest's, and must stay put while issue 12 rewrites digest's."""
     import feedparser

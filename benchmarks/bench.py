@@ -31,7 +31,7 @@ Parts:
 - parse: feedparser on a 2 MB feed with its sanitizer and relative-URI
   resolver on (its defaults) and off (as digest runs it), and digest's whole
   parse_feed (parser + nh3 + text) on its feedparser path (fast=False) and
-  with the lxml reader (digest/xmlfeed.py), in MB/s and ms per item.
+  with the lxml reader (digest/sources/xmlfeed.py), in MB/s and ms per item.
 - startup: `digest --help` and `digest --version`, best of 5.
 """
 

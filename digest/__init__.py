@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 PROJECT_URL = "https://github.com/digest-mail/digest"
 USER_AGENT = f"digest/{__version__} (+{PROJECT_URL})"
 
-__all__ = ["open", "Digester", "Edition", "Story", "Item", "DigestError", "ConfigError", "__version__"]
+__all__ = ["open", "Digester", "Edition", "Story", "Item", "DigestError", "ConfigError", "UsageError", "__version__"]
 
 _LAZY = {
     "open": ("app", "open_digester"),
@@ -24,6 +24,7 @@ _LAZY = {
     "Item": ("models", "Item"),
     "DigestError": ("errors", "DigestError"),
     "ConfigError": ("errors", "ConfigError"),
+    "UsageError": ("errors", "UsageError"),
 }
 
 

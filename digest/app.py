@@ -368,7 +368,51 @@ class Digester:
 
         return feed_rows(self.config, self.store)
 
+    def add_feed(self, location: str, *, name: str | None = None, weight: float = 1.0,
+                 tags: tuple[str, ...] = (), check: bool = True):
+        """Add a feed (or the feed a website points to) to the config file,
+        keeping its comments; it starts afresh in the store."""
+        from .feeds import add_feed
+
+        added = add_feed(self._config_file(), location, name=name, weight=weight, tags=tags, check=check,
+                         reporter=self.reporter)
+        self.config = load_config(added.path)
+        self.store.reset_feed(added.feed.url)
+        return added
+
+    def remove_feed(self, url_or_name: str):
+        from .feeds import remove_feed
+
+        removed = remove_feed(self._config_file(), url_or_name)
+        self.config = load_config(self._config_file())
+        return removed
+
+    def pause_feed(self, url_or_name: str, paused: bool = True):
+        """Stop fetching a feed (paused=False: take it up again)."""
+        from .feeds import pause_feed
+
+        feed = pause_feed(self._config_file(), url_or_name, paused)
+        self.config = load_config(self._config_file())
+        return feed
+
+    def import_opml(self, data: bytes, source: str = "OPML"):
+        from .feeds import import_opml
+
+        summary = import_opml(self._config_file(), data, source)
+        self.config = load_config(self._config_file())
+        return summary
+
+    def export_opml(self) -> str:
+        from .feeds import write_opml
+
+        return write_opml(self.config, self.store.feed_titles())
+
     # ------------------------------------------------------------ helpers
+
+    def _config_file(self) -> Path:
+        if self.config.path is None:
+            raise UsageError("this Digester's config is not a file: the feed list is edited in its TOML file")
+        return self.config.path
 
     def require_recipients(self) -> None:
         """UsageError when an email would go to nobody."""

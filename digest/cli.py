@@ -18,9 +18,8 @@ import click
 from . import __version__
 from .errors import DigestError, UsageError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1  # and 2 for usage and config (each DigestError knows its code)
 PROGRESS_AFTER = 0.5  # seconds of fetching before a progress bar appears
-OPML_MAX_BYTES = 16 * 1024 * 1024  # about 100,000 outlines
 
 
 @dataclass
@@ -683,40 +682,15 @@ def feeds_add(obj: Context, url, name, weight, tags, no_check):
         digest feeds add https://example.org/rss.xml --name "Example" --weight 1.5
         digest feeds add --no-check https://example.org/rss.xml
     """
-    from .config import FeedConfig, feed_identity
-    from .feeds import ConfigEditor
-    from .sources.discovery import Unreachable, checked_feed, unchecked_feed, web_address_candidates
+    from .feeds import add_feed
 
-    editor = ConfigEditor(obj.config_path())
-    # `example.org/feed` with no such file here is a web address: https, then http.
-    candidates = web_address_candidates(url) or [url if "://" in url else str(Path(url).expanduser().resolve())]
-    for candidate in candidates:
-        if editor.find(candidate):
-            raise UsageError(f"{candidate} is already in {editor.path}")
-    if no_check:
-        feed_url, title = unchecked_feed(candidates[0]), None
-    else:
-        for number, candidate in enumerate(candidates, 1):
-            try:
-                found = checked_feed(candidate, editor.config.fetch)
-                break
-            except Unreachable:
-                if number == len(candidates):
-                    raise
-        feed_url, title = found.url, found.title
-        if found.how != "feed":
-            how = "advertised by the page" if found.how == "link" else "found at a usual path"
-            click.echo(f"Using the feed {found.url} ({how}).", err=True)
-    feed_url = feed_identity(feed_url)
-    if editor.find(feed_url):
-        raise UsageError(f"{feed_url} is already in {editor.path}")
-    editor.add(FeedConfig(url=feed_url, name=name or title or None, weight=weight, tags=tuple(tags)))
-    editor.save()
-    with obj.open(editor.config) as digester:
+    added = add_feed(obj.config_path(), url, name=name, weight=weight, tags=tuple(tags), check=not no_check,
+                     reporter=StderrReporter(obj))
+    with obj.open(obj.load_config()) as digester:
         # A feed added again starts afresh: not retired, not moved, no failures.
-        digester.store.reset_feed(editor.config.feeds[-1].url)
+        digester.store.reset_feed(added.feed.url)
     unread = " (not fetched: the next build reads it)" if no_check else ""
-    click.echo(f"Added {name or title or feed_url} ({feed_url}) to {editor.path}{unread}.", err=True)
+    click.echo(f"Added {name or added.title or added.feed.url} ({added.feed.url}) to {added.path}{unread}.", err=True)
 
 
 @command(feeds, name="remove")
@@ -729,12 +703,10 @@ def feeds_remove(obj: Context, url_or_name):
     Example:
         digest feeds remove "Example News"
     """
-    from .feeds import ConfigEditor
+    from .feeds import remove_feed
 
-    editor = ConfigEditor(obj.config_path())
-    removed = editor.remove(url_or_name)
-    editor.save()
-    click.echo(f"Removed {removed.name or removed.url} ({removed.url}) from {editor.path}.", err=True)
+    removed = remove_feed(obj.config_path(), url_or_name)
+    click.echo(f"Removed {removed.name or removed.url} ({removed.url}) from {obj.config_path()}.", err=True)
 
 
 @command(feeds, name="pause")
@@ -767,13 +739,11 @@ def feeds_resume(obj: Context, url_or_name):
 
 
 def _set_paused(obj: Context, url_or_name: str, paused: bool) -> None:
-    from .feeds import ConfigEditor
+    from .feeds import pause_feed
 
-    editor = ConfigEditor(obj.config_path())
-    feed = editor.set_paused(url_or_name, paused)
-    editor.save()
+    feed = pause_feed(obj.config_path(), url_or_name, paused)
     done = "Paused" if paused else "Resumed"
-    click.echo(f"{done} {feed.name or feed.url} ({feed.url}) in {editor.path}.", err=True)
+    click.echo(f"{done} {feed.name or feed.url} ({feed.url}) in {obj.config_path()}.", err=True)
 
 
 @command(feeds, name="import")
@@ -787,18 +757,13 @@ def feeds_import(obj: Context, opml):
         digest feeds import subscriptions.opml
         digest feeds export | digest --config other.toml feeds import -
     """
-    from .feeds import ConfigEditor, import_feeds, read_opml
+    from .feeds import OPML_MAX_BYTES, import_opml
 
-    editor = ConfigEditor(obj.config_path())
     source = getattr(opml, "name", "-")
     data = opml.read(OPML_MAX_BYTES + 1)  # `feeds import /dev/zero` would fill memory
-    if len(data) > OPML_MAX_BYTES:
-        raise UsageError(f"{source}: larger than {OPML_MAX_BYTES // (1024 * 1024)} MB: not an OPML file")
-    summary = import_feeds(editor, read_opml(data, source))
-    if summary.added:
-        editor.save()
+    summary = import_opml(obj.config_path(), data, source)
     skipped = f", {summary.skipped} without a usable URL skipped" if summary.skipped else ""
-    click.echo(f"Imported {len(summary.added)} feeds into {editor.path} "
+    click.echo(f"Imported {len(summary.added)} feeds into {obj.config_path()} "
                f"({summary.duplicates} already present{skipped}).", err=True)
 
 
@@ -811,11 +776,8 @@ def feeds_export(obj: Context):
     Example:
         digest feeds export > subscriptions.opml
     """
-    from .feeds import write_opml
-
     with obj.open() as digester:
-        titles = digester.store.feed_titles()
-    click.echo(write_opml(digester.config, titles), nl=False)
+        click.echo(digester.export_opml(), nl=False)
 
 
 def _parse_option(name: str, parse, text: str):

@@ -273,3 +273,80 @@ def _status(state, paused: bool = False) -> str:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
+
+
+# ---------------------------------------------------------------- the use cases (digest feeds ...)
+
+
+@dataclass(frozen=True)
+class Added:
+    feed: FeedConfig  # as written into the config
+    title: str | None  # the feed's own title, when it was fetched
+    path: Path  # the config file
+
+
+def add_feed(config_path: Path, location: str, *, name: str | None = None, weight: float = 1.0,
+             tags: tuple[str, ...] = (), check: bool = True, reporter=None) -> Added:
+    """`feeds add`: the feed at a URL, a path, or `example.org/feed` (https,
+    then http), or the one the website there points to, added to the config
+    in place. `check=False` adds it as given without fetching it."""
+    from .sources.discovery import Unreachable, checked_feed, unchecked_feed, web_address_candidates
+
+    editor = ConfigEditor(config_path)
+    # `example.org/feed` with no such file here is a web address: https, then http.
+    candidates = web_address_candidates(location) or [
+        location if "://" in location else str(Path(location).expanduser().resolve())]
+    for candidate in candidates:
+        if editor.find(candidate):
+            raise UsageError(f"{candidate} is already in {editor.path}")
+    title = None
+    if not check:
+        feed_url = unchecked_feed(candidates[0])
+    else:
+        for number, candidate in enumerate(candidates, 1):
+            try:
+                found = checked_feed(candidate, editor.config.fetch)
+                break
+            except Unreachable:
+                if number == len(candidates):
+                    raise
+        feed_url, title = found.url, found.title
+        if found.how != "feed" and reporter is not None:
+            how = "advertised by the page" if found.how == "link" else "found at a usual path"
+            reporter.info(f"Using the feed {found.url} ({how}).")
+    feed_url = feed_identity(feed_url)
+    if editor.find(feed_url):
+        raise UsageError(f"{feed_url} is already in {editor.path}")
+    editor.add(FeedConfig(url=feed_url, name=name or title or None, weight=weight, tags=tuple(tags)))
+    editor.save()
+    return Added(feed=editor.config.feeds[-1], title=title, path=editor.path)
+
+
+def remove_feed(config_path: Path, url_or_name: str) -> FeedConfig:
+    """`feeds remove`: by URL or by a name no other feed has."""
+    editor = ConfigEditor(config_path)
+    removed = editor.remove(url_or_name)
+    editor.save()
+    return removed
+
+
+def pause_feed(config_path: Path, url_or_name: str, paused: bool = True) -> FeedConfig:
+    """`feeds pause` (kept in the config, not fetched) and `feeds resume`."""
+    editor = ConfigEditor(config_path)
+    feed = editor.set_paused(url_or_name, paused)
+    editor.save()
+    return feed
+
+
+OPML_MAX_BYTES = 16 * 1024 * 1024  # about 100,000 outlines
+
+
+def import_opml(config_path: Path, data: bytes, source: str) -> ImportSummary:
+    """`feeds import`: the feeds of an OPML document; folders become tags."""
+    if len(data) > OPML_MAX_BYTES:
+        raise UsageError(f"{source}: larger than {OPML_MAX_BYTES // (1024 * 1024)} MB: not an OPML file")
+    editor = ConfigEditor(config_path)
+    summary = import_feeds(editor, read_opml(data, source))
+    if summary.added:
+        editor.save()
+    return summary

@@ -9,6 +9,9 @@ from typing import Protocol
 class Reporter(Protocol):
     def warn(self, message: str) -> None: ...
 
+    def info(self, message: str) -> None:
+        """A note the user asked for by running the command (not a warning)."""
+
     def detail(self, message: str) -> None:
         """Something said before and unchanged since: only on request (-v)."""
 
@@ -16,7 +19,12 @@ class Reporter(Protocol):
 
 
 class SilentReporter:
+    """Says nothing (benchmarks and tests that look at the result only)."""
+
     def warn(self, message: str) -> None:
+        pass
+
+    def info(self, message: str) -> None:
         pass
 
     def detail(self, message: str) -> None:
@@ -24,5 +32,3 @@ class SilentReporter:
 
     def progress(self, done: int, total: int) -> None:
         pass
-
-

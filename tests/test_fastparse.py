@@ -1,4 +1,4 @@
-"""The lxml reader (digest/xmlfeed.py) against feedparser itself: wherever it
+"""The lxml reader (digest/sources/xmlfeed.py) against feedparser itself: wherever it
 takes a body, parse_feed gives the same ParsedFeed, Item by Item and field
 by field, as with feedparser alone; it takes most well-formed feeds; and it
 refuses, or reads within bounds, what is hostile."""

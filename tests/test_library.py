@@ -45,7 +45,7 @@ def test_a_build_is_what_the_command_line_prints(invoke, tmp_path):
             assert part == result.stdout
     titles = [story.title for story in edition.stories]
     assert titles == [item["title"] for item in edition.json["items"]] and len(titles) >= 5
-    assert edition.subject == "Morning Brief — Thursday 2 January 2025"
+    assert edition.subject == "Morning Brief: Rail line to Kharkiv reopens after three weeks of repairs + 5 more"
     message = edition.message
     assert isinstance(message, EmailMessage) and message["Subject"] == edition.subject
     assert [part.get_content_type() for part in message.walk()][:3] == [
@@ -109,7 +109,7 @@ def test_building_through_the_library_imports_no_click(tmp_path):
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["Morning Brief — Thursday 2 January 2025", "True", "True"]
+    assert done.stdout.splitlines() == ["Morning Brief: Rail line to Kharkiv reopens after three weeks of repairs + 5 more", "True", "True"]
 
 
 def test_the_readme_example_runs(tmp_path):
@@ -127,7 +127,7 @@ def test_the_readme_example_runs(tmp_path):
                           cwd=EXAMPLES.parent)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "Morning Brief — Thursday 2 January 2025"
+    assert lines[0] == "Morning Brief: Rail line to Kharkiv reopens after three weeks of repairs + 5 more"
     assert len(lines) >= 6 and all(line.startswith("- ") and line.endswith(")") for line in lines[1:])
 
 

@@ -50,6 +50,6 @@ def reason(exc: BaseException) -> str:
     return (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
 
 
-def one_line(text: str, limit: int = 500) -> str:
+def folded(text: str, limit: int = 500) -> str:
     """A program's output folded into one line of at most `limit` characters."""
     return " ".join(text.split())[:limit]

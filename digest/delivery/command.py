@@ -6,7 +6,7 @@ import tempfile
 import time
 
 from ..errors import ConfigError, OutputError
-from .base import Destination, Outgoing, one_line, reason
+from .base import Destination, Outgoing, folded, reason
 from .streams import (
     DELIVERY_TIMEOUT,
     NotReceived,
@@ -68,7 +68,7 @@ def pipe_to_command(command: str, data: bytes) -> None:
             child.wait()
             raise OutputError(f"the mail command {command!r} did not finish in {DELIVERY_TIMEOUT}s") from None
         said.seek(0)
-        text = one_line(said.read(4096).decode("utf-8", "replace")) or "nothing on stderr"
+        text = folded(said.read(4096).decode("utf-8", "replace")) or "nothing on stderr"
     if code != 0:
         raise OutputError(f"the mail command {command!r} exited {code}: {text}")
     if refused:

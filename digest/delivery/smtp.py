@@ -11,7 +11,7 @@ from typing import TypeVar
 
 from ..config import SmtpConfig
 from ..errors import ConfigError, DeliveryError
-from .base import Destination, Outgoing, one_line, reason
+from .base import Destination, Outgoing, folded, reason
 from .mailboxes import envelope, seven_bit, stored_bytes
 
 # Seconds before the 2nd, 3rd and 4th try after a temporary failure (a 4xx
@@ -201,7 +201,7 @@ def _run_password_command(command: str, config_path: Path | None) -> str:
         raise DeliveryError(f"smtp.password_command {command!r} did not finish in "
                             f"{PASSWORD_COMMAND_TIMEOUT}s") from None
     if done.returncode != 0:
-        said = one_line(done.stderr.decode("utf-8", "replace"), 300) or "nothing on stderr"
+        said = folded(done.stderr.decode("utf-8", "replace"), 300) or "nothing on stderr"
         raise DeliveryError(f"smtp.password_command {command!r} exited {done.returncode}: {said}")
     password = done.stdout.decode("utf-8", "replace").split("\n", 1)[0].rstrip("\r")
     if not password:
@@ -240,7 +240,7 @@ def _transfer(client, message: EmailMessage, sender: str, recipients: list[str])
 def _reply(code: int, text: bytes | str) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    return one_line(f"{code} {text}", 300)
+    return folded(f"{code} {text}", 300)
 
 
 def _temporary(code: int) -> bool:

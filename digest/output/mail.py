@@ -18,7 +18,7 @@ class Addressing:
     sender: str
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
-    bcc: tuple[str, ...] = ()  # written for `sendmail -t`, which strips it; deliver.py drops it elsewhere
+    bcc: tuple[str, ...] = ()  # written for `sendmail -t`, which strips it; the mailboxes and SMTP drop it (delivery/mailboxes.py)
     unsubscribe: tuple[str, ...] = ()  # https:// and mailto: URLs
 
 

@@ -24,7 +24,6 @@ from .snapshot import _printable, digest_as_dict
 from .templates import builtin_template_dir, folded_line
 from .wrap import LinkRefs, wrap
 
-FORMATS = ("email", "html", "text", "json", "mjml")
 # Gmail clips an HTML part past 102 KB behind a "View entire message" link,
 # which also hides the footer. Whether it counts the part before or after
 # decoding is not documented, so the part is measured as mailed, which is
