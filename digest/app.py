@@ -26,7 +26,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Config, EmailConfig, default_config_path, load_config, parse_since, state_path
+from .config import Config, EmailConfig, default_config_path, load_config, parse_since, state_location
 from .errors import DigestError, UsageError
 from .models import BuildRequest, Digest, FeedFailure, Story
 from .report import Reporter
@@ -81,8 +81,12 @@ def open_digester(config: str | Path | Config | None = None, *, state: str | Pat
         raise UsageError(f"digest.open: config is a path or a Config, not {config!r}")
     if not isinstance(config, Config):
         config = load_config(Path(config) if config is not None else default_config_path())
-    return Digester(config, state_path(config, state), reporter=reporter,
-                    template_dir=Path(template_dir) if template_dir is not None else None)
+    path, notice = state_location(config, state)
+    digester = Digester(config, path, reporter=reporter,
+                        template_dir=Path(template_dir) if template_dir is not None else None)
+    if notice:
+        digester.reporter.warn(notice)
+    return digester
 
 
 @dataclass

@@ -8,6 +8,7 @@ imported inside the commands that need them, so `digest --help` is instant.
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 import time
 from dataclasses import dataclass
@@ -318,6 +319,8 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         if fmt == "email":
             digester.require_recipients()
         destination.preflight()
+        if obj.stderr_is_tty and obj.verbosity >= 0:
+            destination.notify = digester.reporter.info
         if replay:
             edition = digester.replay(replay, format=fmt)
             notes = digester.send(edition, destination, format=fmt, mark=False, allow_empty=True)
@@ -330,6 +333,12 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
                                            "(use --allow-empty to write one anyway).")
                     return
                 notes = digester.send(edition, destination, format=fmt, mark=marking, allow_empty=allow_empty)
+        if obj.stderr_is_tty and obj.verbosity >= 0 and marking and edition.stories \
+                and not isinstance(destination, Stdout):
+            # At a terminal, where the digest went (under cron, success is silent).
+            to = ", ".join(config.email.recipients) if destination.needs_message or fmt == "email" else ""
+            digester.reporter.info(f"Sent {len(edition.stories)} {'story' if len(edition.stories) == 1 else 'stories'}"
+                                   f"{' to ' + to if to else ''} through {destination.name}.")
         if at_terminal and edition.stories:
             digester.reporter.info(
                 f"({len(edition.stories)} stories shown, nothing marked sent: stdout is a terminal. To send "
@@ -572,16 +581,32 @@ def init(obj: Context, directory):
     write_starter_config(path)
     here = "" if path == Path("digest.toml") else f" --config {path}"
     # cron starts in $HOME, so its line always names the config absolutely.
-    anywhere = f" --config {path.resolve()}"
+    anywhere = f" --config {shlex.quote(str(path.resolve()))}"
+    # cron's PATH is /usr/bin:/bin: its line names the command by its full path.
+    cron = f"{_installed_command()}{anywhere}"
     click.echo(f"Wrote {path}. Next steps:\n"
                f"  1. Set [email] to (and from) in {path}.\n"
                f"  2. Add feeds:    digest{here} feeds add https://example.org/  "
                f"(or: feeds import subscriptions.opml)\n"
                f"  3. Look at it:   digest{here} preview\n"
                f"  4. Every morning, from cron (crontab -e):\n"
-               f"     0 7 * * * digest{anywhere} build | /usr/sbin/sendmail -t\n"
+               f"     0 7 * * * {cron} build | /usr/sbin/sendmail -t\n"
                f"     (no local mail server? set [smtp] in {path}, check it with `digest{here} check`,\n"
-               f"     and the cron line is just: digest{anywhere} build)")
+               f"     and the cron line is just: {cron} build)")
+
+
+def _installed_command() -> str:
+    """This digest as a command that works with any PATH (cron's is
+    /usr/bin:/bin): the installed script's full path, else this Python
+    running the package."""
+    import shutil
+
+    beside = Path(sys.executable).parent / "digest"
+    for candidate in (shutil.which(sys.argv[0]) if Path(sys.argv[0]).name == "digest" else None,
+                      str(beside) if beside.is_file() else None, shutil.which("digest")):
+        if candidate:
+            return shlex.quote(str(Path(candidate).absolute()))
+    return f"{shlex.quote(sys.executable)} -m digest"
 
 
 @cli.group()

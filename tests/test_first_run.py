@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html as htmllib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -249,3 +250,61 @@ def test_looking_does_not_count_as_failing(invoke, tmp_path, httpserver):
     assert failures() == 1
     invoke("--config", str(config), "fetch", "--now", EXAMPLE_NOW)
     assert failures() == 2
+
+
+def run_with_a_terminal_for_both(*args: str, cwd: Path, env: dict | None = None, timeout: float = 90) -> tuple[int, str]:
+    """The installed `digest` with stdout and stderr on one pseudo-terminal:
+    (exit code, all it showed)."""
+    import os
+    import pty
+    import select
+
+    master, slave = pty.openpty()
+    child = subprocess.Popen([INSTALLED, *args], stdout=slave, stderr=slave, stdin=subprocess.DEVNULL, cwd=cwd,
+                             env=env)
+    os.close(slave)
+    screen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([master], [], [], 0.5)
+        if ready:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            screen += chunk
+        elif child.poll() is not None:
+            break
+    os.close(master)
+    return child.wait(timeout=timeout), screen.decode().replace("\r\n", "\n")
+
+
+def test_at_a_terminal_a_send_says_where_the_digest_went_and_when_it_tries_again(
+        tmp_path, smtp_server, smtp_ca, monkeypatch):
+    from smtp_loopback import PASSWORD, USER, Script
+
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(rss_item("Bridge reopens", "https://e.example/1"), rss_item("Budget passes", "https://e.example/2")))
+    maildir = tmp_path / "Mail" / "digest"
+    config = feeds_config(tmp_path, [feed.as_uri()], email='from = "Brief <brief@example.org>"')
+    code, screen = run_with_a_terminal_for_both("--config", str(config), "--state", str(tmp_path / "m.db"), "build",
+                                                "--now", EXAMPLE_NOW, "--maildir", str(maildir), cwd=tmp_path)
+    assert code == 0, screen
+    assert screen.strip() == f"Sent 2 stories to me@example.org through the Maildir {maildir}."
+    # Under cron (no terminal) success is silent.
+    quiet = subprocess.run([INSTALLED, "--config", str(config), "--state", str(tmp_path / "q.db"), "build", "--now",
+                            EXAMPLE_NOW, "--maildir", str(tmp_path / "Mail2")], capture_output=True, timeout=60)
+    assert quiet.returncode == 0 and quiet.stderr == b"" and quiet.stdout == b""
+    server = smtp_server("starttls", script=Script(rcpt=["451 4.7.1 greylisted, try again later"]))
+    config.write_text(config.read_text() + f'\n[smtp]\nhost = "127.0.0.1"\nport = {server.port}\n'
+                      f'username = "{USER}"\npassword_env = "DIGEST_TEST_SMTP_PASSWORD"\nca_file = "{smtp_ca.file}"\n')
+    env = {**os.environ, "DIGEST_TEST_SMTP_PASSWORD": PASSWORD}
+    code, screen = run_with_a_terminal_for_both("--config", str(config), "--state", str(tmp_path / "s.db"), "build",
+                                                "--now", EXAMPLE_NOW, cwd=tmp_path, env=env)
+    assert code == 0, screen
+    lines = screen.strip().splitlines()
+    assert "greylisted" in lines[0] and "trying again in 1s" in lines[0]
+    assert lines[-1] == f"Sent 2 stories to me@example.org through the SMTP server 127.0.0.1:{server.port}."
+    assert len(server.arrived) == 1

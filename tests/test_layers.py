@@ -111,7 +111,7 @@ def layer(module: str) -> str:
         return "core"
     if parts[1] in APP:
         return "app"
-    if parts[1] == "cli":
+    if parts[1] in ("cli", "__main__"):
         return "cli"
     return "unknown"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -27,6 +28,9 @@ class Destination:
     name = ""
     needs_message = False  # takes an email only, not --format html/json/...
     proof: Path | None = None  # a file whose whole presence proves delivery (-o)
+    # Told of a delivery still under way (a retry after a temporary
+    # refusal), when the caller wants to hear it: a person at a terminal.
+    notify: Callable[[str], None] | None = None
 
     def describe(self) -> str:
         return self.name

@@ -70,6 +70,10 @@ class Smtp(Destination):
                                             f"{'try' if tries == 1 else 'tries'} in "
                                             f"{time.monotonic() - started:.0f}s)") from None
                     raise DeliveryError(refusal.text) from None
+                if self.notify is not None:
+                    left = len(SMTP_RETRY_DELAYS) - tries + 1
+                    self.notify(f"{refusal.text}; trying again in {delay}s "
+                                f"({left} more {'try' if left == 1 else 'tries'} within {self.settings.timeout:g}s)")
                 time.sleep(delay)
         raise AssertionError("unreachable")
 
