@@ -308,3 +308,39 @@ def test_at_a_terminal_a_send_says_where_the_digest_went_and_when_it_tries_again
     assert "greylisted" in lines[0] and "trying again in 1s" in lines[0]
     assert lines[-1] == f"Sent 2 stories to me@example.org through the SMTP server 127.0.0.1:{server.port}."
     assert len(server.arrived) == 1
+
+
+def test_two_configs_without_a_state_key_keep_their_own_history(tmp_path):
+    """The first config to use the default state file keeps it (as an
+    upgrade keeps its history, said once); every other config gets its own."""
+    data = tmp_path / "data"
+    env = {**os.environ, "XDG_DATA_HOME": str(data)}
+    env.pop("DIGEST_STATE", None)
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(rss_item("Bridge reopens", "https://e.example/1")))
+    configs = []
+    for name in ("home", "work"):
+        folder = tmp_path / name
+        folder.mkdir()
+        configs.append(feeds_config(folder, [feed.as_uri()]))
+    legacy = data / "digest" / "state.db"  # what digest before per-config state files used for every config
+    made = subprocess.run([INSTALLED, "--config", str(configs[0]), "--state", str(legacy), "build", "--now",
+                           EXAMPLE_NOW, "--format", "json", "--mark-sent"], capture_output=True, text=True,
+                          timeout=60, env=env)
+    assert made.returncode == 0, made.stderr
+    said = subprocess.run([INSTALLED, "--config", str(configs[0]), "history", "--json"], capture_output=True,
+                          text=True, timeout=60, env=env)
+    assert said.stderr.startswith(f"warning: state: {legacy} (kept from before) is now the state of "
+                                  f"{configs[0].resolve()} alone")
+    assert len(json.loads(said.stdout)) == 1
+    again = subprocess.run([INSTALLED, "--config", str(configs[0]), "history", "--json"], capture_output=True,
+                           text=True, timeout=60, env=env)
+    assert again.stderr == "" and len(json.loads(again.stdout)) == 1
+    other = subprocess.run([INSTALLED, "--config", str(configs[1]), "history", "--json"], capture_output=True,
+                           text=True, timeout=60, env=env)
+    assert other.stderr == "" and json.loads(other.stdout) == []
+    built = subprocess.run([INSTALLED, "--config", str(configs[1]), "build", "--now", EXAMPLE_NOW, "--format",
+                            "json"], capture_output=True, text=True, timeout=60, env=env)
+    assert [item["title"] for item in json.loads(built.stdout)["items"]] == ["Bridge reopens"]
+    files = sorted(p.name for p in (data / "digest").iterdir() if p.suffix == ".db")
+    assert len(files) == 2 and files[1] == "state.db" and re.fullmatch(r"state-digest-[0-9a-f]{8}\.db", files[0])
