@@ -7,7 +7,6 @@ imported inside the commands that need them, so `digest --help` is instant.
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 import time
@@ -79,6 +78,8 @@ class StderrReporter:
         if self.ctx.verbosity < 0 or not self.ctx.stderr_is_tty or total < 2:
             return
         if done >= total:
+            if self._bar is not None:
+                self._bar.update(total - self._shown)  # it ends at 100%, not where the last batch left it
             self._clear_bar()
             return
         if self._bar is None:
@@ -212,7 +213,7 @@ def command(group: click.Group, **attrs):
     return decorate
 
 
-@click.group(cls=DigestGroup)
+@click.group(cls=DigestGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @_location_options
 @click.option("-v", "--verbose", count=True, help="Say more on stderr.")
 @click.option("-q", "--quiet", is_flag=True, help="Only errors on stderr.")
@@ -471,13 +472,33 @@ def preview(obj: Context, output, open_browser, template_dir, since, now_text, t
             digester.reporter.info(f"{digester.why_empty(edition, since is not None)}; the preview is empty.")
     data = edition.html.encode("utf-8")
     if output is None:
-        handle, name = tempfile.mkstemp(prefix="digest-preview-", suffix=".html")
-        os.close(handle)
-        output = Path(name)
+        # One preview file per config, written over each time: previews
+        # used to pile up in the temporary folder, one per run.
+        import hashlib
+
+        key = hashlib.sha256(str(Path(digester.config.path or "digest").resolve()).encode()).hexdigest()[:8]
+        output = Path(tempfile.gettempdir()) / f"digest-preview-{key}.html"
     write_output(data, output, sys.stdout.buffer)
     click.echo(str(output.resolve()))
     if open_browser:
-        click.launch(str(output.resolve()))
+        _open_in_browser(output.resolve())
+
+
+def _open_in_browser(path: Path) -> None:
+    """Open the file in the desktop's browser, quietly: xdg-open on a
+    machine with no browser printed its errors after digest had exited."""
+    import shutil
+    import subprocess
+
+    opener = shutil.which("xdg-open") if sys.platform.startswith("linux") else None
+    if opener is None:
+        click.launch(str(path))
+        return
+    try:
+        subprocess.Popen([opener, str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError as exc:
+        click.echo(f"could not open a browser ({exc.strerror}); open {path} yourself", err=True)
 
 
 @command(cli, name="fetch")

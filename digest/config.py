@@ -376,12 +376,8 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
 
     email = reader.table(top.get("email", {}), "email", EMAIL_KEYS)
     lead = reader.table(top.get("lead", {}), "lead", ("template", "templates"))
-    rank = reader.table(top.get("rank", {}), "rank", ("half_life", "boost", "mute", "group_by"))
-    fetch = reader.table(
-        top.get("fetch", {}),
-        "fetch",
-        ("timeout", "concurrency", "per_host", "max_bytes", "user_agent"),
-    )
+    rank = reader.table(top.get("rank", {}), "rank", RANK_KEYS)
+    fetch = reader.table(top.get("fetch", {}), "fetch", FETCH_KEYS)
     return Config(
         path=path,
         title=reader.string(top, "title", Config.title),
@@ -434,6 +430,8 @@ _TOP_KEYS = (
     "summary_words", "failing_after", "lock_wait", "email", "smtp", "lead", "rank", "fetch", "feeds", "authors",
 )
 EMAIL_KEYS = ("from", "to", "cc", "bcc", "subject", "command", "maildir", "mbox", "unsubscribe", "cards")
+RANK_KEYS = ("half_life", "boost", "mute", "group_by")
+FETCH_KEYS = ("timeout", "concurrency", "per_host", "max_bytes", "user_agent")
 SMTP_KEYS = ("host", "port", "security", "username", "password_command", "password_env", "password", "ca_file",
              "timeout")
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table"}
@@ -453,9 +451,7 @@ class _Reader:
             raise self.fail(name, "must be a table")
         for key in value:
             if key not in known:
-                close = difflib.get_close_matches(key, known, n=1)
-                hint = f" (did you mean {close[0]!r}?)" if close else ""
-                raise self.fail(_join(name, key), f"unknown key{hint}")
+                raise self.fail(_join(name, key), f"unknown key{_unknown_key_hint(key, known)}")
         return value
 
     def _get(self, table: dict, key: str, kind: type | tuple, prefix: str) -> Any:
@@ -772,6 +768,19 @@ def _is_web(url: str) -> bool:
 def _short_url(url: str) -> str:
     parts = urlsplit(url)
     return parts.netloc or Path(parts.path).name or url
+
+
+def _unknown_key_hint(key: str, known: tuple[str, ...]) -> str:
+    """A key another table takes is most likely under the wrong header
+    (TOML puts `host = ...` into the [[feeds]] above when [smtp] is
+    missing): say which table; else the closest known key, if any."""
+    owners = [table for table, keys in (("smtp", SMTP_KEYS), ("email", EMAIL_KEYS), ("fetch", FETCH_KEYS),
+                                        ("rank", RANK_KEYS)) if key in keys and keys != known]
+    if owners:
+        return (f" (`{key}` is a key of [{owners[0]}]: is the [{owners[0]}] header missing above it? "
+                "a key belongs to the table whose header is above it)")
+    close = difflib.get_close_matches(key, known, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _listed(table: dict, key: str) -> dict:

@@ -344,3 +344,29 @@ def test_two_configs_without_a_state_key_keep_their_own_history(tmp_path):
     assert [item["title"] for item in json.loads(built.stdout)["items"]] == ["Bridge reopens"]
     files = sorted(p.name for p in (data / "digest").iterdir() if p.suffix == ".db")
     assert len(files) == 2 and files[1] == "state.db" and re.fullmatch(r"state-digest-[0-9a-f]{8}\.db", files[0])
+
+
+def test_the_small_things_a_newcomer_trips_on(invoke, tmp_path):
+    # -h is help, for every command
+    for args in (["-h"], ["build", "-h"], ["feeds", "add", "-h"]):
+        shown = invoke(*args)
+        assert shown.exit_code == 0 and shown.stdout.startswith("Usage: "), args
+    # an [smtp] header left out: its keys land in the [[feeds]] above, and the error says so
+    config = tmp_path / "digest.toml"
+    config.write_text('[email]\nto = ["me@example.org"]\n[[feeds]]\nurl = "https://e.example/rss"\n'
+                      'host = "smtp.example.org"\nport = 587\n')
+    said = invoke("--config", str(config), "check")
+    assert said.exit_code == 2
+    assert said.stderr.strip() == (f"Error: {config}: feeds[0].host: unknown key (`host` is a key of [smtp]: is the "
+                                   "[smtp] header missing above it? a key belongs to the table whose header is above it)")
+    # explain's ages read as ages, and preview writes over one file per config
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(rss_item("Old news", "https://e.example/old", date="Mon, 01 Jan 2024 12:00:00 +0000"),
+                        rss_item("Today's news", "https://e.example/new")))
+    config = feeds_config(tmp_path, [feed.as_uri()], name="news.toml")
+    table = invoke("--config", str(config), "explain", "--now", EXAMPLE_NOW, "--since", "700d").stdout
+    ages = [line.split()[4] for line in table.splitlines()[1:3]]
+    assert ages == ["8.0h", "1.0y"], table
+    paths = {invoke("--config", str(config), "preview", "--no-open", "--now", EXAMPLE_NOW).stdout.strip()
+             for _ in range(2)}
+    assert len(paths) == 1 and Path(paths.pop()).is_file()

@@ -60,6 +60,12 @@ def test_a_slow_fetch_shows_a_bar_on_the_terminal(feeds_config):
     code, stdout, shown = run_on_a_terminal(["--config", str(config), "fetch"])
     assert code == 0 and stdout == b""
     assert b"Fetching feeds" in shown
+    # The last picture of the bar says it all went: 100%, not where the last batch but one left it.
+    import re
+
+    last = re.sub(r"\x1b\[[?0-9;]*[A-Za-z]", "", shown.decode()).replace("\r", "\n").strip().splitlines()
+    bars = [line for line in last if "Fetching feeds" in line]
+    assert bars[-1].rstrip().endswith("100%"), bars[-3:]
 
 
 def test_quiet_or_quick_shows_no_bar(feeds_config):

@@ -199,7 +199,7 @@ def explain_table(ranked: Iterable[Ranked], title_width: int = 48) -> str:
             title += f"  [{row['status']}" + (f": {row['muted_by']}]" if row["muted_by"] else "]")
         lines.append((
             place, f"{row['score']:.3f}", f"{row['weight']:g}", f"{row['recency']:.3f}",
-            f"{row['age_hours']:.1f}h", boost, f"{row['sources']} (x{row['source_factor']:g})",
+            _age(row["age_hours"]), boost, f"{row['sources']} (x{row['source_factor']:g})",
             _clip(row["feed"], 20), title,
         ))
     widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
@@ -211,3 +211,14 @@ def explain_table(ranked: Iterable[Ranked], title_width: int = 48) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _age(hours: float) -> str:
+    """An age as a person reads it in a table: 40m, 5.5h, 3d, 2.1y."""
+    if hours < 1:
+        return f"{hours * 60:.0f}m"
+    if hours < 48:
+        return f"{hours:.1f}h"
+    if hours < 24 * 365:
+        return f"{hours / 24:.0f}d"
+    return f"{hours / (24 * 365.25):.1f}y"
