@@ -370,3 +370,55 @@ def test_the_small_things_a_newcomer_trips_on(invoke, tmp_path):
     paths = {invoke("--config", str(config), "preview", "--no-open", "--now", EXAMPLE_NOW).stdout.strip()
              for _ in range(2)}
     assert len(paths) == 1 and Path(paths.pop()).is_file()
+
+
+def test_a_newcomers_first_five_minutes(tmp_path, httpserver):
+    """The README from the top, as a newcomer runs it (the install is the
+    README's own command, which CI runs to make this environment): init,
+    two feeds whose newest items are three days old, preview, build at a
+    terminal, the cron line `init` prints under cron's bare PATH, and
+    --maildir into a home without ~/Mail."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / ".local" / "share"),
+           "XDG_CONFIG_HOME": str(home / ".config")}
+    env.pop("DIGEST_STATE", None), env.pop("DIGEST_CONFIG", None)
+    for path, name in (("/weekly.xml", "A Weekly Blog"), ("/notes.xml", "Field Notes")):
+        httpserver.expect_request(path).respond_with_data(
+            rss(rss_item(f"{name}: this week", f"https://e.example{path}/1", date="Mon, 30 Dec 2024 08:00:00 +0000"),
+                title=name), content_type="application/rss+xml")
+
+    def digest_cli(*args, check=True):
+        done = subprocess.run([INSTALLED, *args], capture_output=True, text=True, timeout=90, env=env, cwd=home)
+        assert not check or done.returncode == 0, (args, done.stderr)
+        return done
+
+    made = digest_cli("init")
+    config = home / "digest.toml"
+    assert config.is_file()
+    cron_line = next(line.strip() for line in made.stdout.splitlines() if line.strip().startswith("0 7 * * *"))
+    assert cron_line.startswith(f"0 7 * * * {INSTALLED} --config {config}")
+    assert "\nto = []" in config.read_text()  # step 1 of what init printed: set `to`
+    config.write_text(config.read_text().replace("\nto = []", '\nto = ["me@example.org"]', 1))
+    for path in ("/weekly.xml", "/notes.xml"):
+        digest_cli("feeds", "add", httpserver.url_for(path).replace("http://", ""))  # typed without a scheme
+    previewed = digest_cli("preview", "--no-open", "--now", EXAMPLE_NOW)
+    assert "2 older items wait" in previewed.stderr and "--since 4d" in previewed.stderr
+    code, screen, stderr = run_at_terminal("build", "--now", EXAMPLE_NOW, "--since", "4d", cwd=home, env=env)
+    assert code == 0 and "A Weekly Blog: this week" in screen and "Content-Type" not in screen
+    assert "nothing marked sent" in stderr
+    # cron: PATH=/usr/bin:/bin, started in $HOME; the line init printed, its mail written to a file here
+    line = cron_line.removeprefix("0 7 * * * ").replace("| /usr/sbin/sendmail -t", f"--since 4d --now {EXAMPLE_NOW}"
+                                                        f" > {tmp_path / 'cron.eml'}")
+    cron = subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", f"HOME={home}", "sh", "-c", line], cwd=home,
+                          capture_output=True, text=True, timeout=90)
+    assert cron.returncode == 0 and cron.stderr == "", cron.stderr
+    assert "A Weekly Blog: this week" in (tmp_path / "cron.eml").read_text()
+    # the README's --maildir ~/Mail/digest, in a home with no ~/Mail yet
+    quiet = subprocess.run(["sh", "-c", f"{INSTALLED} --state {tmp_path / 'maildir.db'} build --now {EXAMPLE_NOW} "
+                                        "--since 4d --maildir ~/Mail/digest"], capture_output=True, text=True,
+                           timeout=90, env=env, cwd=home)
+    assert quiet.returncode == 0 and quiet.stderr == "", quiet.stderr
+    [delivered] = list((home / "Mail" / "digest" / "new").iterdir())
+    assert "Field Notes: this week" in delivered.read_text()
+    assert (home / "Mail").stat().st_mode & 0o777 == 0o700
