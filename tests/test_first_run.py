@@ -60,16 +60,18 @@ def test_untagged_feeds_are_not_shown_under_the_tag_above_them(invoke, tmp_path)
 INSTALLED = shutil.which("digest", path=str(Path(sys.executable).parent)) or shutil.which("digest")
 
 
-def run_at_terminal(*args: str, cwd: Path, env: dict | None = None, timeout: float = 60) -> tuple[int, str, str]:
+def run_at_terminal(*args: str, cwd: Path, env: dict | None = None, timeout: float = 90,
+                    stderr_too: bool = False) -> tuple[int, str, str]:
     """The installed `digest` with its stdout on a pseudo-terminal (what a
-    person typing it sees) and stderr on a pipe: (exit code, screen, stderr)."""
+    person typing it sees) and stderr on a pipe, or on the terminal too:
+    (exit code, screen, stderr)."""
     import os
     import pty
     import select
 
     master, slave = pty.openpty()
-    child = subprocess.Popen([INSTALLED, *args], stdout=slave, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
-                             cwd=cwd, env=env)
+    child = subprocess.Popen([INSTALLED, *args], stdout=slave, stderr=slave if stderr_too else subprocess.PIPE,
+                             stdin=subprocess.DEVNULL, cwd=cwd, env=env)
     os.close(slave)
     screen = b""
     deadline = time.monotonic() + timeout
@@ -86,7 +88,7 @@ def run_at_terminal(*args: str, cwd: Path, env: dict | None = None, timeout: flo
         elif child.poll() is not None:
             break
     os.close(master)
-    stderr = child.stderr.read().decode()
+    stderr = "" if stderr_too else child.stderr.read().decode()
     return child.wait(timeout=timeout), screen.decode().replace("\r\n", "\n"), stderr
 
 
@@ -252,33 +254,11 @@ def test_looking_does_not_count_as_failing(invoke, tmp_path, httpserver):
     assert failures() == 2
 
 
-def run_with_a_terminal_for_both(*args: str, cwd: Path, env: dict | None = None, timeout: float = 90) -> tuple[int, str]:
+def run_with_a_terminal_for_both(*args: str, cwd: Path, env: dict | None = None) -> tuple[int, str]:
     """The installed `digest` with stdout and stderr on one pseudo-terminal:
     (exit code, all it showed)."""
-    import os
-    import pty
-    import select
-
-    master, slave = pty.openpty()
-    child = subprocess.Popen([INSTALLED, *args], stdout=slave, stderr=slave, stdin=subprocess.DEVNULL, cwd=cwd,
-                             env=env)
-    os.close(slave)
-    screen = b""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([master], [], [], 0.5)
-        if ready:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            screen += chunk
-        elif child.poll() is not None:
-            break
-    os.close(master)
-    return child.wait(timeout=timeout), screen.decode().replace("\r\n", "\n")
+    code, screen, _ = run_at_terminal(*args, cwd=cwd, env=env, stderr_too=True)
+    return code, screen
 
 
 def test_at_a_terminal_a_send_says_where_the_digest_went_and_when_it_tries_again(

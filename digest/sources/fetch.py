@@ -85,7 +85,7 @@ def fetch_batches(requests: Iterable[FetchRequest], config: FetchConfig) -> Iter
     if not requests:
         return
     client = _client(config)
-    host_slots = _HostSlots(config.per_host)
+    host_slots = HostSlots(config.per_host)
     finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
     try:
         with ThreadPoolExecutor(max_workers=min(config.concurrency, len(requests))) as pool:
@@ -210,7 +210,7 @@ class _DeadlineBackend:
         self._inner.sleep(seconds)
 
 
-class _HostSlots:
+class HostSlots:
     """A semaphore per host, so no site gets more than `per_host` requests."""
 
     def __init__(self, per_host: int):
@@ -227,7 +227,7 @@ class _HostSlots:
 # ---------------------------------------------------------------- one feed
 
 
-def _fetch_one(client, request: FetchRequest, config: FetchConfig, slots: _HostSlots) -> FetchResult:
+def _fetch_one(client, request: FetchRequest, config: FetchConfig, slots: HostSlots) -> FetchResult:
     scheme = urlsplit(request.target).scheme.lower()
     try:
         if scheme in ("http", "https"):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -30,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 
 from ..imagesizes import local_size, size_of_bytes
 from ..models import Story
+from .fetch import HostSlots
 
 PREFIX = 64 * 1024  # bytes read of a remote picture at most: a JPEG's size is in its first few KB
 TIMEOUT = 6.0  # seconds for all the pictures of a build together
@@ -79,7 +79,7 @@ def remote_sizes(pictures: dict[str, str], timeout: float = TIMEOUT, concurrency
     import httpx
 
     deadline = time.monotonic() + timeout
-    slots = _HostSlots(per_host)
+    slots = HostSlots(per_host)
     results: dict[str, tuple[int, int] | None] = {}
     client = httpx.Client(follow_redirects=False, timeout=httpx.Timeout(min(timeout, 5.0)),
                           headers={"User-Agent": "digest (picture size)", "Accept": "image/*",
@@ -99,7 +99,7 @@ def remote_sizes(pictures: dict[str, str], timeout: float = TIMEOUT, concurrency
     return results
 
 
-def _one(client, url: str, feed_url: str, deadline: float, slots: _HostSlots) -> tuple[int, int] | None:
+def _one(client, url: str, feed_url: str, deadline: float, slots: HostSlots) -> tuple[int, int] | None:
     feed_host = (urlsplit(feed_url).hostname or "").lower()
     for _ in range(MAX_HOPS + 1):
         if time.monotonic() > deadline or not _may_read(url, feed_host):
@@ -134,16 +134,3 @@ def _may_read(url: str, feed_host: str) -> bool:
         return False
     return all(ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses)
 
-
-class _HostSlots:
-    """A semaphore per host: no site gets more than `per_host` requests at once."""
-
-    def __init__(self, per_host: int):
-        self._per_host = per_host
-        self._lock = threading.Lock()
-        self._slots: dict[str, threading.Semaphore] = {}
-
-    def for_url(self, url: str) -> threading.Semaphore:
-        host = (urlsplit(url).hostname or "").lower()
-        with self._lock:
-            return self._slots.setdefault(host, threading.Semaphore(self._per_host))
