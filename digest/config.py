@@ -36,9 +36,9 @@ class FeedConfig:
     paused: bool = False  # `feeds pause`: kept, not fetched
 
     def display_name(self, stored_title: str = "") -> str:
-        """The config's name, else the feed's own title (as the store has
-        it), else the host or file name of its URL."""
-        return self.name or stored_title or _short_url(self.url)
+        """The config's name, else the publisher's name in the feed's own
+        title (as the store has it), else the host or file name of its URL."""
+        return self.name or publisher_name(stored_title, self.url) or _short_url(self.url)
 
 
 @dataclass(frozen=True)
@@ -763,6 +763,37 @@ def is_loopback(host: str) -> bool:
 
 def _is_web(url: str) -> bool:
     return urlsplit(url).scheme.lower() in ("http", "https")
+
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|:>»·–—-]{1,2})\s+")
+
+
+def publisher_name(title: str, url: str) -> str:
+    """The publisher's name in a feed title that also says which feed it is
+    ("World news | The Guardian" -> "The Guardian", "Le Monde.fr -
+    Actualités et Infos en France..." -> "Le Monde.fr", "NYT > Top Stories"
+    -> "NYT"): the part that names the feed's own web site. A title with no
+    such part is kept whole: better the feed's words than a guess."""
+    parts = [part.strip() for part in _TITLE_SEPARATORS.split(title or "") if part.strip()]
+    if len(parts) < 2:
+        return (title or "").strip()
+    labels = (urlsplit(url).hostname or "").lower().split(".")[:-1]  # without the top-level domain
+    sites = [re.sub(r"[^a-z0-9]", "", label) for label in labels if label not in _GENERIC_LABELS]
+    for part in parts:
+        letters = _without_the(re.sub(r"[^a-z0-9]", "", part.casefold()))
+        if len(letters) >= 3 and any(len(site) >= 3 and (letters.startswith(site) or site.startswith(letters))
+                                     for site in map(_without_the, sites)):
+            return part
+    return title.strip()
+
+
+def _without_the(letters: str) -> str:
+    """"theguardian" and "The Guardian" compare as "guardian"."""
+    return letters[3:] if letters.startswith("the") and len(letters) > 6 else letters
+
+
+# Host name labels that name no publisher (rss.nytimes.com, feeds.bbci.co.uk).
+_GENERIC_LABELS = frozenset("www rss feed feeds blog blogs news api co com org net ac gov m".split())
 
 
 def _short_url(url: str) -> str:

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from conftest import EXAMPLE_NOW, feeds_config, rss, rss_item
 
 
@@ -402,3 +404,27 @@ def test_a_newcomers_first_five_minutes(tmp_path, httpserver):
     [delivered] = list((home / "Mail" / "digest" / "new").iterdir())
     assert "Field Notes: this week" in delivered.read_text()
     assert (home / "Mail").stat().st_mode & 0o777 == 0o700
+
+
+@pytest.mark.parametrize("title, url, name", [
+    # the part of a feed's title that names its own site, as the corpora's publishers write them
+    ("World news | The Guardian", "https://www.theguardian.com/world/rss", "The Guardian"),
+    ("Le Monde.fr - Actualités et Infos en France et dans le monde", "https://www.lemonde.fr/rss/une.xml",
+     "Le Monde.fr"),
+    ("NYT > Home Page", "https://rss.nytimes.com/services/xml/rss/nyt/HomePage.xml", "NYT"),
+    ("World – The Indian Express", "http://indianexpress.com/section/world/feed/", "The Indian Express"),
+    ("CTVNews.ca - Top Stories - Public RSS", "http://www.ctvnews.ca/rss/ctvnews-ca-top-stories-public-rss-1.822009",
+     "CTVNews.ca"),
+    ("Wellness: Health, Fitness, Nutrition & More - The Washington Post",
+     "http://feeds.washingtonpost.com/rss/lifestyle/wellness", "The Washington Post"),
+    # no part names the site: the title whole, never a guess
+    ("Home | Mail Online", "http://www.dailymail.co.uk/home/index.rss", "Home | Mail Online"),
+    ("Hacker News: Front Page", "https://hnrss.org/frontpage", "Hacker News: Front Page"),
+    ("The Verge", "https://www.theverge.com/rss/index.xml", "The Verge"),
+    ("Notes - a blog", "file:///home/me/feeds/notes.xml", "Notes - a blog"),
+])
+def test_a_feed_is_named_by_its_publisher_not_its_section(title, url, name):
+    from digest.config import FeedConfig
+
+    assert FeedConfig(url=url).display_name(title) == name
+    assert FeedConfig(url=url, name="Mine").display_name(title) == "Mine"  # the config's name wins
