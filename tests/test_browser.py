@@ -103,7 +103,9 @@ MEASURE = """() => {
             left: box.left, right: box.right, width: box.width, height: box.height,
             columnLeft: column.left, columnRight: column.right};
   });
-  return {scrollWidth: document.scrollingElement.scrollWidth, innerWidth: window.innerWidth, images};
+  const taps = [...document.querySelectorAll('a.more, a.link')].map(a => ({text: a.textContent.trim(),
+                                                                         height: a.getBoundingClientRect().height}));
+  return {scrollWidth: document.scrollingElement.scrollWidth, innerWidth: window.innerWidth, images, taps};
 }"""
 
 
@@ -158,6 +160,8 @@ def test_email_fits_phone_and_desktop_widths_in_chromium(site, tmp_path, invoke)
                     if name in ("photo-0.png", "photo-2.png"):
                         assert img["width"] <= 120 and img["left"] > img["columnLeft"] + content / 2, img
                     assert img["height"] == pytest.approx(img["width"] * natural_h / natural_w, abs=1.5)
+                # "Read more" and the other outlets' links are something a thumb can hit (44 px).
+                assert found["taps"] and all(tap["height"] >= 44 for tap in found["taps"]), found["taps"]
                 assert _png_size(shot)[0] == width
                 print(f"{shot.name}: {_png_size(shot)[0]}x{_png_size(shot)[1]}")
         finally:
