@@ -454,7 +454,8 @@ class Digester:
     def _renderer(self) -> Renderer:
         from .output.render import Renderer
 
-        return Renderer([self.template_dir, self.config.template_dir], zone=zone_of(self.config))
+        return Renderer([self.template_dir, self.config.template_dir], zone=zone_of(self.config),
+                        lang=self.config.language)
 
 
 def make_digest(

@@ -115,6 +115,7 @@ class Config:
     top: int = 20
     max_per_feed: int = 5
     timezone: str | None = None  # IANA name; None means the machine's local zone
+    language: str = "en"  # the email's lang (BCP 47): screen readers and fonts follow it
     template_dir: Path | None = None
     state: Path | None = None
     summary_words: int = 45
@@ -385,6 +386,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
         top=reader.positive_int(top, "top", Config.top),
         max_per_feed=reader.positive_int(top, "max_per_feed", Config.max_per_feed),
         timezone=reader.timezone(top, "timezone"),
+        language=reader.language(top, "language"),
         template_dir=reader.location(top, "template_dir", base),
         state=reader.location(top, "state", base),
         summary_words=reader.positive_int(top, "summary_words", Config.summary_words),
@@ -426,7 +428,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
 
 
 _TOP_KEYS = (
-    "title", "since", "top", "max_per_feed", "timezone", "template_dir", "state",
+    "title", "since", "top", "max_per_feed", "timezone", "language", "template_dir", "state",
     "summary_words", "failing_after", "lock_wait", "email", "smtp", "lead", "rank", "fetch", "feeds", "authors",
 )
 EMAIL_KEYS = ("from", "to", "cc", "bcc", "subject", "command", "maildir", "mbox", "unsubscribe", "cards")
@@ -613,6 +615,14 @@ class _Reader:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise self.fail(key, f"unknown time zone {value!r} (use e.g. Europe/Kyiv or UTC)") from None
+        return value
+
+    def language(self, table: dict, key: str) -> str:
+        value = self._get(table, key, str, "")
+        if value is None:
+            return Config.language
+        if not re.fullmatch(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*", value):
+            raise self.fail(key, f"not a language tag: {value!r} (e.g. en, fr, zh-Hans, pt-BR)")
         return value
 
     def string_list(self, table: dict, key: str, prefix: str = "") -> list[str]:

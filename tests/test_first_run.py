@@ -428,3 +428,14 @@ def test_a_feed_is_named_by_its_publisher_not_its_section(title, url, name):
 
     assert FeedConfig(url=url).display_name(title) == name
     assert FeedConfig(url=url, name="Mine").display_name(title) == "Mine"  # the config's name wins
+
+
+def test_the_email_speaks_the_configs_language(invoke, tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(rss_item("Le pont rouvre", "https://e.example/pont")))
+    config = feeds_config(tmp_path, [feed.as_uri()], extra='language = "fr"')
+    page = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "html")
+    assert page.exit_code == 0 and re.search(r'<html[^>]*\blang="fr"', page.stdout)
+    config.write_text(config.read_text().replace('language = "fr"', 'language = "French"'))
+    refused = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW)
+    assert refused.exit_code == 2 and "language: not a language tag: 'French'" in refused.stderr
