@@ -7,6 +7,7 @@ imported inside the commands that need them, so `digest --help` is instant.
 
 from __future__ import annotations
 
+import re
 import shlex
 import sys
 import time
@@ -61,16 +62,16 @@ class StderrReporter:
     def warn(self, message: str) -> None:
         if self.ctx.verbosity >= 0:
             self._clear_bar()
-            click.echo(f"warning: {message}", err=True)
+            click.echo(f"warning: {_for_terminal(message)}", err=True)
 
     def info(self, message: str) -> None:
         if self.ctx.verbosity >= 0:
-            click.echo(message, err=True)
+            click.echo(_for_terminal(message), err=True)
 
     def detail(self, message: str) -> None:
         if self.ctx.verbosity > 0:
             self._clear_bar()
-            click.echo(f"warning: {message}", err=True)
+            click.echo(f"warning: {_for_terminal(message)}", err=True)
 
     def progress(self, done: int, total: int) -> None:
         """A bar once fetching has taken longer than a moment; a quick run
@@ -126,7 +127,7 @@ class DigestGroup(click.Group):
             if _wants_traceback(ctx):
                 raise
             # exit code 0 marks a note, not a failure (another build is sending).
-            click.echo(f"{'Error: ' if exc.exit_code else ''}{exc}", err=True)
+            click.echo(f"{'Error: ' if exc.exit_code else ''}{_for_terminal(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except (click.exceptions.Exit, click.ClickException, click.Abort, KeyboardInterrupt):
             raise
@@ -135,6 +136,18 @@ class DigestGroup(click.Group):
                 raise
             click.echo(f"Error: internal error: {type(exc).__name__}: {exc} (run with --traceback for details)", err=True)
             ctx.exit(EXIT_FAILED)
+
+
+# C0 and C1 control characters but tab and newline: a feed's title or an
+# error that quotes a server could otherwise retitle the terminal, clear
+# it or plant a link (ESC and OSC sequences) when the message is printed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _for_terminal(message: str) -> str:
+    """A message as it may reach a terminal: control characters written
+    out (\\x1b), never acted on."""
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", message)
 
 
 def _wants_traceback(ctx: click.Context) -> bool:
@@ -576,9 +589,9 @@ def check(obj: Context, send_test, now_text):
     for line in report.lines:
         click.echo(line)
     for warning in report.warnings:
-        click.echo(f"warning: {warning}", err=True)
+        click.echo(f"warning: {_for_terminal(warning)}", err=True)
     for problem in report.problems:
-        click.echo(f"Error: {problem}", err=True)
+        click.echo(f"Error: {_for_terminal(str(problem))}", err=True)
     if report.problems:
         click.get_current_context().exit(max(problem.exit_code for problem in report.problems))
 

@@ -808,7 +808,32 @@ _GENERIC_LABELS = frozenset("www rss feed feeds blog blogs news api co com org n
 
 def _short_url(url: str) -> str:
     parts = urlsplit(url)
-    return parts.netloc or Path(parts.path).name or url
+    return parts.netloc.rpartition("@")[2] or Path(parts.path).name or redacted_url(url)
+
+
+# Query parameters whose value is a credential: shown as *** wherever a
+# feed's URL is said (stderr, the footer, JSON, feeds list).
+_SECRET_PARAMETER = re.compile(r"(?i)^(?:.*token|.*secret|.*password|passwd|pass|auth|.*key|sig|signature|session|"
+                               r"sessionid|sid|code|hash)$")
+
+
+def redacted_url(url: str) -> str:
+    """A feed URL as it may be shown: no user:password@, and the value of
+    token-like query parameters as ***."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return url
+    if not host or parts.scheme.lower() not in ("http", "https"):
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    query = "&".join(
+        f"{name}=***" if sep and _SECRET_PARAMETER.match(name) else piece
+        for piece in parts.query.split("&") if piece
+        for name, sep, _ in [piece.partition("=")]
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 def _unknown_key_hint(key: str, known: tuple[str, ...]) -> str:

@@ -16,7 +16,15 @@ from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .config import Config, FeedConfig, config_from_dict, feed_identity, normalize_feed_location, read_config_text
+from .config import (
+    Config,
+    FeedConfig,
+    config_from_dict,
+    feed_identity,
+    normalize_feed_location,
+    read_config_text,
+    redacted_url,
+)
 from .errors import ConfigError, UsageError
 from .files import write_atomically
 
@@ -245,8 +253,8 @@ def feed_rows(config: Config, store) -> list[dict]:
         url = state.fetch_url if state else feed.url
         rows.append({
             "name": feed.name or (state.title if state else "") or None,
-            "url": url,
-            "moved_from": feed.url if url != feed.url else None,
+            "url": redacted_url(url),
+            "moved_from": redacted_url(feed.url) if url != feed.url else None,
             "tags": list(feed.tags),
             "weight": feed.weight,
             "status": _status(state, feed.paused),

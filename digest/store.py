@@ -136,7 +136,8 @@ class Store:
     def open(cls, path: Path) -> Store:
         path = Path(path)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            _make_private_folder(path.parent)
+            _make_private_file(path)
             connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
             connection.row_factory = sqlite3.Row
             _refuse_if_not_ours(path, connection)  # before anything is written, WAL included
@@ -611,6 +612,28 @@ class LockHolder:
     @property
     def hostname(self) -> str:
         return self.host.partition("#")[0]
+
+
+def _make_private_folder(folder: Path) -> None:
+    """The state's folder, made for its owner alone (700) when it is new:
+    the state holds feed URLs with their tokens and every digest sent."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for made in reversed(missing):
+        made.mkdir(mode=0o700, exist_ok=True)
+
+
+def _make_private_file(path: Path) -> None:
+    """A new state file is its owner's alone (600; SQLite gives its -wal
+    and -shm files the same mode). An existing file keeps the mode its
+    owner chose."""
+    try:
+        handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except OSError:  # there already, or not to be made here: SQLite says which, naming the file
+        return
+    os.close(handle)
 
 
 def this_host() -> str:

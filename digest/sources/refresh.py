@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..config import Config, FeedConfig
+from ..config import Config, FeedConfig, redacted_url
 from ..errors import FeedError
 from ..models import FeedFailure
 from ..report import Reporter
@@ -78,7 +78,7 @@ def fetch_feeds(config: Config, store: Store, now: datetime, reporter: Reporter,
             store_all(parsing.finished())
         while parsing.pending:
             store_all(parsing.finished(wait=True))
-    order = {url: index for index, url in enumerate(feeds)}
+    order = {redacted_url(url): index for index, url in enumerate(feeds)}
     refresh.failures.sort(key=lambda f: order[f.url])
     return refresh
 
@@ -191,8 +191,8 @@ def _request_for(url: str, state: FeedState | None) -> FetchRequest:
 def _retired(store: Store, feed: FeedConfig, state: FeedState, reporter: Reporter) -> FeedFailure:
     name = feed.display_name(state.title if state else "")
     error = f"retired on {state.retired:%Y-%m-%d} after {state.last_error}; not fetched any more"
-    reporter.warn(f"feed {name} ({feed.url}) is {error} (remove it from the config)")
-    return FeedFailure(feed=name, url=feed.url, error=error, runs=state.failures)
+    reporter.warn(f"feed {name} ({redacted_url(feed.url)}) is {error} (remove it from the config)")
+    return FeedFailure(feed=name, url=redacted_url(feed.url), error=error, runs=state.failures)
 
 
 def _store_result(
@@ -204,7 +204,7 @@ def _store_result(
     FeedError as (url, message)), else None."""
     name = feed.display_name(state.title if state else "")
     if result.moved_to and store.record_moved(feed.url, result.moved_to):
-        reporter.warn(f"feed {name} ({feed.url}) moved permanently to {result.moved_to}; "
+        reporter.warn(f"feed {name} ({redacted_url(feed.url)}) moved permanently to {result.moved_to}; "
                       "fetching it from there from now on (update the config to match)")
     if result.not_modified:
         store.record_not_modified(feed.url, now)
@@ -212,9 +212,9 @@ def _store_result(
         return None
     if result.gone:
         runs = store.retire(feed.url, result.error, now)
-        reporter.warn(f"feed {name} ({feed.url}) is gone ({result.error}): retired, "
+        reporter.warn(f"feed {name} ({redacted_url(feed.url)}) is gone ({result.error}): retired, "
                       "it will not be fetched again (remove it from the config)")
-        return FeedFailure(feed=name, url=feed.url, error=f"gone ({result.error}); retired", runs=runs)
+        return FeedFailure(feed=name, url=redacted_url(feed.url), error=f"gone ({result.error}); retired", runs=runs)
     try:
         if result.error:
             raise FeedError(feed.url, result.error)
@@ -224,16 +224,16 @@ def _store_result(
             raise FeedError(*parsed)
     except FeedError as exc:
         if not refresh.counting:
-            reporter.warn(f"feed {name} ({feed.url}) failed: {exc.message}")
-            return FeedFailure(feed=name, url=feed.url, error=exc.message, runs=state.failures if state else 0)
+            reporter.warn(f"feed {name} ({redacted_url(feed.url)}) failed: {exc.message}")
+            return FeedFailure(feed=name, url=redacted_url(feed.url), error=exc.message, runs=state.failures if state else 0)
         runs = store.record_failure(feed.url, exc.message, now)
         in_a_row = f" ({runs} runs in a row)" if runs > 1 else ""
-        reporter.warn(f"feed {name} ({feed.url}) failed: {exc.message}{in_a_row}")
-        return FeedFailure(feed=name, url=feed.url, error=exc.message, runs=runs)
+        reporter.warn(f"feed {name} ({redacted_url(feed.url)}) failed: {exc.message}{in_a_row}")
+        return FeedFailure(feed=name, url=redacted_url(feed.url), error=exc.message, runs=runs)
     if parsed.warning:
         # cron mails stderr daily: a feed that stays malformed the same way
         # is said once, until the reason changes (and always with -v).
-        said = f"feed {name} ({feed.url}) is malformed but readable: {parsed.warning}"
+        said = f"feed {name} ({redacted_url(feed.url)}) is malformed but readable: {parsed.warning}"
         if state is not None and state.last_warning == _warning_reason(parsed.warning):
             reporter.detail(f"{said} (unchanged since the last fetch)")
         else:

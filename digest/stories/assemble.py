@@ -3,7 +3,7 @@ and given their leads; and the footer's list of feeds failing run after run."""
 
 from __future__ import annotations
 
-from ..config import Config
+from ..config import Config, redacted_url
 from ..models import BuildRequest, Digest, FeedFailure, Story
 from ..report import Reporter
 from ..store import Store
@@ -26,7 +26,7 @@ def footer_failures(config: Config, store: Store) -> list[FeedFailure]:
             error = f"{state.last_error} (failing for {state.failures} runs in a row)"
         else:
             continue
-        failing.append(FeedFailure(feed=feed.display_name(state.title), url=feed.url, error=error,
+        failing.append(FeedFailure(feed=feed.display_name(state.title), url=redacted_url(feed.url), error=error,
                                    runs=state.failures))
     return failing
 
