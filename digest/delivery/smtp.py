@@ -102,19 +102,16 @@ class Smtp(Destination):
         settings = self.settings
         left = max(deadline - time.monotonic(), 0.001)
         context = self._tls_context() if settings.security != "none" else None
-        try:
-            # Connecting (and for "tls" the handshake) is bounded by the socket
-            # timeout; from there on the watchdog holds the deadline too.
-            if settings.security == "tls":
-                client = smtplib.SMTP_SSL(settings.host, settings.port, context=context, timeout=left)
-            else:
-                client = smtplib.SMTP(settings.host, settings.port, timeout=left)
-        except (smtplib.SMTPException, OSError) as exc:
-            raise self._failure(exc, deadline) from None
+        plain, implicit_tls = _client_classes()
+        # Made without a host, so that connecting and the greeting (a server
+        # may trickle "220-" lines for ever) happen under the watchdog.
+        client = implicit_tls(context=context, timeout=left) if settings.security == "tls" else plain(timeout=left)
+        client._host = settings.host  # what SMTP(host) would set: TLS checks the certificate against it
         watchdog = threading.Timer(max(deadline - time.monotonic(), 0), _cut, (client,))
         watchdog.daemon = True
         watchdog.start()
         try:
+            client.connect(settings.host, settings.port)
             client.ehlo_or_helo_if_needed()
             if settings.security == "starttls":
                 if not client.has_extn("starttls"):
@@ -187,30 +184,110 @@ class Smtp(Destination):
 
 def _run_password_command(command: str, config_path: Path | None) -> str:
     """The first line the command prints (as `pass show` puts the password
-    first); run without a shell, its stdin closed."""
+    first); run without a shell, its stdin closed, its output capped."""
     import shlex
-    import subprocess
 
     words = shlex.split(command)
     try:
-        done = subprocess.run(words, stdin=subprocess.DEVNULL, capture_output=True,
-                              timeout=PASSWORD_COMMAND_TIMEOUT)
+        returncode, out, err = _run_capped(words, PASSWORD_COMMAND_TIMEOUT, PASSWORD_COMMAND_MAX_BYTES)
     except FileNotFoundError:
         raise ConfigError(f"cannot run {command!r}: {words[0]} not found", path=config_path,
                           key="smtp.password_command") from None
     except PermissionError:
         raise ConfigError(f"cannot run {command!r}: {words[0]} is not executable", path=config_path,
                           key="smtp.password_command") from None
-    except subprocess.TimeoutExpired:
+    except TimeoutError:
         raise DeliveryError(f"smtp.password_command {command!r} did not finish in "
                             f"{PASSWORD_COMMAND_TIMEOUT}s") from None
-    if done.returncode != 0:
-        said = folded(done.stderr.decode("utf-8", "replace"), 300) or "nothing on stderr"
-        raise DeliveryError(f"smtp.password_command {command!r} exited {done.returncode}: {said}")
-    password = done.stdout.decode("utf-8", "replace").split("\n", 1)[0].rstrip("\r")
+    if returncode != 0:
+        said = folded(err.decode("utf-8", "replace"), 300) or "nothing on stderr"
+        raise DeliveryError(f"smtp.password_command {command!r} exited {returncode}: {said}")
+    if b"\n" not in out and len(out) >= PASSWORD_COMMAND_MAX_BYTES:
+        raise DeliveryError(f"smtp.password_command {command!r} printed a first line over "
+                            f"{PASSWORD_COMMAND_MAX_BYTES // 1024} KB: not a password")
+    password = out.decode("utf-8", "replace").split("\n", 1)[0].rstrip("\r")
     if not password:
         raise DeliveryError(f"smtp.password_command {command!r} printed no password")
     return password
+
+
+# One reply of the server, all its lines: a real EHLO reply is under 1 KB;
+# a server that floods one must not fill memory.
+MAX_REPLY_BYTES = 64 * 1024
+
+
+class _CappedReader:
+    """The reply side of the connection, counting what one reply reads."""
+
+    def __init__(self, raw):
+        self.raw = raw
+        self.used = 0
+
+    def readline(self, size: int = -1) -> bytes:
+        line = self.raw.readline(size)
+        self.used += len(line)
+        if self.used > MAX_REPLY_BYTES:
+            raise OSError(f"its reply ran past {MAX_REPLY_BYTES // 1024} KB")
+        return line
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+_CLIENTS: list = []
+
+
+def _client_classes():
+    """smtplib's SMTP and SMTP_SSL, each reply capped at MAX_REPLY_BYTES
+    (smtplib caps a line, not how many lines a reply has)."""
+    if not _CLIENTS:
+        import smtplib
+
+        class Capped:
+            def getreply(self):
+                if self.file is None:  # made anew after STARTTLS, as smtplib does
+                    self.file = _CappedReader(self.sock.makefile("rb"))
+                self.file.used = 0
+                return super().getreply()
+
+        _CLIENTS[:] = [type("SMTP", (Capped, smtplib.SMTP), {}), type("SMTP_SSL", (Capped, smtplib.SMTP_SSL), {})]
+    return _CLIENTS
+
+
+PASSWORD_COMMAND_MAX_BYTES = 64 * 1024  # of its output kept: the password is its first line
+
+
+def _run_capped(words: list[str], timeout: float, limit: int) -> tuple[int, bytes, bytes]:
+    """Run a command (no shell, stdin closed) and keep at most `limit`
+    bytes of its stdout and of its stderr; what is past that is read and
+    dropped, so a command that prints gigabytes costs no memory. Kills it
+    at the timeout (TimeoutError)."""
+    import subprocess
+    import threading
+
+    child = subprocess.Popen(words, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    kept: dict[str, bytes] = {}
+
+    def drain(name: str, stream) -> None:
+        head = stream.read(limit)
+        while stream.read(65536):
+            pass
+        kept[name] = head
+
+    readers = [threading.Thread(target=drain, args=(name, stream), daemon=True)
+               for name, stream in (("out", child.stdout), ("err", child.stderr))]
+    for reader in readers:
+        reader.start()
+    try:
+        returncode = child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+        raise TimeoutError from None
+    finally:
+        for reader in readers:
+            reader.join(timeout=5)
+    return returncode, kept.get("out", b""), kept.get("err", b"")
 
 
 def _cut(client) -> None:
@@ -268,6 +345,8 @@ def _refusal(server: str, exc: Exception) -> _Refusal:
                 smtplib.SMTPConnectError: "refused the connection",
                 smtplib.SMTPHeloError: "refused EHLO"}.get(type(exc), "answered")
         return _Refusal(f"{server} {what}: {_reply(exc.smtp_code, exc.smtp_error)}", _temporary(exc.smtp_code))
+    if isinstance(exc, smtplib.SMTPServerDisconnected) and "reply ran past" in str(exc):
+        return _Refusal(f"{server}: {str(exc).rpartition(': ')[2]}; not a reply a mail server sends", False)
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return _Refusal(f"{server} closed the connection before it accepted the message", True)
     if isinstance(exc, smtplib.SMTPException):  # e.g. no login method both sides know
