@@ -16,6 +16,7 @@ import pytest
 from conftest import feeds_config, parse_email, rss, rss_item
 
 NOW = "2025-01-02T20:00:00Z"
+DIGEST = [sys.executable, "-c", "from digest.cli import main; main()"]
 
 
 def config_with(tmp_path: Path, titles: list[str], email: str = "", extra: str = "") -> Path:
@@ -308,3 +309,32 @@ def test_check_describes_a_maildir_and_an_mbox(invoke, tmp_path):
     assert refused.exit_code == 2
     assert refused.stderr.strip() == (f"Error: cannot make the mbox {tmp_path / 'no/such/dir/box'}: the folder "
                                       f"{tmp_path / 'no/such/dir'} does not exist")
+
+
+def test_an_mbox_append_cut_short_by_a_full_disk_leaves_no_half_message(tmp_path):
+    """A disk that fills half-way through the append (here: the file size
+    limit, RLIMIT_FSIZE, set just above the mbox's size): the mbox is as it
+    was, one line says why, nothing is marked sent. (A failure inside the
+    write is undone by the stdlib's mailbox too, so this passed before;
+    digest's own cut-back covers a failure at the flush and the close.)"""
+    import resource
+    import signal
+    import subprocess
+
+    config = config_with(tmp_path, ["Story one", "Story two"])
+    box = tmp_path / "digest.mbox"
+    earlier = b"From someone@example.org Thu Jan  2 07:00:00 2025\nSubject: earlier\n\n" + b"x" * 1_000_000 + b"\n\n"
+    box.write_bytes(earlier)
+    limit = len(earlier) + 2_000  # the state file stays far below it; the digest (~10 KB) does not fit
+
+    def small_disk():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of being killed
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    done = subprocess.run([*DIGEST, "--config", str(config), "--state", str(tmp_path / "state.db"), "build",
+                           "--now", NOW, "--mbox", str(box)], capture_output=True, text=True, timeout=120,
+                          preexec_fn=small_disk)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip() == f"Error: cannot append to the mbox {box}: File too large"
+    assert box.read_bytes() == earlier
+    assert sent_count(tmp_path) == 0

@@ -160,8 +160,10 @@ class Mbox(_Mailbox):
             box = mailbox.mbox(self.path, factory=None, create=False)
         except (OSError, mailbox.Error) as exc:
             raise OutputError(f"cannot append to the mbox {self.path}: {reason(exc)}") from None
+        size = None
         try:
             _lock_mbox(box, self.path, time.monotonic() + MBOX_LOCK_WAIT)
+            size = os.path.getsize(self.path)
             sender, _ = envelope(outgoing.message)
             # mailbox takes a leading "From " line of bytes as the envelope line.
             from_line = f"From {sender if ' ' not in sender else 'MAILER-DAEMON'} {time.asctime(time.gmtime())}\n"
@@ -170,9 +172,14 @@ class Mbox(_Mailbox):
             if created:
                 fsync_folder(self.path.absolute().parent)
         except (OSError, mailbox.Error) as exc:
+            if size is not None:
+                _cut_back(box, self.path, size)  # no half message for a mail reader to find
             raise OutputError(f"cannot append to the mbox {self.path}: {reason(exc)}") from None
         finally:
-            box.close()  # unlocks
+            try:
+                box.close()  # unlocks
+            except (OSError, mailbox.Error):
+                pass  # after a failure (said above), or with the message whole and synced
         return []
 
     def preflight(self) -> None:
@@ -205,6 +212,17 @@ class Mbox(_Mailbox):
         except OSError as exc:
             raise OutputError(f"cannot make the mbox {self.path}: {exc.strerror}") from None
         return True
+
+
+def _cut_back(box, path: Path, size: int) -> None:
+    """An append that failed half-way (a full disk): the mbox back to the
+    size it had, still under its lock, and the mailbox object told nothing
+    is pending, so closing it writes nothing more."""
+    try:
+        os.truncate(path, size)
+    except OSError:
+        pass
+    box._pending = box._pending_sync = False  # stdlib mailbox: nothing left for close() to flush
 
 
 def _lock_mbox(box, path: Path, deadline: float) -> None:
