@@ -330,6 +330,7 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
             fmt = "text"
     marking = fmt == "email" if mark_sent is None else mark_sent
     with obj.open(config, template_dir) as digester:
+        _refuse_output_over_our_files(output, digester)
         if fmt == "email":
             digester.require_recipients()
         destination.preflight()
@@ -627,6 +628,21 @@ def init(obj: Context, directory):
                f"     0 7 * * * {cron} build | /usr/sbin/sendmail -t\n"
                f"     (no local mail server? set [smtp] in {path}, check it with `digest{here} check`,\n"
                f"     and the cron line is just: {cron} build)")
+
+
+def _refuse_output_over_our_files(output: Path | None, digester) -> None:
+    """-o naming the config or the state file (or its -wal/-shm) would write
+    the digest over what digest runs on, and say exit 0."""
+    if output is None:
+        return
+    target = Path(output).expanduser().resolve()
+    ours = {"the config": digester.config.path, "the state file": digester.state_path}
+    for what, path in ours.items():
+        if path is None:
+            continue
+        path = Path(path).expanduser().resolve()
+        if target in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            raise UsageError(f"-o {output}: that is {what}; not writing the digest over it")
 
 
 def _installed_command() -> str:

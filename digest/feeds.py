@@ -8,8 +8,10 @@ atomically (temp file + rename).
 
 from __future__ import annotations
 
+import os
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime
@@ -286,6 +288,39 @@ def _iso(moment: datetime | None) -> str | None:
 # ---------------------------------------------------------------- the use cases (digest feeds ...)
 
 
+EDIT_LOCK_WAIT = 60.0  # seconds an edit of the config waits for another one
+
+
+@contextmanager
+def editing(config_path: Path) -> Iterator[ConfigEditor]:
+    """The config read for an edit, with every other edit of it (another
+    `feeds add` running at the same time) held off until this one is saved:
+    eight adds at once used to keep one to three of the eight feeds. The
+    lock is a file beside the config (the config itself is replaced whole
+    on save, so a lock on it would be on the old file)."""
+    import fcntl
+    import time
+
+    lock_path = Path(config_path).with_name(f".{Path(config_path).name}.lock")
+    try:
+        handle = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError as exc:
+        raise UsageError(f"cannot lock {config_path} for editing: {exc.strerror} ({lock_path})") from None
+    try:
+        deadline = time.monotonic() + EDIT_LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise UsageError(f"{config_path} is being edited by another digest command; try again") from None
+                time.sleep(0.05)
+        yield ConfigEditor(config_path)
+    finally:
+        os.close(handle)  # unlocks
+
+
 @dataclass(frozen=True)
 class Added:
     feed: FeedConfig  # as written into the config
@@ -323,26 +358,27 @@ def add_feed(config_path: Path, location: str, *, name: str | None = None, weigh
             how = "advertised by the page" if found.how == "link" else "found at a usual path"
             reporter.info(f"Using the feed {found.url} ({how}).")
     feed_url = feed_identity(feed_url)
-    if editor.find(feed_url):
-        raise UsageError(f"{feed_url} is already in {editor.path}")
-    editor.add(FeedConfig(url=feed_url, name=name or title or None, weight=weight, tags=tuple(tags)))
-    editor.save()
-    return Added(feed=editor.config.feeds[-1], title=title, path=editor.path)
+    with editing(config_path) as editor:  # read again: another edit may have landed meanwhile
+        if editor.find(feed_url):
+            raise UsageError(f"{feed_url} is already in {editor.path}")
+        editor.add(FeedConfig(url=feed_url, name=name or title or None, weight=weight, tags=tuple(tags)))
+        editor.save()
+        return Added(feed=editor.config.feeds[-1], title=title, path=editor.path)
 
 
 def remove_feed(config_path: Path, url_or_name: str) -> FeedConfig:
     """`feeds remove`: by URL or by a name no other feed has."""
-    editor = ConfigEditor(config_path)
-    removed = editor.remove(url_or_name)
-    editor.save()
+    with editing(config_path) as editor:
+        removed = editor.remove(url_or_name)
+        editor.save()
     return removed
 
 
 def pause_feed(config_path: Path, url_or_name: str, paused: bool = True) -> FeedConfig:
     """`feeds pause` (kept in the config, not fetched) and `feeds resume`."""
-    editor = ConfigEditor(config_path)
-    feed = editor.set_paused(url_or_name, paused)
-    editor.save()
+    with editing(config_path) as editor:
+        feed = editor.set_paused(url_or_name, paused)
+        editor.save()
     return feed
 
 
@@ -353,8 +389,8 @@ def import_opml(config_path: Path, data: bytes, source: str) -> ImportSummary:
     """`feeds import`: the feeds of an OPML document; folders become tags."""
     if len(data) > OPML_MAX_BYTES:
         raise UsageError(f"{source}: larger than {OPML_MAX_BYTES // (1024 * 1024)} MB: not an OPML file")
-    editor = ConfigEditor(config_path)
-    summary = import_feeds(editor, read_opml(data, source))
-    if summary.added:
-        editor.save()
+    with editing(config_path) as editor:
+        summary = import_feeds(editor, read_opml(data, source))
+        if summary.added:
+            editor.save()
     return summary

@@ -439,3 +439,21 @@ def test_the_email_speaks_the_configs_language(invoke, tmp_path):
     config.write_text(config.read_text().replace('language = "fr"', 'language = "French"'))
     refused = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW)
     assert refused.exit_code == 2 and "language: not a language tag: 'French'" in refused.stderr
+
+
+def test_edits_of_the_config_at_once_lose_none_and_o_never_overwrites_digests_own_files(invoke, tmp_path):
+    config = tmp_path / "digest.toml"
+    config.write_text('# my feeds\n[email]\nto = ["me@example.org"]\n')
+    adds = [subprocess.Popen([INSTALLED, "--config", str(config), "--state", str(tmp_path / "s.db"), "feeds", "add",
+                              "--no-check", f"https://e{number}.example.org/feed"], stderr=subprocess.PIPE)
+            for number in range(8)]
+    assert all(add.wait(timeout=120) == 0 for add in adds)
+    text = config.read_text()
+    assert text.startswith("# my feeds\n")
+    assert sorted(re.findall(r"https://e(\d)\.example\.org/feed", text)) == [str(n) for n in range(8)]
+    before = config.read_bytes()
+    for target in (config, tmp_path / "s.db"):
+        refused = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--offline", "-o", str(target),
+                         state=tmp_path / "s.db")
+        assert refused.exit_code == 2 and "not writing the digest over it" in refused.stderr
+    assert config.read_bytes() == before
