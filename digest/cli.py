@@ -737,7 +737,8 @@ def _table(rows: list[dict], columns: list[tuple[str, str]], width: int | None =
 @command(feeds, name="add")
 @click.argument("url")
 @click.option("--name", help="Display name; default: the feed's own title.")
-@click.option("--weight", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+@click.option("--weight", type=click.FloatRange(min=0, min_open=True, max=1e6), default=1.0, show_default=True,
+              callback=lambda ctx, param, value: _finite("--weight", value),
               help="Ranking multiplier.")
 @click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
 @click.option("--no-check", is_flag=True,
@@ -853,6 +854,13 @@ def feeds_export(obj: Context):
     """
     with obj.open() as digester:
         click.echo(digester.export_opml(), nl=False)
+
+
+def _finite(name: str, value: float) -> float:
+    """A number click's ranges let through although it is none: NaN compares false with every bound."""
+    if value != value:
+        raise click.BadParameter(f"{value} is not a number", param_hint=f"'{name}'")
+    return value
 
 
 def _parse_option(name: str, parse, text: str):

@@ -667,7 +667,7 @@ class _Reader:
                 raise self.fail(_join(name, "url"), f"{url} is listed twice")
             seen.add(feed_identity(url))
             weight = self._get(entry, "weight", float, name)
-            if weight is not None and weight <= 0:
+            if weight is not None and not 0 < weight < float("inf"):  # NaN fails this too
                 raise self.fail(_join(name, "weight"), f"must be positive, not {weight}")
             feeds.append(
                 FeedConfig(

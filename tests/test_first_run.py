@@ -457,3 +457,12 @@ def test_edits_of_the_config_at_once_lose_none_and_o_never_overwrites_digests_ow
                          state=tmp_path / "s.db")
         assert refused.exit_code == 2 and "not writing the digest over it" in refused.stderr
     assert config.read_bytes() == before
+
+
+def test_a_weight_that_is_not_a_number_is_refused(invoke, tmp_path):
+    config = feeds_config(tmp_path, [])
+    added = invoke("--config", str(config), "feeds", "add", "--no-check", "https://e.example/f", "--weight", "nan")
+    assert added.exit_code == 2 and "nan is not a number" in added.stderr
+    config.write_text(config.read_text() + '[[feeds]]\nurl = "https://e.example/f"\nweight = nan\n')
+    checked = invoke("--config", str(config), "check")
+    assert checked.exit_code == 2 and "feeds[0].weight: must be positive, not nan" in checked.stderr
