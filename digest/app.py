@@ -26,11 +26,13 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Config, EmailConfig, default_config_path, load_config, parse_since, state_location
+from .config import Config, EmailConfig, load_config
 from .errors import DigestError, UsageError
+from .locations import default_config_path, state_location
 from .models import BuildRequest, Digest, FeedFailure, Story
 from .report import Reporter
 from .store import BuildRecord, Store
+from .values import parse_since
 
 if TYPE_CHECKING:
     from .delivery.base import Destination, Outgoing
@@ -431,7 +433,7 @@ class Digester:
     def _request(self, now, since, top, offline) -> BuildRequest:
         """The arguments of build()/explain(), checked: one UsageError line
         naming the argument, never a TypeError from deep inside."""
-        from .config import parse_instant
+        from .values import parse_instant
 
         try:
             now = parse_instant(now) if isinstance(now, str) else now or utc_now()

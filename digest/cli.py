@@ -33,7 +33,7 @@ class Context:
     stdout_is_tty: bool = False
 
     def config_path(self) -> Path:
-        from .config import default_config_path
+        from .locations import default_config_path
 
         return self.config_flag or default_config_path()
 
@@ -186,7 +186,7 @@ def _window_options(func):
 
 def _window(now_text: str | None, since: str | None, top: int | None, offline: bool) -> dict:
     """The window options as Digester.build/explain arguments."""
-    from .config import parse_since
+    from .values import parse_since
 
     now = _now(now_text)
     return dict(now=now, top=top, offline=offline,
@@ -195,7 +195,7 @@ def _window(now_text: str | None, since: str | None, top: int | None, offline: b
 
 def _now(now_text: str | None):
     from .app import utc_now
-    from .config import parse_instant
+    from .values import parse_instant
 
     # `is not None`: an empty --now "" is a mistake to name, not "no option".
     return _parse_option("--now", parse_instant, now_text) if now_text is not None else utc_now()
@@ -300,9 +300,9 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
     """
     from contextlib import nullcontext
 
-    from .config import command_words, mail_address
     from .delivery.destinations import Asked, choose_destination
     from .delivery.streams import Stdout
+    from .values import command_words, mail_address
 
     config = obj.load_config()
     window = _window(now_text, since, top, offline)
@@ -448,7 +448,7 @@ def templates_export(directory, force):
 def _config_template_dir(obj: Context) -> Path | None:
     """The config's template_dir, when there is a config to read at all:
     listing templates must work before `digest init`."""
-    from .config import default_config_path
+    from .locations import default_config_path
 
     path = obj.config_flag or default_config_path()
     if not obj.config_flag and not Path(path).exists():

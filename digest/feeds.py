@@ -18,17 +18,10 @@ from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .config import (
-    Config,
-    FeedConfig,
-    config_from_dict,
-    feed_identity,
-    normalize_feed_location,
-    read_config_text,
-    redacted_url,
-)
+from .config import Config, FeedConfig, config_from_dict, read_config_text
 from .errors import ConfigError, UsageError
 from .files import write_atomically
+from .urls import feed_identity, normalize_feed_location, redacted_url
 
 STARTER = Path(__file__).with_name("starter.toml")
 

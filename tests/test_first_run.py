@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLE_NOW, feeds_config, rss, rss_item
 
 

@@ -3,7 +3,8 @@ source, every import of every module, including those inside functions
 (digest imports heavy modules late, so most arrows are there); only
 imports under `if TYPE_CHECKING:` are left out, since they never run.
 
-- core (config, errors, files, imagesizes, models, report, schema, store, text) imports only core;
+- core (config, errors, files, imagesizes, locations, models, report, schema, store, text, urls,
+  values) imports only core;
 - a stage package (sources, stories, output, delivery) imports core and
   itself, never another stage, the app or the CLI;
 - the app (app.py, feeds.py) imports core and stages, never the CLI;
@@ -19,7 +20,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "digest"
-CORE = {"config", "errors", "files", "imagesizes", "models", "report", "schema", "store", "text"}
+CORE = {"config", "errors", "files", "imagesizes", "locations", "models", "report", "schema", "store", "text", "urls",
+        "values"}
 STAGES = ("sources", "stories", "output", "delivery")
 APP = {"app", "feeds"}
 

@@ -13,11 +13,10 @@ from datetime import datetime, timezone
 from email.message import EmailMessage
 
 import pytest
+from conftest import EXAMPLE_NOW, EXAMPLES, feeds_config, parse_email, rss, rss_item
 
 import digest
 from digest.errors import UsageError
-
-from conftest import EXAMPLE_NOW, EXAMPLES, feeds_config, parse_email, rss, rss_item
 
 NOW = datetime(2025, 1, 2, 20, 0, tzinfo=timezone.utc)
 

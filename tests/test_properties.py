@@ -10,12 +10,12 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from digest.output.wrap import wrap
 from digest.sources import boilerplate, sanitize
-from digest.config import parse_duration
 from digest.sources.links import canonical_url, is_tracking_param, resolved_url
 from digest.sources.sanitize import sanitize_html
-from digest.output.wrap import wrap
 from digest.text import _has_astral, key_head, key_text
+from digest.values import parse_duration
 
 settings.register_profile("digest", max_examples=200, deadline=None)
 settings.load_profile("digest")

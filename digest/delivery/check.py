@@ -6,8 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from ..config import Config, is_local_only
+from ..config import Config
 from ..errors import ConfigError, DigestError
+from ..values import is_local_only
 from .base import Outgoing
 from .destinations import configured_destination
 from .streams import (

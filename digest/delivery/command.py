@@ -41,7 +41,7 @@ def pipe_to_command(command: str, data: bytes) -> None:
     unread (a broken pipe) did not get the mail."""
     import subprocess
 
-    from ..config import command_words
+    from ..values import command_words
 
     words = command_words(command)  # checked where the command came from: a flag or the config
     deadline = time.monotonic() + DELIVERY_TIMEOUT

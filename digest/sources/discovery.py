@@ -9,9 +9,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from ..config import FetchConfig, normalize_feed_location
+from ..config import FetchConfig
 from ..errors import DigestError, FeedError, UsageError
 from ..files import file_path
+from ..urls import normalize_feed_location
 
 # A host (with a dot, or localhost, or an address), an optional port, a path:
 # what people type for a web address without its scheme.

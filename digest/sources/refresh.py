@@ -12,11 +12,12 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..config import Config, FeedConfig, redacted_url
+from ..config import Config, FeedConfig
 from ..errors import FeedError
 from ..models import FeedFailure
 from ..report import Reporter
 from ..store import FeedState, Store
+from ..urls import redacted_url
 from .fetch import FetchRequest, FetchResult, fetch_batches
 
 

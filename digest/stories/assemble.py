@@ -3,10 +3,11 @@ and given their leads; and the footer's list of feeds failing run after run."""
 
 from __future__ import annotations
 
-from ..config import Config, redacted_url
+from ..config import Config
 from ..models import BuildRequest, Digest, FeedFailure, Story
 from ..report import Reporter
 from ..store import Store
+from ..urls import redacted_url
 from .select import select_stories
 
 

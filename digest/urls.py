@@ -1,0 +1,137 @@
+"""Feed URLs: a location as typed made a URL, what makes two the same feed,
+how one may be shown (no credentials), and the publisher a feed title names."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from .errors import ConfigError
+from .files import is_local_file_url
+
+
+def normalize_feed_location(url: str, base: Path, fail=None) -> str:
+    """http(s):// and file:// URLs stay; a plain path becomes a file:// URL.
+
+    Relative paths are resolved against the config file's folder, so a config
+    works from any working directory.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:  # "http://[::1": Invalid IPv6 URL
+        raise (fail or ConfigError)(f"{url!r} is not a valid URL ({exc})") from None
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https"):
+        if not parts.netloc:
+            raise (fail or ConfigError)(f"{url!r} has no host")
+        return url
+    if scheme == "file":
+        if not is_local_file_url(url):
+            raise (fail or ConfigError)(f"{url!r} names the host {parts.netloc!r}: only files on this machine "
+                                        "are read (file:///path)")
+        return url
+    if scheme and len(scheme) > 1:  # len 1 is a Windows drive letter
+        raise (fail or ConfigError)(f"unsupported URL scheme {scheme!r} in {url!r} (use http, https, file or a path)")
+    return (base / Path(url).expanduser()).resolve().as_uri()
+
+
+def feed_identity(url: str) -> str:
+    """What makes two feed URLs the same feed: the scheme and the host in
+    any case, the default port or none (`HTTP://Host:80/x` is
+    `http://host/x`); the path and query as written (a server may tell
+    their case apart)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return url
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return url
+    host = parts.hostname.lower()
+    host = f"[{host}]" if ":" in host else host
+    if port is not None and port != {"http": 80, "https": 443}[scheme]:
+        host = f"{host}:{port}"
+    userinfo = parts.netloc.rpartition("@")[0]
+    netloc = f"{userinfo}@{host}" if userinfo else host
+    return urlunsplit((scheme, netloc, parts.path or "/", parts.query, parts.fragment))
+
+
+def is_loopback(host: str) -> bool:
+    """A host name that can only be this machine."""
+    import ipaddress
+
+    if host.lower().rstrip(".") in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_web(url: str) -> bool:
+    return urlsplit(url).scheme.lower() in ("http", "https")
+
+
+_TITLE_SEPARATORS = re.compile(r"\s+(?:[|:>»·–—-]{1,2})\s+")
+
+
+def publisher_name(title: str, url: str) -> str:
+    """The publisher's name in a feed title that also says which feed it is
+    ("World news | The Guardian" -> "The Guardian", "Le Monde.fr -
+    Actualités et Infos en France..." -> "Le Monde.fr", "NYT > Top Stories"
+    -> "NYT"): the part that names the feed's own web site. A title with no
+    such part is kept whole: better the feed's words than a guess."""
+    parts = [part.strip() for part in _TITLE_SEPARATORS.split(title or "") if part.strip()]
+    if len(parts) < 2:
+        return (title or "").strip()
+    labels = (urlsplit(url).hostname or "").lower().split(".")[:-1]  # without the top-level domain
+    sites = [re.sub(r"[^a-z0-9]", "", label) for label in labels if label not in _GENERIC_LABELS]
+    for part in parts:
+        letters = _without_the(re.sub(r"[^a-z0-9]", "", part.casefold()))
+        if len(letters) >= 3 and any(len(site) >= 3 and (letters.startswith(site) or site.startswith(letters))
+                                     for site in map(_without_the, sites)):
+            return part
+    return title.strip()
+
+
+def _without_the(letters: str) -> str:
+    """"theguardian" and "The Guardian" compare as "guardian"."""
+    return letters[3:] if letters.startswith("the") and len(letters) > 6 else letters
+
+
+# Host name labels that name no publisher (rss.nytimes.com, feeds.bbci.co.uk).
+_GENERIC_LABELS = frozenset("www rss feed feeds blog blogs news api co com org net ac gov m".split())
+
+
+def _short_url(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.netloc.rpartition("@")[2] or Path(parts.path).name or redacted_url(url)
+
+
+# Query parameters whose value is a credential: shown as *** wherever a
+# feed's URL is said (stderr, the footer, JSON, feeds list).
+_SECRET_PARAMETER = re.compile(r"(?i)^(?:.*token|.*secret|.*password|passwd|pass|auth|.*key|sig|signature|session|"
+                               r"sessionid|sid|code|hash)$")
+
+
+def redacted_url(url: str) -> str:
+    """A feed URL as it may be shown: no user:password@, and the value of
+    token-like query parameters as ***."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return url
+    if not host or parts.scheme.lower() not in ("http", "https"):
+        return url
+    netloc = parts.netloc.rpartition("@")[2]
+    query = "&".join(
+        f"{name}=***" if sep and _SECRET_PARAMETER.match(name) else piece
+        for piece in parts.query.split("&") if piece
+        for name, sep, _ in [piece.partition("=")]
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
