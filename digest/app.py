@@ -103,6 +103,7 @@ class Edition:
     _state: Path = field(repr=False)  # the state file its stories are rows of
     _subject_ready: bool = field(default=False, repr=False)
     _outputs: dict = field(default_factory=dict, repr=False)  # format -> Outgoing, rendered once
+    _sent: bool = field(default=False, repr=False)  # marked sent by send(): a second send is refused
 
     @property
     def stories(self) -> list[Story]:
@@ -298,6 +299,9 @@ class Digester:
         if Path(edition._state) != self.state_path:
             raise UsageError(f"send: this edition was built from {edition._state}, not from {self.state_path}: "
                              "its stories are not rows of this state file")
+        if edition._sent and mark:
+            raise UsageError("send: this edition was sent already; its stories are marked sent "
+                             "(build() makes the next one)")
         if not edition.stories and not allow_empty:
             raise UsageError("send: the edition has no story; nothing sent (allow_empty=True sends it anyway)")
         if format == "email":
@@ -312,7 +316,9 @@ class Digester:
         if not (mark and edition.stories):
             return destination.deliver(outgoing)
         with self.sending():
-            return protocol.send(self.store, edition.digest, edition.snapshot(), outgoing, destination)
+            notes = protocol.send(self.store, edition.digest, edition.snapshot(), outgoing, destination)
+        edition._sent = True
+        return notes
 
     # ------------------------------------------------------------ looking
 

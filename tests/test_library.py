@@ -166,7 +166,10 @@ def test_send_refuses_what_the_command_line_refuses(tmp_path):
     maildir = tmp_path / "Mail"
     config = _two_story_config(tmp_path, email=f'maildir = "{maildir}"')
     with digest.open(config, state=tmp_path / "state.db") as d:
-        d.send(d.build(now=NOW))
+        edition = d.build(now=NOW)
+        d.send(edition)
+        with pytest.raises(UsageError, match="sent already"):
+            d.send(edition)
         empty = d.build(now=NOW)
         with pytest.raises(UsageError, match="no story"):
             d.send(empty)
