@@ -249,3 +249,52 @@ def _is_link_list(block: Block) -> bool:
     return bool(urls) and sum(len(u) for u in urls) >= 0.5 * len(block.text.replace(" ", ""))
 
 
+
+
+# ---------------------------------------------------------------- excerpts
+
+# The line a teaser ends with, pointing to the rest: "Continue reading…",
+# "Read 51 remaining paragraphs", "Read the full story at The Verge.",
+# "more…", "[…]", and their kin in the languages of the captured feeds.
+_MORE = re.compile(
+    r"^\W*(?:continue reading|keep reading|read (?:more|on)\b|read the (?:full|rest|whole|complete|entire)\b|"
+    r"read \d+ (?:more|remaining) (?:paragraphs?|words|comments?)|full (?:story|article|post)\b|"
+    r"(?:\(\s*)?more\s*(?:…|\.\.\.|»|›|→|>>)|weiterlesen|mehr lesen|lire la suite|lire plus|leer m[aá]s|"
+    r"seguir leyendo|leia mais|continua(?:r)? a? ?(?:leggere|lendo)|lees verder|czytaj dalej|"
+    r"читать (?:далее|дальше|полностью)|続きを読む|阅读全文|閱讀全文|더 ?보기)", re.IGNORECASE)
+_CUT_OFF = re.compile(r"(?:…|\.\.\.|\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\))\s*[)\]»”\"']?\s*$")
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+# Under this many words an entry that links to its page is taken for a
+# teaser: a dek or a first paragraph, not the article (the shortest news
+# story runs to some 150 words). A whole article of fewer words loses
+# only a "1 min read".
+EXCERPT_WORDS = 120
+# Past this many words a teaser's "Read more" is more likely a full text's
+# related-story link: the text reads as the article.
+_TEASER_WORDS = 400
+
+
+def text_words(text: str) -> int:
+    """Words, with Chinese, Japanese and Korean characters two to a word."""
+    cjk = len(_CJK_CHAR.findall(text))
+    return len(text.split()) if not cjk else len(_CJK_CHAR.sub(" ", text).split()) + (cjk + 1) // 2
+
+
+def is_excerpt(raw: Taken, text: str, linked: bool) -> bool:
+    """Whether the entry's text is a teaser of its article rather than the
+    article: it ends in a "Continue reading" line or a cut-off "…", or it
+    is short and links to its page. `raw` is the text's source taken apart
+    before promo lines were dropped; `text` the story's text as kept."""
+    words = text_words(text)
+    if linked and words < EXCERPT_WORDS:
+        return True
+    if words >= _TEASER_WORDS:
+        return False
+    for block in raw.blocks[-2:]:
+        line = block.text.strip()
+        if _MORE.search(line) and len(line.split()) <= 12:
+            return True
+        if any(_MORE.search(link) for link in block.link_texts):
+            return True
+    last = raw.blocks[-1].text.strip() if raw.blocks else ""
+    return bool(_CUT_OFF.search(last))

@@ -10,13 +10,12 @@ are stripped from every string, because the MJML compiler rejects them.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,12 +24,14 @@ from ..models import Item
 from ..text import clean_text, key_text, repair_text, strip_control
 from . import xmlfeed
 from .blocks import Candidate, Taken, clean_credit
-from .boilerplate import lead_blocks, story_blocks
+from .boilerplate import is_excerpt, lead_blocks, story_blocks
 from .bylines import Publisher, _channel_byline, byline
+from .dates import entry_stamp
 from .extract import take_apart_html, take_apart_text
 from .htmltext import _alternate_feed_link, html_to_text
 from .links import _is_web_url, canonical_url, resolved_url
-from .media import _first, _local_picture_folder, _media_pictures, canonical_image_url
+from .media import (_first, _local_picture_folder, _media_pictures, canonical_image_url, duration_seconds,
+                    is_audio_or_video)
 from .pictures import choose_picture, feed_wide_pictures
 from .sanitize import sanitize_html
 
@@ -360,12 +361,16 @@ class EntryParts:
     credit: str  # the entry's media:credit
     text_credit: str  # a picture credit its text carried
     enclosures: tuple[str, ...] = ()  # its media files (two episodes may share a title and blurb)
+    date_only: bool = False
+    excerpt: bool = False
+    duration_seconds: int | None = None
 
     def item(self, feed_wide: frozenset[str] = frozenset()) -> Item:
         return Item(
             feed_url=self.feed_url, key=self.key, title=self.title, link=self.link, author=self.author,
             published=self.published, content_html=self.content_html, text=self.text,
-            lead_text=self.lead_text, tags=self.tags,
+            lead_text=self.lead_text, tags=self.tags, date_only=self.date_only, excerpt=self.excerpt,
+            duration_seconds=self.duration_seconds,
             image=choose_picture(self.pictures, feed_wide, self.caption, self.credit, self.text_credit),
         )
 
@@ -379,13 +384,17 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
     title = repair_text(_title_line(clean_text(html_to_text(entry.get("title", "")[:_TITLE_MARKUP_CHARS]))))
     author = _entry_byline(entry, feed)
     sources = _text_sources(entry)
-    taken = [story_blocks(_take_apart(value, kind), title, author) for value, kind, _ in sources]
-    body = max((t for t, (_, _, role) in zip(taken, sources) if role != "subtitle"), key=lambda t: len(t.text),
-               default=Taken())
+    raw = [_take_apart(value, kind) for value, kind, _ in sources]
+    taken = [story_blocks(source, title, author) for source in raw]
+    body_at = max((i for i, (_, _, role) in enumerate(sources) if role != "subtitle"), key=lambda i: len(taken[i].text),
+                  default=None)
+    body = Taken() if body_at is None else taken[body_at]
     lead = _lead_source(taken, body, [role for _, _, role in sources])
     text = body.text
     raw_html = next((value for value, kind, _ in sources if kind == "html" and value), "")
     media_text = repair_text(clean_text(entry.get("media_description", "")))
+    stamp = entry_stamp(entry)
+    media = is_audio_or_video(entry)
     pictures = _media_pictures(entry, base, feed.pictures) + [
         resolved for source in taken for candidate in source.pictures
         if (resolved := _resolved(candidate, link or base, feed.pictures))]
@@ -395,7 +404,8 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
         title=title or _title_from_text(text),
         link=link,
         author=author,
-        published=_entry_time(entry),
+        published=stamp.moment if stamp else None,
+        date_only=bool(stamp and stamp.date_only),
         content_html=sanitize_html(strip_control(raw_html) if raw_html else _plain_to_html(text), link or base),
         text=text,
         lead_text="\n\n".join(block.text for block in lead_blocks(lead.blocks, title)),
@@ -407,6 +417,8 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
         credit=clean_credit(entry.get("credit", "") or _first(entry.get("media_credit"), "content")),
         text_credit=next((t.credit for t in taken if t.credit), ""),
         enclosures=tuple(e.get("href", "") for e in entry.get("enclosures", [])),
+        excerpt=media or is_excerpt(Taken() if body_at is None else raw[body_at], text, bool(link)),
+        duration_seconds=duration_seconds(entry) if media else None,
     )
 
 
@@ -517,18 +529,6 @@ def _entry_link(entry, guid: str) -> str:
     if not link and _is_web_url(guid) and entry.get("guidislink", True) is not False:
         return guid
     return link
-
-
-def _entry_time(entry) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        # dict.get: FeedParserDict's own lookup remaps these keys with a warning.
-        value = dict.get(entry, key)
-        if value:
-            try:
-                return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
-            except (OverflowError, ValueError, OSError):
-                continue
-    return None
 
 
 def _plain_to_html(text: str) -> str:
