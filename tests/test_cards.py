@@ -213,3 +213,59 @@ def test_json_marks_a_day_without_a_time_and_an_undated_item_is_not_the_freshest
     # First seen "now", but it says nothing of when it was written: never ranked above a fresh story.
     assert [i["title"] for i in items][0] == "Fresh"
     assert by["Undated"]["score"] < by["Fresh"]["score"]
+
+
+# ---------------------------------------------------------------- bylines
+
+
+@pytest.mark.parametrize("raw, name", [
+    ("Agence France-Presse", "Agence France-Presse"),  # was "France-Presse"
+    ("Staff and agencies", ""),  # was "and agencies"
+    ("Nadeem Badshah and agencies", "Nadeem Badshah"),  # was "Nadeem Badshah and"
+    ("Julian Borger in New York and Patrick Wintour in London", "Julian Borger and Patrick Wintour"),
+    ("Ashifa Kassam in Stanstead, Quebec", "Ashifa Kassam"),
+    ("Damian Carrington Environment editor", "Damian Carrington"),  # was "Damian Carrington Environment"
+    ("Julian Borger World affairs editor", "Julian Borger"),
+    ("Ars Contributors", ""),
+    ("DealPost Team", ""),
+    ("Macworld Staff, Glenn Fleishman", "Glenn Fleishman"),
+    ("know how (news)", ""),
+    ("Guardian sport", ""),
+    ("Le TVMag.com", ""),
+    ("http://www.bbc.co.uk/hungarian/", ""),
+    ("Nick Ames (now), Ed Aarons and Ben Fisher (earlier)", "Nick Ames, Ed Aarons and Ben Fisher"),
+    ("Lenny Bernstein, illustration by Anna Parini for the washington post", "Lenny Bernstein"),
+    ("/u/TitanXD", "/u/TitanXD"),  # was "u, TitanXD"
+    ("de Rochebouët, Béatrice", "Béatrice de Rochebouët"),
+    ("Delterme, Jean, agence, AFP", "Jean Delterme, AFP"),
+    ("SUSANNE CRAIG, JO BECKER and JESSE DRUCKER", "SUSANNE CRAIG, JO BECKER and JESSE DRUCKER"),  # as written
+    # Left as they are: people, pen names, agencies, brands in capitals.
+    ("First Dog on the Moon", "First Dog on the Moon"),
+    ("Associated Press", "Associated Press"),
+    ("DJ Gallo", "DJ Gallo"),
+    ("Theodore Roosevelt IV", "Theodore Roosevelt IV"),
+    ("Tom McCarthy and Sam Morris", "Tom McCarthy and Sam Morris"),
+    ("jvoisin", "jvoisin"),
+])
+def test_a_byline_names_people(raw, name):
+    from digest.sources.bylines import byline
+
+    assert byline(raw) == name
+
+
+def test_a_byline_string_keeps_every_name_it_lists():
+    # Two authors who share a surname are two people, not one repeat.
+    xml = channel(item("Paper", f"<p>{WORDS}</p>",
+                       "<dc:creator>Flores-Tinoco, C. E., Christen, M., Christen, B.</dc:creator>"))
+    assert parse_text(xml).items[0].author == "Flores-Tinoco, C. E., Christen, M., Christen, B."
+
+
+def test_captured_bylines_name_people():
+    guardian = {i.title: i.author for i in parse_file("rss2/guardian-international.rss").items}
+    authors = set(guardian.values())
+    assert "and agencies" not in authors and "Guardian sport" not in authors
+    assert not any(" in " in a or a.endswith((" Environment", " Diplomatic")) for a in authors), authors
+    assert {"Damian Carrington", "Patrick Wintour", "Jason Burke", "Oliver Holmes", "Sam Jones and Stephen Burgen",
+            "Associated Press", "Reuters"} <= authors
+    macworld = {i.author for i in parse_file("rss2/macworld-enclosure-images.rss").items}
+    assert "DealPost" not in macworld and "Glenn Fleishman" in macworld

@@ -570,6 +570,8 @@ def _entry_byline(entry, feed: FeedContext) -> str:
     if len(raws) == 1 and clean_text(raws[0]) == feed.channel_author:
         return feed.author  # the channel's author on every item: the channel's rules
     found = [byline(raw, feed.publisher) for raw in raws]
+    if len(found) == 1:
+        return found[0]  # one string: its names as read ("Christen, M., Christen, B." are two people)
     return ", ".join(dict.fromkeys(name for names in found for name in names.split(", ") if name))
 
 
