@@ -269,3 +269,37 @@ def test_captured_bylines_name_people():
             "Associated Press", "Reuters"} <= authors
     macworld = {i.author for i in parse_file("rss2/macworld-enclosure-images.rss").items}
     assert "DealPost" not in macworld and "Glenn Fleishman" in macworld
+
+
+# ---------------------------------------------------------------- pictures
+
+
+def test_a_photo_named_for_the_pixel_phone_or_a_lead_banner_is_a_picture():
+    items = by_title(parse_text(channel(
+        item("Pixel review", f"<p>{WORDS}</p>",
+             '<media:content url="https://cdn.example.org/2023/10/google-pixel-8-pro-review.jpg" medium="image"/>'),
+        item("Banner lead", f'<p><img src="https://blog.example.org/images/why-we-moved-banner.png"></p><p>{WORDS}</p>'),
+        item("Tracking pixel", f'<p>{WORDS}</p><img src="https://t.example.org/pixel.gif">'),
+        item("Ad banner", f'<p><img src="https://ads.example.org/banners/leaderboard.png"></p><p>{WORDS}</p>'),
+        item("Numbered pixel", f'<p>{WORDS}</p><img src="https://t.example.org/img/pixel2.png">'),
+    )))
+    assert items["Pixel review"].image.url == "https://cdn.example.org/2023/10/google-pixel-8-pro-review.jpg"
+    assert items["Banner lead"].image.url == "https://blog.example.org/images/why-we-moved-banner.png"
+    assert items["Tracking pixel"].image is None
+    assert items["Ad banner"].image is None
+    assert items["Numbered pixel"].image is None
+
+
+def test_a_bigimage_element_is_the_picture():
+    xml = channel(item("Big", f"<p>{WORDS}</p>", "<bigimage>https://cdn.example.org/big/photo-1.jpg</bigimage>"))
+    assert parse_text(xml).items[0].image.url == "https://cdn.example.org/big/photo-1.jpg"
+
+
+def test_a_picture_in_the_text_of_many_stories_is_no_story_picture():
+    donate = '<p><a href="https://example.org/give"><img src="https://example.org/img/give-today.gif"></a></p>'
+    entries = [item(f"Story {n}", f"<p>{WORDS}</p>" + (donate if n % 3 == 0 else "")
+                    + (f'<p><img src="https://example.org/photos/{n}.jpg"></p>' if n % 2 == 0 else ""))
+               for n in range(30)]
+    items = parse_text(channel(*entries)).items
+    assert not any(i.image and "give-today" in i.image.url for i in items)  # on 10 of 30 stories
+    assert sum(1 for i in items if i.image) == 15  # each story's own photo stays

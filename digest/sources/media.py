@@ -44,9 +44,17 @@ def _media_pictures(entry, base: str, pictures: Path | None) -> list[Candidate]:
     block = _publisher_image_block(entry)
     if block:
         add(*block)
+    for key in _PICTURE_ELEMENTS:  # non-standard elements some CMSs write (<bigimage>)
+        value = entry.get(key)
+        if isinstance(value, str) and value.strip():
+            add(value.strip(), "media", {})
     for thumbnail in entry.get("media_thumbnail", []):
         add(thumbnail.get("url"), "thumbnail", thumbnail)
     return found
+
+
+# Un-namespaced picture elements of an item, as feedparser keeps them.
+_PICTURE_ELEMENTS = ("bigimage", "largeimage", "mainimage", "leadimage", "featuredimage")
 
 
 def _publisher_image_block(entry) -> tuple[str, str, dict, str, str] | None:
