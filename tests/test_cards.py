@@ -303,3 +303,28 @@ def test_a_picture_in_the_text_of_many_stories_is_no_story_picture():
     items = parse_text(channel(*entries)).items
     assert not any(i.image and "give-today" in i.image.url for i in items)  # on 10 of 30 stories
     assert sum(1 for i in items if i.image) == 15  # each story's own photo stays
+
+
+# ---------------------------------------------------------------- links
+
+
+def test_the_article_named_by_the_entry_over_a_redirector_or_a_shortlink():
+    items = by_title(parse_text(channel(
+        item("FeedPress", f'<p>{WORDS}</p><p><a href="https://blog.example.org/2021/01/the-post/">Permalink</a></p>',
+             link="https://feedpress.me/link/10433/14512345/the-post"),
+        item("Feedsportal", f"<p>{WORDS}</p>",
+             "<comments>https://www.news.example.org/story/123-the-story.html#comments</comments>",
+             link="http://da.feedsportal.com/c/33374/f/578068/s/2c9d1f0b/l/0L0Snews/story01.htm"),
+        item("Shortlink", f"<p>{WORDS}</p>",
+             "<comments>https://site.example.org/2021/01/29/the-real-slug/#respond</comments>",
+             link="https://site.example.org/?p=1988002"),
+        item("Plain", f"<p>{WORDS}</p>", "<comments>https://site.example.org/plain/#comments</comments>",
+             link="https://site.example.org/2021/plain-post"),
+        item("Other site's comments", f"<p>{WORDS}</p>",
+             "<comments>https://forum.example.net/t/123#comments</comments>", link="https://site.example.org/?p=42"),
+    )))
+    assert items["FeedPress"].link == "https://blog.example.org/2021/01/the-post/"
+    assert items["Feedsportal"].link == "https://www.news.example.org/story/123-the-story.html"
+    assert items["Shortlink"].link == "https://site.example.org/2021/01/29/the-real-slug/"
+    assert items["Plain"].link == "https://site.example.org/2021/plain-post"  # its own link stands
+    assert items["Other site's comments"].link == "https://site.example.org/?p=42"

@@ -510,7 +510,13 @@ def _plain(value: str) -> str:
 
 # Hosts that only redirect to the article (and count the click on the way).
 _REDIRECTORS = re.compile(r"(?:^|\.)(?:feedproxy\.google\.com|feedsportal\.com|feeds\.feedburner\.com|"
+                          r"feedpress\.me|feedpress\.it|feedblitz\.com|pheedo\.com|"
                           r"feeds\.[\w-]+\.(?:com|net|org)|rss\.[\w-]+\.(?:com|net|org))$", re.I)
+# The entry's own "Permalink" link, which some feeds end every item with
+# while its <link> goes through a click counter.
+_PERMALINK = re.compile(r"""<a\s[^>]*?href\s*=\s*["']([^"']+)["'][^>]*>\s*(?:permalink|perma-link|¶|∞)\s*</a>""", re.I)
+# A WordPress shortlink: the site's root with ?p=<post id>.
+_SHORTLINK = re.compile(r"^/?$")
 
 
 def _entry_link(entry, guid: str) -> str:
@@ -523,12 +529,42 @@ def _entry_link(entry, guid: str) -> str:
     if _is_web_url(original):
         return original
     host = urlsplit(link).hostname or ""
-    if link and (_REDIRECTORS.search(host) or "/~r/" in link) and _is_web_url(guid) \
-            and not _REDIRECTORS.search(urlsplit(guid).hostname or ""):
+    redirected = bool(link) and (bool(_REDIRECTORS.search(host)) or "/~r/" in link)
+    if redirected and _is_web_url(guid) and not _REDIRECTORS.search(urlsplit(guid).hostname or ""):
         return guid
     if not link and _is_web_url(guid) and entry.get("guidislink", True) is not False:
         return guid
+    if redirected or _is_shortlink(link):
+        named = _article_named_in(entry, link)
+        if named:
+            return named
     return link
+
+
+def _is_shortlink(link: str) -> bool:
+    parts = urlsplit(link)
+    return bool(_SHORTLINK.match(parts.path) and re.fullmatch(r"p=\d+", parts.query or ""))
+
+
+def _article_named_in(entry, link: str) -> str:
+    """The article's own address where the entry names it beside a
+    redirector's or a shortlink: <comments> pointing at the article's
+    comment section ("…/slug/#comments"), or a trailing "Permalink" link
+    in its text. "" when it names none."""
+    link_host = (urlsplit(link).hostname or "").removeprefix("www.")
+    comments = clean_text(entry.get("comments", "") or "")
+    parts = urlsplit(comments)
+    if _is_web_url(comments) and parts.fragment and parts.path not in ("", "/") \
+            and not _REDIRECTORS.search(parts.hostname or "") \
+            and (not _is_shortlink(link) or (parts.hostname or "").removeprefix("www.") == link_host):
+        return parts._replace(fragment="").geturl()
+    texts = [detail.get("value", "") for detail in entry.get("content", [])] + [entry.get("summary", "") or ""]
+    for text in texts:
+        found = _PERMALINK.findall(text or "")
+        if found and _is_web_url(html.unescape(found[-1])) \
+                and not _REDIRECTORS.search(urlsplit(html.unescape(found[-1])).hostname or ""):
+            return html.unescape(found[-1])
+    return ""
 
 
 def _plain_to_html(text: str) -> str:
