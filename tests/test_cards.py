@@ -328,3 +328,17 @@ def test_the_article_named_by_the_entry_over_a_redirector_or_a_shortlink():
     assert items["Shortlink"].link == "https://site.example.org/2021/01/29/the-real-slug/"
     assert items["Plain"].link == "https://site.example.org/2021/plain-post"  # its own link stands
     assert items["Other site's comments"].link == "https://site.example.org/?p=42"
+
+
+# ---------------------------------------------------------------- leads
+
+
+def test_a_date_range_does_not_end_the_lead():
+    from digest.stories.summarize import split_sentences, summarize
+
+    assert split_sentences("Jan. 8-Feb. 5 Though he painted in Kyoto, he moved. Then more.") == [
+        "Jan. 8-Feb. 5 Though he painted in Kyoto, he moved.", "Then more."]
+    japan = by_title(parse_file("realworld-2/japantimes-undated-items.rss"))
+    exhibition = next(i for t, i in japan.items() if t.startswith("’50th Anniversary Exhibition"))
+    lead = summarize(exhibition.lead_text or exhibition.text, 45)
+    assert lead.startswith("Jan. 8-Feb. 5 Though Iwasa Matabei") and lead != "Jan. 8-Feb."

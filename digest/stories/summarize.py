@@ -100,7 +100,8 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 
 def _is_abbreviation(word: str) -> bool:
     word = word.lstrip("(\"'“‘«").rstrip(".").lower()
-    if word in _ABBREVIATIONS:
+    # The last part of a range or a compound: "Jan. 8-Feb. 5", "mid-Dec."
+    if word in _ABBREVIATIONS or word.rsplit("-", 1)[-1].rsplit("–", 1)[-1] in _ABBREVIATIONS:
         return True
     # Initials (J. Smith) and dotted acronyms (U.S., N.A.T.O.).
     return bool(re.fullmatch(r"(?:[a-z]\.)*[a-z]", word))
