@@ -342,3 +342,21 @@ def test_a_date_range_does_not_end_the_lead():
     exhibition = next(i for t, i in japan.items() if t.startswith("’50th Anniversary Exhibition"))
     lead = summarize(exhibition.lead_text or exhibition.text, 45)
     assert lead.startswith("Jan. 8-Feb. 5 Though Iwasa Matabei") and lead != "Jan. 8-Feb."
+
+
+# ---------------------------------------------------------------- grouping
+
+
+def test_accents_and_french_un_do_not_split_one_story():
+    from digest.stories.cluster import similar_titles
+
+    # Two French outlets, one day (issue 22): 0.0 before, "Wikipédia" not meeting "Wikipedia".
+    assert similar_titles("La DCRI censure une page de Wikipédia",
+                          "La DCRI purge Wikipedia de ses articles sur une station militaire")
+    # French "un" is an article, not the United Nations (a name the other title lacks).
+    assert similar_titles("La DCRI censure un article de Wikipedia",
+                          "La DCRI purge Wikipedia de ses articles sur la station de Pierre-sur-Haute")
+    # The shorthand still expands where it is one.
+    assert similar_titles("UN Security Council condemns Syria strike",
+                          "United Nations Security Council condemns strike in Syria")
+    assert not similar_titles("Un homme arrêté à Paris après une attaque", "UN chief visits Paris after attack")
