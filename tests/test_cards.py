@@ -4,6 +4,7 @@ small feed written here (its sibling) and on the captured feeds that show it."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -360,3 +361,42 @@ def test_accents_and_french_un_do_not_split_one_story():
     assert similar_titles("UN Security Council condemns Syria strike",
                           "United Nations Security Council condemns strike in Syria")
     assert not similar_titles("Un homme arrêté à Paris après une attaque", "UN chief visits Paris after attack")
+
+
+def lead_of(entry) -> str:
+    from digest.stories.summarize import summarize
+
+    return summarize(entry.lead_text or entry.text, 45)
+
+
+def test_leads_without_credits_and_promo_and_with_glued_sentences_apart():
+    items = by_title(parse_text(channel(
+        item("Credits", "<p>This episode was edited by Ann Lee, mixed by Bo Chan, with music by Cy Dunn.</p>"
+                        f"<p>{WORDS}</p>"),
+        item("Narrative", "<p>In this bonus episode, the historian joins executive producer Lindsay Graham in a "
+                          "discussion about the war and why its history still matters to the people who live it.</p>"),
+        item("Thanks", "<p>From Episode 1320 of the Show. Special Thanks to this episode's Producers: Duke of Luna "
+                       "Sir Kevin A McLaughlin, David J. Langford OD, MountainJay, and many others sending sats!</p>"),
+        item("Merch", f"<p>{WORDS}</p><p>Want some tee-shirts, mugs, hoodies? Visit the store.</p>"),
+        item("Glued", "<p>The minister spoke in April.Previously, Modi had said the same. It ran as io.Reader does.</p>"),
+    )))
+    assert lead_of(items["Credits"]).startswith("The council met")
+    assert lead_of(items["Narrative"]).startswith("In this bonus episode, the historian joins executive producer")
+    assert lead_of(items["Thanks"]) == "From Episode 1320 of the Show."
+    assert "tee-shirts" not in items["Merch"].text
+    assert lead_of(items["Glued"]).startswith("The minister spoke in April. Previously, Modi")
+    assert "io.Reader" in lead_of(items["Glued"])
+
+
+def test_captured_leads_without_credits_and_with_the_story():
+    acast = by_title(parse_file("realworld-2/acast-sentimental-garbage.rss"))
+    city = next(i for t, i in acast.items() if t.startswith("Sentimental in the City 8"))
+    assert lead_of(city).startswith("Dolly Alderton is the author of two books")
+    wondery = by_title(parse_file("realworld-2/wondery-1865-no-item-links.rss"))
+    assert lead_of(wondery["Interview With Professor Greg Jackson"]).startswith(
+        "In this bonus episode, Professor Greg Jackson")
+    peertube = by_title(parse_file("realworld-2/peertube-noagendatube.rss"))
+    assert lead_of(peertube["Animated No Agenda - GO PODCASTING!"]) == (
+        "From Episode 1320 of the No Agenda Show with Adam Curry and John C Dvorak.")
+    bold = parse_file("malformed/bold-dk-wrong-encoding-bare-ampersand.xml").items
+    assert not any(re.search(r"[a-zæøå]{3}\.[A-ZÆØÅ][a-zæøå]", lead_of(i)) for i in bold)

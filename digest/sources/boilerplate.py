@@ -44,7 +44,11 @@ _PROMO_AT_WORD = (
     r"art19\b", r"podtrac\b", r"megaphone\.fm\b", r"listen (?:on|to (?:the|this|our))\b",
     r"available (?:on|wherever)\b", r"wherever you get your podcasts\b", r"download (?:the|our) app\b",
     r"get (?:the|our) app\b", r"support (?:the|this|our) (?:show|podcast|channel|work)\b", r"value for value\b",
-    r"boostagram\b", r"sats\b", r"producers? (?:of|for) (?:this|the) (?:show|episode)\b", r"executive producer\b",
+    r"boostagram\b", r"sats\b", r"producers? (?:of|for) (?:this|the) (?:show|episode)\b", r"executive producer\s*[:–—-]",
+    r"(?:this|the) (?:episode|show|podcast) (?:was|is) (?:edited|produced|mixed|engineered)\b",
+    r"new episodes (?:air|drop|come out|are (?:released|out)|every)\b", r"special thanks to\b",
+    r"(?:full )?transcript (?:and show notes )?(?:at|here|available)\b",
+    r"want (?:some |our )?(?:tee-?shirts|t-?shirts|mugs|hoodies|stickers)\b",
     r"share (?:this|on)\b", "submitted by /u/", r"click to enlarge\b", r"see acast\b", r"see below for\b",
     r"give (?:us )?feedback\b", r"submit questions\b", r"(?:is|are) out now\b", r"on tour\b.*\btickets\b",
     r"tickets (?:are )?(?:on sale|available)\b",
@@ -78,6 +82,8 @@ _PROMO_HINTS = (
     "bluesky", "x.com", "acast", "privacy", "opt-out", "do not sell", "art19", "podtrac", "megaphone",
     "listen ", "available on", "available wherever", "wherever", "the app", "our app", "support ",
     "value for value", "boostagram", "sats", "producer", "share ", "/u/", "[link]", "[comments]",
+    "this episode", "the episode", "this show", "the show", "this podcast", "the podcast", "new episodes",
+    "special thanks", "transcript", "shirts", "mugs", "hoodies", "stickers",
     "クリックすると", "see below", "feedback", "submit questions", "out now", "tickets",
 )
 _PROMO_STARTS = (
@@ -151,7 +157,8 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-zé]*\.?"
 _DATE_TAIL = re.compile(rf"\b{_MONTH} \d{{1,2}}\b|\b\d{{1,2}}\.? {_MONTH}|\b(?:19|20)\d\d\b", re.I)
-_SENTENCE = re.compile(r"(?<=[.!?。！？])\s+")
+# A sentence ends at a stop and a space, not after an initial ("David J. Langford").
+_SENTENCE = re.compile(r"(?<=[.!?。！？])(?<![\s.][A-Z]\.)\s+")
 
 
 def _title_parts(title: str) -> list[str]:
