@@ -400,3 +400,30 @@ def test_captured_leads_without_credits_and_with_the_story():
         "From Episode 1320 of the No Agenda Show with Adam Curry and John C Dvorak.")
     bold = parse_file("malformed/bold-dk-wrong-encoding-bare-ampersand.xml").items
     assert not any(re.search(r"[a-zæøå]{3}\.[A-ZÆØÅ][a-zæøå]", lead_of(i)) for i in bold)
+
+
+# ---------------------------------------------------------------- captions and credits
+
+
+@pytest.mark.parametrize("line, caption, credit", [
+    ("Illustration by Cath Virginia / The Verge", "", "Cath Virginia / The Verge"),
+    ("A view of the lab. Photo by Ann Lee, courtesy of the University of Utah", "A view of the lab.",
+     "Ann Lee, courtesy of the University of Utah"),
+    ("The expo in Beijing on July 16, 2025. (Photo by Jade GAO / AFP) (Photo by JADE GAO/AFP via Getty Images) "
+     "| AFP via Getty Images", "The expo in Beijing on July 16, 2025.", "JADE GAO/AFP via Getty Images"),
+    ("The expo in Beijing on July 16, 2025. (Photo by Jade", "The expo in Beijing on July 16, 2025.", ""),
+    ("Top stuff by Mal Waldron.", "Top stuff by Mal Waldron.", ""),  # a caption that names a musician
+])
+def test_a_caption_without_its_credit(line, caption, credit):
+    from digest.sources.blocks import split_caption
+
+    assert split_caption(line) == (caption, credit)
+
+
+def test_captured_captions_do_not_repeat_the_credit():
+    verge = parse_file("realworld-2/theverge-2026-caption-lead.atom").items
+    captions = [i.image.caption for i in verge if i.image]
+    assert not any("| Photo:" in c or "| Image:" in c or c.endswith("(") or "(Photo by" in c for c in captions), captions
+    glasses = next(i for i in verge if i.image and i.image.caption.startswith("With a camera on every pair"))
+    assert glasses.image.caption.endswith("the same privacy problems as Meta’s.")
+    assert glasses.image.credit == "Dominic Preston / The Verge"

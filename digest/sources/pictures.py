@@ -78,11 +78,21 @@ def choose_picture(candidates: Iterable[Candidate], feed_wide: frozenset[str] = 
         credit = credit or entry_credit
     if caption and not credit:
         caption, credit = split_caption(caption)
+    elif caption:
+        # The credit given apart and again at the caption's end ("… | Photo: X / The Verge").
+        stripped, said = split_caption(caption)
+        if said and (_same_credit(said, credit) or stripped != caption and said in caption):
+            caption = stripped
     caption, credit = clean_text(caption), clean_credit(credit or text_credit)
     # A size is given as a pair or not at all (a width alone stretches it).
     known = bool(best.width and best.height)
     return Image(url=best.url, caption=caption, credit=credit, width=best.width if known else None,
                  height=best.height if known else None, alt=best.alt or caption)
+
+
+def _same_credit(a: str, b: str) -> bool:
+    fold = lambda text: re.sub(r"\W+", "", clean_credit(text)).casefold()  # noqa: E731
+    return bool(fold(a)) and (fold(a) in fold(b) or fold(b) in fold(a))
 
 
 def _preference(candidate: Candidate) -> tuple:
