@@ -36,10 +36,10 @@ def channel(*items: str) -> str:
 
 
 def item(title: str, body: str = "", extra: str = "", date: str = "Tue, 05 Jan 2021 10:00:00 +0000",
-         link: str | None = None) -> str:
+         link: str | None = None, guid: str | None = None) -> str:
     slug = title.lower().replace(" ", "-")
     link = f"https://sibling.example.org/{slug}" if link is None else link
-    return (f"<item><title>{title}</title><link>{link}</link><guid>{slug}</guid>"
+    return (f"<item><title>{title}</title><link>{link}</link><guid>{guid or slug}</guid>"
             f"<pubDate>{date}</pubDate><description><![CDATA[{body}]]></description>{extra}</item>")
 
 
@@ -94,6 +94,7 @@ def test_audio_and_video_have_their_length_not_a_reading_time():
 
 @pytest.mark.parametrize("value, seconds", [
     ("5400", 5400), ("5400.4", 5400), ("90:00", 5400), ("1:30:00", 5400), ("00:16:00", 960), ("1:29", 89),
+    ("00:60:05", 3605),  # Taverncast writes it so
     ("", None), ("0", None), ("abc", None), ("1:75", None), ("138752044", None), ("-5", None),
 ])
 def test_durations_as_feeds_write_them(value, seconds):
@@ -427,3 +428,26 @@ def test_captured_captions_do_not_repeat_the_credit():
     glasses = next(i for i in verge if i.image and i.image.caption.startswith("With a camera on every pair"))
     assert glasses.image.caption.endswith("the same privacy problems as Meta’s.")
     assert glasses.image.credit == "Dominic Preston / The Verge"
+
+
+# ---------------------------------------------------------------- repeats
+
+
+def test_one_post_under_two_addresses_edited_between_shows_once():
+    text = ("The city council met on Tuesday evening to weigh the transport plan, and members from both "
+            "parties said a vote would come before the summer recess. Several asked for more time to read "
+            "the engineers' report, which runs to four hundred pages and proposes new tram lines, wider "
+            "pavements, fewer parking places in the old town and a toll for lorries crossing the river bridge.")
+    edited = text.replace("summer recess", "autumn recess") + " The mayor declined to comment."
+    weekly = text.replace("Tuesday", "Monday").replace("transport plan", "housing plan").replace(
+        "tram lines", "social flats") + " Next week: the budget."
+    items = parse_text(channel(
+        item("The council votes", f"<p>{text}</p>", link="https://site.example.org/council-votes/",
+             date="Tue, 05 Jan 2021 10:00:00 +0000", guid="p1"),
+        item("The council votes", f"<p>{edited}</p>", link="https://site.example.org/council-votes-2/",
+             date="Tue, 05 Jan 2021 11:00:00 +0000", guid="p2"),
+        item("The council votes", f"<p>{weekly}</p>", link="https://site.example.org/council-votes-next-week/",
+             date="Tue, 12 Jan 2021 10:00:00 +0000", guid="p3"),  # a week later: the weekly post, not a repeat
+    )).items
+    assert sorted(i.link for i in items) == ["https://site.example.org/council-votes-2/",  # the fuller copy
+                                             "https://site.example.org/council-votes-next-week/"]

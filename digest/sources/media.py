@@ -177,8 +177,8 @@ def parse_duration(value: str) -> int | None:
         if not clock:
             return None
         hours, minutes, secs = int(clock.group(1) or 0), int(clock.group(2)), int(clock.group(3))
-        if secs >= 60 or (clock.group(1) and minutes >= 60):
-            return None
+        if secs >= 60:
+            return None  # ("00:60:05" is read as written: an hour and five seconds)
         seconds = hours * 3600 + minutes * 60 + secs
     # Above a day it is not a length (a byte count in the wrong field).
     return round(seconds) if 0 < seconds < 86400 else None

@@ -327,18 +327,37 @@ def _unique_items(parts: Iterable[EntryParts], feed_wide: frozenset[str]) -> lis
     """A feed listing the same entry twice shows it once: the same guid (or
     link), or the same title and text under two addresses (/slug/ and
     /slug-2/; not two episodes with one title and blurb, whose audio
-    differs). The copy kept is the one with more text, then a picture."""
+    differs), or the same title and four fifths of the same words within two
+    days (a post edited between the two). The copy kept is the one with more text, then a picture."""
     chosen: dict[str, Item] = {}
     aliases: dict[tuple, str] = {}
+    titled: dict[tuple, list[tuple[str, frozenset[str], datetime | None]]] = {}
     for entry in parts:
         item = entry.item(feed_wide)
         key = item.key
         if len(item.text.split()) >= 20:
             key = aliases.setdefault((key_text(item.title), key_text(item.text), entry.enclosures), key)
+            # The same post edited in between (a typo, a line added): the same title and
+            # nearly the same words.
+            words = frozenset(re.findall(r"\w+", item.text.casefold()))
+            same_title = titled.setdefault((key_text(item.title), entry.enclosures), [])
+            key = next((other for other, seen, when in same_title
+                        if _nearly_same(words, seen) and _close(item.published, when)), key)
+            same_title.append((key, words, item.published))
         kept = chosen.get(key)
         if kept is None or (len(item.text), item.image is not None) > (len(kept.text), kept.image is not None):
             chosen[key] = item
     return list(chosen.values())
+
+
+def _nearly_same(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Four fifths of the words of both texts in common."""
+    return bool(a and b) and len(a & b) >= 0.8 * len(a | b)
+
+
+def _close(a: datetime | None, b: datetime | None) -> bool:
+    """Within two days (a weekly post under one title, its template the same, is not a repeat)."""
+    return a is None or b is None or abs((a - b).total_seconds()) <= 2 * 86400
 
 
 @dataclass
