@@ -451,3 +451,15 @@ def test_one_post_under_two_addresses_edited_between_shows_once():
     )).items
     assert sorted(i.link for i in items) == ["https://site.example.org/council-votes-2/",  # the fuller copy
                                              "https://site.example.org/council-votes-next-week/"]
+
+
+def test_a_feed_whose_every_date_is_midnight_gives_days():
+    days = parse_text(channel(*(item(f"Post {n}", f"<p>{WORDS}</p>", date=f"Thu, {10 + n} Sep 2024 00:00:00 +0000")
+                                for n in range(3)))).items
+    assert all(i.date_only for i in days)
+    mixed = parse_text(channel(item("Midnight", date="Thu, 12 Sep 2024 00:00:00 +0000"),
+                               item("Morning", date="Thu, 12 Sep 2024 09:30:00 +0000"),
+                               item("Evening", date="Thu, 12 Sep 2024 19:45:00 +0000"))).items
+    assert not any(i.date_only for i in mixed)  # a real midnight among times
+    hugo = parse_file("realworld-2/postgis-hugo-leading-newline.rss").items
+    assert len(hugo) == 10 and all(i.date_only for i in hugo)

@@ -157,7 +157,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "", *, fast: bool = Tr
         raise FeedError(url, reason)
     feed = parsed.feed
     context = _feed_context(feed, url, body)
-    entries = [entry_parts(entry, context) for entry in parsed.entries]
+    entries = _days_only(entry_parts(entry, context) for entry in parsed.entries)
     feed_wide = feed_wide_pictures([parts.pictures for parts in entries], context.images)
     items = _unique_items(entries, feed_wide)
     warning = _bozo_message(parsed) if parsed.get("bozo") else recoded
@@ -167,6 +167,18 @@ def parse_feed(body: bytes, url: str, content_type: str = "", *, fast: bool = Tr
         items=items,
         warning=warning,
     )
+
+
+def _days_only(entries: Iterable[EntryParts]) -> list[EntryParts]:
+    """A feed whose every date (three or more) is at 00:00:00 UTC gives days,
+    not times (a static site's front matter, "Thu, 26 Sep 2024 00:00:00
+    +0000"): each is marked date_only, so no card says "00:00"."""
+    entries = list(entries)
+    dated = [e.published for e in entries if e.published is not None]
+    if len(dated) >= 3 and all((d.hour, d.minute, d.second, d.microsecond) == (0, 0, 0, 0) for d in dated):
+        for entry in entries:
+            entry.date_only = entry.published is not None
+    return entries
 
 
 def parser_input(body: bytes, url: str, content_type: str) -> tuple[bytes, dict[str, str], str | None]:
