@@ -463,3 +463,19 @@ def test_a_feed_whose_every_date_is_midnight_gives_days():
     assert not any(i.date_only for i in mixed)  # a real midnight among times
     hugo = parse_file("realworld-2/postgis-hugo-leading-newline.rss").items
     assert len(hugo) == 10 and all(i.date_only for i in hugo)
+
+
+def test_a_platform_posting_account_gives_way_to_the_posts_own_byline():
+    xml = channel(
+        item("Shared account", f"<p><em>This article is part of our series.</em></p><p>By Ben Yu</p><p>{WORDS}</p>",
+             "<dc:creator>Google Testing Bloggers</dc:creator>"),
+        item("A person", f"<p>By Ben Yu</p><p>{WORDS}</p>", "<dc:creator>Jane Roe</dc:creator>"),
+        item("No author", f"<p>{WORDS}</p><p>By Aldous Huxley</p>"),
+    )
+    items = by_title(parse_text(xml))
+    assert items["Shared account"].author == "Ben Yu"
+    assert items["A person"].author == "Jane Roe"
+    assert items["No author"].author == ""
+    blog = {i.title: i.author for i in parse_file("realworld-2/blogger-google-testing-s72c.atom").items}
+    assert blog["Code Health: Eliminate YAGNI Smells"] == "Marc Eaddy"
+    assert blog["Code Health: To Comment or Not to Comment?"] == "Dori Reuveni and Kevin Bourrillion"

@@ -46,6 +46,7 @@ class Taken:
     blocks: list[Block] = field(default_factory=list)
     pictures: list[Candidate] = field(default_factory=list)
     credit: str = ""  # a picture credit the text carried ("(Image credit: …)")
+    byline: str = ""  # the text's own opening byline line ("By Ben Yu"), as written
 
     @property
     def text(self) -> str:

@@ -112,6 +112,7 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
     title_key, author_key = key_text(title), key_text(author)
     key_size = max(len(title_key), len(author_key)) + 1
     heading = False
+    opening_byline = ""
     for block in taken.blocks:
         text = block.text
         found = _PICTURE_CREDIT_LINE.match(text) or _PICTURE_LABEL_LINE.match(text)
@@ -144,6 +145,8 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
         if not kept and heading and text[:1] in ":：—–-":
             continue  # the heading's own second line (": a dedication. The author")
         if _BYLINE.match(text) and len(text.split()) <= 25:
+            if len(kept) <= 2 and not opening_byline:  # after a series preface, at most
+                opening_byline = text
             continue
         kept.append(block)
     story_promo = [block for block in promo if not _PLATFORM_NOTICE.search(block.text)]
@@ -152,7 +155,7 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
         # episode or its sponsor. Its words are the story after all (a
         # hosting platform's notice never is).
         kept = [replace(story_promo[0], text=_BARE_URL.sub("", story_promo[0].text).strip())]
-    return Taken(blocks=kept, pictures=taken.pictures, credit=credit)
+    return Taken(blocks=kept, pictures=taken.pictures, credit=credit, byline=opening_byline)
 
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-zé]*\.?"

@@ -215,3 +215,21 @@ def _is_person_like(name: str) -> bool:
     return not any(len(w) >= 2 and w.isupper() and w.isalpha() for w in words)  # BBC, NPR: acronyms are brands
 
 
+
+
+# A blog platform's shared posting account, not a person: "Google Testing
+# Bloggers", "The Chromium Team", "Engineering Staff".
+_GROUP_ACCOUNT = re.compile(r"\b(?:bloggers|team|staff|editors|contributors|authors|writers|editorial|desk)\b", re.I)
+_BY = re.compile(r"^(?i:by|von|par|por|di|door|av|af)\s+")
+_AFTER_NAMES = re.compile(r"\s+(?:on behalf of|for|of the|at)\s+.*$|\s*[(|–—-].*$|,\s*(?![A-Z][\w.'’-]*(?:\s|$)).*$")
+
+
+def text_byline(account: str, line: str, publisher: Publisher | None = None) -> str:
+    """The author a post names in its own opening line ("By Ben Yu", "By
+    Dave Gladfelter (SETI, Google Drive)") when the feed gives only a
+    platform's shared posting account; else the account's byline."""
+    if not line or not _GROUP_ACCOUNT.search(account):
+        return account  # a person's byline stands; with none, a "By …" line may attribute a quote
+    names = _AFTER_NAMES.sub("", _BY.sub("", clean_text(line)).rstrip(". "))
+    found = byline(names, publisher)
+    return found or account

@@ -25,7 +25,7 @@ from ..text import clean_text, key_text, repair_text, strip_control
 from . import xmlfeed
 from .blocks import Candidate, Taken, clean_credit
 from .boilerplate import is_excerpt, lead_blocks, story_blocks
-from .bylines import Publisher, _channel_byline, byline
+from .bylines import Publisher, _channel_byline, byline, text_byline
 from .dates import entry_stamp
 from .extract import take_apart_html, take_apart_text
 from .htmltext import _alternate_feed_link, html_to_text
@@ -421,6 +421,8 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
                   default=None)
     body = Taken() if body_at is None else taken[body_at]
     lead = _lead_source(taken, body, [role for _, _, role in sources])
+    if body.byline:
+        author = text_byline(author, body.byline, feed.publisher)
     text = body.text
     raw_html = next((value for value, kind, _ in sources if kind == "html" and value), "")
     media_text = repair_text(clean_text(entry.get("media_description", "")))
