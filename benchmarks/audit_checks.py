@@ -1,5 +1,6 @@
 """The reader audit's detectors: what a demanding reader sees wrong in a
-story card, by the classes of issue 12.
+story card, by the classes of issue 12 (and issue 22's reading time and
+dates, classes 9 and 10, and its bylines in class 4).
 
 Each detector looks at one story as digest built it (the JSON story, its
 block of the text part) beside the entry it came from as the feed file
@@ -29,10 +30,12 @@ CLASSES = {
     6: "size as mailed",
     7: "CJK plain text",
     8: "noise on stderr",
+    9: "reading time",
+    10: "date",
 }
-STORY_CLASSES = (1, 2, 3, 4, 5, 7)  # counted per story; 6 per generated day, 8 per feed
+STORY_CLASSES = (1, 2, 3, 4, 5, 7, 9, 10)  # counted per story; 6 per generated day, 8 per feed
 CLASS_NAMES = {"picture": 1, "caption": 2, "promo": 2, "lead": 3, "byline": 4, "links": 5, "link": 5,
-               "size": 6, "cjk": 7, "text": 7, "noise": 8}
+               "size": 6, "cjk": 7, "text": 7, "noise": 8, "reading": 9, "duration": 9, "date": 10, "dates": 10}
 
 
 @dataclass(frozen=True)
@@ -494,7 +497,8 @@ def check_byline(case: Case) -> list[Finding]:
         raw = [fold(r) for r in _raw_authors(case) if fold(r)]
         raw_tokens = {t.casefold() for r in raw for t in _TOKEN.findall(unicodedata.normalize("NFKC", r))}
         missing = [t for t in _TOKEN.findall(unicodedata.normalize("NFKC", author)) if t.casefold() not in raw_tokens]
-        if raw and missing:
+        opening = {t.casefold() for t in _TOKEN.findall(unicodedata.normalize("NFKC", fold((case.entry or {}).get("text"))[:600]))}
+        if raw and missing and not all(t.casefold() in opening for t in missing):  # not the post's own "By …" line
             found.append(Finding(4, "byline mangled (a word the feed does not have)",
                                  f"{author!r} from {raw[0]!r}"))
         if re.search(r",\s*(?:le|la|les|l'|the|der|die|das|el|il)$", author, re.I):
@@ -511,7 +515,69 @@ def check_byline(case: Case) -> list[Finding]:
     repeated = [part for part in (author, feed) if part and part in prefix]
     if repeated and not (not summary and lead.endswith(":")):  # a byline-only lead is class 3
         found.append(Finding(4, "lead repeats the meta line", short(prefix, 80)))
+    if author:  # issue 22: a desk, a cut name, a dateline
+        if _DESK_BYLINE.search(author):
+            found.append(Finding(4, "byline is a desk or a pool, not a person", author))
+        if re.search(r"(?:^|\s)(?:and|&|und|et)$|^(?:and|&)\s", author, re.I):
+            found.append(Finding(4, "byline cut (a dangling 'and')", author))
+        if _DATELINE_BYLINE.search(author):
+            found.append(Finding(4, "dateline kept in the byline", author))
     return found
+
+
+_DESK_BYLINE = re.compile(r"\b(?:staff|agencies|contributors|team|desk|newsroom|redaktion|editors)\b", re.I)
+_DATELINE_BYLINE = re.compile(r"\s+in\s+[A-Z][\w.'’-]+(?:\s+[A-Z][\w.'’-]+)*(?:,\s*[A-Z][\w.'’-]+)?(?:\s+and\s|$)")
+
+
+# ---------------------------------------------------------------- 9 reading time, 10 dates (issue 22)
+
+_MORE_LINE = re.compile(r"(?:continue reading|read more|read the (?:full|rest)|read \d+ (?:more|remaining)|"
+                        r"keep reading|more\s*(?:…|\.\.\.))\W*$|(?:…|\.\.\.|\[\s*(?:…|\.\.\.)\s*\])\W*$", re.I)
+_CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
+
+
+def _seconds(value: str) -> int | None:
+    value = (value or "").strip()
+    if re.fullmatch(r"\d+(?:\.\d+)?", value):
+        return round(float(value)) or None
+    clock = _CLOCK.match(value)
+    if clock:
+        return int(clock.group(1) or 0) * 3600 + int(clock.group(2)) * 60 + int(clock.group(3)) or None
+    return None
+
+
+def check_reading(case: Case) -> list[Finding]:
+    """A reading time where the entry is an episode, a video or a teaser;
+    an episode's stated length not given."""
+    entry, story = case.entry, case.story
+    if entry is None:
+        return []
+    found = []
+    minutes = story.get("reading_minutes")
+    stated = _seconds(entry.get("itunes_duration", "")) or next(
+        (s for s in map(_seconds, entry.get("media_durations", [])) if s), None)
+    media = stated or entry.get("youtube") or any(t.startswith(("audio", "video")) for t in entry.get("media_types", []))
+    if media and minutes:
+        found.append(Finding(9, "reading time on an episode or a video", f"{minutes} min read"))
+    if stated and story.get("duration_seconds") != stated:
+        found.append(Finding(9, "the episode's stated length not given", f"{stated} s, shown {story.get('duration_seconds')}"))
+    text = fold(entry.get("text"))
+    if minutes and not media and text and (_MORE_LINE.search(text[-80:]) or (words(text) < 100 and entry.get("link"))):
+        found.append(Finding(9, "reading time of a teaser", f"{minutes} min read: …{short(text[-60:], 60)}"))
+    return found
+
+
+def check_date(case: Case) -> list[Finding]:
+    """A date the feed states read as none; a day without a time shown with one."""
+    entry, story = case.entry, case.story
+    if entry is None or not entry.get("date_raw"):
+        return []
+    raw = entry["date_raw"]
+    if not story.get("dated", True):
+        return [Finding(10, "a stated date read as none", raw)]
+    if not re.search(r"\d{1,2}:\d{2}|T\d{2}", raw) and not story.get("date_only"):
+        return [Finding(10, "a day without a time shown with one", raw)]
+    return []
 
 
 # ---------------------------------------------------------------- 5 links and repeats
@@ -616,7 +682,8 @@ def check_text_width(case: Case) -> list[Finding]:
     return [Finding(7, "text line wider than 72 columns", f"{display_width(widest)} columns: {short(widest, 80)}")]
 
 
-STORY_CHECKS = (check_picture, check_caption_promo, check_lead, check_byline, check_links, check_text_width)
+STORY_CHECKS = (check_picture, check_caption_promo, check_lead, check_byline, check_links, check_text_width,
+                check_reading, check_date)
 
 
 # ---------------------------------------------------------------- matching

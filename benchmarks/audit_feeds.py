@@ -192,6 +192,13 @@ def _entry(entry) -> dict:
         "captions": list(dict.fromkeys(c for f in facts for c in f["captions"])),
         "text": max(texts, key=len, default=""),
         "html": max(values, key=len, default=""),
+        # Issue 22: what a card's length and date are read from.
+        "itunes_duration": fold(str(entry.get("itunes_duration", "") or "")),
+        "media_durations": [fold(str(m.get("duration"))) for m in entry.get("media_content", []) or [] if m.get("duration")],
+        "media_types": sorted({fold(m.get("type", "") or m.get("medium", "") or "")
+                               for m in [*(entry.get("enclosures", []) or []), *(entry.get("media_content", []) or [])]} - {""}),
+        "youtube": bool(entry.get("yt_videoid")),
+        "date_raw": fold(dict.get(entry, "published") or dict.get(entry, "updated") or ""),
     }
 
 

@@ -326,7 +326,7 @@ class Digester:
         """The window a build or explain looked in, and why it starts there."""
         last = self.store.last_build_time()
         why = ("--since" if since_given else "the last digest" if last is not None and since == last
-               else f"the config's `since`, {_duration(self.config.since)}")
+               else f"the config's `since`, {_since_text(self.config)}")
         return f"stories dated from {local_time_text(since, self.config)} ({why}) to {local_time_text(now, self.config)}"
 
     def why_empty(self, edition: Edition, since_given: bool = False) -> str:
@@ -339,8 +339,9 @@ class Digester:
             return f"Nothing new since {local_time_text(window_start, self.config)}"
         if last is not None:
             return f"Nothing new since the last digest ({local_time_text(last, self.config)})"
-        looked = f"Nothing new in the last {_duration(self.config.since)} (a first digest looks back the config's " \
-                 f"`since`, {_duration(self.config.since)})"
+        looked = (f"Nothing new in the last {_duration(self.config.since)} (a first digest looks back the config's "
+                  f"`since`, {_since_text(self.config)})" if isinstance(self.config.since, timedelta) else
+                  f"Nothing new since {_since_text(self.config)} (the config's `since`)")
         older = self.store.unsent_before([feed.url for feed in self.config.feeds], window_start)
         if not older:
             return f"{looked}, and the feeds have no older items either"
@@ -542,6 +543,12 @@ def local_time_text(moment: datetime, config: Config) -> str:
     zone = zone_of(config)
     local = moment.astimezone(zone) if zone else moment.astimezone(timezone.utc)
     return f"{local:%a %-d %b %Y %H:%M} {local.tzname() or 'UTC'}"
+
+
+def _since_text(config: Config) -> str:
+    if isinstance(config.since, timedelta):
+        return _duration(config.since)
+    return local_time_text(config.since, config)
 
 
 def _duration(length: timedelta) -> str:

@@ -12,7 +12,7 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from . import USER_AGENT
 from .errors import ConfigError
 from .urls import _is_web, _short_url, feed_identity, is_loopback, normalize_feed_location, publisher_name
-from .values import MAX_DURATION, MAX_TIMEOUT, command_words, mail_address, one_line, parse_duration
+from .values import MAX_DURATION, MAX_TIMEOUT, command_words, mail_address, one_line, parse_duration, parse_instant
 
 # The card's meta line right above the lead already names the feed and the
 # author, so the default lead is the story's own words, not a repeat of them.
@@ -111,7 +111,7 @@ class FetchConfig:
 class Config:
     path: Path | None = None
     title: str = "Daily Digest"
-    since: timedelta = timedelta(hours=24)
+    since: timedelta | datetime = timedelta(hours=24)  # how far back a first build looks, or from when
     top: int = 20
     max_per_feed: int = 5
     timezone: str | None = None  # IANA name; None means the machine's local zone
@@ -129,6 +129,13 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     feeds: tuple[FeedConfig, ...] = ()
     authors: dict[str, AuthorInfo] = field(default_factory=dict)
+
+    def window(self, now: datetime) -> timedelta:
+        """How far back a first build looks from `now`: `since` as a
+        duration, or back to its date (never into the future)."""
+        if isinstance(self.since, timedelta):
+            return self.since
+        return max(now - self.since, timedelta(0))
 
     def addressed(self, to: Sequence[str] = (), from_: str | None = None, subject: str | None = None) -> Config:
         """This config with the command line's --to, --from and --subject:
@@ -192,7 +199,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
     return Config(
         path=path,
         title=reader.string(top, "title", Config.title),
-        since=reader.duration(top, "since", Config.since),
+        since=reader.since(top, "since"),
         top=reader.positive_int(top, "top", Config.top),
         max_per_feed=reader.positive_int(top, "max_per_feed", Config.max_per_feed),
         timezone=reader.timezone(top, "timezone"),
@@ -304,6 +311,21 @@ class _Reader:
         if value < 1:
             raise self.fail(_join(prefix, key), f"must be at least 1, not {value}")
         return value
+
+    def since(self, table: dict, key: str) -> timedelta | datetime:
+        """A duration back from now ("24h", "3d"), or a date to start from
+        ("2026-11-24"), as --since takes them."""
+        value = self._get(table, key, str, "")
+        if value is None:
+            return Config.since
+        try:
+            return parse_duration(value)
+        except ValueError:
+            pass
+        try:
+            return parse_instant(value)
+        except ValueError:
+            raise self.fail(key, f"neither a duration (24h, 3d) nor a date (2026-11-24): {value!r}") from None
 
     def duration(self, table: dict, key: str, default: timedelta, prefix: str = "",
                  longest: timedelta = MAX_DURATION) -> timedelta:

@@ -35,6 +35,12 @@ class Item:
     lead_text: str = ""  # where its lead begins: a standfirst, else its opening paragraphs
     image: Image | None = None
     tags: list[str] = field(default_factory=list)
+    # The text is not the whole of what the entry stands for: a teaser of an
+    # article ("Continue reading…", a one-sentence dek), or the notes of an
+    # episode or a video. Its words tell nothing of a reading time.
+    excerpt: bool = False
+    duration_seconds: int | None = None  # an episode's or a video's length, as the feed states it
+    date_only: bool = False  # the feed gives a day, not a time: `published` is that day's 00:00 UTC
     # Set by the store:
     id: int | None = None
     first_seen: datetime | None = None
@@ -83,7 +89,7 @@ class Story:
     score: float = 0.0
     summary: str = ""
     lead: str = ""
-    reading_minutes: int = 1
+    reading_minutes: int | None = 1  # None: not shown (an excerpt, or audio/video: see duration_seconds)
     author_blurb: AuthorBlurb | None = None
     also: list[AlsoCovered] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
@@ -119,6 +125,14 @@ class Story:
     @property
     def dated(self) -> bool:
         return self.item.dated
+
+    @property
+    def date_only(self) -> bool:
+        return self.item.date_only
+
+    @property
+    def duration_seconds(self) -> int | None:
+        return self.item.duration_seconds
 
     @property
     def image(self) -> Image | None:

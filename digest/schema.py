@@ -102,6 +102,14 @@ MIGRATIONS = {
         checked REAL NOT NULL
     )
     """,
+    # What a card's reading time needs: excerpt (the text is a teaser or an
+    # episode's notes: no reading time), the episode's or video's length,
+    # and date_only (the feed gave a day, no time).
+    9: """
+    ALTER TABLE items ADD COLUMN excerpt INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE items ADD COLUMN duration_seconds INTEGER;
+    ALTER TABLE items ADD COLUMN date_only INTEGER NOT NULL DEFAULT 0
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

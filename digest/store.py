@@ -248,13 +248,17 @@ class Store:
             for item in items:
                 cursor = db.execute(
                     f"""INSERT INTO items (feed_url, key, title, link, author, published, first_seen,
-                                          content_html, text, image, tags, lead_text)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          content_html, text, image, tags, lead_text, excerpt,
+                                          duration_seconds, date_only)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                        ON CONFLICT(feed_url, key) DO UPDATE SET
                          title = excluded.title, link = excluded.link, author = excluded.author,
                          published = coalesce(excluded.published, items.published),
                          content_html = excluded.content_html, text = excluded.text,
-                         lead_text = excluded.lead_text,
+                         lead_text = excluded.lead_text, excerpt = excluded.excerpt,
+                         duration_seconds = excluded.duration_seconds,
+                         date_only = CASE WHEN excluded.published IS NULL THEN items.date_only
+                                          ELSE excluded.date_only END,
                          image = excluded.image, tags = excluded.tags,
                          sent_build = CASE WHEN excluded.title != items.sent_title
                                                 AND NOT {_PENDING} THEN NULL
@@ -267,7 +271,7 @@ class Store:
                         url, item.key, item.title, item.link, item.author,
                         _epoch(item.published) if item.published else None, stamp,
                         item.content_html, item.text, _image_json(item.image), json.dumps(item.tags),
-                        item.lead_text,
+                        item.lead_text, int(item.excerpt), item.duration_seconds, int(item.date_only),
                     ),
                 )
                 if cursor.fetchone()[0] == stamp:
@@ -672,7 +676,7 @@ def _feed_state(row: sqlite3.Row) -> FeedState:
 # the store reads it (summaries, ranking and the email use the plain text),
 # and at thousands of candidates it was half of what a build held in memory.
 _ITEM_COLUMNS = """id, feed_url, key, title, link, author, published, first_seen, '' AS content_html,
-    text, lead_text, image, tags, updated"""
+    text, lead_text, image, tags, updated, excerpt, duration_seconds, date_only"""
 # The same without text, lead_text and image, which a build reads for the
 # stories it shows only (Store.read_details): at 100,000 candidates they were
 # 160 MB of the build.
@@ -696,6 +700,9 @@ def _row_to_item(row: sqlite3.Row, details: bool = True) -> Item:
         id=row["id"],
         first_seen=_from_epoch(row["first_seen"]),
         updated=bool(row["updated"]),
+        excerpt=bool(row["excerpt"]),
+        duration_seconds=row["duration_seconds"],
+        date_only=bool(row["date_only"]),
         unread_text_length=None if details else row["text_length"],
     )
 

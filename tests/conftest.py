@@ -118,12 +118,18 @@ def httpserver_listen_address():
 
 def news_feed(count: int, image_base: str = "https://images.example.org/", title: str = "Wire") -> str:
     """An RSS feed of `count` realistic news items, all within a day of
-    EXAMPLE_NOW: bylines, ~60-word bodies, and a captioned, credited picture
-    on every other item (sized; every fourth one without a size)."""
-    body = ("Crews worked through the night to finish the repairs, officials said on Thursday, "
+    EXAMPLE_NOW: bylines, whole short stories (~140 words, so not teasers:
+    "1 min read"), and a captioned, credited picture on every other item
+    (sized; every fourth one without a size)."""
+    body = ("<p>Crews worked through the night to finish the repairs, officials said on Thursday, "
             "and the first trains are expected to run on a reduced timetable before the full "
             "service returns next week. Passengers were told to check the operator's website "
-            "for changes, and the ministry said more bridges would be inspected in the spring.")
+            "for changes, and the ministry said more bridges would be inspected in the spring.</p>"
+            "<p>The line carries most of the region's freight as well as commuters, and its closure "
+            "had forced hauliers onto roads that were never built for the traffic. Local traders "
+            "said deliveries had taken twice as long since the autumn. Engineers replaced two "
+            "spans and the signalling along a twelve-kilometre stretch, working around the clock "
+            "in shifts of forty, and the operator thanked residents for their patience.</p>")
     items = []
     for i in range(count):
         image = ""

@@ -465,3 +465,36 @@ def test_a_weight_that_is_not_a_number_is_refused(invoke, tmp_path):
     config.write_text(config.read_text() + '[[feeds]]\nurl = "https://e.example/f"\nweight = nan\n')
     checked = invoke("--config", str(config), "check")
     assert checked.exit_code == 2 and "feeds[0].weight: must be positive, not nan" in checked.stderr
+
+
+def test_feeds_list_fits_an_80_column_terminal(tmp_path):
+    config = feeds_config(tmp_path, [])
+    config.write_text(config.read_text() + "".join(
+        f'[[feeds]]\nurl = "https://a-rather-long-host-name-{n}.example.org/feeds/all-the-news.xml"\n'
+        f'name = "A Publisher With A Long Name {n}"\n' for n in range(3)))
+    env = {**os.environ, "COLUMNS": "80"}
+    code, screen, _ = run_at_terminal("--config", str(config), "--state", str(tmp_path / "s.db"), "feeds", "list",
+                                      cwd=tmp_path, env=env)
+    lines = screen.strip().splitlines()
+    assert code == 0 and len(lines) == 4
+    assert max(len(line) for line in lines) <= 80, lines
+    assert lines[0].split()[:3] == ["NAME", "URL", "STATUS"]  # columns with nothing to say give way
+    piped = subprocess.run([INSTALLED, "--config", str(config), "--state", str(tmp_path / "s.db"), "feeds", "list"],
+                           capture_output=True, text=True, timeout=60)
+    assert "https://a-rather-long-host-name-0.example.org/feeds/all-the-news.xml" in piped.stdout  # piped: whole
+
+
+def test_the_configs_since_may_be_a_date_as_since_is(invoke, tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(rss_item("From before Christmas", "https://e.example/a", date="Mon, 23 Dec 2024 09:00:00 +0000")))
+    config = feeds_config(tmp_path, [feed.as_uri()], extra='since = "2024-12-20"')
+    built = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "json")
+    assert built.exit_code == 0, built.stderr
+    assert [item["title"] for item in json.loads(built.stdout)["items"]] == ["From before Christmas"]
+    config.write_text(config.read_text().replace('since = "2024-12-20"', 'since = "2024-12-24"'))
+    empty = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW)
+    assert empty.stderr.startswith("Nothing new since Tue 24 Dec 2024 00:00 UTC (the config's `since`); 1 older item "
+                                   "waits"), empty.stderr
+    config.write_text(config.read_text().replace('since = "2024-12-24"', 'since = "last week"'))
+    refused = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW)
+    assert refused.exit_code == 2 and "since: neither a duration (24h, 3d) nor a date (2026-11-24)" in refused.stderr

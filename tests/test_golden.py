@@ -87,6 +87,10 @@ def mismatches(story: dict, expected: dict) -> list[str]:
         check("lead", any(lead.startswith(want) for want in wants), lead[:len(wants[0]) + 40], expected["lead_starts"])
     for noise in expected.get("lead_must_not_contain", []):
         check("lead", noise not in story["lead"], story["lead"][:120], f"no {noise!r}")
+    if "reading" in expected:
+        shown = ({"minutes": story["reading_minutes"]} if story["reading_minutes"]
+                 else {"duration_seconds": story["duration_seconds"]} if story.get("duration_seconds") else None)
+        check("reading", shown == expected["reading"], shown, expected["reading"])
     return wrong
 
 

@@ -22,7 +22,7 @@ def test_guardian_media_content_picks_the_largest_image_with_its_credit():
     feed = parse_file("rss2/guardian-international.rss")
     assert len(feed.items) == 55
     item = feed.items[0]
-    assert item.author == "David Smith in Washington"
+    assert item.author == "David Smith"  # the dateline ("in Washington") is no part of the name
     assert "w=460" in item.image.url and item.image.width is None  # the larger rendition; no height given, so no size
     assert item.image.url.startswith("https://i.guim.co.uk/")
     assert item.image.credit == "Networ/Sipa USA/REX/Shutterstock"  # without the "Photograph:" label

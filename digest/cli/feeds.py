@@ -109,10 +109,16 @@ def feeds_list(obj: Context, as_json):
     # At a terminal the table fits its width (the URL and the error are cut
     # with "…"; --json has them whole); piped, nothing is cut.
     width = shutil.get_terminal_size().columns if obj.stdout_is_tty else None
-    click.echo(_table(rows, [("name", "NAME"), ("url", "URL"), ("tags", "TAGS"), ("weight", "WEIGHT"),
-                             ("status", "STATUS"), ("newest", "NEWEST ITEM"), ("last_success", "LAST FETCHED"),
-                             ("failures", "FAILS"), ("last_error", "LAST ERROR")],
-                      width=width, shrink=("last_error", "url", "name")))
+    columns = [("name", "NAME"), ("url", "URL"), ("tags", "TAGS"), ("weight", "WEIGHT"), ("status", "STATUS"),
+               ("newest", "NEWEST ITEM"), ("last_success", "LAST FETCHED"), ("failures", "FAILS"),
+               ("last_error", "LAST ERROR")]
+    if width:
+        # What says nothing for any feed (no tags, every weight 1, no
+        # errors) gives its room to what does.
+        quiet = {"tags": [], "weight": 1.0, "last_error": None, "failures": 0}
+        columns = [(key, title) for key, title in columns
+                   if key not in quiet or any(row[key] != quiet[key] for row in rows)]
+    click.echo(_table(rows, columns, width=width, shrink=("last_error", "url", "name")))
 
 
 @command(feeds, name="add")

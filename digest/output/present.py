@@ -12,14 +12,28 @@ from datetime import datetime
 from ..models import Digest, Image, Story
 
 
-def story_time(local: datetime, dated: bool, today: datetime) -> str:
+def story_time(local: datetime, dated: bool, today: datetime, date_only: bool = False) -> str:
     """"25 Sep 10:29"; with the year when it is not this year ("25 Sep
-    2024 10:29"); "" for an undated item (its time is only when digest
-    first saw it, which is no news). Both moments already in the reader's zone."""
+    2024 10:29"); "25 Sep" for a feed that gives a day and no time (never
+    a made-up "00:00"); "" for an undated item (its time is only when
+    digest first saw it, which is no news). Both moments already in the
+    reader's zone (a date-only day as the feed gave it)."""
     if not dated:
         return ""
     year = f" {local.year}" if local.year != today.year else ""
-    return f"{local.day} {local:%b}{year} {local:%H:%M}"
+    return f"{local.day} {local:%b}{year}" + ("" if date_only else f" {local:%H:%M}")
+
+
+def duration_text(seconds: int | None) -> str:
+    """An episode's or a video's length as a meta line says it: "1 h 50 min",
+    "14 min", "45 s"; "" when there is none."""
+    if not seconds or seconds <= 0:
+        return ""
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours and minutes else f"{hours} h" if hours else f"{minutes} min"
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-ZÀ-ÖØ-Þ\u0400-\u042f\u0370-\u03ff0-9])")

@@ -130,6 +130,7 @@ class Renderer:
             unsubscribe_link=present.unsubscribe_link,
             credit=present.credit_line,
             storytime=self._storytime,
+            duration=present.duration_text,
             longdate=self._longdate,
             shorttime=self._shorttime,
             also_ref=lambda other, refs: f"{other.feed} [{refs.add(other.link)}]" if other.link else other.feed,
@@ -325,7 +326,9 @@ class Renderer:
     def _storytime(self, story: Story, now: datetime) -> str:
         from .present import story_time
 
-        return story_time(self._local(story.published), story.dated, self._local(now))
+        # A day the feed gave without a time is that day wherever the reader is.
+        when = story.published if getattr(story, "date_only", False) else self._local(story.published)
+        return story_time(when, story.dated, self._local(now), date_only=getattr(story, "date_only", False))
 
     def _shorttime(self, moment: datetime) -> str:
         local = self._local(moment)

@@ -53,6 +53,8 @@ def _story(entry: dict) -> Story:
         first_seen=published,
         image=Image(**entry["image"]) if entry.get("image") else None,
         updated=entry.get("updated", False),
+        duration_seconds=entry.get("duration_seconds"),
+        date_only=entry.get("date_only", False),
     )
     blurb = entry.get("author_blurb")
     return Story(
@@ -99,6 +101,8 @@ def story_as_dict(story: Story) -> dict:
         "lead": story.lead,
         "summary": story.summary,
         "reading_minutes": story.reading_minutes,
+        "duration_seconds": story.duration_seconds,
+        "date_only": story.date_only,
         "image": asdict(story.image) if story.image else None,
         "also": [{"feed": a.feed, "link": a.link} for a in story.also],
         "tags": story.tags,

@@ -46,6 +46,7 @@ class Taken:
     blocks: list[Block] = field(default_factory=list)
     pictures: list[Candidate] = field(default_factory=list)
     credit: str = ""  # a picture credit the text carried ("(Image credit: …)")
+    byline: str = ""  # the text's own opening byline line ("By Ben Yu"), as written
 
     @property
     def text(self) -> str:
@@ -68,6 +69,10 @@ _CREDIT_AGENCY = re.compile(
     r"\s+((?:[A-ZÀ-ÖØ-ÞА-Я][\w.'’-]*\s){0,3}[A-ZÀ-ÖØ-ÞА-Я][\w.'’-]*\s*/\s*"
     r"(?:Getty(?: Images)?|AFP|Reuters|AP|EPA|TASS|ТАСС|РИА Новости|Shutterstock|iStock|Alamy|PA|Bloomberg)[^.]*)$")
 _COPYRIGHT = re.compile(r"\s*©\s*(.+)$")
+# "Illustration by Cath Virginia / The Verge" (the whole caption), "A view of
+# the lab. Photo by Ann Lee, courtesy of the University" (at its end).
+_CREDIT_BY = re.compile(r"(?:^|(?<=[.!?])\s+)(?:photo(?:graph)?s?|images?|illustrations?|pictures?|artwork)"
+                        r"\s+(?:by|courtesy of)\s+([^.!?]{2,120})$", re.I)
 _CREDIT_PREFIX = re.compile(
     r"^(?:\(?\s*(?:image|photo|picture|photograph|foto|bild|illustration)s?\s*(?:credit)?\s*(?:by\b|:)|"
     r"credits?\s*:|©|\(c\)|photo by\b|image by\b)\s*", re.I)
@@ -79,17 +84,29 @@ def split_caption(text: str) -> tuple[str, str]:
     Jane Doe)", "A train. Photo: Jane Doe", "A train | AFP via Getty
     Images", "A train Jane Doe/Reuters", "© Jane Doe"."""
     text = _ENLARGE.sub("", clean_text(text))
-    for pattern in (_CREDIT_IN_PARENS, _CREDIT_PARENS_AGENCY, _CREDIT_BAR, _COPYRIGHT, _CREDIT_LABEL, _CREDIT_AGENCY):
+    for pattern in (_CREDIT_IN_PARENS, _CREDIT_PARENS_AGENCY, _CREDIT_BAR, _COPYRIGHT, _CREDIT_LABEL, _CREDIT_BY,
+                    _CREDIT_AGENCY):
         found = pattern.search(text)
         if found:
             caption = text[:found.start()].strip()
             credit = clean_credit(found.group(1))
-            # "(Photo by X/AFP via Getty Images) | AFP via Getty Images": one credit, said twice.
+            # "(Photo by X/AFP via Getty Images) | AFP via Getty Images": one credit, said twice
+            # (The Verge says it three times: "(Photo by X / AFP) (Photo by X/AFP via Getty Images) | …").
             inner = _CREDIT_IN_PARENS.search(caption)
             if inner:
                 caption, credit = caption[:inner.start()].strip(), clean_credit(inner.group(1))
-            return caption, credit
-    return text, ""
+                while (inner := _CREDIT_IN_PARENS.search(caption)):
+                    caption = caption[:inner.start()].strip()
+            return _without_cut_credit(caption), credit
+    return _without_cut_credit(text), ""
+
+
+# A credit the feed's excerpt cut off: "… on July 16, 2025. (Photo by Jade" or "… 2025. (".
+_CUT_CREDIT = re.compile(r"\s*[(\[]\s*(?:(?:photo|image|picture|illustration)s?\s*(?:by|credit|:)[^()\[\]]*)?$", re.I)
+
+
+def _without_cut_credit(caption: str) -> str:
+    return _CUT_CREDIT.sub("", caption) if caption.endswith(("(", "[")) or _CUT_CREDIT.search(caption) else caption
 
 
 def clean_credit(text: str) -> str:

@@ -44,7 +44,11 @@ _PROMO_AT_WORD = (
     r"art19\b", r"podtrac\b", r"megaphone\.fm\b", r"listen (?:on|to (?:the|this|our))\b",
     r"available (?:on|wherever)\b", r"wherever you get your podcasts\b", r"download (?:the|our) app\b",
     r"get (?:the|our) app\b", r"support (?:the|this|our) (?:show|podcast|channel|work)\b", r"value for value\b",
-    r"boostagram\b", r"sats\b", r"producers? (?:of|for) (?:this|the) (?:show|episode)\b", r"executive producer\b",
+    r"boostagram\b", r"sats\b", r"producers? (?:of|for) (?:this|the) (?:show|episode)\b", r"executive producer\s*[:–—-]",
+    r"(?:this|the) (?:episode|show|podcast) (?:was|is) (?:edited|produced|mixed|engineered)\b",
+    r"new episodes (?:air|drop|come out|are (?:released|out)|every)\b", r"special thanks to\b",
+    r"(?:full )?transcript (?:and show notes )?(?:at|here|available)\b",
+    r"want (?:some |our )?(?:tee-?shirts|t-?shirts|mugs|hoodies|stickers)\b",
     r"share (?:this|on)\b", "submitted by /u/", r"click to enlarge\b", r"see acast\b", r"see below for\b",
     r"give (?:us )?feedback\b", r"submit questions\b", r"(?:is|are) out now\b", r"on tour\b.*\btickets\b",
     r"tickets (?:are )?(?:on sale|available)\b",
@@ -78,6 +82,8 @@ _PROMO_HINTS = (
     "bluesky", "x.com", "acast", "privacy", "opt-out", "do not sell", "art19", "podtrac", "megaphone",
     "listen ", "available on", "available wherever", "wherever", "the app", "our app", "support ",
     "value for value", "boostagram", "sats", "producer", "share ", "/u/", "[link]", "[comments]",
+    "this episode", "the episode", "this show", "the show", "this podcast", "the podcast", "new episodes",
+    "special thanks", "transcript", "shirts", "mugs", "hoodies", "stickers",
     "クリックすると", "see below", "feedback", "submit questions", "out now", "tickets",
 )
 _PROMO_STARTS = (
@@ -106,6 +112,7 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
     title_key, author_key = key_text(title), key_text(author)
     key_size = max(len(title_key), len(author_key)) + 1
     heading = False
+    opening_byline = ""
     for block in taken.blocks:
         text = block.text
         found = _PICTURE_CREDIT_LINE.match(text) or _PICTURE_LABEL_LINE.match(text)
@@ -138,6 +145,8 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
         if not kept and heading and text[:1] in ":：—–-":
             continue  # the heading's own second line (": a dedication. The author")
         if _BYLINE.match(text) and len(text.split()) <= 25:
+            if len(kept) <= 2 and not opening_byline:  # after a series preface, at most
+                opening_byline = text
             continue
         kept.append(block)
     story_promo = [block for block in promo if not _PLATFORM_NOTICE.search(block.text)]
@@ -146,12 +155,13 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
         # episode or its sponsor. Its words are the story after all (a
         # hosting platform's notice never is).
         kept = [replace(story_promo[0], text=_BARE_URL.sub("", story_promo[0].text).strip())]
-    return Taken(blocks=kept, pictures=taken.pictures, credit=credit)
+    return Taken(blocks=kept, pictures=taken.pictures, credit=credit, byline=opening_byline)
 
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-zé]*\.?"
 _DATE_TAIL = re.compile(rf"\b{_MONTH} \d{{1,2}}\b|\b\d{{1,2}}\.? {_MONTH}|\b(?:19|20)\d\d\b", re.I)
-_SENTENCE = re.compile(r"(?<=[.!?。！？])\s+")
+# A sentence ends at a stop and a space, not after an initial ("David J. Langford").
+_SENTENCE = re.compile(r"(?<=[.!?。！？])(?<![\s.][A-Z]\.)\s+")
 
 
 def _title_parts(title: str) -> list[str]:
@@ -249,3 +259,52 @@ def _is_link_list(block: Block) -> bool:
     return bool(urls) and sum(len(u) for u in urls) >= 0.5 * len(block.text.replace(" ", ""))
 
 
+
+
+# ---------------------------------------------------------------- excerpts
+
+# The line a teaser ends with, pointing to the rest: "Continue reading…",
+# "Read 51 remaining paragraphs", "Read the full story at The Verge.",
+# "more…", "[…]", and their kin in the languages of the captured feeds.
+_MORE = re.compile(
+    r"^\W*(?:continue reading|keep reading|read (?:more|on)\b|read the (?:full|rest|whole|complete|entire)\b|"
+    r"read \d+ (?:more|remaining) (?:paragraphs?|words|comments?)|full (?:story|article|post)\b|"
+    r"(?:\(\s*)?more\s*(?:…|\.\.\.|»|›|→|>>)|weiterlesen|mehr lesen|lire la suite|lire plus|leer m[aá]s|"
+    r"seguir leyendo|leia mais|continua(?:r)? a? ?(?:leggere|lendo)|lees verder|czytaj dalej|"
+    r"читать (?:далее|дальше|полностью)|続きを読む|阅读全文|閱讀全文|더 ?보기)", re.IGNORECASE)
+_CUT_OFF = re.compile(r"(?:…|\.\.\.|\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\))\s*[)\]»”\"']?\s*$")
+_CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+# Under this many words an entry that links to its page is taken for a
+# teaser: a dek or a first paragraph, not the article (the shortest news
+# story runs to some 150 words). A whole article of fewer words loses
+# only a "1 min read".
+EXCERPT_WORDS = 120
+# Past this many words a teaser's "Read more" is more likely a full text's
+# related-story link: the text reads as the article.
+_TEASER_WORDS = 400
+
+
+def text_words(text: str) -> int:
+    """Words, with Chinese, Japanese and Korean characters two to a word."""
+    cjk = len(_CJK_CHAR.findall(text))
+    return len(text.split()) if not cjk else len(_CJK_CHAR.sub(" ", text).split()) + (cjk + 1) // 2
+
+
+def is_excerpt(raw: Taken, text: str, linked: bool) -> bool:
+    """Whether the entry's text is a teaser of its article rather than the
+    article: it ends in a "Continue reading" line or a cut-off "…", or it
+    is short and links to its page. `raw` is the text's source taken apart
+    before promo lines were dropped; `text` the story's text as kept."""
+    words = text_words(text)
+    if linked and words < EXCERPT_WORDS:
+        return True
+    if words >= _TEASER_WORDS:
+        return False
+    for block in raw.blocks[-2:]:
+        line = block.text.strip()
+        if _MORE.search(line) and len(line.split()) <= 12:
+            return True
+        if any(_MORE.search(link) for link in block.link_texts):
+            return True
+    last = raw.blocks[-1].text.strip() if raw.blocks else ""
+    return bool(_CUT_OFF.search(last))

@@ -17,9 +17,31 @@ _ROLE_MAILBOX = re.compile(
     r"^(?:info|editor|editors|editorial|news|newsroom|newsdesk|redaktion|redaccion|redazione|redactie|"
     r"webmaster|web|admin|administrator|contact|press|desk|feed|feeds|rss|online|office|mail|team|"
     r"hello|support|community|digital|internet)$", re.I)
-# Words that make a name a desk's, not a person's.
-_DESK_WORDS = frozenset("""redaktion redaction rédaction redacción redazione redactie staff editors editor
-    editorial newsroom desk team agence agency agencia agenzia webmaster admin administrator""".split())
+# Words that make a name a desk's, not a person's: "Staff and agencies",
+# "Ars Contributors", "DealPost Team", "derStandard.at Redaktion". The whole
+# name goes, never the word alone ("Staff and agencies" once became
+# "and agencies").
+_DESK_WORDS = frozenset("""redaktion redaction rédaction redacción redazione redactie staff staffs editors
+    editorial newsroom desk team agencies agency agence agencia agenzia agentur webmaster admin administrator
+    contributors contributor writers reporters correspondents wires wire bureau agències agencias agenzie""".split())
+# A news agency's own name is a byline as it stands ("Agence France-Presse").
+_AGENCY = re.compile(r"^(?:agence|agencia|agenzia|agentur)\s+\S", re.I)
+# "Agence" alone, a list's leftover ("agence, AFP"): nothing.
+_PARTICLES = frozenset("de da di do dos das du del della der den van von la le ten ter zu bin al el y e".split())
+# A place after the name: "David Smith in Washington", "AP in Palm Beach, Florida".
+_DATELINE = re.compile(r"\s+in\s+[A-ZÀ-ÖØ-Þ][\w.'’-]*(?:(?:\s+|,\s*)(?:[A-ZÀ-ÖØ-Þ][\w.'’-]*|de|of|the|la|el))*$")
+# A job after the name: "Damian Carrington Environment editor", "Jason
+# Burke Africa correspondent", "Julian Borger World affairs editor".
+_ROLE = re.compile(
+    r"\s+(?:[A-ZÀ-ÖØ-Þ][\w-]*(?:\s+[a-z]+)?\s+)?(?:(?:chief|senior|deputy|associate|assistant|contributing|staff|"
+    r"special|political|economics|foreign|sports?)\s+)?(?:editor|correspondent|reporter|writer|columnist|critic|"
+    r"analyst|commentator|presenter|producer)(?:\s+at\s+large)?$")
+# The same inside a list, before it is split at its commas: "Ashifa Kassam
+# in Stanstead, Quebec", "Sam Jones in Madrid and Stephen Burgen in Barcelona".
+_PLACE = r"[A-ZÀ-ÖØ-Þ][\w.'’-]*(?:\s+(?:[A-ZÀ-ÖØ-Þ][\w.'’-]*|de|of|the|la|el))*"
+_DATELINES = re.compile(rf"\s+in\s+{_PLACE}(?:,\s*{_PLACE})?(?=\s+(?:and|&)\s+|$)")
+_DOMAIN = re.compile(r"\w\.(?:com|net|org|fr|de|at|ch|es|it|co\.uk|ru|br|info|io)\b", re.I)
+_CONJUNCTION = re.compile(r"(\s+(?:and|&|und|et|y|e)\s+)")
 _ORG_WORDS = frozenset("""for the of and podcast podcasts show radio media news inc inc. llc ltd ltd. network
     studios studio productions records press magazine blog channel official""".split())
 # A title that is "<host name> Podcast" names the host, not the publisher.
@@ -90,9 +112,56 @@ def byline(raw: str, publisher: Publisher | None = None, site: bool = True) -> s
             return ""
     if mailbox and _ROLE_MAILBOX.match(mailbox.split("@")[0]):
         return ""
-    names = [_turned_round(part) for part in _byline_parts(text)]
+    if re.match(r"(?i)(?:https?://|www\.)", text):
+        return ""  # the site's address
+    if re.match(r"^/?u/[\w-]+$", text):
+        return text  # a Reddit user, as Reddit writes it
+    names = [_people(part) for part in _byline_parts(text)]
     kept = [name for name in names if name and not (publisher and publisher.names(name, site))]
     return ", ".join(dict.fromkeys(kept))
+
+
+def _people(part: str) -> str:
+    """One part of a byline ("Nadeem Badshah and agencies", "Sam Jones in
+    Madrid and Stephen Burgen in Barcelona") as the people it names, each
+    without a dateline or a job title; desks and labels out."""
+    part = _DATELINES.sub("", part)
+    agency = re.match(r"(?i)(?:agence|agency|agencia|agenzia|agentur),\s*(\S.*)$", part)
+    if agency:
+        return _person(agency.group(1))  # Le Figaro's "agence, AFP"
+    if _turned_round(part) != part:
+        return _person(part)  # "Scappaticci, Elena"
+    if ", " in part:  # "Macworld Staff, Glenn Fleishman": a list, each name on its own
+        return ", ".join(filter(None, (_people(piece) for piece in part.split(", "))))
+    pieces = _CONJUNCTION.split(part)
+    people, joins = pieces[0::2], pieces[1::2]
+    kept: list[tuple[str, str]] = []
+    for at, person in enumerate(people):
+        name = _person(person)
+        if name:
+            kept.append((joins[at - 1].strip() if at and kept else "", name))
+    return " ".join(f"{join} {name}" if join else name for join, name in kept).strip()
+
+
+def _person(text: str) -> str:
+    """A person's name as a reader should see it, or "" for a desk, a
+    site, a label."""
+    name = _turned_round(text.strip())
+    name = re.sub(r"\s*\([^()]*\)\s*$", "", name).strip()  # "(now)", "(earlier)", "(news)"
+    name = _DATELINE.sub("", name)
+    role = _ROLE.search(name)
+    if role and len(name[:role.start()].split()) >= 2:
+        name = name[:role.start()]
+    words = name.split()
+    if not words or _DOMAIN.search(name):
+        return ""
+    folded = [w.casefold().strip(".,:;") for w in words]
+    if any(w in _DESK_WORDS for w in folded) and not (_AGENCY.match(name) and len(words) >= 2):
+        return ""
+    if (len(words) >= 2 and words[-1][:1].islower() and folded[-1] not in _PARTICLES) or (
+            len(words) >= 3 and words[0][:1].islower() and folded[0] not in _PARTICLES):
+        return ""  # a label ("Guardian sport", "know how", "illustration by ..."), not a name
+    return name
 
 
 def _byline_parts(text: str) -> list[str]:
@@ -110,10 +179,13 @@ def _byline_parts(text: str) -> list[str]:
 
 
 def _turned_round(name: str) -> str:
+    """"Last, First" as "First Last" ("de Rochebouët, Béatrice" too)."""
     last, comma, first = name.partition(", ")
-    if comma and " " not in last and " " not in first and "," not in first:
+    surname = last.split()
+    if comma and " " not in first and "," not in first and surname \
+            and all(w in _PARTICLES for w in surname[:-1]):
         name = f"{first} {last}"
-    return " ".join(w for w in name.split() if w.casefold() not in _DESK_WORDS)
+    return name
 
 
 _CHANNEL_BYLINE = re.compile(rb"<(itunes:author|dc:creator|author)\b", re.I)
@@ -143,3 +215,21 @@ def _is_person_like(name: str) -> bool:
     return not any(len(w) >= 2 and w.isupper() and w.isalpha() for w in words)  # BBC, NPR: acronyms are brands
 
 
+
+
+# A blog platform's shared posting account, not a person: "Google Testing
+# Bloggers", "The Chromium Team", "Engineering Staff".
+_GROUP_ACCOUNT = re.compile(r"\b(?:bloggers|team|staff|editors|contributors|authors|writers|editorial|desk)\b", re.I)
+_BY = re.compile(r"^(?i:by|von|par|por|di|door|av|af)\s+")
+_AFTER_NAMES = re.compile(r"\s+(?:on behalf of|for|of the|at)\s+.*$|\s*[(|–—-].*$|,\s*(?![A-Z][\w.'’-]*(?:\s|$)).*$")
+
+
+def text_byline(account: str, line: str, publisher: Publisher | None = None) -> str:
+    """The author a post names in its own opening line ("By Ben Yu", "By
+    Dave Gladfelter (SETI, Google Drive)") when the feed gives only a
+    platform's shared posting account; else the account's byline."""
+    if not line or not _GROUP_ACCOUNT.search(account):
+        return account  # a person's byline stands; with none, a "By …" line may attribute a quote
+    names = _AFTER_NAMES.sub("", _BY.sub("", clean_text(line)).rstrip(". "))
+    found = byline(names, publisher)
+    return found or account

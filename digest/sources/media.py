@@ -4,6 +4,7 @@ media:thumbnail, enclosures), made absolute, and local pictures of a local feed.
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 from urllib.parse import (
     urlsplit,
@@ -43,9 +44,17 @@ def _media_pictures(entry, base: str, pictures: Path | None) -> list[Candidate]:
     block = _publisher_image_block(entry)
     if block:
         add(*block)
+    for key in _PICTURE_ELEMENTS:  # non-standard elements some CMSs write (<bigimage>)
+        value = entry.get(key)
+        if isinstance(value, str) and value.strip():
+            add(value.strip(), "media", {})
     for thumbnail in entry.get("media_thumbnail", []):
         add(thumbnail.get("url"), "thumbnail", thumbnail)
     return found
+
+
+# Un-namespaced picture elements of an item, as feedparser keeps them.
+_PICTURE_ELEMENTS = ("bigimage", "largeimage", "mainimage", "leadimage", "featuredimage")
 
 
 def _publisher_image_block(entry) -> tuple[str, str, dict, str, str] | None:
@@ -118,3 +127,58 @@ def _first(values, key: str) -> str:
     return (values or [{}])[0].get(key, "") if values else ""
 
 
+
+
+# ---------------------------------------------------------------- audio and video
+
+_MEDIA_EXTENSIONS = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp4", ".m4v", ".mov",
+                     ".webm", ".mkv")
+_CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:\.\d+)?$")
+
+
+def is_audio_or_video(entry) -> bool:
+    """The entry stands for an episode or a video: an audio or video
+    enclosure or media:content, an itunes:duration, or a YouTube video.
+    Its text is then the notes, not the thing: it has no reading time."""
+    if entry.get("itunes_duration") or entry.get("yt_videoid"):
+        return True
+    for media in [*entry.get("enclosures", []), *entry.get("media_content", [])]:
+        kind = (media.get("type") or "").lower()
+        medium = (media.get("medium") or "").lower()
+        path = urlsplit(media.get("href") or media.get("url") or "").path.lower()
+        if kind.startswith(("audio/", "video/")) or medium in ("audio", "video") or (
+                not kind and not medium and path.endswith(_MEDIA_EXTENSIONS)):
+            return True
+    return False
+
+
+def duration_seconds(entry) -> int | None:
+    """The episode's or video's length as the feed states it:
+    itunes:duration (seconds, MM:SS or HH:MM:SS), else a media:content
+    duration (seconds). None when neither gives a length above zero."""
+    stated = [entry.get("itunes_duration") or ""]
+    stated += [media.get("duration") or "" for media in entry.get("media_content", [])]
+    for value in stated:
+        seconds = parse_duration(str(value))
+        if seconds:
+            return seconds
+    return None
+
+
+def parse_duration(value: str) -> int | None:
+    """'5400', '5400.5', '90:00', '1:30:00' -> seconds; None for anything else."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        clock = _CLOCK.match(value)
+        if not clock:
+            return None
+        hours, minutes, secs = int(clock.group(1) or 0), int(clock.group(2)), int(clock.group(3))
+        if secs >= 60:
+            return None  # ("00:60:05" is read as written: an hour and five seconds)
+        seconds = hours * 3600 + minutes * 60 + secs
+    # Above a day it is not a length (a byte count in the wrong field).
+    return round(seconds) if 0 < seconds < 86400 else None

@@ -10,13 +10,12 @@ are stripped from every string, because the MJML compiler rejects them.
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,12 +24,14 @@ from ..models import Item
 from ..text import clean_text, key_text, repair_text, strip_control
 from . import xmlfeed
 from .blocks import Candidate, Taken, clean_credit
-from .boilerplate import lead_blocks, story_blocks
-from .bylines import Publisher, _channel_byline, byline
+from .boilerplate import is_excerpt, lead_blocks, story_blocks
+from .bylines import Publisher, _channel_byline, byline, text_byline
+from .dates import entry_stamp
 from .extract import take_apart_html, take_apart_text
 from .htmltext import _alternate_feed_link, html_to_text
 from .links import _is_web_url, canonical_url, resolved_url
-from .media import _first, _local_picture_folder, _media_pictures, canonical_image_url
+from .media import (_first, _local_picture_folder, _media_pictures, canonical_image_url, duration_seconds,
+                    is_audio_or_video)
 from .pictures import choose_picture, feed_wide_pictures
 from .sanitize import sanitize_html
 
@@ -156,7 +157,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "", *, fast: bool = Tr
         raise FeedError(url, reason)
     feed = parsed.feed
     context = _feed_context(feed, url, body)
-    entries = [entry_parts(entry, context) for entry in parsed.entries]
+    entries = _days_only(entry_parts(entry, context) for entry in parsed.entries)
     feed_wide = feed_wide_pictures([parts.pictures for parts in entries], context.images)
     items = _unique_items(entries, feed_wide)
     warning = _bozo_message(parsed) if parsed.get("bozo") else recoded
@@ -166,6 +167,18 @@ def parse_feed(body: bytes, url: str, content_type: str = "", *, fast: bool = Tr
         items=items,
         warning=warning,
     )
+
+
+def _days_only(entries: Iterable[EntryParts]) -> list[EntryParts]:
+    """A feed whose every date (three or more) is at 00:00:00 UTC gives days,
+    not times (a static site's front matter, "Thu, 26 Sep 2024 00:00:00
+    +0000"): each is marked date_only, so no card says "00:00"."""
+    entries = list(entries)
+    dated = [e.published for e in entries if e.published is not None]
+    if len(dated) >= 3 and all((d.hour, d.minute, d.second, d.microsecond) == (0, 0, 0, 0) for d in dated):
+        for entry in entries:
+            entry.date_only = entry.published is not None
+    return entries
 
 
 def parser_input(body: bytes, url: str, content_type: str) -> tuple[bytes, dict[str, str], str | None]:
@@ -326,18 +339,37 @@ def _unique_items(parts: Iterable[EntryParts], feed_wide: frozenset[str]) -> lis
     """A feed listing the same entry twice shows it once: the same guid (or
     link), or the same title and text under two addresses (/slug/ and
     /slug-2/; not two episodes with one title and blurb, whose audio
-    differs). The copy kept is the one with more text, then a picture."""
+    differs), or the same title and four fifths of the same words within two
+    days (a post edited between the two). The copy kept is the one with more text, then a picture."""
     chosen: dict[str, Item] = {}
     aliases: dict[tuple, str] = {}
+    titled: dict[tuple, list[tuple[str, frozenset[str], datetime | None]]] = {}
     for entry in parts:
         item = entry.item(feed_wide)
         key = item.key
         if len(item.text.split()) >= 20:
             key = aliases.setdefault((key_text(item.title), key_text(item.text), entry.enclosures), key)
+            # The same post edited in between (a typo, a line added): the same title and
+            # nearly the same words.
+            words = frozenset(re.findall(r"\w+", item.text.casefold()))
+            same_title = titled.setdefault((key_text(item.title), entry.enclosures), [])
+            key = next((other for other, seen, when in same_title
+                        if _nearly_same(words, seen) and _close(item.published, when)), key)
+            same_title.append((key, words, item.published))
         kept = chosen.get(key)
         if kept is None or (len(item.text), item.image is not None) > (len(kept.text), kept.image is not None):
             chosen[key] = item
     return list(chosen.values())
+
+
+def _nearly_same(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Four fifths of the words of both texts in common."""
+    return bool(a and b) and len(a & b) >= 0.8 * len(a | b)
+
+
+def _close(a: datetime | None, b: datetime | None) -> bool:
+    """Within two days (a weekly post under one title, its template the same, is not a repeat)."""
+    return a is None or b is None or abs((a - b).total_seconds()) <= 2 * 86400
 
 
 @dataclass
@@ -360,12 +392,16 @@ class EntryParts:
     credit: str  # the entry's media:credit
     text_credit: str  # a picture credit its text carried
     enclosures: tuple[str, ...] = ()  # its media files (two episodes may share a title and blurb)
+    date_only: bool = False
+    excerpt: bool = False
+    duration_seconds: int | None = None
 
     def item(self, feed_wide: frozenset[str] = frozenset()) -> Item:
         return Item(
             feed_url=self.feed_url, key=self.key, title=self.title, link=self.link, author=self.author,
             published=self.published, content_html=self.content_html, text=self.text,
-            lead_text=self.lead_text, tags=self.tags,
+            lead_text=self.lead_text, tags=self.tags, date_only=self.date_only, excerpt=self.excerpt,
+            duration_seconds=self.duration_seconds,
             image=choose_picture(self.pictures, feed_wide, self.caption, self.credit, self.text_credit),
         )
 
@@ -379,13 +415,19 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
     title = repair_text(_title_line(clean_text(html_to_text(entry.get("title", "")[:_TITLE_MARKUP_CHARS]))))
     author = _entry_byline(entry, feed)
     sources = _text_sources(entry)
-    taken = [story_blocks(_take_apart(value, kind), title, author) for value, kind, _ in sources]
-    body = max((t for t, (_, _, role) in zip(taken, sources) if role != "subtitle"), key=lambda t: len(t.text),
-               default=Taken())
+    raw = [_take_apart(value, kind) for value, kind, _ in sources]
+    taken = [story_blocks(source, title, author) for source in raw]
+    body_at = max((i for i, (_, _, role) in enumerate(sources) if role != "subtitle"), key=lambda i: len(taken[i].text),
+                  default=None)
+    body = Taken() if body_at is None else taken[body_at]
     lead = _lead_source(taken, body, [role for _, _, role in sources])
+    if body.byline:
+        author = text_byline(author, body.byline, feed.publisher)
     text = body.text
     raw_html = next((value for value, kind, _ in sources if kind == "html" and value), "")
     media_text = repair_text(clean_text(entry.get("media_description", "")))
+    stamp = entry_stamp(entry)
+    media = is_audio_or_video(entry)
     pictures = _media_pictures(entry, base, feed.pictures) + [
         resolved for source in taken for candidate in source.pictures
         if (resolved := _resolved(candidate, link or base, feed.pictures))]
@@ -395,7 +437,8 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
         title=title or _title_from_text(text),
         link=link,
         author=author,
-        published=_entry_time(entry),
+        published=stamp.moment if stamp else None,
+        date_only=bool(stamp and stamp.date_only),
         content_html=sanitize_html(strip_control(raw_html) if raw_html else _plain_to_html(text), link or base),
         text=text,
         lead_text="\n\n".join(block.text for block in lead_blocks(lead.blocks, title)),
@@ -407,6 +450,8 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
         credit=clean_credit(entry.get("credit", "") or _first(entry.get("media_credit"), "content")),
         text_credit=next((t.credit for t in taken if t.credit), ""),
         enclosures=tuple(e.get("href", "") for e in entry.get("enclosures", [])),
+        excerpt=media or is_excerpt(Taken() if body_at is None else raw[body_at], text, bool(link)),
+        duration_seconds=duration_seconds(entry) if media else None,
     )
 
 
@@ -498,7 +543,13 @@ def _plain(value: str) -> str:
 
 # Hosts that only redirect to the article (and count the click on the way).
 _REDIRECTORS = re.compile(r"(?:^|\.)(?:feedproxy\.google\.com|feedsportal\.com|feeds\.feedburner\.com|"
+                          r"feedpress\.me|feedpress\.it|feedblitz\.com|pheedo\.com|"
                           r"feeds\.[\w-]+\.(?:com|net|org)|rss\.[\w-]+\.(?:com|net|org))$", re.I)
+# The entry's own "Permalink" link, which some feeds end every item with
+# while its <link> goes through a click counter.
+_PERMALINK = re.compile(r"""<a\s[^>]*?href\s*=\s*["']([^"']+)["'][^>]*>\s*(?:permalink|perma-link|¶|∞)\s*</a>""", re.I)
+# A WordPress shortlink: the site's root with ?p=<post id>.
+_SHORTLINK = re.compile(r"^/?$")
 
 
 def _entry_link(entry, guid: str) -> str:
@@ -511,24 +562,42 @@ def _entry_link(entry, guid: str) -> str:
     if _is_web_url(original):
         return original
     host = urlsplit(link).hostname or ""
-    if link and (_REDIRECTORS.search(host) or "/~r/" in link) and _is_web_url(guid) \
-            and not _REDIRECTORS.search(urlsplit(guid).hostname or ""):
+    redirected = bool(link) and (bool(_REDIRECTORS.search(host)) or "/~r/" in link)
+    if redirected and _is_web_url(guid) and not _REDIRECTORS.search(urlsplit(guid).hostname or ""):
         return guid
     if not link and _is_web_url(guid) and entry.get("guidislink", True) is not False:
         return guid
+    if redirected or _is_shortlink(link):
+        named = _article_named_in(entry, link)
+        if named:
+            return named
     return link
 
 
-def _entry_time(entry) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        # dict.get: FeedParserDict's own lookup remaps these keys with a warning.
-        value = dict.get(entry, key)
-        if value:
-            try:
-                return datetime.fromtimestamp(calendar.timegm(value), tz=timezone.utc)
-            except (OverflowError, ValueError, OSError):
-                continue
-    return None
+def _is_shortlink(link: str) -> bool:
+    parts = urlsplit(link)
+    return bool(_SHORTLINK.match(parts.path) and re.fullmatch(r"p=\d+", parts.query or ""))
+
+
+def _article_named_in(entry, link: str) -> str:
+    """The article's own address where the entry names it beside a
+    redirector's or a shortlink: <comments> pointing at the article's
+    comment section ("…/slug/#comments"), or a trailing "Permalink" link
+    in its text. "" when it names none."""
+    link_host = (urlsplit(link).hostname or "").removeprefix("www.")
+    comments = clean_text(entry.get("comments", "") or "")
+    parts = urlsplit(comments)
+    if _is_web_url(comments) and parts.fragment and parts.path not in ("", "/") \
+            and not _REDIRECTORS.search(parts.hostname or "") \
+            and (not _is_shortlink(link) or (parts.hostname or "").removeprefix("www.") == link_host):
+        return parts._replace(fragment="").geturl()
+    texts = [detail.get("value", "") for detail in entry.get("content", [])] + [entry.get("summary", "") or ""]
+    for text in texts:
+        found = _PERMALINK.findall(text or "")
+        if found and _is_web_url(html.unescape(found[-1])) \
+                and not _REDIRECTORS.search(urlsplit(html.unescape(found[-1])).hostname or ""):
+            return html.unescape(found[-1])
+    return ""
 
 
 def _plain_to_html(text: str) -> str:
@@ -570,6 +639,8 @@ def _entry_byline(entry, feed: FeedContext) -> str:
     if len(raws) == 1 and clean_text(raws[0]) == feed.channel_author:
         return feed.author  # the channel's author on every item: the channel's rules
     found = [byline(raw, feed.publisher) for raw in raws]
+    if len(found) == 1:
+        return found[0]  # one string: its names as read ("Christen, M., Christen, B." are two people)
     return ", ".join(dict.fromkeys(name for names in found for name in names.split(", ") if name))
 
 

@@ -24,7 +24,7 @@ _NOT_A_PICTURE_PATH = re.compile(
     r"(?:^|[/_.\-=])(?:avatars?|gravatar|icons?|favicon|buttons?|btn|badges?|sprites?|emoji|emoticons?|"
     r"smil(?:ies|ey)|share|sharing|social|facebook|twitter|linkedin|pinterest|whatsapp|reddit|rss|feed-?icon|"
     r"e-?mail(?=\.(?:png|gif)$)|filetypes?|bnr|undefined|null|"
-    r"subscribe|donate|donation|paypal|patreon|banner|banners|signature|spacer|blank|pixel|tracking|tracker|"
+    r"subscribe|donate|donation|paypal|patreon|signature|spacer|blank|tracking|tracker|"
     r"counter|1x1|transparent|beacon|wp-smiley|flair|shim|ads?|advert|advertisement|doubleclick|profile_images|"
     r"headshots?)(?:[/_.\-=]|\d|$)", re.I)
 _NOT_A_PICTURE_HOST = re.compile(
@@ -32,6 +32,11 @@ _NOT_A_PICTURE_HOST = re.compile(
     r"googlesyndication\.com|googleadservices\.com|pixel\.wp\.com|stats\.wordpress\.com|scorecardresearch\.com|"
     r"rss\.slashdot\.org|avatars\d*\.githubusercontent\.com|badge\.fury\.io|shields\.io|"
     r"feeds\.[\w-]+\.(?:com|net|org)|pheedo\.com|addtoany\.com|sharethis\.com)$", re.I)
+# "pixel" and "banner" name a beacon or an ad only as the whole file name
+# ("pixel.gif", "banner2.png") or a folder ("/banners/"): a photo of the
+# Pixel phone ("google-pixel-7-review.jpg") or a blog's lead image named
+# "<slug>-banner.png" is a picture.
+_BEACON_OR_AD_NAME = re.compile(r"/(?:pixel|banners?|ad-?banner)(?:[_-]?\d+)?(?:/|\.\w+$|$)", re.I)
 _BEACONS = ("/_/stat", "/~r/", "/~ff/", "/~a/", "/~c/", "/pixel.", "/pixel?", "/beacon", "/track/open", "/b/ss/")
 MIN_SIDE = 100  # px: declared smaller than this both ways is an icon, a button or a badge
 MIN_EDGE = 40  # px: a side shorter than this is a strip, a rule or a pixel row
@@ -73,11 +78,21 @@ def choose_picture(candidates: Iterable[Candidate], feed_wide: frozenset[str] = 
         credit = credit or entry_credit
     if caption and not credit:
         caption, credit = split_caption(caption)
+    elif caption:
+        # The credit given apart and again at the caption's end ("… | Photo: X / The Verge").
+        stripped, said = split_caption(caption)
+        if said and (_same_credit(said, credit) or stripped != caption and said in caption):
+            caption = stripped
     caption, credit = clean_text(caption), clean_credit(credit or text_credit)
     # A size is given as a pair or not at all (a width alone stretches it).
     known = bool(best.width and best.height)
     return Image(url=best.url, caption=caption, credit=credit, width=best.width if known else None,
                  height=best.height if known else None, alt=best.alt or caption)
+
+
+def _same_credit(a: str, b: str) -> bool:
+    fold = lambda text: re.sub(r"\W+", "", clean_credit(text)).casefold()  # noqa: E731
+    return bool(fold(a)) and (fold(a) in fold(b) or fold(b) in fold(a))
 
 
 def _preference(candidate: Candidate) -> tuple:
@@ -96,7 +111,8 @@ def _not_a_picture(candidate: Candidate) -> bool:
     path = parts.path.lower()
     if path.endswith((".svg", ".ico")) or any(marker in url for marker in _BEACONS):
         return True
-    if _NOT_A_PICTURE_HOST.search(parts.hostname or "") or _NOT_A_PICTURE_PATH.search(parts.path):
+    if _NOT_A_PICTURE_HOST.search(parts.hostname or "") or _NOT_A_PICTURE_PATH.search(parts.path) \
+            or _BEACON_OR_AD_NAME.search(parts.path):
         return True
     if re.search(r"(?:^|&)(?:s|size)=(?:[1-9]\d?|1[01]\d)(?:&|$).*\bd=|\bd=(?:identicon|mm|retro|wavatar|monsterid|blank)",
                  parts.query):
@@ -184,11 +200,19 @@ def feed_wide_pictures(per_entry: list[list[Candidate]], feed_images: Iterable[s
     art, and any picture most of its items repeat (a share button, a
     signature, the show's artwork)."""
     counts: dict[str, int] = {}
+    in_text: set[str] = set()
     for candidates in per_entry:
         for url in {c.url for c in candidates}:
             counts[url] = counts.get(url, 0) + 1
+        in_text.update(c.url for c in candidates if c.origin != "media")
     entries = len(per_entry)
-    repeated = {url for url, n in counts.items() if entries >= 3 and n >= max(3, entries // 2 + 1)}
+    # Most items; and a picture in the text or a thumbnail on ten or more
+    # different stories, or on a fifth of them (a donation GIF, a "support
+    # us" banner): no story's own picture is on ten others. The publisher's
+    # own media picture needs most items: a season's episode art on a third
+    # of a show's episodes still tells the season (golden wondery-1865).
+    repeated = {url for url, n in counts.items()
+                if entries >= 3 and n >= 3 and (n >= entries // 2 + 1 or (url in in_text and (n >= 10 or n * 5 >= entries)))}
     return frozenset(repeated | {url for url in feed_images if url})
 
 

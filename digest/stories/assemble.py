@@ -64,11 +64,12 @@ def assemble_digest(
 def summarize_stories(config: Config, stories: list[Story]) -> None:
     """Summary and reading time from each story's best source. Only for the
     stories the digest shows: a day of 200 feeds has thousands of candidates
-    and summarizing them all cost more than the rest of the build."""
+    and summarizing them all cost more than the rest of the build. No
+    reading time for an excerpt or an episode (its duration stands instead)."""
     from .summarize import reading_minutes, summarize
 
     for story in stories:
         story.summary = summarize(story.item.lead_text or story.item.text, config.summary_words)
-        story.reading_minutes = reading_minutes(story.item.text)
+        story.reading_minutes = None if story.item.excerpt else reading_minutes(story.item.text)
 
 

@@ -7,7 +7,8 @@ were published within 48 hours of each other.
 
 How close is "close enough" -- the measure, and why:
 
-- Titles become sets of tokens: lowercased, stop words (English and German,
+- Titles become sets of tokens: lowercased, accents off Latin letters ("Wikipédia"
+  meets "Wikipedia"), stop words (English and German,
   plus headline filler like "live", "video", "says", "best") removed, and a
   light suffix stemmer so "raises"/"raise" and "rates"/"rate" meet; tokens
   of four letters or more also meet when one extends the other
@@ -202,16 +203,34 @@ def _word_tokens(word: str, at_start: bool, sentence_case: bool) -> tuple[tuple[
                  for token, name in _word_parts(word, at_start, sentence_case))
 
 
+def _alias(word: str) -> str | None:
+    """The expansion of a shorthand written as one: "UN", "EU", "Fed" (not
+    French "un", Portuguese "eu", or "Un" opening a French headline)."""
+    lower = word.lower()
+    if lower not in _ALIASES or word == lower or (len(lower) == 2 and not word.isupper()):
+        return None
+    return _ALIASES[lower]
+
+
+def _folded(word: str) -> str:
+    """A Latin word without its accents, so "Wikipédia" meets "Wikipedia"
+    and "Élysée" "Elysee" (headlines and feeds drop them at will)."""
+    if word.isascii() or any(ord(ch) > 0x24F for ch in word):
+        return word
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
+
+
 def _word_parts(word: str, at_start: bool, sentence_case: bool) -> list[tuple[str, bool]]:
+    word = _folded(word)
     if word.isalpha():  # most words: one part, no figure (what the rest does, without its regexes)
         lower = word.lower()
-        if lower in _ALIASES:
+        if _alias(word):
             return [(stem(w), True) for w in _ALIASES[lower].split() if w not in _STOP_WORDS]
         if lower in _STOP_WORDS or len(lower) < 2:
             return []
         return [(stem(lower), _is_name(word, 0, at_start, sentence_case))]
     word = re.sub(r"'s$", "", word)
-    alias = _ALIASES.get(word.lower())
+    alias = _alias(word)
     if alias:  # an expanded shorthand is a name wherever it stands
         return [(stem(w), True) for w in alias.split() if w not in _STOP_WORDS]
     parts = [p for p in re.split(r"[-']", word) if p]

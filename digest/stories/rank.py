@@ -6,7 +6,8 @@ much more or less than a plain story":
     score = weight x recency x boost x sources
 
 - weight: the feed's `weight` (default 1.0);
-- recency: 1.0 when published now, halving every `[rank] half_life`;
+- recency: 1.0 when published now, halving every `[rank] half_life`; an
+  undated story counts as at least one half-life old;
 - boost: the product of the `[rank] boost` multipliers whose keyword
   appears (whole word, any case) in the story's title or text;
 - sources: 1 + SOURCE_BONUS per other feed that covered the story, so a
@@ -75,9 +76,14 @@ class Ranked:
         return self.status == SHOWN
 
 
-def recency(published: datetime, now: datetime, half_life: timedelta) -> float:
-    """1.0 for a story published now, halving every half_life."""
+def recency(published: datetime, now: datetime, half_life: timedelta, dated: bool = True) -> float:
+    """1.0 for a story published now, halving every half_life. An undated
+    story is placed at when digest first saw it, which is "now" for every
+    item of a feed read for the first time: it counts as at least one
+    half-life old, so it is never fresher than what was published since."""
     age = max(0.0, (now - published).total_seconds())
+    if not dated:
+        age = max(age, half_life.total_seconds())
     return 0.5 ** (age / half_life.total_seconds())
 
 
@@ -100,7 +106,7 @@ def factors(story: Story, now: datetime, settings: RankSettings) -> Factors:
     sources = len({item.feed_url for item in story.items})
     return Factors(
         weight=settings.weights.get(story.item.feed_url, 1.0),
-        recency=recency(story.published, now, settings.half_life),
+        recency=recency(story.published, now, settings.half_life, story.dated),
         age_hours=max(0.0, (now - story.published).total_seconds() / 3600),
         boost=boost,
         boosted_by=boosted_by,

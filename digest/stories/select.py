@@ -52,7 +52,7 @@ def select_stories(config: Config, store: Store, request: BuildRequest) -> Selec
     from .rank import rank_all
 
     last_build = store.last_build_time()
-    since = window_start(request.now, config.since, last_build, request.since)
+    since = window_start(request.now, config.window(request.now), last_build, request.since)
     urls = [f.url for f in config.feeds]
     # Since the last build, also what arrived after it though dated before
     # it (a feed that was down at build time, a backdated post), back to the
@@ -63,7 +63,7 @@ def select_stories(config: Config, store: Store, request: BuildRequest) -> Selec
     # thousands of candidates' were most of what a large build held.
     details = bool(config.rank.mute or config.rank.boost)
     items = store.unsent_items(urls, since, request.now, arrived_after=late,
-                               oldest=late - config.since if late else None, details=details)
+                               oldest=late - config.window(request.now) if late else None, details=details)
     # Items sent within the clustering window before `since` join the
     # grouping, so a story sent yesterday is not sent again from a feed that
     # covered it later; an update of the story still goes out.

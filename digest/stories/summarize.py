@@ -59,6 +59,11 @@ _SENTENCE_END = re.compile(
     r"""(?<![.!?…])[.!?…]++(?:\s?[»"'”’)\]])*+\s+(?=(?:[«"'“‘(\[¿¡]\s?)?[A-Z0-9À-ÖØ-ÞА-ЯЁΑ-Ω])"""
     r"""|(?<![。！？])[。！？]++[」』）"”’]*+\s*(?=\S)""")
 _LAST_WORD = re.compile(r"(\S+)$")
+# Two sentences the source glued together ("in April.Previously, Modi"):
+# a word of lowercase letters, a stop, and a capitalized word.
+# (Three letters or more before it and a space or comma after, so code's
+# "io.Reader" and "`strings.Builder`" stay whole.)
+_GLUED = re.compile(r"(?<=[a-z][a-z][a-z][.!?])(?=[A-Z][a-z]+[\s,;:])")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -70,7 +75,7 @@ def split_sentences(text: str) -> list[str]:
     10,000 took 20 s.)"""
     sentences: list[str] = []
     for paragraph in re.split(r"\n\s*\n", text):
-        paragraph = " ".join(paragraph.split())
+        paragraph = _GLUED.sub(" ", " ".join(paragraph.split()))
         start = 0
         for match in _SENTENCE_END.finditer(paragraph):
             if _stops_at_abbreviation(paragraph, match):
@@ -100,7 +105,8 @@ def _ends_with_abbreviation(sentence: str) -> bool:
 
 def _is_abbreviation(word: str) -> bool:
     word = word.lstrip("(\"'“‘«").rstrip(".").lower()
-    if word in _ABBREVIATIONS:
+    # The last part of a range or a compound: "Jan. 8-Feb. 5", "mid-Dec."
+    if word in _ABBREVIATIONS or word.rsplit("-", 1)[-1].rsplit("–", 1)[-1] in _ABBREVIATIONS:
         return True
     # Initials (J. Smith) and dotted acronyms (U.S., N.A.T.O.).
     return bool(re.fullmatch(r"(?:[a-z]\.)*[a-z]", word))

@@ -1,0 +1,126 @@
+"""An entry's date as the feed states it: when, and whether it gave a time.
+
+feedparser reads RFC 822 and ISO 8601 well, but (6.0) reads a date written
+any other way ("Friday, January 29, 2021 04:54 PM") as no date at all, and
+a zone abbreviation it does not know (BST, CEST, AEST...) as UTC: a British
+feed's every item an hour off. Here the feed's own string is read again
+where feedparser's reading is missing or cannot be right, with dateutil.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+# The abbreviations feeds write, at their offsets (hours). Left out are
+# those that name two zones (IST: India or Ireland; CST: US Central or
+# China): feedparser's reading of them stands.
+_ZONES = {
+    "UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "BST": 1, "WEST": 1, "CET": 1, "MEZ": 1,
+    "CEST": 2, "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3, "SAST": 2, "CAT": 2, "EAT": 3, "WAT": 1,
+    "PKT": 5, "NPT": 5.75, "ICT": 7, "WIB": 7, "HKT": 8, "SGT": 8, "AWST": 8, "PHT": 8, "JST": 9,
+    "KST": 9, "ACST": 9.5, "ACDT": 10.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
+    "EST": -5, "EDT": -4, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "AKST": -9, "AKDT": -8,
+    "HST": -10, "AST": -4, "ADT": -3, "NST": -3.5, "NDT": -2.5, "BRT": -3, "ART": -3,
+}
+_TZINFOS = {name: int(hours * 3600) for name, hours in _ZONES.items()}
+# Those feedparser's own table has right: no second reading needed (dateutil
+# costs ~60 us a date, and most feeds write GMT or an offset).
+_FEEDPARSER_KNOWS = frozenset("UT UTC GMT Z EST EDT CDT MST MDT PST PDT AST ADT MET MEST".split())
+_ABBREVIATION = re.compile(r"(?<![A-Za-z])\(?([A-Z]{2,5})\)?\s*$")
+_TIME = re.compile(r"\d{1,2}\s*:\s*\d{2}|T\d{2}|\d{1,2}\s*(?:[ap]\.?m\b|h\d{2})", re.I)
+_YEAR = re.compile(r"(?<!\d)(?:1[89]|2\d)\d{2}(?!\d)")
+
+
+@dataclass(frozen=True)
+class Stamp:
+    moment: datetime  # aware, UTC
+    date_only: bool  # the feed gave a day and no time: moment is that day's 00:00 UTC
+
+
+def entry_stamp(entry) -> Stamp | None:
+    """The entry's published, else updated, else created date."""
+    for key in ("published", "updated", "created"):
+        # dict.get: FeedParserDict's own lookup remaps these keys with a warning.
+        raw = dict.get(entry, key) or ""
+        parsed = dict.get(entry, f"{key}_parsed")
+        raw = raw.strip() if isinstance(raw, str) else ""
+        moment = read_date(raw, parsed)
+        if moment is not None:
+            return Stamp(moment, date_only=bool(raw) and not _TIME.search(raw))
+    return None
+
+
+# The two shapes feedparser reads right: RFC 822 and ISO 8601 (W3C-DTF).
+_RFC822 = re.compile(r"^(?:[A-Za-z]{3},?\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{2,4}\s+\d{1,2}:\d{2}(?::\d{2})?"
+                     r"(?:\s*(?:[+-]\d{4}|[A-Za-z]{1,5}))?$")
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$", re.I)
+
+
+def read_date(raw: str, parsed=None) -> datetime | None:
+    """The moment a date string states. feedparser's reading (`parsed`, a
+    UTC struct_time) where the string is RFC 822 or ISO 8601 and its zone
+    one feedparser knows; else dateutil's, which reads what feedparser
+    misreads ("Sat, Dec 16 2023 02:02:33 PM" at 02:02, "2020/1/10 14:33"
+    as 1 December) or reads as none. None when neither can."""
+    zone = _ABBREVIATION.search(raw)
+    well_formed = bool(_RFC822.match(raw) or _ISO.match(raw))
+    if not well_formed or (zone and zone.group(1) in _TZINFOS and zone.group(1) not in _FEEDPARSER_KNOWS):
+        moment = _dateutil(raw)
+        if moment is not None:
+            return moment
+    if parsed:
+        try:
+            return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc)
+        except (OverflowError, ValueError, OSError):
+            pass
+    return _dateutil(raw) if raw else None
+
+
+def _dateutil(raw: str) -> datetime | None:
+    """A date dateutil can read in full: with a year (else it fills the
+    gap from today), at most a day off from its stated zone. A time without
+    a zone is taken as UTC."""
+    if not _YEAR.search(raw) or len(raw) > 80:
+        return None
+    from dateutil import parser
+
+    text = _in_english(_ABBREVIATION.sub(lambda m: f" {m.group(1)}", raw))
+    try:
+        moment = parser.parse(text, tzinfos=_TZINFOS, default=datetime(2000, 1, 1))
+    except (ValueError, OverflowError, TypeError, parser.ParserError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    offset = moment.utcoffset()
+    if offset is None or abs(offset) > timedelta(hours=14):
+        return None
+    return moment.astimezone(timezone.utc)
+
+
+# Month names of the languages feeds write RFC 822 dates in by mistake
+# ("mer, 16 nov 2022", "Seg, 24 Set 2018"): Italian, Portuguese, Spanish,
+# French, German, Dutch. A weekday before a comma is dropped (dateutil
+# knows English ones only, and the date says the day anyway).
+_MONTHS = {
+    1: "gen gennaio ene enero janv janvier janeiro januar jänner januari", 2: "fev fevereiro febbraio febrero févr fevr février fevrier februar februari",
+    3: "marzo março marco mars märz mär mrz maart", 4: "abr abril aprile avr avril", 5: "mag maggio mai maio mayo mei",
+    6: "giu giugno junho junio juin juni", 7: "lug luglio julho julio juil juillet juli",
+    8: "ago agosto août aout", 9: "set settembre setembro septiembre sept septembre",
+    10: "ott ottobre out outubro octubre okt oktober", 11: "novembre novembro noviembre",
+    12: "dic dicembre dez dezembro diciembre déc dec décembre decembre dezember",
+}
+_MONTH_NAMES = {name: month for month, names in _MONTHS.items() for name in names.split()}
+_ENGLISH = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+_WORD = re.compile(r"[^\W\d_]+\.?")
+_LEADING_WEEKDAY = re.compile(r"^\s*[^\W\d_]{2,12}\.?,\s*")
+
+
+def _in_english(text: str) -> str:
+    text = _LEADING_WEEKDAY.sub("", text)
+    if text.isascii() and not any(w.lower().rstrip(".") in _MONTH_NAMES for w in _WORD.findall(text)):
+        return text
+    return _WORD.sub(lambda m: _ENGLISH[_MONTH_NAMES[m.group().lower().rstrip(".")] - 1]
+                     if m.group().lower().rstrip(".") in _MONTH_NAMES else m.group(), text)
