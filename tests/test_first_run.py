@@ -498,3 +498,24 @@ def test_the_configs_since_may_be_a_date_as_since_is(invoke, tmp_path):
     config.write_text(config.read_text().replace('since = "2024-12-24"', 'since = "last week"'))
     refused = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW)
     assert refused.exit_code == 2 and "since: neither a duration (24h, 3d) nor a date (2026-11-24)" in refused.stderr
+
+
+def test_the_meta_line_says_an_episodes_length_and_a_days_date_without_a_made_up_time(invoke, tmp_path):
+    episode = tmp_path / "show.xml"
+    episode.write_text(rss(rss_item("Episode 12: on bridges", "https://show.example/12",
+                                    extra='<itunes:duration>1:50:00</itunes:duration><enclosure url="https://show.'
+                                          'example/12.mp3" type="audio/mpeg" length="1000"/>'))
+                       .replace("<rss ", '<rss xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" '))
+    daily = tmp_path / "daily.xml"
+    daily.write_text('<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Daily</title>'
+                     '<id>urn:daily</id><updated>2025-01-02</updated><entry><title>A day of news</title>'
+                     '<id>urn:daily:1</id><link href="https://daily.example/1"/><updated>2025-01-02</updated>'
+                     '<summary>News of the day.</summary></entry></feed>')
+    config = feeds_config(tmp_path, [episode.as_uri(), daily.as_uri()])
+    config.write_text(config.read_text().replace('timezone = "UTC"', 'timezone = "America/New_York"'))
+    text = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "text", "--since", "3d")
+    assert text.exit_code == 0, text.stderr
+    meta = {title: text.stdout.split(title, 1)[1].split("\n", 2)[1].strip()
+            for title in ("Episode 12: on bridges", "A day of news")}
+    assert meta["Episode 12: on bridges"].endswith("1 h 50 min") and "min read" not in meta["Episode 12: on bridges"]
+    assert meta["A day of news"].endswith("2 Jan"), meta  # not "1 Jan 19:00" in New York, not "00:00"
