@@ -81,6 +81,8 @@ def open_digester(config: str | Path | Config | None = None, *, state: str | Pat
     as it is. Raises ConfigError for a config that cannot be used."""
     if not isinstance(config, (Config, str, Path, type(None))):
         raise UsageError(f"digest.open: config is a path or a Config, not {config!r}")
+    if not isinstance(state, (str, Path, type(None))):
+        raise UsageError(f"digest.open: state is a path, not {state!r}")
     if not isinstance(config, Config):
         config = load_config(Path(config) if config is not None else default_config_path())
     path, notice = state_location(config, state)
@@ -190,8 +192,7 @@ class Digester:
     @property
     def store(self) -> Store:
         """The state file, opened (and made) when first needed."""
-        if self._closed:
-            raise UsageError(f"this Digester of {self.config.path} is closed; open another with digest.open()")
+        self._check_open()
         if self._store is None:
             self._store = Store.open(self.state_path)
         return self._store
@@ -231,7 +232,8 @@ class Digester:
         renderer = self._renderer()
         digest = replayed_digest(self.store, build_id)
         leave_out_unrenderable(renderer, digest, format, self.reporter)
-        return Edition(digest, [], renderer, self.config.email, self.state_path, _subject_ready=True)
+        # Its stories were sent: delivering it again marks nothing (send(..., mark=False)).
+        return Edition(digest, [], renderer, self.config.email, self.state_path, _subject_ready=True, _sent=True)
 
     def explain(self, *, now: datetime | None = None, since: datetime | timedelta | str | None = None,
                 top: int | None = None, offline: bool = False) -> Selection:
@@ -296,12 +298,12 @@ class Digester:
                              "(recipients are the config's [email] to, cc and bcc)")
         if not isinstance(edition, Edition):
             raise UsageError(f"send: an Edition of build() or replay(), not {edition!r}")
-        if Path(edition._state) != self.state_path:
+        if Path(edition._state).resolve() != self.state_path.resolve():
             raise UsageError(f"send: this edition was built from {edition._state}, not from {self.state_path}: "
                              "its stories are not rows of this state file")
         if edition._sent and mark:
-            raise UsageError("send: this edition was sent already; its stories are marked sent "
-                             "(build() makes the next one)")
+            raise UsageError("send: this edition was sent already; its stories are marked sent (build() makes the "
+                             "next one; send(edition, mark=False) delivers it again without marking)")
         if not edition.stories and not allow_empty:
             raise UsageError("send: the edition has no story; nothing sent (allow_empty=True sends it anyway)")
         if format == "email":
@@ -358,6 +360,7 @@ class Digester:
 
     def history(self, limit: int = 20) -> list[BuildRecord]:
         """The past builds that marked items sent, newest first."""
+        _check(limit, int, "history: limit", at_least=1)
         return self.store.builds(limit)
 
     def check(self, *, now: datetime | None = None, send_test: bool = False) -> CheckReport:
@@ -387,6 +390,13 @@ class Digester:
         keeping its comments; it starts afresh in the store."""
         from .feeds import add_feed
 
+        self._check_open()
+        _check(location, str, "add_feed: location")
+        _check(name, (str, type(None)), "add_feed: name")
+        _check(weight, (int, float), "add_feed: weight")
+        if isinstance(tags, str) or not all(isinstance(tag, str) for tag in tags):
+            raise UsageError(f"add_feed: tags is a list of words, not {tags!r}")
+        _check(check, bool, "add_feed: check")
         added = add_feed(self._config_file(), location, name=name, weight=weight, tags=tags, check=check,
                          reporter=self.reporter)
         self.config = load_config(added.path)
@@ -396,6 +406,8 @@ class Digester:
     def remove_feed(self, url_or_name: str):
         from .feeds import remove_feed
 
+        self._check_open()
+        _check(url_or_name, str, "remove_feed: url_or_name")
         removed = remove_feed(self._config_file(), url_or_name)
         self.config = load_config(self._config_file())
         return removed
@@ -404,6 +416,9 @@ class Digester:
         """Stop fetching a feed (paused=False: take it up again)."""
         from .feeds import pause_feed
 
+        self._check_open()
+        _check(url_or_name, str, "pause_feed: url_or_name")
+        _check(paused, bool, "pause_feed: paused")
         feed = pause_feed(self._config_file(), url_or_name, paused)
         self.config = load_config(self._config_file())
         return feed
@@ -411,6 +426,8 @@ class Digester:
     def import_opml(self, data: bytes, source: str = "OPML"):
         from .feeds import import_opml
 
+        self._check_open()
+        _check(data, (bytes, bytearray), "import_opml: data")
         summary = import_opml(self._config_file(), data, source)
         self.config = load_config(self._config_file())
         return summary
@@ -421,6 +438,10 @@ class Digester:
         return write_opml(self.config, self.store.feed_titles())
 
     # ------------------------------------------------------------ helpers
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise UsageError(f"this Digester of {self.config.path} is closed; open another with digest.open()")
 
     def _config_file(self) -> Path:
         if self.config.path is None:
@@ -458,7 +479,8 @@ class Digester:
             since = now - since
         if top is not None and (not isinstance(top, int) or isinstance(top, bool) or top < 1):
             raise UsageError(f"top: at least 1 story, not {top!r}")
-        return BuildRequest(now=now, since=since, top=top, offline=bool(offline))
+        _check(offline, bool, "offline")
+        return BuildRequest(now=now, since=since, top=top, offline=offline)
 
     def _renderer(self) -> Renderer:
         from .output.render import Renderer
@@ -531,6 +553,17 @@ def zone_of(config: Config) -> tzinfo | None:
     from zoneinfo import ZoneInfo
 
     return ZoneInfo(config.timezone)
+
+
+def _check(value, kinds, what: str, at_least: int | None = None) -> None:
+    """One UsageError line for a library argument of the wrong kind (a
+    TypeError from deep inside, or a silently wrong edit, otherwise)."""
+    if isinstance(value, bool) and bool not in (kinds if isinstance(kinds, tuple) else (kinds,)):
+        raise UsageError(f"{what}: not {value!r}")
+    if not isinstance(value, kinds) or (at_least is not None and value < at_least):
+        expected = " or ".join(k.__name__ for k in (kinds if isinstance(kinds, tuple) else (kinds,)))
+        bound = f" of at least {at_least}" if at_least is not None else ""
+        raise UsageError(f"{what}: a {expected}{bound}, not {value!r}")
 
 
 def _check_format(fmt: str) -> None:

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from .config import Config, FeedConfig, config_from_dict, read_config_text
 from .errors import ConfigError, UsageError
 from .files import write_atomically
+from .sources.discovery import web_address_candidates
 from .urls import feed_identity, normalize_feed_location, redacted_url
 
 STARTER = Path(__file__).with_name("starter.toml")
@@ -70,6 +71,7 @@ class ConfigEditor:
         except ConfigError:
             wanted = url_or_name
         identities = {feed_identity(url_or_name), feed_identity(wanted)}
+        identities |= {feed_identity(url) for url in web_address_candidates(url_or_name)}  # as `feeds add` took it
         for feed in self.config.feeds:
             if feed_identity(feed.url) in identities:
                 return feed
@@ -85,6 +87,8 @@ class ConfigEditor:
         feed = self.find(url_or_name)
         if feed is None:
             raise UsageError(f"no feed {url_or_name!r} in {self.path} (see `digest feeds list`)")
+        if feed.paused == paused:
+            raise UsageError(f"{feed.name or feed.url} is {'already paused' if paused else 'not paused'}")
         table = self.document["feeds"][self.config.feeds.index(feed)]
         if paused:
             table["paused"] = True

@@ -86,6 +86,16 @@ def default_state(config_path: Path | None) -> tuple[Path, str | None]:
         return shared, None
     slug = re.sub(r"[^A-Za-z0-9]+", "-", Path(me).stem).strip("-")[:40] or "config"
     digest_of_path = hashlib.sha256(me.encode("utf-8")).hexdigest()[:8]
-    return folder / f"state-{slug}-{digest_of_path}.db", None
+    own = folder / f"state-{slug}-{digest_of_path}.db"
+    if not Path(owner).exists() and not own.exists():
+        # The config was moved (to ~/.config/digest/, say): its state goes
+        # with it, or every story already mailed would go out again.
+        try:
+            owner_file.write_text(me + "\n", encoding="utf-8")
+        except OSError:
+            return own, None
+        return shared, (f"state: {shared} belonged to {owner}, which is gone; {me} takes it over "
+                        "(its history and what was sent)")
+    return own, None
 
 

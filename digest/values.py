@@ -69,9 +69,12 @@ def one_line(text: str) -> str:
 
 def mail_address(text: str) -> str:
     """One address as a mail header carries it ("name@example.org" or
-    "Name <name@example.org>"), checked with the stdlib's header parser;
-    ValueError saying what is wrong otherwise."""
-    from email.errors import HeaderParseError
+    "Name <name@example.org>"), checked with the stdlib's header parser and
+    written back in the form mail servers take: a domain in another script
+    as its ASCII (IDNA) name, a display name quoted where it must be
+    ("Dr. Smith"). ValueError saying what is wrong otherwise."""
+    from email.errors import HeaderParseError, ObsoleteHeaderDefect
+    from email.headerregistry import Address
     from email.policy import default
 
     one_line(text)
@@ -83,9 +86,21 @@ def mail_address(text: str) -> str:
         raise ValueError(f"{text!r} is not an email address ({hint})") from None
     if len(addresses) != 1:
         raise ValueError(f"{text!r} is {len(addresses)} addresses, not one (list them one by one)")
-    if defects or not addresses[0].username or not addresses[0].domain:
+    address = addresses[0]
+    # An obsolete form (an unquoted dot in the name) is still one address: written back quoted.
+    if any(not isinstance(defect, ObsoleteHeaderDefect) for defect in defects) \
+            or not address.username or not address.domain:
         raise ValueError(f"{text!r} is not an email address ({hint})")
-    return text
+    if not address.username.isascii():
+        raise ValueError(f"{text!r}: a mailbox name in another script ({address.username!r}) needs SMTPUTF8, "
+                         "which digest does not send; use an ASCII address")
+    try:
+        domain = address.domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError(f"{text!r}: {address.domain!r} is not a domain name") from None
+    if domain == address.domain and not defects:
+        return text
+    return str(Address(address.display_name, address.username, domain))
 
 
 def is_local_only(address: str) -> bool:

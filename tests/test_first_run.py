@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_NOW, feeds_config, rss, rss_item
+from conftest import EXAMPLE_NOW, feeds_config, parse_email, rss, rss_item
 
 
 def _heading_of_each_title(lines: list[str], headings: list[str], titles: list[str]) -> dict[str, str]:
@@ -233,7 +233,8 @@ def test_remove_refuses_a_name_two_feeds_share_and_pause_stops_fetching(invoke, 
 
 
 def test_looking_does_not_count_as_failing(invoke, tmp_path, httpserver):
-    """explain and preview say a down feed failed but count nothing; build and fetch count one run each."""
+    """explain, preview and a build that marks nothing say a down feed
+    failed but count nothing; a build that sends and fetch count one run each."""
     httpserver.expect_request("/down.rss").respond_with_data("", status=503)
     httpserver.expect_request("/up.rss").respond_with_data(rss(rss_item("A story", "https://e.example/a")),
                                                            content_type="application/rss+xml")
@@ -249,7 +250,9 @@ def test_looking_does_not_count_as_failing(invoke, tmp_path, httpserver):
                            "-o", str(tmp_path / "p.html"))
         assert previewed.exit_code == 0 and "failed: HTTP 503" in previewed.stderr
     assert failures() == 0
-    invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "json")
+    invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "json")  # marks nothing: a look
+    assert failures() == 0
+    invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "json", "--mark-sent")
     assert failures() == 1
     invoke("--config", str(config), "fetch", "--now", EXAMPLE_NOW)
     assert failures() == 2
@@ -519,3 +522,68 @@ def test_the_meta_line_says_an_episodes_length_and_a_days_date_without_a_made_up
             for title in ("Episode 12: on bridges", "A day of news")}
     assert meta["Episode 12: on bridges"].endswith("1 h 50 min") and "min read" not in meta["Episode 12: on bridges"]
     assert meta["A day of news"].endswith("2 Jan"), meta  # not "1 Jan 19:00" in New York, not "00:00"
+
+
+def test_addresses_in_other_scripts_are_written_as_mail_servers_take_them(invoke, tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(rss_item("A story", "https://e.example/a")))
+    config = feeds_config(tmp_path, [feed.as_uri()], email='from = "Bücherbrief <brief@bücher.de>"')
+    result = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--to", "Dr. Smith <dr@exämple.org>")
+    assert result.exit_code == 0, result.stderr
+    message = parse_email(result.stdout_bytes)
+    assert [a.addr_spec for a in message["To"].addresses] == ["dr@xn--exmple-cua.org"]
+    assert message["To"].addresses[0].display_name == "Dr. Smith"
+    assert [a.addr_spec for a in message["From"].addresses] == ["brief@xn--bcher-kva.de"]
+    assert result.stdout_bytes.isascii() or b"xn--" in result.stdout_bytes
+
+
+def test_a_paused_feed_is_not_fetched_mailed_or_failing_and_says_so(invoke, tmp_path, httpserver):
+    httpserver.expect_request("/down.xml").respond_with_data("", status=500)
+    down = httpserver.url_for("/down.xml")
+    up = tmp_path / "up.xml"
+    up.write_text(rss(rss_item("Up and running", "https://e.example/up")))
+    config = feeds_config(tmp_path, [up.as_uri(), down], extra="failing_after = 1")
+    for _ in range(2):
+        invoke("--config", str(config), "fetch", "--now", EXAMPLE_NOW)
+    assert invoke("--config", str(config), "feeds", "pause", down).exit_code == 0
+    again = invoke("--config", str(config), "feeds", "pause", down)
+    assert again.exit_code == 2 and "already paused" in again.stderr
+    built = json.loads(invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "json").stdout)
+    assert built["failing"] == [] and built["errors"] == []
+    fetched = invoke("--config", str(config), "fetch", "--now", EXAMPLE_NOW)
+    assert fetched.stderr.strip().endswith("; 1 paused, not fetched.")
+    assert invoke("--config", str(config), "feeds", "pause", up.as_uri()).exit_code == 0
+    nothing = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "json", "--since", "3d")
+    assert nothing.stdout == ""  # the paused feed's stored story waits with it
+
+
+def test_feed_identity_ignores_a_fragment_and_a_trailing_dot_and_finds_what_add_took(invoke, tmp_path):
+    config = feeds_config(tmp_path, [])
+    assert invoke("--config", str(config), "feeds", "add", "--no-check", "https://example.org/feed#top").exit_code == 0
+    for same in ("https://example.org./feed", "https://EXAMPLE.org/feed#other"):
+        again = invoke("--config", str(config), "feeds", "add", "--no-check", same)
+        assert again.exit_code == 2 and "already" in again.stderr, same
+    assert invoke("--config", str(config), "feeds", "pause", "example.org/feed").exit_code == 0
+    bare = invoke("--config", str(config), "feeds", "add", "--no-check", "localhost:8000/x.xml")
+    assert "(no scheme given: taken as https)" in bare.stderr
+
+
+def test_a_moved_config_keeps_its_state_and_sends_nothing_twice(tmp_path):
+    """README's cron lines move a config to ~/.config/digest/: the state
+    file goes with it (said once), so no story already mailed goes again."""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data")}
+    env.pop("DIGEST_STATE", None)
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(rss_item("Fresh today", "https://e.example/fresh")))
+    first = tmp_path / "w"
+    first.mkdir()
+    config = feeds_config(first, [feed.as_uri()])
+    sent = subprocess.run([INSTALLED, "--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "json",
+                           "--mark-sent"], capture_output=True, text=True, timeout=60, env=env)
+    assert json.loads(sent.stdout)["items"]
+    moved = tmp_path / "home" / ".config" / "digest" / "digest.toml"
+    moved.parent.mkdir(parents=True)
+    config.rename(moved)
+    again = subprocess.run([INSTALLED, "--config", str(moved), "build", "--now", EXAMPLE_NOW, "--format", "json",
+                            "--mark-sent"], capture_output=True, text=True, timeout=60, env=env)
+    assert again.stdout == "" and "takes it over" in again.stderr, again.stderr  # nothing new: sent before the move

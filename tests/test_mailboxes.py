@@ -102,6 +102,7 @@ def test_a_maildir_whose_parents_are_missing_is_made_with_them_for_its_owner_onl
     assert "Story" in message["Subject"] or message.is_multipart()
     for made in (tmp_path / "home" / "Mail", folder, folder / "new"):
         assert made.stat().st_mode & 0o777 == 0o700, made
+    assert [f.stat().st_mode & 0o777 for f in (folder / "new").iterdir()] == [0o600]  # the message too
     assert sent_count(tmp_path) == 1
 
 

@@ -82,9 +82,9 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
     if command_line is not None:
         _parse_option("--pipe", command_words, command_line)
     if sender is not None:
-        _parse_option("--from", mail_address, sender)
-    for recipient in recipients:
-        _parse_option("--to", mail_address, recipient)
+        sender = _parse_option("--from", mail_address, sender)
+    # As mail servers take them: an IDN domain in its ASCII form, a name quoted where it must be.
+    recipients = tuple(_parse_option("--to", mail_address, recipient) for recipient in recipients)
     # A replay goes where it is told (stdout, -o, --pipe, ...), never where
     # the config sends mail on its own: looking at an old digest is not
     # sending it again.
@@ -115,7 +115,9 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         else:
             digester.require_feeds(offline)
             with digester.sending() if marking else nullcontext():
-                edition = digester.build(**window, format=fmt)
+                # A build that marks nothing (at a terminal, --no-mark-sent) is a look:
+                # a feed that fails is said, not counted.
+                edition = digester.build(**window, format=fmt, looking=not marking)
                 if not edition.stories and not allow_empty:
                     digester.reporter.info(f"{digester.why_empty(edition, since is not None)}; nothing written "
                                            "(use --allow-empty to write one anyway).")
@@ -128,9 +130,10 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
             digester.reporter.info(f"Sent {len(edition.stories)} {'story' if len(edition.stories) == 1 else 'stories'}"
                                    f"{' to ' + to if to else ''} through {destination.name}.")
         if at_terminal and edition.stories:
+            again = f" --since {shlex.quote(since)}" if since is not None else ""
             digester.reporter.info(
                 f"({len(edition.stories)} stories shown, nothing marked sent: stdout is a terminal. To send "
-                "them: `digest build | sendmail -t`, or set [smtp] in the config; --mark-sent marks them "
+                f"them: `digest build{again} | sendmail -t`, or set [smtp] in the config; --mark-sent marks them "
                 "anyway; `digest preview` shows the email in a browser.)")
         for note in notes:
             digester.reporter.warn(note)
@@ -244,11 +247,13 @@ def fetch(obj: Context, now_text):
         0 7 * * *  digest build | sendmail -t
     """
     with obj.open() as digester:
-        feeds = len(digester.config.feeds)
+        paused = sum(1 for feed in digester.config.feeds if feed.paused)
+        feeds = len(digester.config.feeds) - paused
         refresh = digester.fetch(now=_now(now_text) if now_text is not None else None)
         digester.reporter.info(f"Fetched {feeds} feeds: {refresh.updated} updated ({refresh.new_items} new items), "
-                               f"{refresh.unchanged} unchanged, {len(refresh.failures)} failed.")
-    if len(refresh.failures) == feeds:
+                               f"{refresh.unchanged} unchanged, {len(refresh.failures)} failed"
+                               f"{f'; {paused} paused, not fetched' if paused else ''}.")
+    if feeds and len(refresh.failures) == feeds:
         raise DigestError("every feed failed")
 
 

@@ -153,6 +153,8 @@ def feeds_add(obj: Context, url, name, weight, tags, no_check):
         # A feed added again starts afresh: not retired, not moved, no failures.
         digester.store.reset_feed(added.feed.url)
     unread = " (not fetched: the next build reads it)" if no_check else ""
+    if "://" not in url and added.feed.url.startswith(("https://", "http://")):
+        unread += f" (no scheme given: taken as {added.feed.url.split('://')[0]})"
     click.echo(f"Added {name or added.title or added.feed.url} ({added.feed.url}) to {added.path}{unread}.", err=True)
 
 

@@ -73,7 +73,8 @@ class Maildir(_Mailbox):
         self._prepare()
         try:
             box = mailbox.Maildir(self.path, factory=None, create=False)
-            box.add(stored_bytes(outgoing.message))
+            key = box.add(stored_bytes(outgoing.message))
+            os.chmod(self.path / "new" / key, 0o600)  # its folders are 700; the message its owner's alone too
             fsync_folder(self.path / "new")
         except (OSError, mailbox.Error) as exc:
             raise OutputError(f"cannot deliver into the Maildir {self.path}: {reason(exc)}") from None

@@ -18,6 +18,8 @@ def footer_failures(config: Config, store: Store) -> list[FeedFailure]:
     failing = []
     states = store.feed_states()
     for feed in config.feeds:
+        if feed.paused:
+            continue  # paused: not fetched, so not failing
         state = states.get(feed.url)
         if state is None or not state.last_error:
             continue

@@ -53,7 +53,8 @@ def select_stories(config: Config, store: Store, request: BuildRequest) -> Selec
 
     last_build = store.last_build_time()
     since = window_start(request.now, config.window(request.now), last_build, request.since)
-    urls = [f.url for f in config.feeds]
+    # A paused feed's stories wait with it (`feeds pause`: not fetched, not mailed).
+    urls = [f.url for f in config.feeds if not f.paused]
     # Since the last build, also what arrived after it though dated before
     # it (a feed that was down at build time, a backdated post), back to the
     # config's window: otherwise it would never be sent.
