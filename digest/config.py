@@ -320,12 +320,13 @@ class _Reader:
             return Config.since
         try:
             return parse_duration(value)
-        except ValueError:
-            pass
+        except ValueError as exc:
+            if re.fullmatch(r"[\d.\s]+[wdhms].*", value.strip()):
+                raise self.fail(key, str(exc)) from None  # a duration, wrong: say what is wrong with it
         try:
             return parse_instant(value)
         except ValueError:
-            raise self.fail(key, f"neither a duration (24h, 3d) nor a date (2026-11-24): {value!r}") from None
+            raise self.fail(key, f"not a duration (24h, 3d) or a date (2026-11-24): {value!r}") from None
 
     def duration(self, table: dict, key: str, default: timedelta, prefix: str = "",
                  longest: timedelta = MAX_DURATION) -> timedelta:

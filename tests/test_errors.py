@@ -14,7 +14,7 @@ from conftest import EXAMPLE_NOW, write_config
     ("title = \n", "invalid TOML"),
     ('titel = "x"\n', "titel: unknown key (did you mean 'title'?)"),
     ('top = "ten"\n', "top: must be an integer, not 'ten'"),
-    ('since = "yesterday"\n', "since: not a duration: 'yesterday'"),
+    ('since = "yesterday"\n', "since: not a duration (24h, 3d) or a date (2026-11-24): 'yesterday'"),
     ('[[feeds]]\nurl = "gopher://old.example/feed"\n', "feeds[0].url: unsupported URL scheme 'gopher'"),
     ('[rank]\nhalf_life = "12"\n', "rank.half_life: not a duration"),
     ('[email]\nto = "me@example.org"\nfrom = 5\n', "email.from: must be a string, not 5"),

@@ -233,8 +233,8 @@ def test_remove_refuses_a_name_two_feeds_share_and_pause_stops_fetching(invoke, 
 
 
 def test_looking_does_not_count_as_failing(invoke, tmp_path, httpserver):
-    """explain, preview and a build that marks nothing say a down feed
-    failed but count nothing; a build that sends and fetch count one run each."""
+    """explain, preview and a build typed at a terminal say a down feed
+    failed but count nothing; a build as cron runs it and fetch count one run each."""
     httpserver.expect_request("/down.rss").respond_with_data("", status=503)
     httpserver.expect_request("/up.rss").respond_with_data(rss(rss_item("A story", "https://e.example/a")),
                                                            content_type="application/rss+xml")
@@ -250,9 +250,10 @@ def test_looking_does_not_count_as_failing(invoke, tmp_path, httpserver):
                            "-o", str(tmp_path / "p.html"))
         assert previewed.exit_code == 0 and "failed: HTTP 503" in previewed.stderr
     assert failures() == 0
-    invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "json")  # marks nothing: a look
-    assert failures() == 0
-    invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "json", "--mark-sent")
+    code, _, said = run_at_terminal("--config", str(config), "--state", str(tmp_path / "state.db"), "build",
+                                    "--now", EXAMPLE_NOW, cwd=tmp_path)  # typed at a terminal: a look
+    assert code == 0 and "failed: HTTP 503" in said and failures() == 0
+    invoke("--config", str(config), "build", "--now", EXAMPLE_NOW, "--format", "json")  # as cron or a script runs it
     assert failures() == 1
     invoke("--config", str(config), "fetch", "--now", EXAMPLE_NOW)
     assert failures() == 2
@@ -500,7 +501,7 @@ def test_the_configs_since_may_be_a_date_as_since_is(invoke, tmp_path):
                                    "waits"), empty.stderr
     config.write_text(config.read_text().replace('since = "2024-12-24"', 'since = "last week"'))
     refused = invoke("--config", str(config), "build", "--now", EXAMPLE_NOW)
-    assert refused.exit_code == 2 and "since: neither a duration (24h, 3d) nor a date (2026-11-24)" in refused.stderr
+    assert refused.exit_code == 2 and "since: not a duration (24h, 3d) or a date (2026-11-24)" in refused.stderr
 
 
 def test_the_meta_line_says_an_episodes_length_and_a_days_date_without_a_made_up_time(invoke, tmp_path):

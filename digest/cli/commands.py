@@ -115,9 +115,9 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         else:
             digester.require_feeds(offline)
             with digester.sending() if marking else nullcontext():
-                # A build that marks nothing (at a terminal, --no-mark-sent) is a look:
-                # a feed that fails is said, not counted.
-                edition = digester.build(**window, format=fmt, looking=not marking)
+                # A build typed at a terminal is someone looking: a feed that
+                # fails is said, not counted (cron's builds and scripts count).
+                edition = digester.build(**window, format=fmt, looking=at_terminal)
                 if not edition.stories and not allow_empty:
                     digester.reporter.info(f"{digester.why_empty(edition, since is not None)}; nothing written "
                                            "(use --allow-empty to write one anyway).")
