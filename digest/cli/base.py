@@ -269,7 +269,15 @@ def _table(rows: list[dict], columns: list[tuple[str, str]], width: int | None =
         if over > 0 and key in keys:
             i = keys.index(key)
             widths[i] = max(12, widths[i] - over)
-    cells = [[value if len(value) <= w else value[:w - 1] + "…" for value, w in zip(line, widths)] for line in cells]
+    def cut(value: str, w: int, key: str) -> str:
+        if len(value) <= w:
+            return value
+        if key == "url":  # a URL's tail tells feeds of one host apart: keep it
+            head = max(1, (w - 1) // 3)
+            return value[:head] + "…" + value[len(value) - (w - 1 - head):]
+        return value[:w - 1] + "…"
+
+    cells = [[cut(value, w, key) for value, w, key in zip(line, widths, keys)] for line in cells]
     lines = ["  ".join(title.ljust(w) for (_, title), w in zip(columns, widths)).rstrip()]
     lines += ["  ".join(value.ljust(w) for value, w in zip(line, widths)).rstrip() for line in cells]
     return "\n".join(lines)
