@@ -125,10 +125,13 @@ def _is_prose(text: str) -> bool:
     return len(text.split()) >= 3 and not re.search(r"\.(?:jpe?g|png|gif|webp)$", text, re.I)
 
 
+MAX_PIXELS = 100_000  # a side larger than this is no picture anyone made
+
+
 def pixels(value) -> int | None:
     """A width or height attribute as whole pixels ("640", "640px", "640.0"), or None."""
     try:
         number = int(float(str(value).strip().rstrip("px")))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # "Infinity" overflows, "NaN" is no number
         return None
-    return number if number >= 0 else None
+    return number if 0 <= number <= MAX_PIXELS else None

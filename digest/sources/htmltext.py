@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from html.parser import HTMLParser
 from urllib.parse import (
     urljoin,
@@ -50,8 +52,11 @@ def html_to_text(markup: str) -> str:
     if "<" not in markup and "&" not in markup:
         return clean_text(markup)
     extractor = _TextExtractor()
-    extractor.feed(markup)
-    extractor.close()
+    try:
+        extractor.feed(markup)
+        extractor.close()
+    except (AssertionError, ValueError):  # html.parser on "<![" and other marked sections it cannot read
+        return clean_text(html.unescape(re.sub(r"<[^>]*>", " ", markup)))
     blocks = "".join(extractor.parts).split("\n\n")
     return "\n\n".join(filter(None, (clean_text(block) for block in blocks)))
 

@@ -30,8 +30,14 @@ from .dates import entry_stamp
 from .extract import take_apart_html, take_apart_text
 from .htmltext import _alternate_feed_link, html_to_text
 from .links import _is_web_url, canonical_url, resolved_url
-from .media import (_first, _local_picture_folder, _media_pictures, canonical_image_url, duration_seconds,
-                    is_audio_or_video)
+from .media import (
+    _first,
+    _local_picture_folder,
+    _media_pictures,
+    canonical_image_url,
+    duration_seconds,
+    is_audio_or_video,
+)
 from .pictures import choose_picture, feed_wide_pictures
 from .sanitize import sanitize_html
 
@@ -157,16 +163,34 @@ def parse_feed(body: bytes, url: str, content_type: str = "", *, fast: bool = Tr
         raise FeedError(url, reason)
     feed = parsed.feed
     context = _feed_context(feed, url, body)
-    entries = _days_only(entry_parts(entry, context) for entry in parsed.entries)
+    read, skipped = _readable_entries(parsed.entries, context)
+    entries = _days_only(read)
     feed_wide = feed_wide_pictures([parts.pictures for parts in entries], context.images)
     items = _unique_items(entries, feed_wide)
     warning = _bozo_message(parsed) if parsed.get("bozo") else recoded
+    if skipped:
+        said = (f"{skipped} {'entry' if skipped == 1 else 'entries'} could not be read and "
+                f"{'was' if skipped == 1 else 'were'} left out")
+        warning = f"{warning}; {said}" if warning else said
     return ParsedFeed(
         title=context.title,
         link=feed.get("link", ""),
         items=items,
         warning=warning,
     )
+
+
+def _readable_entries(entries, context: FeedContext) -> tuple[list[EntryParts], int]:
+    """Each entry read on its own: one whose parts trip a bug of ours (a
+    title holding "<![", a picture "Infinity" wide) is left out and counted,
+    never the reason its whole feed fails."""
+    read, skipped = [], 0
+    for entry in entries:
+        try:
+            read.append(entry_parts(entry, context))
+        except Exception:  # noqa: BLE001 - one entry's failure, whatever it is; the feed says how many
+            skipped += 1
+    return read, skipped
 
 
 def _days_only(entries: Iterable[EntryParts]) -> list[EntryParts]:
