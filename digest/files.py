@@ -123,6 +123,25 @@ def umask() -> int:
     return current
 
 
+def missing_folders(folder: Path) -> list[Path]:
+    """The folders from the nearest existing ancestor down to `folder` that
+    do not exist yet, outermost first."""
+    missing = []
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    return missing[::-1]
+
+
+def make_private_folders(folder: Path) -> None:
+    """`folder` and every folder missing on the way to it, each for its
+    owner alone (700): mkdir(parents=True) would give those on the way the
+    umask's mode. For mail folders and the state's folder (feed tokens,
+    every digest sent)."""
+    for made in missing_folders(folder):
+        made.mkdir(mode=0o700, exist_ok=True)
+
+
 def fsync_folder(folder: Path) -> None:
     """A new name in a folder is on disk only once the folder is synced."""
     handle = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from .errors import StoreError
+from .files import make_private_folders
 from .models import CacheHeaders, Image, Item
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -136,7 +137,7 @@ class Store:
     def open(cls, path: Path) -> Store:
         path = Path(path)
         try:
-            _make_private_folder(path.parent)
+            make_private_folders(path.parent)  # the state holds feed tokens and every digest sent
             _make_private_file(path)
             connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
             connection.row_factory = sqlite3.Row
@@ -617,16 +618,6 @@ class LockHolder:
     def hostname(self) -> str:
         return self.host.partition("#")[0]
 
-
-def _make_private_folder(folder: Path) -> None:
-    """The state's folder, made for its owner alone (700) when it is new:
-    the state holds feed URLs with their tokens and every digest sent."""
-    missing = []
-    while not folder.exists() and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    for made in reversed(missing):
-        made.mkdir(mode=0o700, exist_ok=True)
 
 
 def _make_private_file(path: Path) -> None:

@@ -149,7 +149,7 @@ def feeds_add(obj: Context, url, name, weight, tags, no_check):
 
     added = add_feed(obj.config_path(), url, name=name, weight=weight, tags=tuple(tags), check=not no_check,
                      reporter=StderrReporter(obj))
-    with obj.open(obj.load_config()) as digester:
+    with obj.open() as digester:
         # A feed added again starts afresh: not retired, not moved, no failures.
         digester.store.reset_feed(added.feed.url)
     unread = " (not fetched: the next build reads it)" if no_check else ""

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from ..errors import OutputError, UsageError
-from ..files import fsync_folder, regular_file_mode
+from ..files import fsync_folder, make_private_folders, missing_folders, regular_file_mode
 from .base import Destination, Outgoing, reason
 
 # ---------------------------------------------------------------- the message as delivered
@@ -85,7 +85,7 @@ class Maildir(_Mailbox):
 
     def check(self) -> str:
         if self._is_new():
-            missing = _missing_folders(self.path.absolute().parent)
+            missing = missing_folders(self.path.absolute().parent)
             made = f" (and {', '.join(str(m) for m in missing)})" if missing else ""
             return f"maildir: {self.path} will be made on the first delivery{made}"
         if not os.access(self.path / "new", os.W_OK | os.X_OK) or not os.access(self.path / "tmp", os.W_OK | os.X_OK):
@@ -108,12 +108,8 @@ class Maildir(_Mailbox):
         if not self._is_new():
             return
         try:
-            # Mail readers expect a mail folder to be the user's alone:
-            # every folder made on the way is 700 too (mkdir(parents=True)
-            # would give those the umask's mode).
-            for folder in _missing_folders(self.path.absolute().parent):
-                folder.mkdir(mode=0o700)
-            self.path.mkdir(mode=0o700, exist_ok=True)
+            # Mail readers expect a mail folder to be the user's alone.
+            make_private_folders(self.path.absolute())
             for sub in ("tmp", "new", "cur"):
                 (self.path / sub).mkdir(mode=0o700, exist_ok=True)
             fsync_folder(self.path)
@@ -121,20 +117,11 @@ class Maildir(_Mailbox):
             raise OutputError(f"cannot make the Maildir {self.path}: {exc.strerror}") from None
 
 
-def _missing_folders(folder: Path) -> list[Path]:
-    """The folders from the nearest existing ancestor down to `folder` that
-    do not exist yet, outermost first."""
-    missing = []
-    while not folder.exists() and folder != folder.parent:
-        missing.append(folder)
-        folder = folder.parent
-    return missing[::-1]
-
 
 def _writable_ancestor(path: Path, kind: str) -> None:
     """UsageError unless the nearest existing folder above `path` is a
     folder digest may write in (the rest is made on the first delivery)."""
-    missing = _missing_folders(path.absolute().parent)
+    missing = missing_folders(path.absolute().parent)
     existing = (missing[0] if missing else path.absolute()).parent
     if not existing.is_dir():
         raise UsageError(f"cannot make the {kind} {path}: {existing} is not a folder")

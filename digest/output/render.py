@@ -327,8 +327,8 @@ class Renderer:
         from .present import story_time
 
         # A day the feed gave without a time is that day wherever the reader is.
-        when = story.published if getattr(story, "date_only", False) else self._local(story.published)
-        return story_time(when, story.dated, self._local(now), date_only=getattr(story, "date_only", False))
+        when = story.published if story.date_only else self._local(story.published)
+        return story_time(when, story.dated, self._local(now), date_only=story.date_only)
 
     def _shorttime(self, moment: datetime) -> str:
         local = self._local(moment)
