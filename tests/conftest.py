@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import email
 import email.policy
+import shutil
+import sys
 import textwrap
 from pathlib import Path
 from types import SimpleNamespace
@@ -26,6 +28,9 @@ FEEDPARSER_TESTS = DATA / "feedparser-tests"
 # own machines): corpus sweeps read it in full there, FEEDS elsewhere.
 SHARED = ROOT.parent / "shared"
 EXAMPLE_NOW = "2025-01-02T20:00:00Z"
+# The `digest` command this environment installed (beside this Python), for
+# tests that run it as a user does: a real process, a terminal, cron's env.
+INSTALLED = shutil.which("digest", path=str(Path(sys.executable).parent)) or shutil.which("digest")
 
 
 def write_config(folder: Path, body: str, name: str = "digest.toml") -> Path:

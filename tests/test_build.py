@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_NOW, EXAMPLES, INSTALLED, email_parts, feeds_config, parse_email, rss, rss_item
 
-from conftest import EXAMPLE_NOW, EXAMPLES, email_parts, feeds_config, parse_email, rss, rss_item
 from digest.files import file_path
 
 
@@ -390,7 +388,6 @@ def test_config_and_state_from_the_environment(runner, example_config, tmp_path,
 # ------------------------------------------------------------ as installed
 
 
-INSTALLED = shutil.which("digest", path=str(Path(sys.executable).parent)) or shutil.which("digest")
 
 
 @pytest.mark.skipif(INSTALLED is None, reason="digest is not installed")
@@ -475,8 +472,9 @@ def test_feeds_parsed_in_worker_processes_build_what_one_process_builds(httpserv
     """From PARALLEL_FROM feeds up, bodies are parsed in worker processes
     while the rest is fetched; the digest is the one a single process
     makes, and a body that is no feed is still one line naming the feed."""
-    import digest.sources.refresh
     from conftest import FEEDS
+
+    import digest.sources.refresh
 
     files = sorted((FEEDS / "rss2").iterdir())[:6] + sorted((FEEDS / "atom").iterdir())[:4]
     urls = []

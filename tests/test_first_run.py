@@ -7,14 +7,12 @@ import html as htmllib
 import json
 import os
 import re
-import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_NOW, feeds_config, parse_email, rss, rss_item
+from conftest import EXAMPLE_NOW, INSTALLED, feeds_config, parse_email, rss, rss_item
 
 
 def _heading_of_each_title(lines: list[str], headings: list[str], titles: list[str]) -> dict[str, str]:
@@ -58,7 +56,6 @@ def test_untagged_feeds_are_not_shown_under_the_tag_above_them(invoke, tmp_path)
         titles[0]: "tech", titles[1]: "other stories"}
 
 
-INSTALLED = shutil.which("digest", path=str(Path(sys.executable).parent)) or shutil.which("digest")
 
 
 def run_at_terminal(*args: str, cwd: Path, env: dict | None = None, timeout: float = 90,

@@ -8,16 +8,16 @@ from __future__ import annotations
 import threading
 import time
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from conftest import EXAMPLE_NOW, rss, rss_item, write_config
+from loopback import respond, start_server, stop_server
+from test_browser import png
+from test_render import Page
+
 from digest.models import Image
 from digest.output.pictures import THUMB_BELOW, Frame, frame
 from digest.output.present import alt_text, credit_line, first_sentence, story_time
-from test_browser import png
-from test_render import Page
 
 # name -> (width, height): shapes 2:1, 4:3, 3:2 portrait, a 128x67 stamp,
 # YouTube's 480x360 and a 460 px rendition narrower than the column.
@@ -26,50 +26,38 @@ SHAPES = {"wide.png": (1200, 600), "four-three.png": (640, 480), "portrait.png":
 
 
 class Pictures:
-    """An HTTP server on 127.0.0.1 serving a feed and its pictures, counting
-    the requests in flight at once."""
+    """A feed and its pictures served from memory by the loopback server
+    (loopback.py), counting the requests in flight at once."""
 
     def __init__(self, delay: float = 0.0):
-        self.files: dict[str, tuple[str, bytes]] = {}
-        self.in_flight = self.most_in_flight = self.requests = 0
+        self.server = start_server()
+        self.url = self.server.url("")
+        self.delay = delay
+        self.in_flight = self.most_in_flight = 0
         self.lock = threading.Lock()
-        owner = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):
-                with owner.lock:
-                    owner.requests += 1
-                    owner.in_flight += 1
-                    owner.most_in_flight = max(owner.most_in_flight, owner.in_flight)
-                try:
-                    if delay and self.path.startswith("/img/"):
-                        time.sleep(delay)
-                    kind, body = owner.files.get(self.path, ("text/plain", b""))
-                    self.send_response(200 if self.path in owner.files else 404)
-                    self.send_header("Content-Type", kind)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-                finally:
-                    with owner.lock:
-                        owner.in_flight -= 1
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    @property
+    def requests(self) -> int:
+        return len(self.server.hits)
 
     def add(self, path: str, kind: str, body: bytes) -> str:
-        self.files[path] = (kind, body)
-        return self.url + path
+        def route(handler) -> int:
+            with self.lock:
+                self.in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            try:
+                if self.delay and path.startswith("/img/"):
+                    time.sleep(self.delay)
+                return respond(handler, 200, body, {"Content-Type": kind})
+            finally:
+                with self.lock:
+                    self.in_flight -= 1
+
+        self.server.routes[path] = route
+        return self.server.url(path)
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        stop_server(self.server)
 
 
 @pytest.fixture
