@@ -18,7 +18,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from .config import Config, FeedConfig, config_from_dict, read_config_text
+from .config import CONFIG_MAX_BYTES, Config, FeedConfig, config_from_dict, read_config_text
 from .errors import ConfigError, UsageError
 from .files import write_atomically
 from .sources.discovery import web_address_candidates
@@ -113,12 +113,14 @@ class ConfigEditor:
 
         table = tomlkit.table()
         table["url"] = feed_identity(feed.url)
-        if feed.name:
-            table["name"] = feed.name
+        name = config_label(feed.name or "", MAX_NAME_CHARS)
+        if name:
+            table["name"] = name
         if feed.weight != 1.0:
             table["weight"] = feed.weight
-        if feed.tags:
-            table["tags"] = list(feed.tags)
+        tags = [tag for tag in (config_label(t, MAX_TAG_CHARS) for t in feed.tags[:MAX_TAGS]) if tag]
+        if tags:
+            table["tags"] = list(dict.fromkeys(tags))
         if "feeds" not in self.document:
             self.document.append("feeds", tomlkit.aot())
         self.document["feeds"].append(table)
@@ -136,9 +138,31 @@ class ConfigEditor:
         return feed
 
     def save(self) -> None:
+        """Write the config in place; never one larger than digest reads."""
         import tomlkit
 
-        write_atomically(self.path, tomlkit.dumps(self.document).encode("utf-8"))
+        data = tomlkit.dumps(self.document).encode("utf-8")
+        if len(data) > CONFIG_MAX_BYTES:
+            raise UsageError(f"{self.path}: not changed: it would grow to {len(data) / 2**20:.1f} MB, over the "
+                             f"{CONFIG_MAX_BYTES // 2**20} MB a config may have ({len(self.config.feeds)} feeds)")
+        write_atomically(self.path, data)
+
+
+MAX_NAME_CHARS = 120  # a feed's name in the config: what the meta line and `feeds list` show
+MAX_TAG_CHARS = 60
+MAX_TAGS = 20
+
+
+def config_label(text: str, limit: int) -> str:
+    """A name or tag fit for one TOML line: control characters out,
+    whitespace collapsed, cut at a word under `limit` characters."""
+    words = "".join(" " if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in text[: limit * 8]).split()
+    label = " ".join(words)
+    if len(label) <= limit:
+        return label
+    head = label[:limit]  # a word ending at limit - 1 is kept whole
+    cut = head.rsplit(" ", 1)[0] if " " in head else head[: limit - 1]
+    return cut.rstrip(" ,;:-") + "…"
 
 
 # ---------------------------------------------------------------- OPML
@@ -151,8 +175,39 @@ class ImportSummary:
     skipped: int  # outlines with no usable feed URL
 
 
+class _Prolog(Exception):
+    """Raised by the prolog check when it has seen enough."""
+
+    def __init__(self, entities: bool):
+        self.entities = entities
+
+
+def _declares_entities(data: bytes) -> bool:
+    """Whether the document's DTD declares an entity: expat is stopped at
+    the first element, so only the prolog is read."""
+    import xml.parsers.expat
+
+    def stop(*_args, entities: bool = False):
+        raise _Prolog(entities)
+
+    parser = xml.parsers.expat.ParserCreate()
+    parser.EntityDeclHandler = lambda *args: stop(entities=True)
+    parser.StartElementHandler = stop
+    try:
+        parser.Parse(data, True)
+    except _Prolog as seen:
+        return seen.entities
+    except xml.parsers.expat.ExpatError:
+        return False  # not XML: ElementTree says so below
+    return False
+
+
 def read_opml(data: bytes, source: str) -> list[FeedConfig]:
-    """Feeds of an OPML document; the folders they sit in become tags."""
+    """Feeds of an OPML document; the folders they sit in become tags. An
+    OPML that declares entities is refused: no reader list needs them, and
+    a few hundred bytes of nested ones expand to megabytes."""
+    if _declares_entities(data):
+        raise UsageError(f"{source}: not imported: it declares XML entities (<!ENTITY>), which OPML has no use for")
     try:
         root = ET.fromstring(data)
     except ET.ParseError as exc:
@@ -160,15 +215,28 @@ def read_opml(data: bytes, source: str) -> list[FeedConfig]:
     body = root.find("body")
     if root.tag != "opml" or body is None:
         raise UsageError(f"{source}: not an OPML file (no <opml><body>)")
-    return list(_outlines(body, ()))
+    return list(_outlines(body))
 
 
-def _outlines(node: ET.Element, folders: tuple[str, ...]) -> Iterable[FeedConfig]:
-    for outline in node.findall("outline"):
+MAX_FOLDER_DEPTH = 8  # folders nested deeper keep the tags of the first eight
+
+
+def _outlines(body: ET.Element) -> Iterable[FeedConfig]:
+    """Every outline with a feed URL, in document order; the folders above it
+    become its tags. A walk with its own stack: an OPML nested thousands
+    deep is read like a flat one."""
+    stack: list[tuple[Iterator[ET.Element], tuple[str, ...]]] = [(iter(body.findall("outline")), ())]
+    while stack:
+        outline = next(stack[-1][0], None)
+        if outline is None:
+            stack.pop()
+            continue
+        folders = stack[-1][1]
         url = (outline.get("xmlUrl") or "").strip()
         label = (outline.get("title") or outline.get("text") or "").strip()
         if not url:
-            yield from _outlines(outline, folders + ((label,) if label else ()))
+            deeper = folders + ((label,) if label and len(folders) < MAX_FOLDER_DEPTH else ())
+            stack.append((iter(outline.findall("outline")), deeper))
             continue
         categories = [c.strip().strip("/") for c in (outline.get("category") or "").split(",")]
         tags = tuple(dict.fromkeys(t for t in (*folders, *categories) if t))
@@ -190,8 +258,9 @@ def import_feeds(editor: ConfigEditor, feeds: Iterable[FeedConfig]) -> ImportSum
     known = {feed.url for feed in editor.config.feeds}  # normalized by the config already
     for feed in feeds:
         try:
-            if urlsplit(feed.url).scheme.lower() not in ("http", "https", "file"):
-                raise ConfigError("not a feed URL")
+            if urlsplit(feed.url).scheme.lower() not in ("http", "https"):
+                # file:// too: a list from someone else names web feeds, never files on this machine
+                raise ConfigError("not a web feed URL")
             url = normalize_feed_location(feed.url, editor.path.parent)
         except (ConfigError, ValueError):  # an outline the config would refuse (no host, "http://[::1"...)
             skipped += 1

@@ -109,18 +109,26 @@ def _local_picture_folder(feed_url: str) -> Path | None:
 
 
 def _local_picture(reference: str, folder: Path) -> str | None:
-    """file:// URL of a picture file a relative reference names inside
-    folder; None for anything else (a site path like /img/x.jpg, a URL, a
-    file outside the folder or that is not there)."""
+    """file:// URL of a picture file a relative reference names beside the
+    feed file or in a folder at most two levels below it (`images/x.png`);
+    None for anything else (a site path like /img/x.jpg, a URL, a file
+    elsewhere or that is not there, a hidden file or folder: a feed kept in
+    a home folder may not mail what lies around it)."""
     parts = urlsplit(reference)
     if parts.scheme or parts.netloc or parts.query or not parts.path or parts.path.startswith("/"):
         return None
     from urllib.parse import unquote
 
     path = (folder / unquote(parts.path)).resolve()
-    if not path.is_relative_to(folder) or path.suffix.lower() not in IMAGE_EXTENSIONS or not path.is_file():
+    if not path.is_relative_to(folder) or path.suffix.lower() not in IMAGE_EXTENSIONS:
+        return None
+    inside = path.relative_to(folder).parts
+    if len(inside) > MAX_PICTURE_DEPTH + 1 or any(part.startswith(".") for part in inside) or not path.is_file():
         return None
     return path.as_uri()
+
+
+MAX_PICTURE_DEPTH = 2  # folders below a local feed's own where its pictures may be
 
 
 def _first(values, key: str) -> str:
