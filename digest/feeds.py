@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -282,7 +282,7 @@ def write_opml(config: Config, titles: dict[str, str], now: datetime | None = No
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
     ET.SubElement(head, "title").text = config.title
-    ET.SubElement(head, "dateCreated").text = format_datetime(now or datetime.now(timezone.utc))
+    ET.SubElement(head, "dateCreated").text = format_datetime(now or datetime.now(UTC))
     ET.SubElement(head, "docs").text = "https://opml.org/spec2.opml"
     body = ET.SubElement(root, "body")
     folders: dict[str, ET.Element] = {}

@@ -8,8 +8,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
 from conftest import rss, rss_item
+
 from digest.feeds import STARTER
 
 OUTLINE = '<outline type="rss" text="{name}" xmlUrl="{url}"/>'
