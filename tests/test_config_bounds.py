@@ -131,3 +131,23 @@ def test_a_local_feed_may_show_pictures_beside_it_but_not_hidden_or_far_below(tm
     assert shown == {"a.png": True, "images/b.png": True, "images/2026/c.png": True,
                      "images/2026/12/d.png": False, ".cache/e.png": False, "images/.private/f.png": False,
                      "../x.png": False}
+
+
+@pytest.mark.parametrize("where", [["feeds", "add", b"http://\xff.example/", "--no-check"],
+                                   ["build", "--subject", b"\xff\xfe caf\xe9", "--no-mark-sent"],
+                                   ["feeds", "add", b"https://feeds.example.org/a", "--no-check", "--name", b"Caf\xe9"]])
+def test_arguments_that_are_not_utf8_get_one_line_and_change_nothing(config, tmp_path, where):
+    import os
+    import subprocess
+    import sys
+
+    before = config.read_bytes()
+    command = [sys.executable, "-m", "digest", "--config", str(config), "--state", str(tmp_path / "s.db"), *where]
+    run = subprocess.run([os.fsencode(arg) if isinstance(arg, str) else arg for arg in command],
+                         capture_output=True, timeout=60, env={**os.environ, "LC_ALL": "C.UTF-8"})
+    assert run.returncode == 2
+    (line,) = run.stderr.decode().splitlines()
+    assert line.startswith("Error: argument ") and "is not UTF-8 text: " in line
+    assert "\\xff" in line or "\\xe9" in line
+    assert run.stdout == b""
+    assert config.read_bytes() == before

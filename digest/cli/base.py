@@ -103,6 +103,7 @@ class DigestGroup(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         try:
+            _require_text(sys.argv[1:] if args is None else args)
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
             where = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
@@ -132,6 +133,16 @@ class DigestGroup(click.Group):
                 raise
             click.echo(f"Error: internal error: {type(exc).__name__}: {exc} (run with --traceback for details)", err=True)
             ctx.exit(EXIT_FAILED)
+
+
+def _require_text(args) -> None:
+    """Arguments are text: bytes the locale cannot decode reach Python as
+    lone surrogates, which would end as an internal error (or a subject in
+    `unknown-8bit`) wherever they are written."""
+    for number, arg in enumerate(args, 1):
+        if isinstance(arg, str) and any("\udc80" <= c <= "\udcff" for c in arg):
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            raise click.UsageError(f"argument {number} is not UTF-8 text: '{_for_terminal(shown)}'")
 
 
 # C0 and C1 control characters but tab and newline: a feed's title or an
