@@ -18,29 +18,56 @@ from ..text import clean_text
 # tags, feed readers' source marks); the article is the same without them.
 _TRACKING_EXACT = frozenset(
     {"fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
-     "ref", "ref_src", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id",
+     "ref_src", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id",
      "rb_clickid", "s_cid", "vero_conv", "vero_id", "wickedid", "twclid", "ttclid",
      "_ga", "_gl", "spm", "cmpid", "ncid", "ocid", "sr_share", "gbraid", "wbraid", "srsltid",
      "xtor", "maca", "ito", "cmp", "feedtype", "feedname", "emc", "smid", "smtyp", "soc_src", "soc_trk",
      "rss", "rssid", "rss_id", "fromrss", "from_rss", "sh", "mbid", "dmcid", "ns_source", "ref_"}
 )
-_TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "mtm_", "hsa_", "at_", "ns_", "itm_", "_hs", "oly_", "vero_")
+_TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "mtm_", "hsa_", "ns_", "itm_", "_hs", "oly_", "vero_")
+# AT Internet's tags by name: a signed CDN URL's at_hash is no tracking.
+_AT_INTERNET = re.compile(r"at_(?:medium|campaign|source|format|link|ptr|creation|send_date|recipient_id"
+                          r"|recipient_list|emailtype|general_placement|detail_placement|variant|topic|custom\d+)$")
 # Generic names that are tracking when their value says "rss" or "feed":
-# ?source=rss..., ?from=rss, ?partner=rss, ?ref=feed (?source=7 stays).
-_TRACKING_WHEN_FEED = frozenset({"source", "src", "from", "partner", "via", "origin", "channel", "medium", "cid"})
-_FEED_VALUE = re.compile(r"^(?:rss|atom|feed|feeds|feedburner|newsfeed)", re.I)
+# ?source=rss..., ?from=rss, ?partner=rss, ?ref=feed (?source=7, ?channel=feedback,
+# ?source=atomic-... stay).
+_TRACKING_WHEN_FEED = frozenset({"source", "src", "from", "partner", "via", "origin", "channel", "medium", "cid",
+                                 "ref"})
+_FEED_VALUE = re.compile(r"^(?:rss|atom|feeds?|feedburner|newsfeed|newsletter)(?:$|[-_.:/+ ]|\d)", re.IGNORECASE)
+# ?ref=news.example.com (who sent the click) is tracking; ?ref=v2.0 (a
+# version in a code host's link) is not.
+_HOST_VALUE = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$", re.IGNORECASE)
+# Session ids make one article a new link on every fetch.
+_SESSION_EXACT = frozenset({"phpsessid", "jsessionid", "aspsessionid", "cfid", "cftoken", "sessionid", "session_id",
+                            "sessid", "zenid", "osCsid".lower()})
+_SESSION_TOKEN = re.compile(r"^[A-Za-z0-9]{16,}$")
+# A signed URL breaks when any parameter is taken out.
+_SIGNATURE = frozenset({"signature", "sig", "x-amz-signature", "x-goog-signature", "token", "hmac", "hash",
+                        "at_hash", "expires", "key-pair-id", "policy"})
 
 
 def is_tracking_param(name: str, value: str = "") -> bool:
     lowered = name.lower()
-    if lowered in _TRACKING_EXACT or lowered.startswith(_TRACKING_PREFIXES):
+    if lowered in _TRACKING_EXACT or lowered.startswith(_TRACKING_PREFIXES) or _AT_INTERNET.match(lowered):
+        return True
+    if lowered in _SESSION_EXACT or (lowered in ("sid", "s_id") and _SESSION_TOKEN.match(value)):
+        return True
+    if lowered == "ref" and _HOST_VALUE.match(value):
         return True
     return lowered in _TRACKING_WHEN_FEED and bool(_FEED_VALUE.match(value))
 
 
+# Anchors worth keeping: one update of a live blog (#update-1732, #block-5f8a...).
+_KEPT_FRAGMENT = re.compile(r"^(?:update|block|post|entry|live|event)[-_]?[A-Za-z0-9][\w-]*$")
+# A session id written into the path (/page.jsp;jsessionid=ABC).
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#;]*", re.IGNORECASE)
+
+
 def canonical_url(url: str, base: str = "") -> str:
-    """Resolve against base, lowercase scheme and host, drop the fragment and
-    tracking parameters; everything else keeps its order."""
+    """Resolve against base, lowercase scheme and host, drop tracking
+    parameters, session ids and the fragment (but a live blog's update
+    anchor); everything else keeps its order. A signed URL keeps its query
+    whole: taking a parameter out breaks it."""
     url = clean_text(url)
     if not url:
         return ""
@@ -51,15 +78,19 @@ def canonical_url(url: str, base: str = "") -> str:
     netloc = parts.netloc.lower() if "@" not in parts.netloc else parts.netloc
     if (scheme, netloc[-3:]) == ("http", ":80") or (scheme, netloc[-4:]) == ("https", ":443"):
         netloc = netloc.rsplit(":", 1)[0]
+    path = _PATH_SESSION.sub("", parts.path) if ";" in parts.path else parts.path
     query = parts.query
     if query:
         # Filter the pieces as written, so what stays keeps its own encoding
         # (?sid=05/11/19 stays, not ?sid=05%2F11%2F19).
         pieces = [piece for piece in query.split("&") if piece]
-        kept = [piece for piece in pieces if not is_tracking_param(*_query_pair(piece))]
-        if len(kept) != len(pieces):
-            query = "&".join(kept)
-    return urlunsplit((scheme, netloc, parts.path or ("/" if netloc else ""), query, ""))
+        pairs = [_query_pair(piece) for piece in pieces]
+        if not any(name.lower() in _SIGNATURE for name, _ in pairs):
+            kept = [piece for piece, pair in zip(pieces, pairs) if not is_tracking_param(*pair)]
+            if len(kept) != len(pieces):
+                query = "&".join(kept)
+    fragment = parts.fragment if _KEPT_FRAGMENT.match(parts.fragment) else ""
+    return urlunsplit((scheme, netloc, path or ("/" if netloc else ""), query, fragment))
 
 
 def _query_pair(piece: str) -> tuple[str, str]:

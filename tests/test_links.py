@@ -1,0 +1,72 @@
+"""Links as the digest keeps them: tracking and session ids out, whatever
+makes the link work kept (issue 23, classes 5 and 15). Real HTTP on
+127.0.0.1 and a real state file for the feed whose links change on every
+fetch."""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+from conftest import feeds_config
+from werkzeug import Response
+
+from digest.sources.links import canonical_url
+
+
+@pytest.mark.parametrize("raw, expected", [
+    # session ids: out, wherever they are written
+    ("https://shop.example/item.php?id=7&PHPSESSID=5f1c0e2a9b7d4c3e8a6f", "https://shop.example/item.php?id=7"),
+    ("https://shop.example/page.jsp;jsessionid=A1B2C3D4E5F6A7B8?x=1", "https://shop.example/page.jsp?x=1"),
+    ("https://news.example/a?sid=9b2f6c1d0e8a7b3c4d5e", "https://news.example/a"),
+    ("https://news.example/a?sid=05/11/19", "https://news.example/a?sid=05/11/19"),  # a date, not a session
+    ("https://forum.example/t?id=3&sessionid=abc", "https://forum.example/t?id=3"),
+    # working links that look like tracking: kept
+    ("https://git.example/repo/-/blob/main/x.py?ref=v2.0", "https://git.example/repo/-/blob/main/x.py?ref=v2.0"),
+    ("https://blog.example/p?ref=news.example.com", "https://blog.example/p"),
+    ("https://blog.example/p?ref=rss", "https://blog.example/p"),
+    ("https://cdn.example/v.mp4?at_hash=Zx9&exp=1700000000&utm_source=x",
+     "https://cdn.example/v.mp4?at_hash=Zx9&exp=1700000000&utm_source=x"),  # signed: untouched
+    ("https://site.example/a?at_medium=rss&at_campaign=x&id=2", "https://site.example/a?id=2"),
+    ("https://site.example/contact?channel=feedback", "https://site.example/contact?channel=feedback"),
+    ("https://site.example/a?source=atomic-habits", "https://site.example/a?source=atomic-habits"),
+    ("https://site.example/a?source=atom&id=1", "https://site.example/a?id=1"),
+    ("https://site.example/a?channel=rss_feed", "https://site.example/a"),
+    # anchors: a live blog's update kept, the rest dropped as before
+    ("https://live.example/war#update-1732", "https://live.example/war#update-1732"),
+    ("https://www.theguardian.com/live/x?page=with:block-5f8a#block-5f8a1c", 
+     "https://www.theguardian.com/live/x?page=with:block-5f8a#block-5f8a1c"),
+    ("https://site.example/a#tk.rss_all", "https://site.example/a"),
+    ("https://site.example/a#top", "https://site.example/a"),
+])
+def test_a_link_keeps_what_makes_it_work_and_loses_what_tracks(raw, expected):
+    assert canonical_url(raw) == expected
+
+
+def test_a_feed_whose_links_carry_a_new_session_each_fetch_is_new_only_once(tmp_path, httpserver, invoke):
+    """No guids, no dates, a session id in every link: the same three stories
+    must not come back in every digest, nor the store grow on each fetch."""
+
+    def feed(_request):
+        session = secrets.token_hex(16)
+        items = "".join(f"<item><title>Story {n} of the shop</title>"
+                        f"<link>https://shop.example/news.php?id={n}&amp;PHPSESSID={session}</link>"
+                        f"<description>Text of story {n}, which is long enough to be a lead.</description></item>"
+                        for n in range(3))
+        return Response(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Shop news</title>'
+                        f"<link>https://shop.example/</link>{items}</channel></rss>",
+                        content_type="application/rss+xml")
+
+    httpserver.expect_request("/news.rss").respond_with_handler(feed)
+    config = feeds_config(tmp_path, [httpserver.url_for("/news.rss")])
+    first = invoke("--config", str(config), "build", "--format", "json", "--mark-sent")
+    assert first.exit_code == 0, first.stderr
+    links = sorted(item["link"] for item in json.loads(first.stdout)["items"])
+    assert links == [f"https://shop.example/news.php?id={n}" for n in range(3)]
+    second = invoke("--config", str(config), "build", "--format", "json", "--mark-sent")
+    assert second.exit_code == 0 and second.stdout == "", second.stdout
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "state.db") as db:
+        assert db.execute("select count(*) from items").fetchone()[0] == 3
