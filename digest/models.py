@@ -18,6 +18,9 @@ class Image:
     alt: str = ""
 
 
+UNTITLED = "(untitled)"  # the title of an entry with neither title nor text
+
+
 @dataclass(slots=True)
 class Item:
     """One entry of one feed, cleaned: the unit the store keeps. Slotted:

@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import FeedError
-from ..models import Item
+from ..models import UNTITLED, Item
 from ..text import clean_text, key_text, repair_text, strip_control
 from . import xmlfeed
 from .blocks import Candidate, Taken, clean_credit
@@ -650,7 +650,7 @@ def _title_from_text(text: str, words: int = 12) -> str:
     """Untitled items (Scripting News, microblogs) get their first words."""
     first = text.split()[:words]
     if not first:
-        return "(untitled)"
+        return UNTITLED
     return " ".join(first) + ("…" if len(text.split()) > words else "")
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from ..config import Config, FeedConfig
 from ..errors import FeedError
-from ..models import FeedFailure
+from ..models import UNTITLED, CacheHeaders, FeedFailure
 from ..report import Reporter
 from ..store import FeedState, Store
 from ..urls import redacted_url
@@ -239,9 +239,17 @@ def _store_result(
             reporter.detail(f"{said} (unchanged since the last fetch)")
         else:
             reporter.warn(said)
-    for item in parsed.items:
+    items, cache = parsed.items, result.cache
+    if parsed.warning:
+        # A document read in part (a body cut mid-way looks whole over
+        # HTTP/1.0) is never vouched for: its validators are not kept, so the
+        # next fetch reads it anew instead of hearing 304 for ever, and an
+        # entry left with neither title nor link is no story.
+        cache = CacheHeaders()
+        items = [item for item in items if item.title != UNTITLED]
+    for item in items:
         item.feed_url = feed.url
-    refresh.new_items += store.record_success(feed.url, parsed.title, result.cache, parsed.items, now,
+    refresh.new_items += store.record_success(feed.url, parsed.title, cache, items, now,
                                               warning=_warning_reason(parsed.warning) if parsed.warning else None)
     refresh.updated += 1
     return None
