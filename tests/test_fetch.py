@@ -180,6 +180,9 @@ def test_retry_after_reads_seconds_and_http_dates():
     assert _retry_after("Wed, 21 Oct 2015 07:28:00 GMT") == 0.0  # in the past: now
     assert _retry_after("soon") is None
     assert _retry_after(None) is None
+    # digits to Python, not to HTTP: ignored, never a ValueError that fails the feed
+    assert _retry_after("\u00b2") is None and _retry_after("\u0661\u0662") is None
+    assert _retry_after("9" * 400) is None
 
 
 # ---------------------------------------------------------------- bounds

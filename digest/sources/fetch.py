@@ -306,8 +306,8 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isdigit():  # "²" and "١٢" are digits to Python, not to HTTP
+        return float(value) if value.isascii() and len(value) < 10 else None
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError):
