@@ -463,6 +463,21 @@ def test_templates_export_copies_builtins_and_refuses_to_overwrite(invoke, news,
     assert news(3, "--format", "mjml", "--template-dir", str(target)).stdout == news(3, "--format", "mjml").stdout
 
 
+@pytest.mark.parametrize("force", [False, True])
+def test_templates_export_never_writes_through_a_link(invoke, tmp_path, force):
+    target = tmp_path / "exported"
+    target.mkdir()
+    outside = tmp_path / "outside.txt"  # a dangling link: exists() says no file is there
+    (target / "text.txt").symlink_to(outside)
+    (target / "layout.mjml").symlink_to(tmp_path / "kept.mjml")
+    (tmp_path / "kept.mjml").write_text("mine")
+    result = invoke("templates", "export", *(["--force"] if force else []), str(target))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"Error: {target}/") and "is a symlink; not writing through it" in result.stderr
+    assert not outside.exists() and (tmp_path / "kept.mjml").read_text() == "mine"
+    assert sorted(p.name for p in target.iterdir()) == ["layout.mjml", "text.txt"]
+
+
 def test_preview_writes_html_opens_it_and_marks_nothing(tmp_path, monkeypatch):
     import click
     from click.testing import CliRunner

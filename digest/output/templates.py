@@ -3,8 +3,9 @@ templates list`), and copying them out to start one's own (`templates export`)."
 
 from __future__ import annotations
 
+import os
 import re
-import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,16 +83,24 @@ def export_templates(destination: Path, force: bool = False) -> list[Path]:
     sources = builtin_templates()
     if destination.exists() and not destination.is_dir():
         raise UsageError(f"{destination} exists and is not a folder")
-    clashes = [destination / p.name for p in sources if (destination / p.name).exists()]
+    targets = [destination / p.name for p in sources]
+    # A link or a device where a template goes is never written through, --force or not.
+    odd = [t for t in targets if t.is_symlink() or (t.exists() and not t.is_file())]
+    if odd:
+        kind = "a symlink" if odd[0].is_symlink() else "not a regular file"
+        raise UsageError(f"{odd[0]} is {kind}; not writing through it (remove it, or pick another DIR)")
+    clashes = [t for t in targets if t.exists()]
     if clashes and not force:
         names = ", ".join(p.name for p in clashes)
         raise UsageError(f"{destination} already has {names}; use --force to overwrite")
     written = []
     try:
         destination.mkdir(parents=True, exist_ok=True)
-        for source in sources:
-            target = destination / source.name
-            shutil.copyfile(source, target)
+        for source, target in zip(sources, targets):
+            handle, temporary = tempfile.mkstemp(dir=destination, prefix=f".{target.name}.")
+            with os.fdopen(handle, "wb") as out:
+                out.write(source.read_bytes())
+            os.replace(temporary, target)
             written.append(target)
     except OSError as exc:  # /proc/x, a read-only folder, a full disk
         raise UsageError(f"cannot write the templates into {destination}: {exc.strerror or exc}") from None
