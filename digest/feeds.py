@@ -291,17 +291,23 @@ def write_opml(config: Config, titles: dict[str, str], now: datetime | None = No
         if feed.tags:
             tag = feed.tags[0]
             if tag not in folders:
-                folders[tag] = ET.SubElement(body, "outline", text=tag, title=tag)
+                folders[tag] = ET.SubElement(body, "outline", text=_xml_text(tag), title=_xml_text(tag))
             parent = folders[tag]
-        name = feed.name or titles.get(feed.url) or feed.url
+        name = _xml_text(feed.name or titles.get(feed.url) or feed.url)
         attrs = {"type": "rss", "text": name, "title": name, "xmlUrl": feed.url}
         if len(feed.tags) > 1:
-            attrs["category"] = ",".join(f"/{t}" for t in feed.tags[1:])
+            attrs["category"] = ",".join(f"/{_xml_text(t)}" for t in feed.tags[1:])
         if feed.weight != 1.0:
             attrs["weight"] = f"{feed.weight:g}"
         ET.SubElement(parent, "outline", attrs)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can hold: a control character in a name (a tab stays a
+    space) would make the export an OPML no reader, digest included, opens."""
+    return "".join(" " if c in "\t\n\r" else c for c in text if c in "\t\n\r" or ord(c) >= 32)
 
 
 # ---------------------------------------------------------------- listing

@@ -316,6 +316,21 @@ def test_export_then_import_reproduces_the_feed_list(invoke, config, tmp_path):
     assert load_config(second).feeds == load_config(config).feeds
 
 
+def test_export_then_import_survives_control_characters_and_keeps_every_tag(invoke, config, tmp_path):
+    config.write_text(config.read_text() + '\n[[feeds]]\nurl = "https://a.example.org/feed"\n'
+                      'name = "Night\\u0007 desk\\tnews"\ntags = ["news", "world/europe", "bell\\u0007"]\n'
+                      '\n[[feeds]]\nurl = "https://b.example.org/feed"\nname = "Caf\u00e9"\ntags = ["food"]\n')
+    exported = invoke("--config", str(config), "feeds", "export")
+    assert exported.exit_code == 0
+    second = tmp_path / "second.toml"
+    second.write_text(STARTER.read_text())
+    imported = invoke("--config", str(second), "feeds", "import", "-", input=exported.stdout)
+    assert imported.exit_code == 0, imported.stderr
+    a, b = load_config(second).feeds
+    assert (a.name, a.tags) == ("Night desk news", ("news", "world/europe", "bell"))
+    assert (b.name, b.tags) == ("Caf\u00e9", ("food",))
+
+
 def test_shared_feed_file_as_a_config_path_round_trips(invoke, config):
     path = str(FEEDS / "atom" / "daringfireball.atom")
     invoke("--config", str(config), "feeds", "add", path)
