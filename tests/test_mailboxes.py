@@ -9,6 +9,7 @@ import mailbox
 import os
 import sqlite3
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -200,6 +201,25 @@ def test_a_locked_mbox_is_waited_for_then_given_up_marking_nothing(invoke, tmp_p
     assert path.read_bytes() == b"" and sent_count(tmp_path) == 0
     retry = invoke("--config", str(config), "build", "--now", NOW, "--mbox", str(path))
     assert retry.exit_code == 0 and len(mailbox.mbox(path)) == 1
+
+
+@pytest.mark.parametrize(("age", "delivered"), [(600, True), (60, False)])
+def test_a_dot_lock_left_by_a_dead_program_is_broken_a_recent_one_is_not(invoke, tmp_path, monkeypatch, age,
+                                                                          delivered):
+    from digest.delivery import mailboxes as deliver
+
+    monkeypatch.setattr(deliver, "MBOX_LOCK_WAIT", 1)
+    path = tmp_path / "digest.mbox"
+    path.write_bytes(b"")
+    lock = Path(f"{path}.lock")
+    lock.write_bytes(b"")  # what a mail reader killed while holding it leaves
+    os.utime(lock, (time.time() - age, time.time() - age))
+    config = config_with(tmp_path, ["Story"])
+    result = invoke("--config", str(config), "build", "--now", NOW, "--mbox", str(path))
+    assert (result.exit_code == 0) is delivered, result.stderr
+    assert len(mailbox.mbox(path)) == (1 if delivered else 0)
+    assert lock.exists() is not delivered
+    assert sent_count(tmp_path) == (1 if delivered else 0)
 
 
 def test_an_mbox_onto_a_named_pipe_is_refused(invoke, tmp_path):

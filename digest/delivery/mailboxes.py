@@ -213,8 +213,14 @@ def _cut_back(box, path: Path, size: int) -> None:
     box._pending = box._pending_sync = False  # stdlib mailbox: nothing left for close() to flush
 
 
+# A dot lock older than this was left by a program that died holding it
+# (mutt, procmail and lockfile(1) break theirs after 5 minutes as well).
+STALE_DOT_LOCK = 300
+
+
 def _lock_mbox(box, path: Path, deadline: float) -> None:
-    """The mbox's lock, waiting a bounded time for a reader that holds it."""
+    """The mbox's lock, waiting a bounded time for a reader that holds it;
+    a stale dot lock is broken."""
     import mailbox
 
     while True:
@@ -222,9 +228,24 @@ def _lock_mbox(box, path: Path, deadline: float) -> None:
             box.lock()
             return
         except mailbox.ExternalClashError:
+            if _broke_stale_dot_lock(path):
+                continue
             if time.monotonic() >= deadline:
                 raise OutputError(f"the mbox {path} stayed locked by another program for {MBOX_LOCK_WAIT}s; "
                                   "nothing appended") from None
             time.sleep(0.2)
 
 
+
+
+def _broke_stale_dot_lock(path: Path) -> bool:
+    """Remove `path.lock` when no one has touched it for STALE_DOT_LOCK
+    seconds; whether it was removed."""
+    lock = Path(f"{path}.lock")
+    try:
+        if time.time() - lock.lstat().st_mtime < STALE_DOT_LOCK:
+            return False
+        lock.unlink()
+    except OSError:  # gone meanwhile, or not ours to remove: wait as for a live one
+        return False
+    return True
