@@ -70,3 +70,26 @@ def test_a_feed_whose_links_carry_a_new_session_each_fetch_is_new_only_once(tmp_
 
     with sqlite3.connect(tmp_path / "state.db") as db:
         assert db.execute("select count(*) from items").fetchone()[0] == 3
+
+
+def test_links_and_pictures_100_kb_long_do_not_bloat_the_mail(tmp_path, invoke):
+    """Every card repeats its link (headline, button) and its picture's
+    address: a feed's 100 KB addresses made a 500 KB HTML part of 5 stories."""
+    long = "https://news.example.org/" + "a" * 100_000
+    picture = "https://img.example.org/" + "b" * 100_000
+    items = "".join(f"<item><title>Story {n} of a long day</title><link>{long}{n}</link><guid>g{n}</guid>"
+                    f"<pubDate>Thu, 02 Jan 2025 1{n}:00:00 +0000</pubDate><description><![CDATA[<p>Text of "
+                    f'story {n}, <a href="{long}">a link</a>.</p><img src="{picture}{n}.jpg">]]></description>'
+                    f'<enclosure url="{picture}{n}.png" type="image/png"/></item>' for n in range(5))
+    feed = tmp_path / "long.xml"
+    feed.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Long</title>'
+                    f"<link>https://news.example.org/</link>{items}</channel></rss>")
+    config = feeds_config(tmp_path, [str(feed)])
+    result = invoke("--config", str(config), "build", "--format", "email", "--no-mark-sent",
+                    "--now", "2025-01-02T20:00:00Z")
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout_bytes) < 40_000
+    assert "aaaaaaaaaa" not in result.stdout and "bbbbbbbbbb" not in result.stdout
+    assert all(f"Story {n} of a long day" in result.stdout for n in range(5))  # the stories stay, without links
+    assert canonical_url("https://news.example.org/" + "a" * 5000) == ""
+    assert canonical_url("https://news.example.org/" + "a" * 3000).endswith("a" * 3000)

@@ -57,6 +57,9 @@ def is_tracking_param(name: str, value: str = "") -> bool:
     return lowered in _TRACKING_WHEN_FEED and bool(_FEED_VALUE.match(value))
 
 
+# Longer addresses are no links: browsers and mail clients stop near 2,000.
+MAX_URL_CHARS = 4096
+
 # Anchors worth keeping: one update of a live blog (#update-1732, #block-5f8a...).
 _KEPT_FRAGMENT = re.compile(r"^(?:update|block|post|entry|live|event)[-_]?[A-Za-z0-9][\w-]*$")
 # A session id written into the path (/page.jsp;jsessionid=ABC).
@@ -69,8 +72,8 @@ def canonical_url(url: str, base: str = "") -> str:
     anchor); everything else keeps its order. A signed URL keeps its query
     whole: taking a parameter out breaks it."""
     url = clean_text(url)
-    if not url:
-        return ""
+    if not url or len(url) > MAX_URL_CHARS:
+        return ""  # a 100 KB "link" is no address anyone meant, and every card repeats it
     if base:
         url = resolved_url(base, url)
     parts = urlsplit(url)

@@ -16,6 +16,7 @@ from urllib.parse import (
 from ..models import Image
 from ..text import clean_text
 from .blocks import Candidate, clean_credit, split_caption
+from .links import MAX_URL_CHARS
 
 # ---------------------------------------------------------------- choosing the picture
 
@@ -105,6 +106,8 @@ def _preference(candidate: Candidate) -> tuple:
 
 def _not_a_picture(candidate: Candidate) -> bool:
     url = candidate.url
+    if len(url) > MAX_URL_CHARS:
+        return True
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https", "file") or (parts.scheme.lower() != "file" and not parts.netloc):
         return True
