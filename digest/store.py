@@ -98,6 +98,22 @@ def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
 # asked for ("Python int too large to convert to SQLite INTEGER").
 _SQLITE_MAX_INT = 2**63 - 1
 
+# A feed's clock a day or more ahead of ours (9999-12-31, a wrong zone) is
+# not believed: the item is dated when it was first seen, so it goes out
+# now instead of never. Before 1971 is the zero of a clock that was unset.
+_AHEAD = 86400
+_CLOCK_ZERO = 365 * 86400
+
+
+def _believable(published: datetime | None, seen: float) -> float | None:
+    """The publication time to store (seconds), or None for no date."""
+    if published is None:
+        return None
+    moment = _epoch(published)
+    if moment < _CLOCK_ZERO:
+        return None
+    return seen if moment > seen + _AHEAD else moment
+
 
 class NoSuchBuild(StoreError):
     """A build number the state file does not have: a bad --replay."""
@@ -269,8 +285,7 @@ class Store:
                                         ELSE items.updated END
                        RETURNING first_seen""",
                     (
-                        url, item.key, item.title, item.link, item.author,
-                        _epoch(item.published) if item.published else None, stamp,
+                        url, item.key, item.title, item.link, item.author, _believable(item.published, stamp), stamp,
                         item.content_html, item.text, _image_json(item.image), json.dumps(item.tags),
                         item.lead_text, int(item.excerpt), item.duration_seconds, int(item.date_only),
                     ),
