@@ -29,17 +29,16 @@ _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "mtm_", "hsa_", "ns_", "itm_", "_hs"
 _AT_INTERNET = re.compile(r"at_(?:medium|campaign|source|format|link|ptr|creation|send_date|recipient_id"
                           r"|recipient_list|emailtype|general_placement|detail_placement|variant|topic|custom\d+)$")
 # Generic names that are tracking when their value says "rss" or "feed":
-# ?source=rss..., ?from=rss, ?partner=rss, ?ref=feed (?source=7, ?channel=feedback,
+# ?source=rss..., ?from=rss, ?partner=rss (?source=7, ?channel=feedback,
 # ?source=atomic-... stay).
-_TRACKING_WHEN_FEED = frozenset({"source", "src", "from", "partner", "via", "origin", "channel", "medium", "cid",
-                                 "ref"})
+_TRACKING_WHEN_FEED = frozenset({"source", "src", "from", "partner", "via", "origin", "channel", "medium", "cid"})
 _FEED_VALUE = re.compile(r"^(?:rss|atom|feeds?|feedburner|newsfeed|newsletter)(?:$|[-_.:/+ ]|\d)", re.IGNORECASE)
-# ?ref=news.example.com (who sent the click) is tracking; ?ref=v2.0 (a
-# version in a code host's link) is not.
-_HOST_VALUE = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$", re.IGNORECASE)
+# ?ref=hn or ?ref=news.example.com (who sent the click) is tracking; ?ref=v2.0
+# or ?ref=3f9c2ab (a version or commit in a code host's link) is not.
+_VERSION_VALUE = re.compile(r"^v?\d+(?:\.\d+)+[\w.-]*$|^[0-9a-f]{7,40}$", re.IGNORECASE)
 # Session ids make one article a new link on every fetch.
 _SESSION_EXACT = frozenset({"phpsessid", "jsessionid", "aspsessionid", "cfid", "cftoken", "sessionid", "session_id",
-                            "sessid", "zenid", "osCsid".lower()})
+                            "sessid", "zenid", "oscsid"})
 _SESSION_TOKEN = re.compile(r"^[A-Za-z0-9]{16,}$")
 # A signed URL breaks when any parameter is taken out.
 _SIGNATURE = frozenset({"signature", "sig", "x-amz-signature", "x-goog-signature", "token", "hmac", "hash",
@@ -52,8 +51,8 @@ def is_tracking_param(name: str, value: str = "") -> bool:
         return True
     if lowered in _SESSION_EXACT or (lowered in ("sid", "s_id") and _SESSION_TOKEN.match(value)):
         return True
-    if lowered == "ref" and _HOST_VALUE.match(value):
-        return True
+    if lowered == "ref":
+        return not _VERSION_VALUE.match(value)
     return lowered in _TRACKING_WHEN_FEED and bool(_FEED_VALUE.match(value))
 
 
