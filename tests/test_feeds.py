@@ -490,3 +490,30 @@ def test_a_file_url_of_another_host_is_refused_in_the_config_and_never_read(tmp_
     assert result.error and result.body == b""
     [local] = fetch_all([FetchRequest(f"file://localhost{feed}")], FetchConfig())
     assert local.error is None and b"Local story" in local.body
+
+
+def test_a_page_advertising_a_thousand_stalling_feeds_ends_within_the_discovery_deadline(server, invoke, config):
+    """Each advertised feed was tried in turn, each up to the fetch timeout:
+    1,000 stalling links were about four hours. Now: the first few, all of
+    it inside twice the timeout, and the message says what happened."""
+    from loopback import respond
+
+    links = "".join(f'<link rel="alternate" type="application/rss+xml" href="/f{n}.xml">' for n in range(1000))
+    server.routes["/"] = lambda h: respond(h, 200, f"<html><head>{links}</head></html>".encode(),
+                                           {"Content-Type": "text/html"})
+
+    def stall(handler) -> int:
+        server.stop.wait(30)
+        return 0
+
+    for n in range(1000):
+        server.routes[f"/f{n}.xml"] = stall
+    config.write_text(config.read_text().replace('timeout = "15s"', 'timeout = "1s"'))
+    before = config.read_text()
+    result = invoke("--config", str(config), "feeds", "add", server.url("/"))
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: {server.url('/')}: no feed found: the page advertises 1000 feeds, and none of "
+                           "those tried could be read; stopped after ")
+    assert len(server.hits) <= 1 + 8  # the page and at most the first eight it names
+    assert config.read_text() == before

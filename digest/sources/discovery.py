@@ -74,12 +74,22 @@ class Unreachable(DigestError):
     work later, and --no-check adds it anyway)."""
 
 
+# A page may advertise a thousand feeds that stall: discovery reads the
+# first few, and all of it (the page included) ends within this many of the
+# fetch timeout.
+MAX_ADVERTISED = 8
+DISCOVERY_TIMEOUTS = 2
+
+
 def discover_feed(url: str, fetch_config: FetchConfig) -> Discovered:
     """The feed at url, or the one a website at url points to. Raises
     FeedError when url itself cannot be fetched."""
+    import time
+
     from .htmltext import find_feed_links
     from .parse import parse_feed
 
+    deadline = time.monotonic() + DISCOVERY_TIMEOUTS * fetch_config.timeout
     page = _fetch_one(url, fetch_config)
     try:
         parsed = parse_feed(page.body, page.final_url or url, page.content_type)
@@ -91,22 +101,38 @@ def discover_feed(url: str, fetch_config: FetchConfig) -> Discovered:
     # only http(s) is followed (a page advertising file:///home/me/... would
     # have the next build mail that file), and usual paths are guessed on
     # web sites only (never /feed, /rss.xml of this machine's disk).
-    advertised = [link for link in find_feed_links(page.body[:262144].decode("utf-8", "replace"), base)
-                  if urlsplit(link).scheme.lower() in ("http", "https")]
+    advertised = list(dict.fromkeys(
+        link for link in find_feed_links(page.body[:262144].decode("utf-8", "replace"), base)
+        if urlsplit(link).scheme.lower() in ("http", "https")))
     root = urljoin(base, "/")
     guesses = USUAL_FEED_PATHS if urlsplit(base).scheme.lower() in ("http", "https") else ()
-    candidates = [(link, "link") for link in advertised] + [(urljoin(root, path), "guess") for path in guesses]
+    candidates = [(link, "link") for link in advertised[:MAX_ADVERTISED]]
+    candidates += [(urljoin(root, path), "guess") for path in guesses if urljoin(root, path) not in advertised]
+    tried = 0
     for candidate, how in candidates:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        tried += 1
         try:
-            found = _fetch_one(candidate, fetch_config)
+            found = _fetch_one(candidate, replace(fetch_config, timeout=min(fetch_config.timeout, left)))
             parsed = parse_feed(found.body, found.final_url or candidate, found.content_type)
         except FeedError:
             continue
         return Discovered(url=candidate, title=parsed.title, how=how)
+    if tried < len(candidates):
+        stopped = (f"; stopped after {tried} of {len(candidates)} candidates, "
+                   f"{DISCOVERY_TIMEOUTS * fetch_config.timeout:g}s in")
+    else:
+        stopped = ""
+    if advertised:
+        shown = f"{len(advertised)} feed{'s' if len(advertised) != 1 else ''}"
+        raise UsageError(f"{url}: no feed found: the page advertises {shown}, and none "
+                         f"{'of those tried ' if len(advertised) > MAX_ADVERTISED else ''}could be read{stopped}")
     if not guesses:
         raise UsageError(f"{url}: not a feed, and the file advertises no http(s) feed")
     raise UsageError(f"{url}: no feed found (the page advertises no http(s) feed, and none of "
-                     f"{', '.join(USUAL_FEED_PATHS)} is a feed)")
+                     f"{', '.join(USUAL_FEED_PATHS)} is a feed){stopped}")
 
 
 def _fetch_one(url: str, fetch_config: FetchConfig):
