@@ -131,6 +131,21 @@ def test_permanent_redirect_moves_the_feed_and_says_so_once(server, invoke, tmp_
     assert [hit.status for hit in server.hits_for("/new.xml")] == [200, 304]
 
 
+def test_a_plain_http_301_to_another_host_is_followed_but_never_moves_the_feed(server, invoke, tmp_path):
+    """Anyone on the path of a plain-http answer could send it; the same
+    host (an upgrade to https, a new path) is still a move."""
+    elsewhere = server.url("/new.xml").replace("127.0.0.1", "localhost")
+    server.routes["/away.xml"] = lambda h: respond(h, 301, headers={"Location": elsewhere})
+    server.routes["/path.xml"] = lambda h: respond(h, 301, headers={"Location": server.url("/new.xml")})
+    server.routes["/new.xml"] = cached_feed(feed_bytes("Moved story"))
+    away, path = server.url("/away.xml"), server.url("/path.xml")
+    config = config_for(tmp_path, [away, path])
+    fetched = invoke("fetch", "--config", str(config), "--now", NOW)
+    assert state(tmp_path, away).current_url is None
+    assert f"({away}) moved" not in fetched.stderr
+    assert state(tmp_path, path).current_url == server.url("/new.xml")
+
+
 def test_gone_feed_is_retired_and_not_fetched_again(server, invoke, tmp_path):
     server.routes["/gone.xml"] = lambda h: respond(h, 410, b"gone")
     server.routes["/ok.xml"] = cached_feed(feed_bytes("Fine story"))

@@ -290,12 +290,17 @@ def _moved_to(response, asked: str) -> str | None:
     """Where a chain of permanent redirects from `asked` leads, if anywhere.
 
     Only the permanent hops at the start of the chain count: after a
-    temporary one, the publisher has not said the feed moved for good.
+    temporary one, the publisher has not said the feed moved for good. A
+    move to another host counts only when said over https: anyone on the
+    path of a plain-http answer (a captive portal, a hotel's Wi-Fi) could
+    otherwise move the feed for good with one reply.
     """
     target = None
     hops = [*response.history, response]
     for hop, following in zip(hops, hops[1:]):
         if hop.status_code not in PERMANENT_REDIRECTS:
+            break
+        if hop.url.scheme == "http" and following.url.host != hop.url.host:
             break
         target = str(following.url)
     return target if target and target != asked else None
