@@ -223,7 +223,8 @@ class Digester:
         return edition
 
     def replay(self, build_id: int, *, format: str = "email") -> Edition:
-        """Past build `build_id` (see history()) as it was sent."""
+        """The stories past build `build_id` (see history()) sent, as they were
+        sent, rendered with the templates of today."""
         from .output.snapshot import replayed_digest
 
         _check_format(format)
@@ -319,8 +320,19 @@ class Digester:
             return destination.deliver(outgoing)
         with self.sending():
             notes = protocol.send(self.store, edition.digest, edition.snapshot(), outgoing, destination)
+            self._prune(edition.digest.generated_at)
         edition._sent = True
         return notes
+
+    def _prune(self, now: datetime) -> None:
+        """What later builds no longer need, older than the config's `keep`
+        (item texts, copies of sent digests, picture sizes), out of the
+        store; the rest (identity, sent marks, history) stays."""
+        pruned = self.store.prune(now - self.config.keep)
+        if pruned.items or pruned.builds:
+            self.reporter.detail(f"Pruned the store: the texts of {pruned.items} items and {pruned.builds} sent "
+                                 f"digests older than {_duration(self.config.keep)}"
+                                 + (" (and compacted it)" if pruned.compacted else "") + ".")
 
     # ------------------------------------------------------------ looking
 

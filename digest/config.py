@@ -121,6 +121,7 @@ class Config:
     summary_words: int = 45
     failing_after: int = 3  # runs in a row before a failing feed is named in the digest footer
     lock_wait: timedelta = timedelta(seconds=60)  # how long a build waits for one still sending
+    keep: timedelta = timedelta(days=90)  # item texts and sent digests older than this are pruned
     lead_template: str = DEFAULT_LEAD
     lead_templates: dict[str, str] = field(default_factory=dict)  # tag -> template
     email: EmailConfig = field(default_factory=EmailConfig)
@@ -209,6 +210,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
         summary_words=reader.positive_int(top, "summary_words", Config.summary_words),
         failing_after=reader.positive_int(top, "failing_after", Config.failing_after),
         lock_wait=reader.duration(top, "lock_wait", Config.lock_wait, longest=MAX_TIMEOUT),
+        keep=reader.keep(top, "keep"),
         lead_template=reader.string(lead, "template", DEFAULT_LEAD, prefix="lead"),
         lead_templates=reader.string_table(lead, "templates", prefix="lead"),
         email=EmailConfig(
@@ -244,9 +246,11 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
     )
 
 
+MIN_KEEP = timedelta(days=7)
+
 _TOP_KEYS = (
     "title", "since", "top", "max_per_feed", "timezone", "language", "template_dir", "state",
-    "summary_words", "failing_after", "lock_wait", "email", "smtp", "lead", "rank", "fetch", "feeds", "authors",
+    "summary_words", "failing_after", "lock_wait", "keep", "email", "smtp", "lead", "rank", "fetch", "feeds", "authors",
 )
 EMAIL_KEYS = ("from", "to", "cc", "bcc", "subject", "command", "maildir", "mbox", "unsubscribe", "cards")
 RANK_KEYS = ("half_life", "boost", "mute", "group_by")
@@ -337,6 +341,15 @@ class _Reader:
             return parse_duration(value, longest)
         except ValueError as exc:
             raise self.fail(_join(prefix, key), str(exc)) from None
+
+    def keep(self, table: dict, key: str) -> timedelta:
+        """How long the store keeps item texts and sent digests: a duration
+        of at least a week (a weekly digest reads a week back)."""
+        keep = self.duration(table, key, Config.keep, longest=timedelta(days=36500))
+        if keep < MIN_KEEP:
+            raise self.fail(key, f"must be at least {MIN_KEEP.days} days (a weekly digest reads a week back), "
+                                 f"not {table[key]!r}")
+        return keep
 
     def location(self, table: dict, key: str, base: Path, prefix: str = "") -> Path | None:
         value = self._get(table, key, str, prefix)

@@ -588,6 +588,29 @@ class Store:
             for r in rows
         ]
 
+    def prune(self, before: datetime) -> Pruned:
+        """Empty what no later build needs from before `before`: the texts
+        of items first seen then (their identity, title, link and sent mark
+        stay, so a re-fetched old entry is still known), the copies of
+        digests sent then (their history row stays), picture sizes read
+        then. Compacts the file when a quarter of it is free pages."""
+        cut = _epoch(before)
+        with self.transaction() as db:
+            items = db.execute(
+                """UPDATE items SET content_html = '', text = '', lead_text = ''
+                   WHERE first_seen < ? AND (content_html != '' OR text != '' OR lead_text != '')""", (cut,)).rowcount
+            builds = db.execute("UPDATE builds SET digest = NULL WHERE at < ? AND state = 'sent' AND digest IS NOT NULL",
+                                (cut,)).rowcount
+            db.execute("DELETE FROM picture_sizes WHERE checked < ?", (cut,))
+        compacted = False
+        if items or builds:
+            free = self._db.execute("PRAGMA freelist_count").fetchone()[0]
+            pages = self._db.execute("PRAGMA page_count").fetchone()[0]
+            if free > max(256, pages // 4):
+                self._db.execute("VACUUM")
+                compacted = True
+        return Pruned(items=items, builds=builds, compacted=compacted)
+
     def build_snapshot(self, build_id: int) -> str:
         row = None
         if build_id <= _SQLITE_MAX_INT:
@@ -595,8 +618,16 @@ class Store:
         if row is None:
             raise NoSuchBuild(f"--replay: no build {build_id} in {self.path} (see `digest history`)")
         if row["digest"] is None:
-            raise StoreError(f"build {build_id} was made before digest kept copies of what it sent")
+            raise StoreError(f"build {build_id}'s copy is not kept: it is older than the config's `keep` "
+                             "(90 days unless set), or from before digest kept copies of what it sent")
         return row["digest"]
+
+
+@dataclass(frozen=True)
+class Pruned:
+    items: int  # items whose texts were emptied
+    builds: int  # sent digests whose copy was dropped
+    compacted: bool  # the file was VACUUMed
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ from .base import (
 @click.option("--subject", help="Subject template; overrides [email] subject.")
 @click.option("--allow-empty", is_flag=True, help="Write a digest even when there is nothing new.")
 @click.option("--replay", type=click.IntRange(min=1), metavar="N",
-              help="Render past build N again, exactly as sent (see `digest history`); marks nothing.")
+              help="Render the stories past build N sent again, with today's templates (see `digest history`); "
+                   "marks nothing.")
 @click.option("--pipe", "command_line", metavar="COMMAND",
               help="Run COMMAND (e.g. \"sendmail -t\") and feed it the digest; stories are marked sent "
                    "only if it exits 0. Overrides the config's way of sending.")
