@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "digest"
-CORE = {"config", "errors", "files", "imagesizes", "locations", "models", "report", "schema", "store", "text", "urls",
+CORE = {"config", "errors", "files", "imagesizes", "locations", "models", "report", "sandbox", "schema", "store", "text",
+        "urls",
         "values"}
 STAGES = ("sources", "stories", "output", "delivery")
 APP = {"app", "feeds"}

@@ -230,17 +230,19 @@ class Renderer:
         context = {"title": digest.title, "now": self._local(digest.generated_at), "digest": digest}
         if source:
             from jinja2 import StrictUndefined, TemplateSyntaxError
-            from jinja2.sandbox import SandboxedEnvironment
+
+            from ..sandbox import BoundedSandbox, render_bounded
 
             # A template from the config (or --subject) is sandboxed like the
-            # lead template: no reaching through `''.__class__` into Python.
-            sandbox = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, finalize=_printable)
-            sandbox.filters.update(self._filters)
+            # lead template: no reaching through `''.__class__` into Python,
+            # no unbounded work or output.
+            sandbox = BoundedSandbox(undefined=StrictUndefined, autoescape=False, finalize=_printable)
+            sandbox.add_filters(self._filters)
             try:
                 template = sandbox.from_string(source)
             except TemplateSyntaxError as exc:
                 raise TemplateError(f"email.subject: {exc.message}") from None
-            text = self._guard("email.subject", template.render, **context)
+            text = self._guard("email.subject", lambda **values: render_bounded(template, **values), **context)
         else:
             text = self._render("subject.txt", **context)
         return " ".join(text.split())

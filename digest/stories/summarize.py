@@ -267,9 +267,11 @@ class LeadWriter:
 
     def __post_init__(self):
         from jinja2 import StrictUndefined
-        from jinja2.sandbox import SandboxedEnvironment
 
-        self._env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+        from ..sandbox import BoundedSandbox, render_bounded
+
+        self._env = BoundedSandbox(undefined=StrictUndefined, autoescape=False)
+        self._render = render_bounded
         self._default = self._compile(self.source, "lead.template")
         self._by_tag = {tag: self._compile(text, f"lead.templates.{tag}") for tag, text in self.templates.items()}
         self._warned = False
@@ -293,7 +295,7 @@ class LeadWriter:
         if not story.summary:
             return ""
         try:
-            return " ".join(self.template_for(story).render(item=lead_context(story)).split())
+            return " ".join(self._render(self.template_for(story), item=lead_context(story)).split())
         except Exception as exc:  # the user's template; one bad item must not sink the digest
             if not self._warned:
                 self._warned = True

@@ -1,0 +1,52 @@
+"""Templates written in the config (the subject, the leads) run bounded: a
+config can be someone else's, and one line of Jinja could stall every build
+or fill memory (issue 23, class 15). The CLI on the shipped examples."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import write_config
+
+NOW = "2025-01-02T20:00:00Z"
+
+HOSTILE = [
+    ("{{ 'x' * 100000000 }}", "a value over 20,000 characters"),
+    ("{% for a in range(9000) %}{% for b in range(9000) %}{% endfor %}{% endfor %}", "more than 200,000 steps"),
+    ("{% for a in range(100000) %}{% endfor %}", "an argument over 10,000 (100000)"),
+    ("{{ ''|center(1000000000) }}", "an argument over 10,000 (1000000000)"),
+    ("{{ '%999999999s' % 1 }}", "a format width over four digits"),
+    ("{{ '{:>999999999}'.format(1) }}", "a format width over four digits"),
+    ("{{ '%999999999s'|format(1) }}", "a format width over four digits"),
+    ("{{ 2 ** 100000000 }}", "an exponent over 256"),
+    ("{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s }}",
+     "'namespace' is undefined"),
+    ("{{ ('x' * 15000) + ('y' * 15000) }}", "a value over 20,000 characters"),
+]
+
+
+@pytest.mark.parametrize(("template", "reason"), HOSTILE)
+def test_a_hostile_subject_template_is_one_line_and_exit_2(invoke, example_config, template, reason):
+    result = invoke("--config", str(example_config), "build", "--now", NOW, "--no-mark-sent", "--subject", template)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"Error: email.subject: {reason}"
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(("template", "reason"), HOSTILE[:4])
+def test_a_hostile_lead_template_falls_back_to_the_summary(invoke, example_config, template, reason):
+    text = example_config.read_text()
+    start = text.index("[lead]")
+    end = text.index("\n[", start + 1)
+    config = write_config(example_config.parent, text[:start] + f"[lead]\ntemplate = '''{template}'''\n" + text[end:],
+                          name="hostile.toml")
+    result = invoke("--config", str(config), "build", "--now", NOW, "--no-mark-sent", "--format", "text")
+    assert result.exit_code == 0, result.stderr
+    assert f"lead template failed ({reason}); using the summary instead" in result.stderr
+    assert "Kharkiv" in result.stdout and len(result.stdout) < 20_000
+
+
+def test_ordinary_templates_still_work(invoke, example_config):
+    subject = "{{ title }}: {{ digest.stories|length }} stories, {{ '%-3s'|format('ok') }}{{ 'x' * 3 }}"
+    result = invoke("--config", str(example_config), "build", "--now", NOW, "--no-mark-sent", "--subject", subject)
+    assert result.exit_code == 0, result.stderr
+    assert "Subject: Morning Brief: 6 stories, ok xxx" in result.stdout
