@@ -75,8 +75,8 @@ class ConfigEditor:
         for feed in self.config.feeds:
             if feed_identity(feed.url) in identities:
                 return feed
-        lowered = url_or_name.casefold()
-        named = [f for f in self.config.feeds if f.name and f.name.casefold() == lowered]
+        wanted_name = _name_key(url_or_name)
+        named = [f for f in self.config.feeds if f.name and _name_key(f.name) == wanted_name]
         if len(named) > 1:
             raise UsageError(f"{len(named)} feeds in {self.path} are named {url_or_name!r}: "
                              + "; ".join(f.url for f in named) + " (name one by its URL)")
@@ -151,6 +151,15 @@ class ConfigEditor:
 MAX_NAME_CHARS = 120  # a feed's name in the config: what the meta line and `feeds list` show
 MAX_TAG_CHARS = 60
 MAX_TAGS = 20
+
+
+def _name_key(name: str) -> str:
+    """A feed's name as `feeds remove` matches it: any case, and "Café"
+    typed composed or decomposed (macOS file names and some keyboards
+    give the second)."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def config_label(text: str, limit: int) -> str:

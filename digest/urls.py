@@ -49,13 +49,26 @@ def feed_identity(url: str) -> str:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not parts.hostname:
         return url
-    host = parts.hostname.lower().rstrip(".")  # example.org. is example.org
+    host = _ascii_host(parts.hostname.lower().rstrip("."))  # example.org. is example.org
     host = f"[{host}]" if ":" in host else host
     if port is not None and port != {"http": 80, "https": 443}[scheme]:
         host = f"{host}:{port}"
     userinfo = parts.netloc.rpartition("@")[0]
     netloc = f"{userinfo}@{host}" if userinfo else host
     return urlunsplit((scheme, netloc, parts.path or "/", parts.query, ""))  # a fragment never reaches the server
+
+
+def _ascii_host(host: str) -> str:
+    """A host in another script as its ASCII (IDNA) name, which is what
+    DNS and the server see: bücher.example is xn--bcher-kva.example."""
+    if host.isascii():
+        return host
+    import unicodedata
+
+    try:
+        return unicodedata.normalize("NFC", host).encode("idna").decode("ascii")
+    except UnicodeError:
+        return host
 
 
 def is_loopback(host: str) -> bool:

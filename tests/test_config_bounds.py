@@ -151,3 +151,19 @@ def test_arguments_that_are_not_utf8_get_one_line_and_change_nothing(config, tmp
     assert "\\xff" in line or "\\xe9" in line
     assert run.stdout == b""
     assert config.read_bytes() == before
+
+
+def test_names_and_hosts_match_however_they_are_written(invoke, config):
+    """"Café" composed or decomposed is one name; bücher.example and its
+    ASCII form xn--bcher-kva.example are one host."""
+    config.write_text(config.read_text() + '\n[[feeds]]\nurl = "https://bücher.example/feed"\nname = "Caf\\u00e9"\n')
+    again = invoke("--config", str(config), "feeds", "add", "https://xn--bcher-kva.example/feed", "--no-check")
+    assert again.exit_code == 2 and "is already in" in again.stderr
+    removed = invoke("--config", str(config), "feeds", "remove", "CAFE\u0301")
+    assert removed.exit_code == 0, removed.stderr
+    assert feeds_of(config) == []
+    config.write_text(STARTER.read_text() + '\n[[feeds]]\nurl = "https://bücher.example/feed"\n'
+                      '\n[[feeds]]\nurl = "https://XN--BCHER-KVA.example/feed"\n')
+    listed = invoke("--config", str(config), "feeds", "list")
+    assert listed.exit_code == 2
+    assert "is listed twice" in listed.stderr
