@@ -4,7 +4,7 @@
 Run on demand (not part of the test suite); everything is local files:
 
     python benchmarks/hostile.py                      # every case, this checkout
-    python benchmarks/hostile.py --only titles        # or: bodies, same-feed, local, opml (repeatable)
+    python benchmarks/hostile.py --only titles        # or: bodies, same-feed, local, opml, round3 (repeatable)
     python benchmarks/hostile.py --code /tmp/old      # the same cases against another checkout
     python benchmarks/hostile.py --limit 120          # kill a case after 120 s (default 200)
     python benchmarks/hostile.py --memory 2048        # address space cap per case (default 4096 MB)
@@ -134,6 +134,19 @@ def cases() -> dict[str, tuple[str, object]]:
             "same-feed", lambda count=count: same_feed(count, distinct=True))
     for count in (1_000, 4_000):
         found[f"feeds import of {count:,} outlines (OPML)"] = ("opml", ("opml", count))
+    # Issue 23 (the third hostile round): the stalls and blow-ups it found.
+    found["DOCTYPE with no ] or > (520 KB)"] = ("round3", lambda: '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "'
+                                                 + "x" * 520_000 + one_item_feed("A story").split("?>", 1)[1])
+    found["channel title of 180 KB unclosed tags"] = ("round3", lambda: one_item_feed("A story").replace(
+        "<title>Hostile</title>", "<title><![CDATA[" + "<a" * 90_000 + "]]></title>", 1))
+    found["five stories with 100 KB links"] = ("round3", lambda: feed(*(item(
+        f"Story {n}", "https://hostile.example/" + "a" * 100_000 + str(n), "Some text.", f"long-{n}")
+        for n in range(5))))
+    found["subject {{ 'x' * 100000000 }}"] = ("round3", ("subject", "{{ 'x' * 100000000 }}"))
+    found["subject: two nested range(100000) loops"] = ("round3", (
+        "subject", "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"))
+    found["OPML of 585 B nested entities (5 MB)"] = ("round3", ("opml-entities", 0))
+    found["OPML nested 5,000 deep"] = ("round3", ("opml-deep", 5_000))
     found["feed file is a FIFO nobody writes"] = ("local", "fifo-feed")
     found["config is a FIFO nobody writes"] = ("local", "fifo-config")
     found["--config /dev/zero"] = ("local", "dev-zero")
@@ -151,6 +164,20 @@ def command_for(folder: Path, what: object) -> list[str]:
         return [*digest, "--config", str(folder / "digest.toml"), *build]
     if what == "dev-zero":
         return [*digest, "--config", "/dev/zero", *build]
+    if isinstance(what, tuple) and what[0] == "subject":
+        (folder / "feed.xml").write_text(one_item_feed("A story"))
+        return [*digest, "--config", str(config(folder, folder / "feed.xml")), *build, "--subject", what[1]]
+    if isinstance(what, tuple) and what[0].startswith("opml-"):
+        if what[0] == "opml-deep":
+            body = "".join(f'<outline text="F{n}">' for n in range(what[1]))
+            body += '<outline type="rss" text="Deep" xmlUrl="https://deep.example/rss"/>' + "</outline>" * what[1]
+            doctype = ""
+        else:
+            entities = "".join(f'<!ENTITY e{n} "{f"&e{n - 1};" * 10 if n else "x" * 50}">' for n in range(6))
+            doctype, body = f"<!DOCTYPE opml [{entities}]>", '<outline type="rss" text="&e5;" xmlUrl="https://a.example/"/>'
+        (folder / "subs.opml").write_text(f'<?xml version="1.0"?>{doctype}<opml version="2.0"><body>{body}</body></opml>')
+        (folder / "digest.toml").write_text('[email]\nto = ["me@example.org"]\n')
+        return [*digest, "--config", str(folder / "digest.toml"), "feeds", "import", str(folder / "subs.opml")]
     if isinstance(what, tuple):  # ("opml", count): import into a fresh config
         outlines = "".join(f'<outline type="rss" text="Feed {n}" xmlUrl="https://feed{n}.example/rss"/>'
                            for n in range(what[1]))
@@ -163,7 +190,7 @@ def command_for(folder: Path, what: object) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--only", action="append", choices=["titles", "bodies", "same-feed", "local", "opml"])
+    parser.add_argument("--only", action="append", choices=["titles", "bodies", "same-feed", "local", "opml", "round3"])
     parser.add_argument("--code", type=Path, help="run the digest package of this checkout instead")
     parser.add_argument("--limit", type=float, default=200.0, help="seconds before a case is killed")
     parser.add_argument("--memory", type=int, default=4096, help="address space cap of each case, MB")

@@ -71,6 +71,14 @@ def _refuse_if_not_ours(path: Path, connection: sqlite3.Connection) -> None:
 # An item held by a build that is still delivering: a re-fetch with a new
 # title must not free it (the build would then confirm nothing, and the
 # story would go out again); the update waits for the next build.
+# items.sent_title holds every title an item was sent under, one per line
+# (a cleaned title has no newline). A title among them is no update: an A/B
+# tested headline flipping between two wordings went out every day.
+_NEVER_SENT_TITLE = "instr(char(10) || items.sent_title || char(10), char(10) || excluded.title || char(10)) = 0"
+_SENT_TITLES_WITH_THIS = """CASE WHEN sent_title IS NULL THEN title
+                                WHEN instr(char(10) || sent_title || char(10), char(10) || title || char(10)) > 0
+                                THEN sent_title
+                                ELSE substr(sent_title || char(10) || title, -4000) END"""
 _PENDING = "EXISTS (SELECT 1 FROM builds AS b WHERE b.id = items.sent_build AND b.state = 'pending')"
 
 
@@ -277,11 +285,9 @@ class Store:
                          date_only = CASE WHEN excluded.published IS NULL THEN items.date_only
                                           ELSE excluded.date_only END,
                          image = excluded.image, tags = excluded.tags,
-                         sent_build = CASE WHEN excluded.title != items.sent_title
-                                                AND NOT {_PENDING} THEN NULL
+                         sent_build = CASE WHEN {_NEVER_SENT_TITLE} AND NOT {_PENDING} THEN NULL
                                            ELSE items.sent_build END,
-                         updated = CASE WHEN excluded.title != items.sent_title
-                                             AND NOT {_PENDING} THEN 1
+                         updated = CASE WHEN {_NEVER_SENT_TITLE} AND NOT {_PENDING} THEN 1
                                         ELSE items.updated END
                        RETURNING first_seen""",
                     (
@@ -501,7 +507,8 @@ class Store:
         """The pending build was delivered: its items are sent."""
         with self.transaction() as db:
             db.execute("UPDATE builds SET state = 'sent' WHERE id = ?", (build,))
-            db.execute("UPDATE items SET sent_title = title, updated = 0 WHERE sent_build = ?", (build,))
+            db.execute(f"UPDATE items SET sent_title = {_SENT_TITLES_WITH_THIS}, updated = 0 WHERE sent_build = ?",
+                       (build,))
 
     def release(self, build: int) -> None:
         """The pending build was not delivered: its items are free again."""
