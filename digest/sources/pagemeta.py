@@ -58,7 +58,8 @@ def read_page_meta(tree, url: str) -> PageMeta:
     against it)."""
     meta = _meta_tags(tree)
     ld = _json_ld(tree)
-    article = next((node for node in ld if _ARTICLE_TYPES.search(_type(node))), {})
+    articles = [node for node in ld if _ARTICLE_TYPES.search(_type(node))]
+    article = next((node for node in articles if node.get("author")), articles[0] if articles else {})
     person = _person(article.get("author"), url)
     return PageMeta(
         title=_line(meta.get("og:title") or _text(article.get("headline")) or _title(tree)),
@@ -94,7 +95,7 @@ def _json_ld(tree) -> list[dict]:
     """Every JSON-LD object of the page, @graph members and lists flattened."""
     nodes: list[dict] = []
     for script in tree.css('script[type="application/ld+json"]')[:MAX_JSON_LD]:
-        raw = (script.text(deep=True) or "")[:MAX_JSON_LD_CHARS]
+        raw = _WRAPPER.sub("", (script.text(deep=True) or "")[:MAX_JSON_LD_CHARS])
         try:
             data = json.loads(raw.strip().rstrip(";"), strict=False)
         except (ValueError, RecursionError):
@@ -109,6 +110,10 @@ def _json_ld(tree) -> list[dict]:
                 if isinstance(value.get("@graph"), list):
                     stack[:0] = value["@graph"]
     return nodes
+
+
+# A script wrapped for old browsers: <![CDATA[ ... ]]>, <!-- ... -->, //<![CDATA[
+_WRAPPER = re.compile(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$")
 
 
 def _type(node: dict) -> str:
@@ -157,7 +162,8 @@ def _byline(article: dict, meta: dict[str, str], tree) -> str:
     authors = article.get("author")
     names = [_name(author) for author in (authors if isinstance(authors, list) else [authors])]
     for raw in (", ".join(name for name in names if name), meta.get("author"), meta.get("article:author"),
-                meta.get("dc.creator"), meta.get("sailthru.author"), _rel_author(tree)):
+                meta.get("og:article:author"), meta.get("dc.creator"), meta.get("sailthru.author"),
+                meta.get("parsely-author"), _marked_author(tree)):
         if raw and not re.match(r"(?i)https?://", raw):
             name = byline(raw[:300])
             if name:
@@ -165,13 +171,39 @@ def _byline(article: dict, meta: dict[str, str], tree) -> str:
     return ""
 
 
-def _rel_author(tree) -> str:
-    for node in tree.css('a[rel~="author"], [itemprop="author"]')[:5]:
-        name_node = node.css_first('[itemprop="name"]') or node
-        text = clean_text(name_node.text(deep=True) or "")
-        if 0 < len(text.split()) <= 6:
+# What Firefox's reader view takes as a byline's element.
+_BYLINE_CLASS = re.compile(r"byline|author|dateline|writtenby|p-author", re.I)
+
+
+def _marked_author(tree) -> str:
+    """The author's name where the page's markup marks it: rel=author,
+    itemprop=author, else an element whose class or id says byline or
+    author (a short text, not a list of links)."""
+    marked = tree.css('a[rel~="author"], [itemprop~="author"]')[:5]
+    classed = [node for node in tree.css("[class], [id]")[:5000]
+               if _BYLINE_CLASS.search((node.attributes.get("class") or "") + " " + (node.attributes.get("id") or ""))
+               and node.tag not in ("html", "body", "article", "main", "section", "meta", "link", "script", "img")]
+    for node in [*marked, *classed[:40]]:
+        name_node = node.css_first('[itemprop~="name"]') or node
+        text = _name_only(clean_text(name_node.text(deep=True, separator=" ") or ""))
+        if 0 < len(text.split()) <= 8 and len(text) <= 100:
             return text
     return ""
+
+
+_BY = re.compile(r"^(?:by|von|par|por|di|door|av|af)\s+", re.I)
+# Where a byline line goes on past the name: a date, a time, a separator.
+_PAST_NAME = re.compile(
+    r"\s+(?:[•|·—–/]|\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d|"
+    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,|updated\b|published\b|posted\b)", re.I)
+
+
+def _name_only(text: str) -> str:
+    """The name of a visible byline line: "By Nathan Willis March 25, 2015"
+    -> "Nathan Willis"."""
+    text = _BY.sub("", text.strip())
+    cut = _PAST_NAME.search(text)
+    return (text[:cut.start()] if cut else text).strip(" ,;:-")
 
 
 def _person(value, base: str) -> PagePerson | None:
