@@ -64,8 +64,8 @@ def read_page_meta(tree, url: str) -> PageMeta:
     return PageMeta(
         title=_line(meta.get("og:title") or _text(article.get("headline")) or _title(tree)),
         byline=_byline(article, meta, tree),
-        description=_line(meta.get("og:description") or meta.get("description") or meta.get("twitter:description")
-                          or _text(article.get("description")), MAX_FIELD),
+        description=_line(meta.get("og:description") or _text(article.get("description")) or meta.get("description")
+                          or meta.get("twitter:description"), MAX_FIELD),
         site_name=_line(meta.get("og:site_name") or _name(article.get("publisher")) or meta.get("application-name")),
         image=_image(meta, article, tree, url),
         language=_language(tree, meta, article),
