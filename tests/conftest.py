@@ -23,6 +23,8 @@ _GUARD = Path(__file__).resolve().parent / "netguard"
 sys.path.insert(0, str(_GUARD))
 import sitecustomize as netguard  # noqa: E402
 
+netguard.install()  # done on import already; said here so the import reads as used
+
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_GUARD), os.environ.get("PYTHONPATH")]))
 os.environ.setdefault("DIGEST_TEST_NET_LOG", str(Path(tempfile.mkdtemp(prefix="digest-netguard-")) / "attempts"))
 

@@ -20,7 +20,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from conftest import DATA, email_parts, parse_email, rss, rss_item, write_config
+from conftest import DATA, email_parts, parse_email, rss, write_config
 from loopback import respond
 
 import digest
