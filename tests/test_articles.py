@@ -404,3 +404,49 @@ def test_the_defaults(tmp_path):
     assert (config.articles.enabled, config.articles.max, config.articles.allow_private,
             config.articles.timeout) == (True, 30, False, 10.0)
     assert config.feeds[0].articles is True
+
+
+def test_a_failing_page_leaves_the_card_with_one_verbose_line(server, invoke, tmp_path):
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Gone</title><link>{server.url('/missing')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate><description>A teaser… Continue reading</description>"
+        "</item>").encode())
+    config = _config(tmp_path, server.url("/feed.xml"))
+    quiet = invoke("--config", str(config), "build", "--now", NOW, "--format", "json")
+    assert quiet.exit_code == 0, quiet.stderr
+    assert "article page" not in quiet.stderr
+    assert json.loads(quiet.stdout)["items"][0]["reading_minutes"] is None  # an excerpt, its page not read
+    verbose = invoke("--config", str(config), "-v", "build", "--now", NOW, "--format", "json",
+                     state=tmp_path / "other.db")
+    assert verbose.exit_code == 0, verbose.stderr
+    lines = [line for line in verbose.stderr.splitlines() if "article page" in line]
+    assert lines == [f"warning: article page {server.url('/missing')}: HTTP 404 Not Found; its card stays as the feed "
+                     "has it"]
+
+
+@pytest.mark.parametrize("address, why", [
+    ("10.1.2.3", "a private address"), ("192.168.1.1", "a private address"), ("127.0.0.1", "a loopback address"),
+    ("169.254.169.254", "a link-local address"), ("224.0.0.251", "a multicast address"),
+    ("::1", "a loopback address"), ("fe80::1", "a link-local address"), ("fd00::1", "a private address"),
+    ("::ffff:127.0.0.1", "a loopback address"), ("100.64.0.1", "a non-public address"),
+    ("0.0.0.0", "an unspecified address"), ("93.184.215.14", ""), ("2606:4700::1111", ""),
+])
+def test_which_addresses_are_public(address, why):
+    from digest.sources.addresses import refusal
+
+    assert refusal(address).startswith(why) if why else refusal(address) == ""
+
+
+def test_a_name_lookup_that_never_answers_is_cut_by_the_deadline(monkeypatch):
+    import threading
+
+    from digest.files import TimedOut
+    from digest.sources import addresses
+
+    never = threading.Event()
+    monkeypatch.setattr(addresses.socket, "getaddrinfo", lambda *args, **kwargs: never.wait(60))
+    try:
+        with pytest.raises(TimedOut):
+            addresses.public_addresses("stalls.example", 80, 0.2)
+    finally:
+        never.set()

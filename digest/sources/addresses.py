@@ -40,11 +40,11 @@ def refusal(address: str) -> str:
     ip = ipaddress.ip_address(address.split("%")[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
-    for name, kind in (("loopback", ip.is_loopback), ("link-local", ip.is_link_local),
-                       ("multicast", ip.is_multicast), ("unspecified", ip.is_unspecified),
-                       ("private", ip.is_private)):
+    for name, kind in (("a loopback", ip.is_loopback), ("a link-local", ip.is_link_local),
+                       ("a multicast", ip.is_multicast), ("an unspecified", ip.is_unspecified),
+                       ("a private", ip.is_private)):
         if kind:
-            return f"a {name} address ({ip})"
+            return f"{name} address ({ip})"
     return "" if ip.is_global else f"a non-public address ({ip})"
 
 
