@@ -450,3 +450,22 @@ def test_a_name_lookup_that_never_answers_is_cut_by_the_deadline(monkeypatch):
             addresses.public_addresses("stalls.example", 80, 0.2)
     finally:
         never.set()
+
+
+def test_the_picture_is_og_image_with_its_stated_size_caption_and_credit(server, tmp_path):
+    head = ('<meta property="og:image" content="/media/ferry-1200.jpg">'
+            '<meta property="og:image:width" content="1200"><meta property="og:image:height" content="800">'
+            '<meta property="og:site_name" content="Island Times">')
+    figure = ('<figure><img src="https://cdn.example.org/media/ferry-1200.jpg" alt="">'
+              "<figcaption>The ferry at Craignure pier. Photo: Ann Lee / Island Times</figcaption></figure>")
+    server.routes["/a"] = lambda h: respond(h, 200, _article(figure + _PARAGRAPH * 3, head),
+                                            {"Content-Type": "text/html"})
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Ferry</title><link>{server.url('/a')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate></item>").encode())
+    item = _build(_config(tmp_path, server.url("/feed.xml")), tmp_path / "state.db")["items"][0]
+    assert item["image"] == {"url": server.url("/media/ferry-1200.jpg"), "caption": "The ferry at Craignure pier.",
+                             "credit": "Ann Lee / Island Times", "width": 1200, "height": 800, "alt": ""}
+    assert item["site"] == "Island Times"
+    assert item["language"] == "en"
+    assert item["reading_minutes"] == 1  # 3 paragraphs of 43 words: the whole article, not the empty entry
