@@ -155,6 +155,15 @@ def _matches_name(card: str | None, expected: str) -> bool:
     return bool(card) and (card in want or want in card)
 
 
+# Expected values that are arguable (tests/data/articles/README.md asks for a
+# note rather than tuning to them): counted as misses all the same.
+ARGUABLE = {
+    ("seattletimes-1", "byline"): "the expected byline is the page's dateline (Firefox's reader view took the "
+                                  "wrong element); the page's byline and JSON-LD author say Benjamin Romano",
+    ("mozilla-2", "reading time"): "281 words expected, 223 read: 1 minute against 2 across the 230-word line",
+}
+
+
 def _score(pages: dict, cards: dict) -> tuple[dict[str, tuple[int, int]], list[str]]:
     """Per field (right, out of), and every miss with its reason."""
     score = {field: [0, 0] for field in ("lead", "byline", "picture", "reading time")}
@@ -164,7 +173,8 @@ def _score(pages: dict, cards: dict) -> tuple[dict[str, tuple[int, int]], list[s
         score[field][1] += 1
         score[field][0] += bool(ok)
         if not ok:
-            misses.append(f"{name}: {field}: {why}")
+            note = ARGUABLE.get((name, field))
+            misses.append(f"{name}: {field}: {why}" + (f" (arguable: {note})" if note else ""))
 
     for name, page in sorted(pages.items()):
         card = cards[name]
