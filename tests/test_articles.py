@@ -160,7 +160,6 @@ def _matches_name(card: str | None, expected: str) -> bool:
 ARGUABLE = {
     ("seattletimes-1", "byline"): "the expected byline is the page's dateline (Firefox's reader view took the "
                                   "wrong element); the page's byline and JSON-LD author say Benjamin Romano",
-    ("mozilla-2", "reading time"): "281 words expected, 223 read: 1 minute against 2 across the 230-word line",
 }
 
 
