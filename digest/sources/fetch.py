@@ -32,6 +32,7 @@ MAX_REDIRECTS = 10
 MAX_RETRIES = 2  # after a 429/503 with a Retry-After that fits the deadline
 PERMANENT_REDIRECTS = (301, 308)
 RETRY_STATUSES = (429, 503)
+MAX_LOOKUP = 30.0  # seconds for a name lookup outside any request's deadline (none is: see _fetch_http)
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ class _DeadlineBackend:
 
         # Connect to the very address that was checked: a second lookup
         # could answer otherwise (DNS rebinding). TLS still names the host.
-        addresses = public_addresses(host, port, _clamp(timeout) or 0.0)
+        addresses = public_addresses(host, port, _clamp(timeout) or MAX_LOOKUP)
         for index, address in enumerate(addresses):
             try:
                 stream = self._inner.connect_tcp(address, port, _clamp(timeout), local_address, socket_options)

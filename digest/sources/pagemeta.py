@@ -27,6 +27,7 @@ from .dates import read_date
 MAX_JSON_LD = 20  # scripts read per page
 MAX_JSON_LD_CHARS = 200_000
 MAX_FIELD = 600  # characters of a description, a bio
+MAX_URL = 2000  # characters of a picture's address (a data: URL or a pasted blob is no picture)
 _ARTICLE_TYPES = re.compile(r"Article|BlogPosting|Report|NewsArticle|WebPage|Posting|Story", re.I)
 
 
@@ -151,7 +152,8 @@ def _web_url(value: str, base: str) -> str:
     if not isinstance(value, str) or not value.strip():
         return ""
     url = urljoin(base, value.strip())
-    return url if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc else ""
+    parts = urlsplit(url)
+    return url if parts.scheme in ("http", "https") and parts.netloc and len(url) <= MAX_URL else ""
 
 
 # ---------------------------------------------------------------- byline
