@@ -477,3 +477,24 @@ def test_the_picture_is_og_image_with_its_stated_size_caption_and_credit(server,
     assert item["site"] == "Island Times"
     assert item["language"] == "en"
     assert item["reading_minutes"] == 1  # 3 paragraphs of 43 words: the whole article, not the empty entry
+
+
+def test_a_page_read_a_week_ago_is_asked_again_with_its_etag(server, tmp_path):
+    def page(handler):
+        if handler.headers.get("If-None-Match") == '"v1"':
+            return respond(handler, 304, b"", {"ETag": '"v1"'})
+        return respond(handler, 200, _article(_PARAGRAPH * 3, '<meta name="author" content="Iona Reid">'),
+                       {"Content-Type": "text/html", "ETag": '"v1"'})
+
+    server.routes["/a"] = page
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Ferry</title><link>{server.url('/a')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate></item>").encode())
+    config = _config(tmp_path, server.url("/feed.xml"))
+    with digest.open(config, state=tmp_path / "state.db", reporter=Notes()) as d:
+        for now in ("2025-01-02T20:00:00Z", "2025-01-05T20:00:00Z", "2025-01-10T20:00:00Z"):
+            item = d.build(now=now, since="30d", format="json").json["items"][0]
+            assert item["author"] == "Iona Reid"
+    hits = server.hits_for("/a")
+    # Read once, not again three days later, asked again (and not modified) after a week.
+    assert [(hit.headers.get("if-none-match"), hit.status) for hit in hits] == [(None, 200), ('"v1"', 304)]
