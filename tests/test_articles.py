@@ -245,6 +245,11 @@ def test_pages_on_loopback_are_not_fetched_without_allow_private(server, tmp_pat
     assert _page_hits(server) == []
     assert all(item["author"] is None and item["image"] is None for item in result["items"])
     assert any("127.0.0.1 is a loopback address" in line for line in notes.details), notes.details
+    # Allowed now: read at once (a refusal is not remembered as the page's failure).
+    (tmp_path / "digest.toml").write_text(config.read_text().replace("[articles]", "[articles]\nallow_private = true"))
+    result = _build(config, tmp_path / "state.db")
+    assert len(_page_hits(server)) == 2
+    assert {item["author"] for item in result["items"]} == {"Daniel Kahn Gillmor", "Eleanor Ainge Roy"}
 
 
 def test_a_redirect_to_a_private_address_is_refused(server, tmp_path, monkeypatch):

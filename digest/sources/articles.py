@@ -173,7 +173,8 @@ def _fetched(config: Config, store: Store, urls: list[str], stored: dict[str, St
                     error = f"cannot read the page ({type(exc).__name__}: {exc})"
             if page is None:
                 reporter.detail(f"article page {result.url}: {error}; its card stays as the feed has it")
-                if not (known and known.page):
+                # A refusal is the config's word, not the page's: allow_private = true reads it next time.
+                if not (known and known.page) and not result.refused:
                     remembered.append(StoredPage(result.url, None, result.cache, now, error))
                 continue
             pages[result.url] = page

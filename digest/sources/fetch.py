@@ -60,6 +60,7 @@ class FetchResult:
     status: int | None = None
     moved_to: str | None = None  # new home after a permanent redirect (301/308)
     gone: bool = False  # 410: the publisher says the feed will never come back
+    refused: bool = False  # not fetched: its address is not public (fetch_batches(public_only=True))
 
     @property
     def ok(self) -> bool:
@@ -264,7 +265,9 @@ def _fetch_one(client, request: FetchRequest, config: FetchConfig, slots: HostSl
         # The config refuses these; never read any other URL as a local path.
         return FetchResult(url=request.url, error=f"not an http(s) URL or a local file: {request.target}")
     except Exception as exc:  # one feed's failure must never sink the run
-        return FetchResult(url=request.url, error=_describe(exc, config))
+        from .addresses import NotPublic
+
+        return FetchResult(url=request.url, error=_describe(exc, config), refused=isinstance(exc, NotPublic))
 
 
 def _fetch_http(client, request: FetchRequest, config: FetchConfig) -> FetchResult:
