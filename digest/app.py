@@ -517,7 +517,12 @@ def make_digest(
     if not request.offline:
         with _beside(_prepare_assembly, prepare):
             failures = refresh_feeds(config, store, request.now, reporter, counting)
-    digest = assemble_digest(config, store, request, footer_failures(config, store), reporter)
+    def complete(stories: list[Story]) -> None:
+        from .sources.articles import read_articles
+
+        read_articles(config, store, stories, request.now, reporter, offline=request.offline)
+
+    digest = assemble_digest(config, store, request, footer_failures(config, store), reporter, complete)
     # The shown pictures' sizes (read from the first bytes of each file,
     # remembered in the store), so every <img> has a width and a height.
     size_pictures(store, digest.stories, offline=request.offline, now=request.now)

@@ -34,6 +34,7 @@ class FeedConfig:
     weight: float = 1.0
     tags: tuple[str, ...] = ()
     paused: bool = False  # `feeds pause`: kept, not fetched
+    articles: bool = True  # False: never read this feed's article pages ([articles])
 
     def display_name(self, stored_title: str = "") -> str:
         """The config's name, else the publisher's name in the feed's own
@@ -108,6 +109,17 @@ class FetchConfig:
 
 
 @dataclass(frozen=True)
+class ArticlesConfig:
+    """The [articles] table: reading the article page of a thin story that
+    will be shown (sources/articles.py)."""
+
+    enabled: bool = True
+    max: int = 30  # pages read (fetched or taken from the store) per build
+    allow_private: bool = False  # pages on loopback/private/link-local addresses, checked after DNS on every hop
+    timeout: float = 10.0  # seconds for the whole request of one page
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None = None
     title: str = "Daily Digest"
@@ -128,6 +140,7 @@ class Config:
     smtp: SmtpConfig | None = None
     rank: RankConfig = field(default_factory=RankConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
+    articles: ArticlesConfig = field(default_factory=ArticlesConfig)
     feeds: tuple[FeedConfig, ...] = ()
     authors: dict[str, AuthorInfo] = field(default_factory=dict)
 
@@ -197,6 +210,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
     lead = reader.table(top.get("lead", {}), "lead", ("template", "templates"))
     rank = reader.table(top.get("rank", {}), "rank", RANK_KEYS)
     fetch = reader.table(top.get("fetch", {}), "fetch", FETCH_KEYS)
+    articles = reader.table(top.get("articles", {}), "articles", ARTICLES_KEYS)
     return Config(
         path=path,
         title=reader.string(top, "title", Config.title),
@@ -241,6 +255,14 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
             max_bytes=reader.positive_int(fetch, "max_bytes", FetchConfig.max_bytes, prefix="fetch"),
             user_agent=reader.string(fetch, "user_agent", USER_AGENT, prefix="fetch"),
         ),
+        articles=ArticlesConfig(
+            enabled=reader.boolean(articles, "enabled", ArticlesConfig.enabled, prefix="articles"),
+            max=reader.positive_int(articles, "max", ArticlesConfig.max, prefix="articles"),
+            allow_private=reader.boolean(articles, "allow_private", ArticlesConfig.allow_private, prefix="articles"),
+            timeout=reader.duration(
+                articles, "timeout", timedelta(seconds=ArticlesConfig.timeout), prefix="articles", longest=MAX_TIMEOUT
+            ).total_seconds(),
+        ),
         feeds=reader.feeds(top.get("feeds", []), base),
         authors=reader.authors(top.get("authors", {}), base),
     )
@@ -250,14 +272,17 @@ MIN_KEEP = timedelta(days=7)
 
 _TOP_KEYS = (
     "title", "since", "top", "max_per_feed", "timezone", "language", "template_dir", "state",
-    "summary_words", "failing_after", "lock_wait", "keep", "email", "smtp", "lead", "rank", "fetch", "feeds", "authors",
+    "summary_words", "failing_after", "lock_wait", "keep", "email", "smtp", "lead", "rank", "fetch", "articles",
+    "feeds", "authors",
 )
 EMAIL_KEYS = ("from", "to", "cc", "bcc", "subject", "command", "maildir", "mbox", "unsubscribe", "cards")
 RANK_KEYS = ("half_life", "boost", "mute", "group_by")
 FETCH_KEYS = ("timeout", "concurrency", "per_host", "max_bytes", "user_agent")
+ARTICLES_KEYS = ("enabled", "max", "allow_private", "timeout")
 SMTP_KEYS = ("host", "port", "security", "username", "password_command", "password_env", "password", "ca_file",
              "timeout")
-_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table"}
+_TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "a table",
+               bool: "true or false"}
 
 
 class _Reader:
@@ -307,6 +332,10 @@ class _Reader:
             return mail_address(value)
         except ValueError as exc:
             raise self.fail(_join(prefix, key), str(exc)) from None
+
+    def boolean(self, table: dict, key: str, default: bool, prefix: str = "") -> bool:
+        value = self._get(table, key, bool, prefix)
+        return default if value is None else value
 
     def positive_int(self, table: dict, key: str, default: int, prefix: str = "") -> int:
         value = self._get(table, key, int, prefix)
@@ -504,7 +533,7 @@ class _Reader:
         feeds, seen = [], set()
         for index, entry in enumerate(value):
             name = f"feeds[{index}]"
-            entry = self.table(entry, name, ("url", "name", "weight", "tags", "paused"))
+            entry = self.table(entry, name, ("url", "name", "weight", "tags", "paused", "articles"))
             url = self._get(entry, "url", str, name)
             if not url:
                 raise self.fail(_join(name, "url"), "is missing")
@@ -522,6 +551,7 @@ class _Reader:
                     weight=1.0 if weight is None else weight,
                     tags=tuple(self.string_list(_listed(entry, "tags"), "tags", name)),
                     paused=bool(self._get(entry, "paused", bool, name)),
+                    articles=self.boolean(entry, "articles", True, prefix=name),
                 )
             )
         return tuple(feeds)
@@ -563,7 +593,7 @@ def _unknown_key_hint(key: str, known: tuple[str, ...]) -> str:
     (TOML puts `host = ...` into the [[feeds]] above when [smtp] is
     missing): say which table; else the closest known key, if any."""
     owners = [table for table, keys in (("smtp", SMTP_KEYS), ("email", EMAIL_KEYS), ("fetch", FETCH_KEYS),
-                                        ("rank", RANK_KEYS)) if key in keys and keys != known]
+                                        ("rank", RANK_KEYS), ("articles", ARTICLES_KEYS)) if key in keys and keys != known]
     if owners:
         return (f" (`{key}` is a key of [{owners[0]}]: is the [{owners[0]}] header missing above it? "
                 "a key belongs to the table whose header is above it)")

@@ -97,6 +97,8 @@ class Story:
     also: list[AlsoCovered] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     others: list[Item] = field(default_factory=list)  # the same story from other sources
+    site: str = ""  # the publisher's site name, from its article page (og:site_name), when it was read
+    language: str = ""  # the article's language, from its page (BCP 47), when it was read
 
     @property
     def items(self) -> list[Item]:

@@ -110,6 +110,20 @@ MIGRATIONS = {
     ALTER TABLE items ADD COLUMN duration_seconds INTEGER;
     ALTER TABLE items ADD COLUMN date_only INTEGER NOT NULL DEFAULT 0
     """,
+    # The article pages read for thin stories (sources/articles.py): what was
+    # read from each (JSON; NULL when the last attempt failed), its ETag and
+    # Last-Modified, when it was last checked and why it failed, so a second
+    # build downloads nothing anew and an --offline build uses what was read.
+    10: """
+    CREATE TABLE article_pages (
+        url TEXT PRIMARY KEY,
+        page TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        checked REAL NOT NULL,
+        error TEXT
+    )
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -150,6 +150,18 @@ class FeedState:
         return self.current_url or self.url
 
 
+@dataclass(frozen=True)
+class StoredPage:
+    """An article page as the store remembers it (sources/articles.py reads
+    and writes `page`, the JSON of what was read; None: the last try failed)."""
+
+    url: str
+    page: str | None
+    cache: CacheHeaders
+    checked: datetime
+    error: str | None = None
+
+
 class Store:
     """Everything digest remembers between runs."""
 
@@ -559,6 +571,27 @@ class Store:
             db.executemany(
                 "INSERT OR REPLACE INTO picture_sizes (url, width, height, checked) VALUES (?, ?, ?, ?)",
                 [(url, *(size or (None, None)), _epoch(now)) for url, size in sizes.items()])
+
+    def article_pages(self, urls: Iterable[str]) -> dict[str, StoredPage]:
+        """What the store remembers of these article pages."""
+        found: dict[str, StoredPage] = {}
+        urls = list(urls)
+        for start in range(0, len(urls), 500):
+            chunk = urls[start:start + 500]
+            rows = self._db.execute(
+                "SELECT url, page, etag, last_modified, checked, error FROM article_pages "
+                f"WHERE url IN ({','.join('?' * len(chunk))})", chunk)
+            for url, page, etag, last_modified, checked, error in rows:
+                found[url] = StoredPage(url, page, CacheHeaders(etag, last_modified), _from_epoch(checked), error)
+        return found
+
+    def remember_article_pages(self, pages: Iterable[StoredPage]) -> None:
+        rows = [(p.url, p.page, p.cache.etag, p.cache.last_modified, _epoch(p.checked), p.error) for p in pages]
+        if not rows:
+            return
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO article_pages (url, page, etag, last_modified, checked, error) "
+                           "VALUES (?, ?, ?, ?, ?, ?)", rows)
 
     # ------------------------------------------------------------ the build lock
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import email
 import email.policy
+import os
 import shutil
 import sys
+import tempfile
 import textwrap
 from pathlib import Path
 from types import SimpleNamespace
@@ -14,6 +16,17 @@ import pytest
 from click.testing import CliRunner
 
 from digest.cli import cli
+
+# The network guard (netguard/sitecustomize.py): this process and every
+# Python subprocess a test starts reach 127.0.0.x only.
+_GUARD = Path(__file__).resolve().parent / "netguard"
+sys.path.insert(0, str(_GUARD))
+import sitecustomize as netguard  # noqa: E402
+
+netguard.install()  # done on import already; said here so the import reads as used
+
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_GUARD), os.environ.get("PYTHONPATH")]))
+os.environ.setdefault("DIGEST_TEST_NET_LOG", str(Path(tempfile.mkdtemp(prefix="digest-netguard-")) / "attempts"))
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
@@ -206,6 +219,27 @@ def smtp_server(smtp_ca):
     yield start
     for server in started:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _no_network_past_loopback(request):
+    """With DIGEST_TEST_NET_STRICT=1, a test whose code tried to reach past
+    127.0.0.x fails, naming what it tried (the guard refuses it either way;
+    the session's summary counts the attempts)."""
+    log = Path(os.environ["DIGEST_TEST_NET_LOG"])
+    before = log.read_text().count("\n") if log.exists() else 0
+    yield
+    if os.environ.get("DIGEST_TEST_NET_STRICT") == "1":
+        tried = log.read_text().splitlines()[before:] if log.exists() else []
+        assert not tried, f"{request.node.nodeid} tried to reach past loopback: {tried[:5]}"
+
+
+def pytest_terminal_summary(terminalreporter):
+    log = Path(os.environ["DIGEST_TEST_NET_LOG"])
+    tried = log.read_text().splitlines() if log.exists() else []
+    hosts = sorted({line.split(" ", 1)[1] for line in tried})
+    terminalreporter.write_line(f"network guard: {len(tried)} attempts past 127.0.0.x refused"
+                                + (f" ({', '.join(hosts[:8])}{', ...' if len(hosts) > 8 else ''})" if hosts else ""))
 
 
 @pytest.fixture(autouse=True)

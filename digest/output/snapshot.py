@@ -67,6 +67,8 @@ def _story(entry: dict) -> Story:
         author_blurb=AuthorBlurb(name=item.author, **blurb) if blurb else None,
         also=[AlsoCovered(feed=a["feed"], link=a["link"]) for a in entry.get("also", [])],
         tags=entry.get("tags", []),
+        site=entry.get("site") or "",
+        language=entry.get("language") or "",
     )
 
 
@@ -107,6 +109,8 @@ def story_as_dict(story: Story) -> dict:
         "also": [{"feed": a.feed, "link": a.link} for a in story.also],
         "tags": story.tags,
         "updated": story.updated,
+        "site": story.site or None,  # the publisher's site name, when its article page was read
+        "language": story.language or None,
     }
 
 

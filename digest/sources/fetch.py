@@ -32,6 +32,7 @@ MAX_REDIRECTS = 10
 MAX_RETRIES = 2  # after a 429/503 with a Retry-After that fits the deadline
 PERMANENT_REDIRECTS = (301, 308)
 RETRY_STATUSES = (429, 503)
+MAX_LOOKUP = 30.0  # seconds for a name lookup outside any request's deadline (none is: see _fetch_http)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class FetchRequest:
     url: str  # the feed's identity (the config's URL)
     cache: CacheHeaders = CacheHeaders()
     location: str | None = None  # where to fetch it now, after a permanent redirect
+    accept: str | None = None  # the Accept header, when not a feed's
+    only: tuple[str, ...] = ()  # the media types taken (others fail before their body is read); () takes any
 
     @property
     def target(self) -> str:
@@ -57,6 +60,7 @@ class FetchResult:
     status: int | None = None
     moved_to: str | None = None  # new home after a permanent redirect (301/308)
     gone: bool = False  # 410: the publisher says the feed will never come back
+    refused: bool = False  # not fetched: its address is not public (fetch_batches(public_only=True))
 
     @property
     def ok(self) -> bool:
@@ -66,13 +70,17 @@ class FetchResult:
 def fetch_all(
     requests: Iterable[FetchRequest],
     config: FetchConfig,
+    *,
+    public_only: bool = False,
 ) -> Iterator[FetchResult]:
-    """Fetch every request concurrently; yield results as they finish."""
-    for batch in fetch_batches(requests, config):
+    """Fetch every request concurrently; yield results as they finish.
+    `public_only`: connect to public addresses only (see PublicOnly)."""
+    for batch in fetch_batches(requests, config, public_only=public_only):
         yield from batch
 
 
-def fetch_batches(requests: Iterable[FetchRequest], config: FetchConfig) -> Iterator[list[FetchResult]]:
+def fetch_batches(requests: Iterable[FetchRequest], config: FetchConfig, *,
+                  public_only: bool = False) -> Iterator[list[FetchResult]]:
     """Fetch every request concurrently; yield the results in batches: each
     is everything that finished while the caller was busy with the last one
     (at least one result), so the caller can store a batch with one commit
@@ -84,7 +92,7 @@ def fetch_batches(requests: Iterable[FetchRequest], config: FetchConfig) -> Iter
     requests = list(requests)
     if not requests:
         return
-    client = _client(config)
+    client = _client(config, public_only)
     host_slots = HostSlots(config.per_host)
     finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
     try:
@@ -134,10 +142,11 @@ def _httpx():
     return httpx
 
 
-def _client(config: FetchConfig):
+def _client(config: FetchConfig, public_only: bool = False):
     import httpcore
 
     httpx = _httpx()
+    backend = _DeadlineBackend(httpcore.SyncBackend(), public_only)
 
     transport = httpx.HTTPTransport(limits=httpx.Limits(max_connections=config.concurrency))
     # httpx exposes no way to pass a network backend; the pool it builds is
@@ -146,9 +155,11 @@ def _client(config: FetchConfig):
         ssl_context=transport._pool._ssl_context,
         max_connections=config.concurrency,
         keepalive_expiry=5.0,  # httpx's default
-        network_backend=_DeadlineBackend(httpcore.SyncBackend()),
+        network_backend=backend,
     )
     return httpx.Client(
+        # Through a proxy, the address checked would be the proxy's, not the page's.
+        trust_env=not public_only,
         transport=transport,
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
@@ -194,14 +205,30 @@ class _DeadlineStream:
 
 
 class _DeadlineBackend:
-    """httpcore's sync backend, with connects and streams under the deadline."""
+    """httpcore's sync backend, with connects and streams under the deadline;
+    with `public_only`, connecting only to the public addresses a host name
+    resolves to (every hop of a redirect connects through here)."""
 
-    def __init__(self, inner):
+    def __init__(self, inner, public_only: bool = False):
         self._inner = inner
+        self._public_only = public_only
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        stream = self._inner.connect_tcp(host, port, _clamp(timeout), local_address, socket_options)
-        return _DeadlineStream(stream)
+        if not self._public_only:
+            return _DeadlineStream(self._inner.connect_tcp(host, port, _clamp(timeout), local_address, socket_options))
+        from .addresses import public_addresses
+
+        # Connect to the very address that was checked: a second lookup
+        # could answer otherwise (DNS rebinding). TLS still names the host.
+        addresses = public_addresses(host, port, _clamp(timeout) or MAX_LOOKUP)
+        for index, address in enumerate(addresses):
+            try:
+                stream = self._inner.connect_tcp(address, port, _clamp(timeout), local_address, socket_options)
+                return _DeadlineStream(stream)
+            except Exception:
+                if index == len(addresses) - 1:
+                    raise
+        raise AssertionError("public_addresses returns at least one address")
 
     def connect_unix_socket(self, path, timeout=None, socket_options=None):
         return _DeadlineStream(self._inner.connect_unix_socket(path, _clamp(timeout), socket_options))
@@ -238,7 +265,9 @@ def _fetch_one(client, request: FetchRequest, config: FetchConfig, slots: HostSl
         # The config refuses these; never read any other URL as a local path.
         return FetchResult(url=request.url, error=f"not an http(s) URL or a local file: {request.target}")
     except Exception as exc:  # one feed's failure must never sink the run
-        return FetchResult(url=request.url, error=_describe(exc, config))
+        from .addresses import NotPublic
+
+        return FetchResult(url=request.url, error=_describe(exc, config), refused=isinstance(exc, NotPublic))
 
 
 def _fetch_http(client, request: FetchRequest, config: FetchConfig) -> FetchResult:
@@ -261,7 +290,10 @@ def _fetch_http(client, request: FetchRequest, config: FetchConfig) -> FetchResu
 
 def _attempt(client, request: FetchRequest, config: FetchConfig, deadline: float) -> tuple[FetchResult, float | None]:
     """One GET. Returns the result and, for a 429/503, the Retry-After wait."""
-    with client.stream("GET", request.target, headers=_conditional_headers(request.cache)) as response:
+    headers = _conditional_headers(request.cache)
+    if request.accept:
+        headers["Accept"] = request.accept
+    with client.stream("GET", request.target, headers=headers) as response:
         status = response.status_code
         base = FetchResult(url=request.url, final_url=str(response.url), status=status,
                            moved_to=_moved_to(response, request.target))
@@ -272,6 +304,9 @@ def _attempt(client, request: FetchRequest, config: FetchConfig, deadline: float
         if status >= 400:
             wait = _retry_after(response.headers.get("retry-after")) if status in RETRY_STATUSES else None
             return replace(base, error=_http_error(status), moved_to=None), wait
+        kind = response.headers.get("content-type", "")
+        if request.only and kind.split(";")[0].strip().lower() not in request.only:
+            return replace(base, error=f"not {' or '.join(request.only)} but {kind or 'no Content-Type'}"), None
         body = _undeclared_gzip(_read_body(response, config.max_bytes, deadline), config.max_bytes)
         cache = CacheHeaders(etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"))
         return replace(base, body=body, content_type=response.headers.get("content-type", ""), cache=cache), None
@@ -434,6 +469,10 @@ def _describe(exc: Exception, config: FetchConfig) -> str:
     """A short, user-facing reason for a failed fetch."""
     httpx = _httpx()
 
+    from .addresses import NotPublic
+
+    if isinstance(exc, NotPublic):
+        return str(exc)
     if isinstance(exc, TooLarge):
         return f"too large (over {config.max_bytes:,} bytes), cut off"
     if isinstance(exc, (TimedOut, httpx.TimeoutException)):

@@ -3,6 +3,8 @@ and given their leads; and the footer's list of feeds failing run after run."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..config import Config
 from ..models import BuildRequest, Digest, FeedFailure, Story
 from ..report import Reporter
@@ -40,13 +42,18 @@ def assemble_digest(
     request: BuildRequest,
     failures: list[FeedFailure],
     reporter: Reporter,
+    complete: Callable[[list[Story]], object] | None = None,
 ) -> Digest:
-    """Select, cluster, rank, summarize and lead the stories of this digest."""
+    """Select, cluster, rank, summarize and lead the stories of this digest.
+    `complete` (the articles stage, which app.py passes in) fills the shown
+    stories' cards from their pages before they are summarized."""
     from .summarize import LeadWriter
 
     selection = select_stories(config, store, request)
     stories = [entry.story for entry in selection.ranked if entry.shown]
     store.read_details(story.item for story in stories)
+    if complete is not None:
+        complete(stories)
     summarize_stories(config, stories)
     writer = LeadWriter(config.lead_template, warn=reporter.warn, templates=config.lead_templates,
                         config_path=config.path)

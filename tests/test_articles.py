@@ -1,0 +1,505 @@
+"""Thin items made whole (issue 24): the article page of a thin story that
+will be shown is read, bounded and cached, and fills its card.
+
+The 48 real pages of tests/data/articles (mozilla/readability's test pages,
+Apache-2.0; README there) are served on 127.0.0.1 behind a feed of items
+that carry only a title and a link, and each card is compared with what a
+careful reader takes from the page (expected-metadata.json, expected.html).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import socket
+import tarfile
+from datetime import datetime, timezone
+from html import unescape
+from pathlib import Path
+
+import pytest
+from conftest import DATA, email_parts, parse_email, rss, write_config
+from loopback import respond
+
+import digest
+
+NOW = "2025-01-02T20:00:00Z"
+PAGES_TAR = DATA / "articles" / "pages.tar.xz"
+
+
+# ---------------------------------------------------------------- the 48 pages
+
+
+def _pages() -> dict[str, dict]:
+    """name -> {"source": bytes, "expected": str, "meta": dict}."""
+    pages: dict[str, dict] = {}
+    with tarfile.open(PAGES_TAR) as tar:
+        for member in tar.getmembers():
+            if not member.isfile():
+                continue
+            name, file = member.name.split("/")
+            data = tar.extractfile(member).read()
+            page = pages.setdefault(name, {})
+            if file == "source.html":
+                page["source"] = data
+            elif file == "expected.html":
+                page["expected"] = data.decode("utf-8")
+            else:
+                page["meta"] = json.loads(data)
+    return pages
+
+
+PAGES = _pages()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
+def _text_of(html: str) -> str:
+    html = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", html)
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def _cjk_aware_count(text: str) -> int:
+    """Words as a reader counts them: CJK characters two to a word."""
+    cjk = len(re.findall(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]", text))
+    rest = re.sub(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]", " ", text)
+    return len(rest.split()) + math.ceil(cjk / 2)
+
+
+def _og_image(source: bytes) -> str | None:
+    """The page's og:image as its markup states it (the first one)."""
+    html = source.decode("utf-8", "replace")
+    for tag in re.findall(r"<meta\b[^>]*>", html, re.I):
+        if re.search(r"""property\s*=\s*["']og:image(?::url|:secure_url)?["']""", tag, re.I):
+            found = re.search(r"""content\s*=\s*(["'])(.*?)\1""", tag, re.I | re.S)
+            if found and found.group(2).strip():
+                return unescape(found.group(2).strip())
+    return None
+
+
+def _serve_pages(server, names, date="Thu, 02 Jan 2025 12:00:00 +0000") -> str:
+    """Each page at /<name>/ and a feed of title-and-link items; the feed's URL."""
+    items = []
+    for index, name in enumerate(names):
+        body = PAGES[name]["source"]
+        server.routes[f"/{name}/"] = lambda h, body=body: respond(
+            h, 200, body, {"Content-Type": "text/html; charset=utf-8" if b"charset" not in body[:3000].lower()
+                           else "text/html"})
+        minute = index % 60
+        items.append(f"<item><title>{name} story</title><link>{server.url(f'/{name}/')}</link>"
+                     f"<pubDate>Thu, 02 Jan 2025 1{index // 60}:{minute:02d}:00 +0000</pubDate></item>")
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(*items, title="Links").encode())
+    return server.url("/feed.xml")
+
+
+def _config(tmp_path: Path, feed_url: str, articles: str = "allow_private = true", count: int = 48,
+            feed_extra: str = "", extra: str = "") -> Path:
+    return write_config(tmp_path, f"""
+        title = "Links"
+        top = {count}
+        max_per_feed = {count}
+        timezone = "UTC"
+        {extra}
+
+        [email]
+        to = ["me@example.org"]
+
+        [articles]
+        max = {count}
+        {articles}
+
+        [[feeds]]
+        url = "{feed_url}"
+        name = "Links"
+        {feed_extra}
+    """)
+
+
+class Notes:
+    """A Reporter that keeps what it is told."""
+
+    def __init__(self):
+        self.details: list[str] = []
+        self.warnings: list[str] = []
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+    def info(self, message):
+        pass
+
+    def detail(self, message):
+        self.details.append(message)
+
+    def progress(self, done, total):
+        pass
+
+
+def _build(config: Path, state: Path, notes: Notes | None = None, offline: bool = False, fmt: str = "json"):
+    with digest.open(config, state=state, reporter=notes or Notes()) as d:
+        edition = d.build(now=NOW, offline=offline, format=fmt)
+        return edition.json if fmt == "json" else edition
+
+
+def _page_hits(server) -> list:
+    return [hit for hit in server.hits if hit.path != "/feed.xml"]
+
+
+def _matches_name(card: str | None, expected: str) -> bool:
+    card = " ".join(_words(card or ""))
+    want = " ".join(w for w in _words(expected) if w != "by")
+    return bool(card) and (card in want or want in card)
+
+
+# Expected values that are arguable (tests/data/articles/README.md asks for a
+# note rather than tuning to them): counted as misses all the same.
+ARGUABLE = {
+    ("seattletimes-1", "byline"): "the expected byline is the page's dateline (Firefox's reader view took the "
+                                  "wrong element); the page's byline and JSON-LD author say Benjamin Romano",
+}
+
+
+def _score(pages: dict, cards: dict) -> tuple[dict[str, tuple[int, int]], list[str]]:
+    """Per field (right, out of), and every miss with its reason."""
+    score = {field: [0, 0] for field in ("lead", "byline", "picture", "reading time")}
+    misses = []
+
+    def check(field, ok, why):
+        score[field][1] += 1
+        score[field][0] += bool(ok)
+        if not ok:
+            note = ARGUABLE.get((name, field))
+            misses.append(f"{name}: {field}: {why}" + (f" (arguable: {note})" if note else ""))
+
+    for name, page in sorted(pages.items()):
+        card = cards[name]
+        meta = page["meta"]
+        expected_text = _text_of(page["expected"])
+        # Lead: its opening words are the standfirst's or the article's opening.
+        lead_words = _words(card["summary"] or "")[:8]
+        opening = " ".join(_words(meta.get("excerpt") or "")) + " | " + " ".join(_words(expected_text[:5000]))
+        check("lead", lead_words and " ".join(lead_words[:6]) in opening,
+              f"lead {card['summary'][:80]!r} is neither the excerpt {(meta.get('excerpt') or '')[:60]!r} "
+              f"nor the article's opening {expected_text[:60]!r}")
+        if meta.get("byline"):
+            check("byline", _matches_name(card["author"], meta["byline"]),
+                  f"byline {card['author']!r}, expected {meta['byline']!r}")
+        og = _og_image(page["source"])
+        if og:
+            got = (card["image"] or {}).get("url")
+            check("picture", got and got.split("?")[0].rstrip("/") == og.split("?")[0].rstrip("/")
+                  or got and Path(got.split("?")[0]).name == Path(og.split("?")[0]).name,
+                  f"picture {got!r}, og:image {og!r}")
+        else:
+            check("picture", True, "")
+            score["picture"][1] -= 1
+            score["picture"][0] -= 1
+        want = max(1, math.ceil(_cjk_aware_count(expected_text) / 230))
+        got = card["reading_minutes"]
+        check("reading time", got is not None and abs(got - want) <= 0.4 * want,
+              f"{got} min read, the article reads {want} min")
+    return {field: tuple(value) for field, value in score.items()}, misses
+
+
+def test_the_48_pages_fill_their_cards(server, tmp_path, capsys):
+    """Each card of a title-and-link item gets its page's lead, byline,
+    picture (og:image) and reading time (within 40% of the article's)."""
+    feed = _serve_pages(server, sorted(PAGES))
+    result = _build(_config(tmp_path, feed), tmp_path / "state.db")
+    cards = {re.match(r"(\S+) story", item["title"]).group(1): item for item in result["items"]}
+    assert sorted(cards) == sorted(PAGES)
+    score, misses = _score(PAGES, cards)
+    report = "\n".join([*(f"{field}: {right}/{total}" for field, (right, total) in score.items()), *misses])
+    (tmp_path / "score.txt").write_text(report)
+    with capsys.disabled():
+        print("\n" + report)
+    # The floors are what the chosen libraries reached when this was written
+    # (see the commit and sources/articles.py); a regression fails here.
+    floors = {"lead": 0.95, "byline": 0.9, "picture": 0.95, "reading time": 0.9}
+    for field, (right, total) in score.items():
+        assert right >= floors[field] * total, report
+
+
+def test_a_second_build_downloads_no_page_again_and_offline_uses_what_was_read(server, tmp_path):
+    names = ["aclu", "guardian-1", "medium-1"]
+    config = _config(tmp_path, _serve_pages(server, names))
+    first = _build(config, tmp_path / "state.db")
+    assert len(_page_hits(server)) == 3
+    second = _build(config, tmp_path / "state.db")
+    assert len(_page_hits(server)) == 3  # nothing fetched anew
+    assert [i["author"] for i in second["items"]] == [i["author"] for i in first["items"]]
+    server.routes.clear()  # the publisher's site gone: offline still has the pages as read
+    offline = _build(config, tmp_path / "state.db", offline=True)
+    by_title = {item["title"]: item for item in offline["items"]}
+    assert by_title["aclu story"]["author"] == "Daniel Kahn Gillmor"
+    assert by_title["aclu story"]["reading_minutes"] is not None
+
+
+def test_pages_on_loopback_are_not_fetched_without_allow_private(server, tmp_path):
+    notes = Notes()
+    config = _config(tmp_path, _serve_pages(server, ["aclu", "guardian-1"]), articles="")
+    result = _build(config, tmp_path / "state.db", notes)
+    assert _page_hits(server) == []
+    assert all(item["author"] is None and item["image"] is None for item in result["items"])
+    assert any("127.0.0.1 is a loopback address" in line for line in notes.details), notes.details
+    # Allowed now: read at once (a refusal is not remembered as the page's failure).
+    (tmp_path / "digest.toml").write_text(config.read_text().replace("[articles]", "[articles]\nallow_private = true"))
+    result = _build(config, tmp_path / "state.db")
+    assert len(_page_hits(server)) == 2
+    assert {item["author"] for item in result["items"]} == {"Daniel Kahn Gillmor", "Eleanor Ainge Roy"}
+
+
+def test_a_redirect_to_a_private_address_is_refused(server, tmp_path, monkeypatch):
+    """The first hop is on an address counted public for this test
+    (127.0.0.1 stands in for the internet); it redirects to 127.0.0.2,
+    where a listener counts connections: none is made."""
+    from digest.sources import addresses
+
+    real = addresses.refusal
+    monkeypatch.setattr(addresses, "refusal", lambda address: "" if address == "127.0.0.1" else real(address))
+    inner = socket.socket()
+    inner.bind(("127.0.0.2", 0))
+    inner.listen()
+    inner.setblocking(False)
+    secret = f"http://127.0.0.2:{inner.getsockname()[1]}/admin"
+    server.routes["/page"] = lambda h: respond(h, 302, b"", {"Location": secret})
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Moved</title><link>{server.url('/page')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate></item>").encode())
+    notes = Notes()
+    result = _build(_config(tmp_path, server.url("/feed.xml"), articles=""), tmp_path / "state.db", notes)
+    try:
+        with pytest.raises(BlockingIOError):
+            inner.accept()
+    finally:
+        inner.close()
+    assert len(server.hits_for("/page")) == 1  # the public hop was asked
+    assert result["items"][0]["author"] is None
+    assert any("127.0.0.2 is a loopback address" in line for line in notes.details), notes.details
+
+
+@pytest.mark.parametrize("articles, feed_extra", [("enabled = false\nallow_private = true", ""),
+                                                  ("allow_private = true", "articles = false")])
+def test_turned_off_fetches_nothing_and_an_excerpt_shows_no_reading_time(server, tmp_path, articles, feed_extra):
+    feed = _serve_pages(server, ["aclu", "guardian-1"])
+    result = _build(_config(tmp_path, feed, articles=articles, feed_extra=feed_extra), tmp_path / "state.db")
+    assert _page_hits(server) == []
+    # A title-and-link item is an excerpt of its article: no reading time (DESIGN.md).
+    assert [item["reading_minutes"] for item in result["items"]] == [None, None]
+
+
+def test_max_is_honoured_best_stories_first(server, tmp_path):
+    names = ["aclu", "guardian-1", "medium-1", "nytimes-2", "wikia"]
+    config = _config(tmp_path, _serve_pages(server, names), count=5,
+                     articles="allow_private = true").read_text().replace("max = 5", "max = 2")
+    (tmp_path / "digest.toml").write_text(config)
+    result = _build(tmp_path / "digest.toml", tmp_path / "state.db")
+    hits = sorted(hit.path.strip("/") for hit in _page_hits(server))
+    assert len(hits) == 2
+    # Ranked by recency: the two newest items (the last two of the feed).
+    assert hits == sorted(item["title"].split()[0] for item in result["items"][:2])
+
+
+def test_a_stalling_page_is_cut_by_the_deadline_without_failing_the_build(server, tmp_path):
+    def stall(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.end_headers()
+        handler.wfile.write(b"<html><head><title>x</title>")
+        handler.wfile.flush()
+        server.stop.wait(30)
+        return 200
+
+    server.routes["/slow"] = stall
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Slow</title><link>{server.url('/slow')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate></item>").encode())
+    notes = Notes()
+    result = _build(_config(tmp_path, server.url("/feed.xml"), articles='allow_private = true\ntimeout = "1s"'),
+                    tmp_path / "state.db", notes)
+    # The page stalls for 30 s (or until the server stops): the build ended on the 1 s deadline.
+    assert not server.stop.is_set()
+    assert result["items"][0]["title"] == "Slow"
+    assert any("timed out after 1s" in line for line in notes.details), notes.details
+
+
+def _article(body: str, head: str = "") -> bytes:
+    return (f"<!doctype html><html lang='en'><head><title>A page</title>{head}</head>"
+            f"<body><nav><a href='/'>Home</a></nav><article>{body}</article></body></html>").encode()
+
+
+_PARAGRAPH = ("<p>The council voted on Tuesday to keep the ferry running through the winter, after a campaign "
+              "by islanders who said the service was the only way to reach the hospital on the mainland. "
+              "The operator had warned that the boat would be laid up from November.</p>")
+
+
+def test_author_blurb_from_json_ld_and_the_authors_table_wins(server, tmp_path):
+    person = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Ferry",
+              "author": {"@type": "Person", "name": "Iona Reid", "jobTitle": "Islands correspondent",
+                         "description": "Iona covers the islands.", "image": "https://cdn.example.org/iona.jpg"}}
+    head = f'<script type="application/ld+json">{json.dumps(person)}</script>'
+    server.routes["/a"] = lambda h: respond(h, 200, _article(_PARAGRAPH * 4, head), {"Content-Type": "text/html"})
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Ferry</title><link>{server.url('/a')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate></item>").encode())
+    config = _config(tmp_path, server.url("/feed.xml"))
+    item = _build(config, tmp_path / "state.db")["items"][0]
+    assert item["author"] == "Iona Reid"
+    assert item["author_blurb"] == {"role": "Islands correspondent", "bio": "Iona covers the islands.",
+                                    "avatar": "https://cdn.example.org/iona.jpg"}
+    (tmp_path / "digest.toml").write_text(config.read_text() + '\n[authors."Iona Reid"]\nrole = "Our woman on Mull"\n')
+    item = _build(config, tmp_path / "state2.db")["items"][0]
+    assert item["author_blurb"] == {"role": "Our woman on Mull", "bio": "", "avatar": ""}
+
+
+def test_nothing_from_the_page_reaches_the_mail_unsanitized(server, tmp_path):
+    head = ('<meta property="og:description" content="&lt;script&gt;alert(1)&lt;/script&gt; The ferry stays.">'
+            '<meta property="og:image" content="javascript:alert(1)">'
+            '<meta name="author" content="&lt;img src=x onerror=alert(1)&gt;Iona Reid">')
+    body = _PARAGRAPH * 3 + "<script>alert(2)</script><p onclick='alert(3)'>Islanders cheered the vote.</p>"
+    server.routes["/a"] = lambda h: respond(h, 200, _article(body, head), {"Content-Type": "text/html"})
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Ferry</title><link>{server.url('/a')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate></item>").encode())
+    edition = _build(_config(tmp_path, server.url("/feed.xml")), tmp_path / "state.db", fmt="email")
+    parts = email_parts(parse_email(edition.message.as_bytes()))
+    html = parts["text/html"]
+    assert "<script" not in html and "onerror" not in html and "onclick" not in html
+    assert "javascript:" not in html
+    assert edition.stories[0].image is None  # a javascript: picture is no picture
+    assert "The ferry stays." in parts["text/plain"]
+
+
+def test_the_published_time_comes_from_the_page_when_the_feed_has_none(server, tmp_path):
+    head = '<meta property="article:published_time" content="2025-01-02T09:30:00+00:00">'
+    server.routes["/a"] = lambda h: respond(h, 200, _article(_PARAGRAPH * 3, head), {"Content-Type": "text/html"})
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Ferry</title><link>{server.url('/a')}</link></item>").encode())
+    item = _build(_config(tmp_path, server.url("/feed.xml")), tmp_path / "state.db")["items"][0]
+    assert item["dated"] is True
+    assert datetime.fromisoformat(item["published"]) == datetime(2025, 1, 2, 9, 30, tzinfo=timezone.utc)
+
+
+def test_a_page_that_is_not_html_is_not_read(server, tmp_path):
+    server.routes["/a.pdf"] = lambda h: respond(h, 200, b"%PDF-1.7 ...", {"Content-Type": "application/pdf"})
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Report</title><link>{server.url('/a.pdf')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate></item>").encode())
+    notes = Notes()
+    item = _build(_config(tmp_path, server.url("/feed.xml")), tmp_path / "state.db", notes)["items"][0]
+    assert item["author"] is None and item["reading_minutes"] is None
+    assert any("not text/html or application/xhtml+xml but application/pdf" in line for line in notes.details)
+
+
+@pytest.mark.parametrize("body, message", [
+    ('[articles]\nenabled = "yes"\n', "articles.enabled: must be true or false, not 'yes'"),
+    ("[articles]\nmax = 0\n", "articles.max: must be at least 1, not 0"),
+    ('[articles]\ntimeout = "soon"\n', "articles.timeout: not a duration: 'soon' (use e.g. 24h, 3d, 90m, 15s)"),
+    ("[articles]\nallow_privat = true\n", "articles.allow_privat: unknown key (did you mean 'allow_private'?)"),
+    ('[[feeds]]\nurl = "https://example.org/rss"\narticles = "no"\n',
+     "feeds[0].articles: must be true or false, not 'no'"),
+])
+def test_config_errors_in_articles_are_one_line_and_exit_2(invoke, tmp_path, body, message):
+    config = write_config(tmp_path, body)
+    result = invoke("--config", str(config), "build")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [f"Error: {config}: {message}"]
+
+
+def test_the_defaults(tmp_path):
+    from digest.config import load_config
+
+    config = load_config(write_config(tmp_path, '[[feeds]]\nurl = "https://example.org/rss"\n'))
+    assert (config.articles.enabled, config.articles.max, config.articles.allow_private,
+            config.articles.timeout) == (True, 30, False, 10.0)
+    assert config.feeds[0].articles is True
+
+
+def test_a_failing_page_leaves_the_card_with_one_verbose_line(server, invoke, tmp_path):
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Gone</title><link>{server.url('/missing')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate><description>A teaser… Continue reading</description>"
+        "</item>").encode())
+    config = _config(tmp_path, server.url("/feed.xml"))
+    quiet = invoke("--config", str(config), "build", "--now", NOW, "--format", "json")
+    assert quiet.exit_code == 0, quiet.stderr
+    assert "article page" not in quiet.stderr
+    assert json.loads(quiet.stdout)["items"][0]["reading_minutes"] is None  # an excerpt, its page not read
+    verbose = invoke("--config", str(config), "-v", "build", "--now", NOW, "--format", "json",
+                     state=tmp_path / "other.db")
+    assert verbose.exit_code == 0, verbose.stderr
+    lines = [line for line in verbose.stderr.splitlines() if "article page" in line]
+    assert lines == [f"warning: article page {server.url('/missing')}: HTTP 404 Not Found; its card stays as the feed "
+                     "has it"]
+
+
+@pytest.mark.parametrize("address, why", [
+    ("10.1.2.3", "a private address"), ("192.168.1.1", "a private address"), ("127.0.0.1", "a loopback address"),
+    ("169.254.169.254", "a link-local address"), ("224.0.0.251", "a multicast address"),
+    ("::1", "a loopback address"), ("fe80::1", "a link-local address"), ("fd00::1", "a private address"),
+    ("::ffff:127.0.0.1", "a loopback address"), ("100.64.0.1", "a non-public address"),
+    ("0.0.0.0", "an unspecified address"), ("93.184.215.14", ""), ("2606:4700::1111", ""),
+])
+def test_which_addresses_are_public(address, why):
+    from digest.sources.addresses import refusal
+
+    assert refusal(address).startswith(why) if why else refusal(address) == ""
+
+
+def test_a_name_lookup_that_never_answers_is_cut_by_the_deadline(monkeypatch):
+    import threading
+
+    from digest.files import TimedOut
+    from digest.sources import addresses
+
+    never = threading.Event()
+    monkeypatch.setattr(addresses.socket, "getaddrinfo", lambda *args, **kwargs: never.wait(60))
+    try:
+        with pytest.raises(TimedOut):
+            addresses.public_addresses("stalls.example", 80, 0.2)
+    finally:
+        never.set()
+
+
+def test_the_picture_is_og_image_with_its_stated_size_caption_and_credit(server, tmp_path):
+    head = ('<meta property="og:image" content="/media/ferry-1200.jpg">'
+            '<meta property="og:image:width" content="1200"><meta property="og:image:height" content="800">'
+            '<meta property="og:site_name" content="Island Times">')
+    figure = ('<figure><img src="https://cdn.example.org/media/ferry-1200.jpg" alt="">'
+              "<figcaption>The ferry at Craignure pier. Photo: Ann Lee / Island Times</figcaption></figure>")
+    server.routes["/a"] = lambda h: respond(h, 200, _article(figure + _PARAGRAPH * 3, head),
+                                            {"Content-Type": "text/html"})
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Ferry</title><link>{server.url('/a')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate></item>").encode())
+    item = _build(_config(tmp_path, server.url("/feed.xml")), tmp_path / "state.db")["items"][0]
+    assert item["image"] == {"url": server.url("/media/ferry-1200.jpg"), "caption": "The ferry at Craignure pier.",
+                             "credit": "Ann Lee / Island Times", "width": 1200, "height": 800, "alt": ""}
+    assert item["site"] == "Island Times"
+    assert item["language"] == "en"
+    assert item["reading_minutes"] == 1  # 3 paragraphs of 43 words: the whole article, not the empty entry
+
+
+def test_a_page_read_a_week_ago_is_asked_again_with_its_etag(server, tmp_path):
+    def page(handler):
+        if handler.headers.get("If-None-Match") == '"v1"':
+            return respond(handler, 304, b"", {"ETag": '"v1"'})
+        return respond(handler, 200, _article(_PARAGRAPH * 3, '<meta name="author" content="Iona Reid">'),
+                       {"Content-Type": "text/html", "ETag": '"v1"'})
+
+    server.routes["/a"] = page
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Ferry</title><link>{server.url('/a')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate></item>").encode())
+    config = _config(tmp_path, server.url("/feed.xml"))
+    with digest.open(config, state=tmp_path / "state.db", reporter=Notes()) as d:
+        for now in ("2025-01-02T20:00:00Z", "2025-01-05T20:00:00Z", "2025-01-10T20:00:00Z"):
+            item = d.build(now=now, since="30d", format="json").json["items"][0]
+            assert item["author"] == "Iona Reid"
+    hits = server.hits_for("/a")
+    # Read once, not again three days later, asked again (and not modified) after a week.
+    assert [(hit.headers.get("if-none-match"), hit.status) for hit in hits] == [(None, 200), ('"v1"', 304)]
