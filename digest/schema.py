@@ -110,6 +110,24 @@ MIGRATIONS = {
     ALTER TABLE items ADD COLUMN duration_seconds INTEGER;
     ALTER TABLE items ADD COLUMN date_only INTEGER NOT NULL DEFAULT 0
     """,
+    # Several digests from one config ([digests.NAME]): each has its own
+    # history and sent log. builds.name is the digest a build was of ('':
+    # the top-level digest, whose rows of before keep their meaning, and
+    # whose sent log stays items.sent_build/sent_title). digest_sent is the
+    # sent log of the named ones: an item the daily sent can still be in
+    # the weekly. sent_title NULL: held by a build still delivering.
+    11: """
+    ALTER TABLE builds ADD COLUMN name TEXT NOT NULL DEFAULT '';
+    CREATE INDEX builds_name ON builds(name, state);
+    CREATE TABLE digest_sent (
+        digest TEXT NOT NULL,
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        build INTEGER NOT NULL REFERENCES builds(id),
+        sent_title TEXT,
+        PRIMARY KEY (digest, item_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX digest_sent_build ON digest_sent(build)
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

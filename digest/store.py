@@ -129,9 +129,32 @@ class FeedState:
 class Store:
     """Everything digest remembers between runs."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection):
+    def __init__(self, path: Path, connection: sqlite3.Connection, digest: str = ""):
         self.path = path
         self._db = connection
+        # The digest whose sent log and history this store reads and writes
+        # ("": the top-level one; see for_digest).
+        self.digest = digest
+
+    def for_digest(self, name: str | None) -> Store:
+        """This state file as digest `name` ([digests.NAME]) sees it: its
+        own sent log and history, the same feeds and items (one connection:
+        closing it closes this one)."""
+        if not name:
+            return self if not self.digest else Store(self.path, self._db)
+        if not all(c.isalnum() or c in "-_" for c in name):
+            raise StoreError(f"not a digest name: {name!r}")
+        return Store(self.path, self._db, name)
+
+    def _sent(self, alias: str) -> str:
+        """SQL: the item `alias` is in this digest's sent log (held by a
+        build still delivering, or sent under the title it has now; a new
+        title sends it again, as for the top-level digest)."""
+        if not self.digest:
+            return f"{alias}.sent_build IS NOT NULL"
+        # The name is letters, digits, - and _ (for_digest): safe as a literal.
+        return (f"EXISTS (SELECT 1 FROM digest_sent AS ds WHERE ds.digest = '{self.digest}' "
+                f"AND ds.item_id = {alias}.id AND (ds.sent_title IS NULL OR ds.sent_title = {alias}.title))")
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -203,7 +226,8 @@ class Store:
             return  # no write lock for an up-to-date file: readers need not wait for a writer
         with self.transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            for step in range(version + 1, SCHEMA_VERSION + 1):
+            # In order, over the numbers there are (branches merged may leave a gap).
+            for step in sorted(number for number in MIGRATIONS if number > version):
                 for statement in MIGRATIONS[step].split(";"):
                     if statement.strip():
                         db.execute(statement)
@@ -358,14 +382,16 @@ class Store:
         if arrived_after is not None and oldest is not None:
             late = ("i.first_seen > ? AND coalesce(i.published, i.first_seen) BETWEEN ? AND ?",
                     (_epoch(arrived_after), _epoch(oldest), _epoch(now)))
+        updated = "i.updated = 1" if not self.digest else f"EXISTS (SELECT 1 FROM digest_sent AS du WHERE du.digest = "\
+            f"'{self.digest}' AND du.item_id = i.id AND du.sent_title != i.title)"
         return self._items_where(
-            """i.sent_build IS NULL
-               AND (i.updated = 1 OR NOT (i.link != '' AND EXISTS (
+            f"""NOT {self._sent("i")}
+               AND ({updated} OR NOT (i.link != '' AND EXISTS (
                    SELECT 1 FROM items AS s
                    -- s.link != '' (implied by s.link = i.link) lets SQLite use
                    -- the partial index items_link; without it every row
                    -- scanned the whole table (4,000 items: 9.5 s).
-                   WHERE s.link = i.link AND s.link != '' AND s.sent_build IS NOT NULL
+                   WHERE s.link = i.link AND s.link != '' AND {self._sent("s")}
                      AND (s.feed_url != i.feed_url OR s.title = i.title))))""",
             feed_urls, since, now, late, details,
         )
@@ -382,8 +408,8 @@ class Store:
         if not urls:
             return []
         rows = self._db.execute(
-            f"""SELECT coalesce(published, first_seen) AS at FROM items
-                WHERE feed_url IN ({",".join("?" * len(urls))}) AND sent_build IS NULL AND at < ?
+            f"""SELECT coalesce(published, first_seen) AS at FROM items AS i
+                WHERE feed_url IN ({",".join("?" * len(urls))}) AND NOT {self._sent("i")} AND at < ?
                 ORDER BY at DESC""",
             (*urls, _epoch(before)),
         )
@@ -393,7 +419,7 @@ class Store:
         """Items of these feeds that earlier builds sent, dated inside
         [since, now]: clustering needs them, so a story sent yesterday is not
         sent again today because another feed covered it later."""
-        return self._items_where("i.sent_build IS NOT NULL", feed_urls, since, now, details=details)
+        return self._items_where(self._sent("i"), feed_urls, since, now, details=details)
 
     def read_details(self, items: Iterable[Item]) -> None:
         """Fill in the text, lead_text and image the store left unread."""
@@ -442,7 +468,7 @@ class Store:
         return items
 
     def last_build_time(self) -> datetime | None:
-        row = self._db.execute("SELECT max(at) FROM builds WHERE state = 'sent'").fetchone()
+        row = self._db.execute("SELECT max(at) FROM builds WHERE state = 'sent' AND name = ?", (self.digest,)).fetchone()
         return _from_epoch(row[0])
 
     def mark_sent(
@@ -470,16 +496,20 @@ class Store:
         with self.transaction() as db:
             marks = ",".join("?" * len(ids))
             taken = db.execute(
-                f"SELECT count(*) FROM items WHERE id IN ({marks}) AND sent_build IS NOT NULL", ids
+                f"SELECT count(*) FROM items AS i WHERE id IN ({marks}) AND {self._sent('i')}", ids
             ).fetchone()[0] if ids else 0
             if taken:
                 raise ClaimConflict(f"{taken} of these items were sent by another build meanwhile")
             build = db.execute(
-                """INSERT INTO builds (at, since, item_count, subject, digest, state, output, output_sha256)
-                   VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)""",
-                (_epoch(now), _epoch(since), len(ids), subject, snapshot, output, output_sha256),
+                """INSERT INTO builds (at, since, item_count, subject, digest, state, output, output_sha256, name)
+                   VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)""",
+                (_epoch(now), _epoch(since), len(ids), subject, snapshot, output, output_sha256, self.digest),
             ).lastrowid
-            db.executemany("UPDATE items SET sent_build = ? WHERE id = ?", [(build, i) for i in ids])
+            if self.digest:
+                db.executemany("INSERT OR REPLACE INTO digest_sent (digest, item_id, build, sent_title) "
+                               "VALUES (?, ?, ?, NULL)", [(self.digest, i, build) for i in ids])
+            else:
+                db.executemany("UPDATE items SET sent_build = ? WHERE id = ?", [(build, i) for i in ids])
         return build
 
     def confirm(self, build: int) -> None:
@@ -487,11 +517,14 @@ class Store:
         with self.transaction() as db:
             db.execute("UPDATE builds SET state = 'sent' WHERE id = ?", (build,))
             db.execute("UPDATE items SET sent_title = title, updated = 0 WHERE sent_build = ?", (build,))
+            db.execute("""UPDATE digest_sent SET sent_title = (SELECT title FROM items WHERE items.id = item_id)
+                          WHERE build = ?""", (build,))
 
     def release(self, build: int) -> None:
         """The pending build was not delivered: its items are free again."""
         with self.transaction() as db:
             db.execute("UPDATE items SET sent_build = NULL WHERE sent_build = ?", (build,))
+            db.execute("DELETE FROM digest_sent WHERE build = ?", (build,))
             db.execute("DELETE FROM builds WHERE id = ? AND state = 'pending'", (build,))
 
     def pending_builds(self) -> list[PendingBuild]:
@@ -564,8 +597,9 @@ class Store:
     def builds(self, limit: int | None = None) -> list[BuildRecord]:
         """Past builds that marked items sent, newest first."""
         rows = self._db.execute(
-            "SELECT id, at, since, item_count, subject FROM builds WHERE state = 'sent' ORDER BY id DESC LIMIT ?",
-            (-1 if limit is None else min(limit, _SQLITE_MAX_INT),),
+            "SELECT id, at, since, item_count, subject FROM builds WHERE state = 'sent' AND name = ? "
+            "ORDER BY id DESC LIMIT ?",
+            (self.digest, -1 if limit is None else min(limit, _SQLITE_MAX_INT)),
         ).fetchall()
         return [
             BuildRecord(id=r["id"], at=_from_epoch(r["at"]), since=_from_epoch(r["since"]),
@@ -576,9 +610,12 @@ class Store:
     def build_snapshot(self, build_id: int) -> str:
         row = None
         if build_id <= _SQLITE_MAX_INT:
-            row = self._db.execute("SELECT digest FROM builds WHERE id = ?", (build_id,)).fetchone()
+            row = self._db.execute("SELECT digest FROM builds WHERE id = ? AND name = ?",
+                                   (build_id, self.digest)).fetchone()
         if row is None:
-            raise NoSuchBuild(f"--replay: no build {build_id} in {self.path} (see `digest history`)")
+            of = f" of digest {self.digest!r}" if self.digest else ""
+            seen = f"digest history --digest {self.digest}" if self.digest else "digest history"
+            raise NoSuchBuild(f"--replay: no build {build_id}{of} in {self.path} (see `{seen}`)")
         if row["digest"] is None:
             raise StoreError(f"build {build_id} was made before digest kept copies of what it sent")
         return row["digest"]
