@@ -142,11 +142,11 @@ def page_html(renderer: Renderer, digest: Digest, path: str, folder: Path, title
     head = (f'<link rel="alternate" type="application/atom+xml" title="{escape(title)}" href="{escape(feed)}" />'
             f'<meta name="viewport" content="width=device-width, initial-scale=1" />')
     html = html.replace(_HEAD_END, head + _HEAD_END, 1)
-    bar = Markup(
+    bar = str(Markup(
         '<nav class="web-bar" style="max-width:600px;margin:0 auto;padding:12px 24px;font:14px/20px -apple-system,'
         "'Segoe UI',Helvetica,Arial,sans-serif;color:#57606a\">"
         '<a href="{index}" style="color:#0b57d0">All editions</a> · <a href="{feed}" style="color:#0b57d0">Atom feed'
-        "</a></nav>").format(index=relative(INDEX_NAME, path), feed=feed)
+        "</a></nav>").format(index=relative(INDEX_NAME, path), feed=feed))
     found = _BODY.search(html)
     if found:
         html = html[:found.end()] + bar + html[found.end():]
