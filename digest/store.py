@@ -382,9 +382,8 @@ class Store:
         if arrived_after is not None and oldest is not None:
             late = ("i.first_seen > ? AND coalesce(i.published, i.first_seen) BETWEEN ? AND ?",
                     (_epoch(arrived_after), _epoch(oldest), _epoch(now)))
-        updated = "i.updated = 1" if not self.digest else f"EXISTS (SELECT 1 FROM digest_sent AS du WHERE du.digest = "\
-            f"'{self.digest}' AND du.item_id = i.id AND du.sent_title != i.title)"
-        return self._items_where(
+        updated = "i.updated = 1" if not self.digest else self._retitled("i")
+        items = self._items_where(
             f"""NOT {self._sent("i")}
                AND ({updated} OR NOT (i.link != '' AND EXISTS (
                    SELECT 1 FROM items AS s
@@ -395,6 +394,26 @@ class Store:
                      AND (s.feed_url != i.feed_url OR s.title = i.title))))""",
             feed_urls, since, now, late, details,
         )
+        if self.digest:
+            # items.updated is the top-level digest's: this one's are those it sent under another title.
+            retitled = self._retitled_ids([item.id for item in items])
+            for item in items:
+                item.updated = item.id in retitled
+        return items
+
+    def _retitled(self, alias: str) -> str:
+        """SQL: this (named) digest sent the item `alias` under another title."""
+        return (f"EXISTS (SELECT 1 FROM digest_sent AS du WHERE du.digest = '{self.digest}' "
+                f"AND du.item_id = {alias}.id AND du.sent_title != {alias}.title)")
+
+    def _retitled_ids(self, ids: list[int]) -> set[int]:
+        found = set()
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start:start + _IDS_PER_QUERY]
+            found.update(row[0] for row in self._db.execute(
+                f"SELECT i.id FROM items AS i WHERE i.id IN ({','.join('?' * len(chunk))}) AND {self._retitled('i')}",
+                chunk))
+        return found
 
     def newest_items(self) -> dict[str, datetime]:
         """Each feed's newest item date (its own, else when first seen)."""

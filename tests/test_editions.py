@@ -243,3 +243,29 @@ def test_a_state_file_of_before_keeps_its_history_for_the_top_level_digest(tmp_p
         assert weekly.unsent_items(["file:///feed.xml"], since, now) == []
         assert [b.subject for b in store.builds()] == ["Daily Brief: old"]
         assert [b.subject for b in weekly.builds()] == ["The Week"]
+
+
+def test_a_new_title_sends_a_story_again_as_updated_to_the_digest_that_sent_it_only(tmp_path):
+    from datetime import datetime, timezone
+
+    from digest.models import CacheHeaders, Item
+    from digest.store import Store
+
+    since, now = datetime(2025, 1, 1, tzinfo=timezone.utc), datetime(2025, 1, 3, tzinfo=timezone.utc)
+    url = "file:///feed.xml"
+
+    def item(title: str) -> Item:
+        return Item(feed_url=url, key="k", title=title, link="https://x.example/a",
+                    published=datetime(2025, 1, 2, tzinfo=timezone.utc))
+
+    with Store.open(tmp_path / "s.db") as store:
+        store.record_success(url, "Feed", CacheHeaders(), [item("Talks begin")], since)
+        weekly, alerts = store.for_digest("weekly"), store.for_digest("alerts")
+        weekly.mark_sent(weekly.unsent_items([url], since, now), now, since, "The Week")
+        assert weekly.unsent_items([url], since, now) == []
+        store.record_success(url, "Feed", CacheHeaders(), [item("Talks collapse")], now)
+        [again] = weekly.unsent_items([url], since, now)
+        assert (again.title, again.updated) == ("Talks collapse", True)
+        # Never sent by the alerts digest nor the top-level one: new to them, not an update.
+        assert [(i.title, i.updated) for i in alerts.unsent_items([url], since, now)] == [("Talks collapse", False)]
+        assert [(i.title, i.updated) for i in store.unsent_items([url], since, now)] == [("Talks collapse", False)]
