@@ -487,7 +487,8 @@ class Store:
         return items
 
     def last_build_time(self) -> datetime | None:
-        row = self._db.execute("SELECT max(at) FROM builds WHERE state = 'sent' AND name = ?", (self.digest,)).fetchone()
+        row = self._db.execute("SELECT max(at) FROM builds WHERE state = 'sent' AND name = ?",
+                               (self.digest,)).fetchone()
         return _from_epoch(row[0])
 
     def mark_sent(

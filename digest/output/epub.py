@@ -131,8 +131,8 @@ class _Book:
     def nav(self) -> str:
         entries = []
         for name, heading, stories in self.chapters:
-            inner = "".join(f'<li><a href="{name}#story-{_story_number(self.digest, story)}">{_text(story.title)}</a></li>'
-                            for story in stories)
+            inner = "".join(f'<li><a href="{name}#story-{_story_number(self.digest, story)}">'
+                            f"{_text(story.title)}</a></li>" for story in stories)
             entries.append(f'<li><a href="{name}">{_text(heading)}</a>' + (f"<ol>{inner}</ol>" if inner else "")
                            + "</li>")
         return self._page("Contents", f"""<nav epub:type="toc" id="toc">
@@ -167,7 +167,8 @@ class _Book:
         length = duration_text(story.duration_seconds) if story.duration_seconds else (
             f"{story.reading_minutes} min read" if story.reading_minutes else "")
         meta = " · ".join(part for part in (story.feed, story.author, when, length) if part)
-        parts = [f'<section id="story-{number}">', f"<h2>{updated}{headline}</h2>", f'<p class="meta">{_text(meta)}</p>']
+        parts = [f'<section id="story-{number}">', f"<h2>{updated}{headline}</h2>",
+                 f'<p class="meta">{_text(meta)}</p>']
         picture = self.pictures.get(story.image.url) if story.image else None
         if picture:
             caption = " ".join(part for part in (story.image.caption, credit_line(story.image.credit)) if part)
