@@ -238,6 +238,11 @@ def test_the_index_and_an_edition_in_chromium(archive, tmp_path):
             page.goto((site / "index.html").as_uri(), wait_until="load")
             index = page.evaluate(MEASURE)
             page.screenshot(path=str(shots / "index-1000.png"), full_page=True)
+            page.set_viewport_size({"width": 375, "height": 800})
+            narrow = page.evaluate(MEASURE)
+            page.screenshot(path=str(shots / "index-375.png"), full_page=True)
+            assert narrow["scrollWidth"] <= narrow["innerWidth"], "the index overflows at 375px"
+            page.set_viewport_size({"width": 1000, "height": 800})
             assert index["text"].index("The Week") < index["text"].index("2 January")
             editions = [link for link in index["links"] if link.endswith(".html")]
             assert len(editions) == 3

@@ -138,7 +138,8 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
             digester.reporter.info(f"Sent {len(edition.stories)} {'story' if len(edition.stories) == 1 else 'stories'}"
                                    f"{' to ' + to if to else ''} through {destination.name}.")
         if at_terminal and edition.stories:
-            again = f" --since {shlex.quote(since)}" if since is not None else ""
+            again = (f" --digest {shlex.quote(digest_name)}" if digest_name else "") + (
+                f" --since {shlex.quote(since)}" if since is not None else "")
             digester.reporter.info(
                 f"({len(edition.stories)} stories shown, nothing marked sent: stdout is a terminal. To send "
                 f"them: `digest build{again} | sendmail -t`, or set [smtp] in the config; --mark-sent marks them "
