@@ -37,11 +37,12 @@ from .values import parse_since
 if TYPE_CHECKING:
     from .delivery.base import Destination, Outgoing
     from .delivery.check import CheckReport
+    from .output.web import Published
     from .output.render import Renderer
     from .sources.refresh import Refresh
     from .stories.select import Selection
 
-FORMATS = ("email", "html", "text", "json", "mjml")
+FORMATS = ("email", "html", "text", "json", "mjml", "epub")
 
 # A library says nothing unless its application sets up logging (without a
 # handler, logging's last resort would print the warnings on stderr).
@@ -101,7 +102,7 @@ class Edition:
     digest: Digest
     failures: list[FeedFailure]  # this run's failed feeds (the footer names only those failing run after run)
     _renderer: Renderer = field(repr=False)
-    _email: EmailConfig = field(repr=False)
+    _config: Config = field(repr=False)  # the digest's config ([digests.NAME] over the top level)
     _state: Path = field(repr=False)  # the state file its stories are rows of
     _subject_ready: bool = field(default=False, repr=False)
     _outputs: dict = field(default_factory=dict, repr=False)  # format -> Outgoing, rendered once
@@ -111,6 +112,15 @@ class Edition:
     def stories(self) -> list[Story]:
         """The stories, best first."""
         return self.digest.stories
+
+    @property
+    def name(self) -> str:
+        """The digest it is of: a [digests.NAME] table's name, "" for the top-level one."""
+        return self.digest.name
+
+    @property
+    def _email(self) -> EmailConfig:
+        return self._config.email
 
     @property
     def subject(self) -> str:
@@ -146,7 +156,7 @@ class Edition:
         the message looked at is the message sent (one Message-ID)."""
         _check_format(fmt)
         if fmt not in self._outputs:
-            self._outputs[fmt] = render_output(self._renderer, self._ready(), fmt, self._email)
+            self._outputs[fmt] = render_output(self._renderer, self._ready(), fmt, self._config)
         return self._outputs[fmt]
 
     def snapshot(self) -> str:
@@ -201,52 +211,70 @@ class Digester:
 
     def build(self, *, now: datetime | None = None, since: datetime | timedelta | str | None = None,
               top: int | None = None, offline: bool = False, format: str = "email",
-              looking: bool = False) -> Edition:
+              looking: bool = False, digest: str | None = None) -> Edition:
         """Fetch (unless offline), select, group, rank and summarize the
         stories, ready to render. Marks nothing. `since`: a time, a
         duration back from now, or text as --since takes it; None: since
         the last digest sent, else the config's window. `format` is the one
         that will be delivered: for email and html, a story whose card does
         not compile is left out (and named), never the reason nothing is sent.
-        `looking` (a preview): a feed that fails is said, not counted."""
+        `looking` (a preview): a feed that fails is said, not counted.
+        `digest`: the digest of [digests.NAME] (its feeds, its keys, its
+        own sent log); None, the top-level one."""
         _check_format(format)
+        config = self.digest_config(digest)
         request = self._request(now, since, top, offline)
-        renderer = self._renderer()
-        digest, failures = make_digest(self.config, self.store, request, self.reporter, prepare=renderer.prepare,
-                                       counting=not looking)
-        leave_out_unrenderable(renderer, digest, format, self.reporter)
-        if not digest.stories and failures and len(failures) == len(self.config.feeds):
+        renderer = self._renderer(config)
+        made, failures = make_digest(config, self.store.for_digest(config.name), request, self.reporter,
+                                     prepare=renderer.prepare, counting=not looking)
+        made.name = config.name
+        if config.web is not None and config.web.base_url:
+            from .output.web import edition_url
+
+            made.web_url = edition_url(config.web.base_url, made)
+        leave_out_unrenderable(renderer, made, format, self.reporter)
+        if not made.stories and failures and len(failures) == len(config.feeds):
             raise DigestError("every feed failed; nothing to build")
-        edition = Edition(digest, failures, renderer, self.config.email, self.state_path)
-        if digest.stories:
+        edition = Edition(made, failures, renderer, config, self.state_path)
+        if made.stories:
             edition.subject  # noqa: B018 - a subject template's error surfaces here, before any delivery
         return edition
 
-    def replay(self, build_id: int, *, format: str = "email") -> Edition:
-        """The stories past build `build_id` (see history()) sent, as they were
-        sent, rendered with the templates of today."""
+    def digest_config(self, digest: str | None = None) -> Config:
+        """The config of digest `digest` ([digests.NAME] over the top-level
+        keys); None: the top-level one. UsageError for a name the config
+        does not have."""
+        _check(digest, (str, type(None)), "digest")
+        return self.config.digest(digest)
+
+    def replay(self, build_id: int, *, format: str = "email", digest: str | None = None) -> Edition:
+        """The stories past build `build_id` of the digest (see history())
+        sent, as they were sent, rendered with the templates of today."""
         from .output.snapshot import replayed_digest
 
         _check_format(format)
+        config = self.digest_config(digest)
         if not isinstance(build_id, int) or isinstance(build_id, bool) or build_id < 1:
             raise UsageError(f"replay: a build number from history(), not {build_id!r}")
-        renderer = self._renderer()
-        digest = replayed_digest(self.store, build_id)
-        leave_out_unrenderable(renderer, digest, format, self.reporter)
+        renderer = self._renderer(config)
+        made = replayed_digest(self.store.for_digest(config.name), build_id)
+        made.name = config.name
+        leave_out_unrenderable(renderer, made, format, self.reporter)
         # Its stories were sent: delivering it again marks nothing (send(..., mark=False)).
-        return Edition(digest, [], renderer, self.config.email, self.state_path, _subject_ready=True, _sent=True)
+        return Edition(made, [], renderer, config, self.state_path, _subject_ready=True, _sent=True)
 
     def explain(self, *, now: datetime | None = None, since: datetime | timedelta | str | None = None,
-                top: int | None = None, offline: bool = False) -> Selection:
+                top: int | None = None, offline: bool = False, digest: str | None = None) -> Selection:
         """Every candidate story of a build, ranked with its factors (muted
         and capped ones included). Marks nothing."""
         from .sources.refresh import refresh_feeds
         from .stories.select import select_stories
 
+        config = self.digest_config(digest)
         request = self._request(now, since, top, offline)
         if not offline:
-            refresh_feeds(self.config, self.store, request.now, self.reporter, counting=False)
-        return select_stories(self.config, self.store, request)
+            refresh_feeds(config, self.store, request.now, self.reporter, counting=False)
+        return select_stories(config, self.store.for_digest(config.name), request)
 
     def fetch(self, *, now: datetime | None = None) -> Refresh:
         """Fetch every feed and store what changed; build nothing."""
@@ -283,12 +311,15 @@ class Digester:
             _SENDING_HERE.release()
 
     def send(self, edition: Edition, destination: Destination | None = None, *, format: str = "email",
-             mark: bool = True, allow_empty: bool = False) -> list[str]:
+             mark: bool = True, allow_empty: bool = False, digest: str | None = None) -> list[str]:
         """Deliver the edition (to `destination`, a digest.delivery
         Destination, else as the config says: [smtp], or command, maildir or
         mbox in [email]) and, once it was delivered in full, mark its
         stories sent. An edition without stories is not sent unless
-        `allow_empty`. Returns the destination's warnings."""
+        `allow_empty`. The edition remembers its digest (`digest`, when
+        given, must be that one): its [email], its sent log. With [web],
+        an edition marked sent also becomes a page of the web edition.
+        Returns the destination's warnings."""
         from .delivery import protocol
         from .delivery.base import Destination
         from .delivery.destinations import configured_destination
@@ -299,6 +330,10 @@ class Digester:
                              "(recipients are the config's [email] to, cc and bcc)")
         if not isinstance(edition, Edition):
             raise UsageError(f"send: an Edition of build() or replay(), not {edition!r}")
+        if digest is not None and self.digest_config(digest).name != edition.name:
+            raise UsageError(f"send: this edition is of digest {edition.name or '(the top-level one)'!r}, "
+                             f"not {digest!r}")
+        config = self.digest_config(edition.name)
         if Path(edition._state).resolve() != self.state_path.resolve():
             raise UsageError(f"send: this edition was built from {edition._state}, not from {self.state_path}: "
                              "its stories are not rows of this state file")
@@ -308,10 +343,10 @@ class Digester:
         if not edition.stories and not allow_empty:
             raise UsageError("send: the edition has no story; nothing sent (allow_empty=True sends it anyway)")
         if format == "email":
-            self.require_recipients()
-        destination = destination or configured_destination(self.config)
+            self.require_recipients(config)
+        destination = destination or configured_destination(config)
         if destination is None:
-            raise UsageError(f"{self.config.path}: the config says no way to send the digest "
+            raise UsageError(f"{config.path}: the config says no way to send the digest "
                              "(set [smtp], or command, maildir or mbox in [email])")
         if destination.needs_message and format != "email":
             raise UsageError(f"send: {destination.name} takes an email, not format {format!r}")
@@ -319,26 +354,84 @@ class Digester:
         if not (mark and edition.stories):
             return destination.deliver(outgoing)
         with self.sending():
-            notes = protocol.send(self.store, edition.digest, edition.snapshot(), outgoing, destination)
+            notes = protocol.send(self.store.for_digest(edition.name), edition.digest, edition.snapshot(), outgoing,
+                                  destination)
             self._prune(edition.digest.generated_at)
         edition._sent = True
+        if config.web is not None:
+            notes = notes + self._publish_edition(config, edition)
         return notes
 
     def _prune(self, now: datetime) -> None:
         """What later builds no longer need, older than the config's `keep`
         (item texts, copies of sent digests, picture sizes), out of the
         store; the rest (identity, sent marks, history) stays."""
-        pruned = self.store.prune(now - self.config.keep)
+        # The web edition's pages are made again from those copies (`publish`):
+        # with [web], the copies of sent digests stay.
+        web = self.config.web is not None or any(self.config.digest(name).web for name in self.config.digests)
+        pruned = self.store.prune(now - self.config.keep, copies=not web)
         if pruned.items or pruned.builds:
             self.reporter.detail(f"Pruned the store: the texts of {pruned.items} items and {pruned.builds} sent "
                                  f"digests older than {_duration(self.config.keep)}"
                                  + (" (and compacted it)" if pruned.compacted else "") + ".")
 
+    # ------------------------------------------------------------ the web edition
+
+    def publish(self, *, digest: str | None = None) -> Published:
+        """Write the web edition ([web] dir) again from the history: a page
+        per edition sent, each digest's Atom feed, the index. `digest`:
+        that digest's pages and feed only (the index lists them all)."""
+        config = self.digest_config(digest)
+        if config.web is None:
+            raise UsageError(f"{self.config.path}: no [web] table: set [web] dir (and base_url) to publish "
+                             "the web edition")
+        return self._write_web(config, [config.name] if digest else self._digest_names(), rewrite=True)
+
+    def _publish_edition(self, config: Config, edition: Edition) -> list[str]:
+        """After a send: the edition's page, its digest's feed, the index.
+        The mail went out: a web edition that cannot be written is a
+        warning, never the reason the build fails."""
+        try:
+            self._write_web(config, [edition.name], rewrite=False)
+        except (DigestError, OSError) as exc:
+            return [f"the web edition under {config.web.dir} was not written: {exc}"]
+        return []
+
+    def _write_web(self, config: Config, names: list[str], rewrite: bool) -> Published:
+        from .output.web import write_archive
+
+        every = self._digest_names()
+        return write_archive(config.web, {name: self._editions_of(name) for name in every},
+                             {name: self.config.digest(name).title for name in every},
+                             lambda name: self._renderer(self.config.digest(name)), names, rewrite)
+
+    def _digest_names(self) -> list[str]:
+        return ["", *self.config.digests]
+
+    def _editions_of(self, name: str, limit: int | None = None) -> list[Digest]:
+        """The editions digest `name` sent, newest first, as history keeps them."""
+        import json
+
+        from .output.snapshot import digest_from_dict
+
+        store = self.store.for_digest(name)
+        editions = []
+        for record in store.builds(limit):
+            try:
+                made = digest_from_dict(json.loads(store.build_snapshot(record.id)))
+            except (DigestError, ValueError, KeyError):
+                continue  # made before history kept copies: nothing to show
+            made.name = name
+            made.subject = made.subject or record.subject
+            editions.append(made)
+        return editions
+
     # ------------------------------------------------------------ looking
 
-    def window_text(self, since: datetime, now: datetime, since_given: bool = False) -> str:
+    def window_text(self, since: datetime, now: datetime, since_given: bool = False,
+                    digest: str | None = None) -> str:
         """The window a build or explain looked in, and why it starts there."""
-        last = self.store.last_build_time()
+        last = self.store.for_digest(self.digest_config(digest).name).last_build_time()
         why = ("--since" if since_given else "the last digest" if last is not None and since == last
                else f"the config's `since`, {_since_text(self.config)}")
         return f"stories dated from {local_time_text(since, self.config)} ({why}) to {local_time_text(now, self.config)}"
@@ -348,7 +441,8 @@ class Digester:
         in, and on a first digest how many older items that left out and
         the --since that reaches them."""
         window_start = edition.digest.since
-        last = self.store.last_build_time()
+        config = self.digest_config(edition.name)
+        last = self.store.for_digest(edition.name).last_build_time()
         if since_given:
             return f"Nothing new since {local_time_text(window_start, self.config)}"
         if last is not None:
@@ -356,7 +450,7 @@ class Digester:
         looked = (f"Nothing new in the last {_duration(self.config.since)} (a first digest looks back the config's "
                   f"`since`, {_since_text(self.config)})" if isinstance(self.config.since, timedelta) else
                   f"Nothing new since {_since_text(self.config)} (the config's `since`)")
-        older = self.store.unsent_before([feed.url for feed in self.config.feeds], window_start)
+        older = self.store.for_digest(edition.name).unsent_before([feed.url for feed in config.feeds], window_start)
         if not older:
             return f"{looked}, and the feeds have no older items either"
         now = edition.digest.generated_at
@@ -370,10 +464,10 @@ class Digester:
         return (f"{looked}; {waits}, the newest from {local_time_text(older[0], self.config)}: "
                 f"`digest build --since {days}d` takes {taken} in")
 
-    def history(self, limit: int = 20) -> list[BuildRecord]:
-        """The past builds that marked items sent, newest first."""
+    def history(self, limit: int = 20, *, digest: str | None = None) -> list[BuildRecord]:
+        """The past builds of the digest that marked items sent, newest first."""
         _check(limit, int, "history: limit", at_least=1)
-        return self.store.builds(limit)
+        return self.store.for_digest(self.digest_config(digest).name).builds(limit)
 
     def check(self, *, now: datetime | None = None, send_test: bool = False) -> CheckReport:
         """What a build would do with this config and what stops it; with
@@ -460,9 +554,9 @@ class Digester:
             raise UsageError("this Digester's config is not a file: the feed list is edited in its TOML file")
         return self.config.path
 
-    def require_recipients(self) -> None:
+    def require_recipients(self, config: Config | None = None) -> None:
         """UsageError when an email would go to nobody."""
-        if not self.config.email.recipients:
+        if not (config or self.config).email.recipients:
             raise UsageError("no recipient: set `to` in the [email] table of the config, or pass --to")
 
     def require_feeds(self, offline: bool = False) -> None:
@@ -494,11 +588,11 @@ class Digester:
         _check(offline, bool, "offline")
         return BuildRequest(now=now, since=since, top=top, offline=offline)
 
-    def _renderer(self) -> Renderer:
+    def _renderer(self, config: Config | None = None) -> Renderer:
         from .output.render import Renderer
 
-        return Renderer([self.template_dir, self.config.template_dir], zone=zone_of(self.config),
-                        lang=self.config.language)
+        config = config or self.config
+        return Renderer([self.template_dir, config.template_dir], zone=zone_of(config), lang=config.language)
 
 
 def make_digest(
@@ -626,10 +720,16 @@ def leave_out_unrenderable(renderer, digest: Digest, fmt: str, reporter: Reporte
                       f"its card does not compile ({error}); it is not marked sent")
 
 
-def render_output(renderer, digest: Digest, fmt: str, email: EmailConfig) -> Outgoing:
+def render_output(renderer, digest: Digest, fmt: str, config: Config) -> Outgoing:
     """The product in the asked format, ready to deliver."""
     from .delivery.base import Outgoing
 
+    email = config.email
+    if fmt == "epub":
+        from .output.epub import epub_of
+        from .sources.picturefiles import picture_files
+
+        return Outgoing(epub_of(renderer, digest, picture_files(digest.stories, config.fetch)))
     if fmt == "email":
         return Outgoing.email(renderer.email(digest, email.from_, email.to, cc=email.cc, bcc=email.bcc,
                                              unsubscribe=email.unsubscribe))

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import USER_AGENT
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
 from .urls import _is_web, _short_url, feed_identity, is_loopback, normalize_feed_location, publisher_name
 from .values import MAX_DURATION, MAX_TIMEOUT, command_words, mail_address, one_line, parse_duration, parse_instant
 
@@ -120,6 +120,15 @@ class ArticlesConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """The [web] table: the web edition (a page per delivered edition, an
+    index, an Atom feed per digest) written under `dir`."""
+
+    dir: Path
+    base_url: str = ""  # its address on the web, ending in "/": links, "view in browser", Atom ids
+
+
+@dataclass(frozen=True)
 class Config:
     path: Path | None = None
     title: str = "Daily Digest"
@@ -143,6 +152,26 @@ class Config:
     articles: ArticlesConfig = field(default_factory=ArticlesConfig)
     feeds: tuple[FeedConfig, ...] = ()
     authors: dict[str, AuthorInfo] = field(default_factory=dict)
+    web: WebConfig | None = None
+    # Several digests: [digests.NAME] tables, each a whole Config (the
+    # top-level keys with the ones it names overridden, its feeds chosen
+    # by tags). name is "" for the top-level digest.
+    name: str = ""
+    match: tuple[str, ...] = ()  # only stories matching one of these words (a keyword digest)
+    digests: dict[str, Config] = field(default_factory=dict)
+
+    def digest(self, name: str | None) -> Config:
+        """The config of digest `name` ([digests.NAME]); None or "": the
+        top-level one. UsageError naming the digests there are otherwise."""
+        if not name:
+            return self
+        top = self if not self.name else None
+        if top is None or name not in self.digests:
+            known = ", ".join(sorted(self.digests)) if top is not None else ""
+            where = f"{self.path}: " if self.path else ""
+            raise UsageError(f"{where}no digest {name!r} (no [digests.{name}] table; "
+                             f"{'its digests: ' + known if known else 'the config names no other digest'})")
+        return self.digests[name]
 
     def window(self, now: datetime) -> timedelta:
         """How far back a first build looks from `now`: `since` as a
@@ -154,14 +183,16 @@ class Config:
     def addressed(self, to: Sequence[str] = (), from_: str | None = None, subject: str | None = None) -> Config:
         """This config with the command line's --to, --from and --subject:
         --to names everyone the digest goes to, so cc and bcc stay out."""
-        return replace(self, email=replace(
+        email = replace(
             self.email,
             to=tuple(to) or self.email.to,
             cc=() if to else self.email.cc,
             bcc=() if to else self.email.bcc,
             from_=from_ or self.email.from_,
             subject=subject or self.email.subject,
-        ))
+        )
+        return replace(self, email=email,
+                       digests={name: other.addressed(to, from_, subject) for name, other in self.digests.items()})
 
 
 # ---------------------------------------------------------------- loading
@@ -202,7 +233,48 @@ def load_config(path: Path) -> Config:
 
 
 def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
+    config = _config_from_dict(data, path)
+    digests = data.get("digests", {})
+    if not isinstance(digests, dict):
+        raise ConfigError("must be a table of [digests.NAME] tables", path=path, key="digests")
+    return replace(config, digests={name: digest_config(data, name, table, config, path)
+                                    for name, table in digests.items()})
+
+
+# The keys a [digests.NAME] table may name: the top-level ones it
+# overrides, [email] and [rank] (key by key), and the two of its own.
+DIGEST_KEYS = ("title", "since", "top", "max_per_feed", "template_dir", "email", "rank", "tags", "match")
+_DIGEST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
+
+
+def digest_config(data: dict[str, Any], name: str, table: Any, top: Config, path: Path | None) -> Config:
+    """The Config of [digests.NAME]: the top-level table with the keys it
+    names overridden ([email] and [rank] key by key), its feeds those with
+    one of its `tags` (default: all). Errors name digests.NAME.KEY."""
+    prefix = f"digests.{name}"
     reader = _Reader(path)
+    if not _DIGEST_NAME.fullmatch(name):
+        raise reader.fail(prefix, "a digest's name is letters, digits, - and _ (it names files and --digest)")
+    table = reader.table(table, prefix, DIGEST_KEYS)
+    email = reader.table(table.get("email", {}), f"{prefix}.email", EMAIL_KEYS)
+    rank = reader.table(table.get("rank", {}), f"{prefix}.rank", RANK_KEYS)
+    tags = tuple(reader.string_list(_listed(table, "tags"), "tags", prefix))
+    match = tuple(reader.string_list(_listed(table, "match"), "match", prefix))
+    if any(not word.strip() for word in match):
+        raise reader.fail(f"{prefix}.match", "has an empty word")
+    overrides = {key: table[key] for key in ("title", "since", "top", "max_per_feed", "template_dir") if key in table}
+    merged = {**data, **overrides, "email": {**data.get("email", {}), **email},
+              "rank": {**data.get("rank", {}), **rank}}
+    merged.pop("digests", None)
+    config = _config_from_dict(merged, path, scope=prefix)
+    feeds = tuple(feed for feed in config.feeds if not tags or set(tags) & set(feed.tags))
+    if tags and not feeds and top.feeds:
+        raise reader.fail(f"{prefix}.tags", f"no feed has one of the tags {', '.join(map(repr, tags))}")
+    return replace(config, name=name, match=match, feeds=feeds)
+
+
+def _config_from_dict(data: dict[str, Any], path: Path | None = None, scope: str = "") -> Config:
+    reader = _Reader(path, scope)
     top = reader.table(data, "", _TOP_KEYS)
     base = path.parent if path else Path.cwd()
 
@@ -265,6 +337,7 @@ def config_from_dict(data: dict[str, Any], path: Path | None = None) -> Config:
         ),
         feeds=reader.feeds(top.get("feeds", []), base),
         authors=reader.authors(top.get("authors", {}), base),
+        web=reader.web(top.get("web"), base),
     )
 
 
@@ -273,7 +346,7 @@ MIN_KEEP = timedelta(days=7)
 _TOP_KEYS = (
     "title", "since", "top", "max_per_feed", "timezone", "language", "template_dir", "state",
     "summary_words", "failing_after", "lock_wait", "keep", "email", "smtp", "lead", "rank", "fetch", "articles",
-    "feeds", "authors",
+    "feeds", "authors", "digests", "web",
 )
 EMAIL_KEYS = ("from", "to", "cc", "bcc", "subject", "command", "maildir", "mbox", "unsubscribe", "cards")
 RANK_KEYS = ("half_life", "boost", "mute", "group_by")
@@ -288,11 +361,14 @@ _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", list: "a l
 class _Reader:
     """Typed access to config values; every failure names file and key."""
 
-    def __init__(self, path: Path | None):
+    def __init__(self, path: Path | None, scope: str = ""):
         self.path = path
+        # A [digests.NAME] table is read as the top-level one with its keys
+        # over it: an error there is in its keys (the top-level ones passed).
+        self.scope = scope
 
     def fail(self, key: str, message: str) -> ConfigError:
-        return ConfigError(message, path=self.path, key=key)
+        return ConfigError(message, path=self.path, key=_join(self.scope, key))
 
     def table(self, value: Any, name: str, known: tuple[str, ...]) -> dict[str, Any]:
         if not isinstance(value, dict):
@@ -572,6 +648,21 @@ class _Reader:
         if not path.is_file():
             raise self.fail(_join(prefix, key), f"no such file: {path}")
         return path.resolve().as_uri()
+
+    def web(self, value: Any, base: Path) -> WebConfig | None:
+        if value is None:
+            return None
+        table = self.table(value, "web", ("dir", "base_url"))
+        folder = self.location(table, "dir", base, prefix="web")
+        if folder is None:
+            raise self.fail("web.dir", "is missing (the folder the web edition is written to)")
+        base_url = self.string(table, "base_url", "", prefix="web").strip()
+        if base_url:
+            parts = urlsplit(base_url)
+            if parts.scheme.lower() not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+                raise self.fail("web.base_url", f"must be an http(s):// address of a folder, not {base_url!r}")
+            base_url = base_url if base_url.endswith("/") else base_url + "/"
+        return WebConfig(dir=folder, base_url=base_url)
 
     def authors(self, value: Any, base: Path) -> dict[str, AuthorInfo]:
         if not isinstance(value, dict):

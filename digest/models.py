@@ -175,6 +175,8 @@ class Digest:
     group_by: str | None = None  # "tag": sections by the feeds' tags
     unsubscribe: tuple[str, ...] = ()  # [email] unsubscribe: the footer's visible link (set by Renderer.email)
     cards: int = 3  # [email] cards: stories after the lead drawn as cards (the layout's default)
+    name: str = ""  # the digest it is of: a [digests.NAME] table's name; "" for the top-level one
+    web_url: str = ""  # its page in the web edition ([web] base_url): the mail's "view in browser"
 
     @property
     def sections(self) -> list[tuple[str, list[Story]]]:
@@ -197,6 +199,18 @@ class Digest:
     @property
     def window(self) -> timedelta:
         return self.generated_at - self.since
+
+
+@dataclass(frozen=True)
+class PictureFile:
+    """A picture's bytes, for a format that carries its pictures (EPUB)."""
+
+    data: bytes
+    media_type: str  # image/png, image/jpeg or image/gif
+
+    @property
+    def extension(self) -> str:
+        return {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif"}[self.media_type]
 
 
 @dataclass(frozen=True)

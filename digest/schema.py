@@ -124,6 +124,27 @@ MIGRATIONS = {
         error TEXT
     )
     """,
+    # Several digests from one config ([digests.NAME]): each has its own
+    # history and sent log. builds.name is the digest a build was of ('':
+    # the top-level digest, whose rows of before keep their meaning, and
+    # whose sent log stays items.sent_build/sent_title). digest_sent is the
+    # sent log of the named ones: an item the daily sent can still be in
+    # the weekly. build: the last build that sent it; pending: a build
+    # still delivering it; sent_title: every title it went out under, one
+    # per line ('' until the first is delivered), as items.sent_title.
+    11: """
+    ALTER TABLE builds ADD COLUMN name TEXT NOT NULL DEFAULT '';
+    CREATE INDEX builds_name ON builds(name, state);
+    CREATE TABLE digest_sent (
+        digest TEXT NOT NULL,
+        item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+        build INTEGER REFERENCES builds(id),
+        pending INTEGER REFERENCES builds(id),
+        sent_title TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (digest, item_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX digest_sent_pending ON digest_sent(pending) WHERE pending IS NOT NULL
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

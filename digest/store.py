@@ -74,11 +74,22 @@ def _refuse_if_not_ours(path: Path, connection: sqlite3.Connection) -> None:
 # items.sent_title holds every title an item was sent under, one per line
 # (a cleaned title has no newline). A title among them is no update: an A/B
 # tested headline flipping between two wordings went out every day.
-_NEVER_SENT_TITLE = "instr(char(10) || items.sent_title || char(10), char(10) || excluded.title || char(10)) = 0"
-_SENT_TITLES_WITH_THIS = """CASE WHEN sent_title IS NULL THEN title
-                                WHEN instr(char(10) || sent_title || char(10), char(10) || title || char(10)) > 0
-                                THEN sent_title
-                                ELSE substr(sent_title || char(10) || title, -4000) END"""
+
+
+def _among(titles: str, title: str) -> str:
+    """SQL: `title` is one of the lines of `titles`."""
+    return f"coalesce(instr(char(10) || {titles} || char(10), char(10) || {title} || char(10)), 0) > 0"
+
+
+def _with_title(titles: str, title: str) -> str:
+    """SQL: the lines of `titles` with `title` added, unless there already
+    (the oldest dropped past 4,000 characters)."""
+    return f"""CASE WHEN {titles} IS NULL OR {titles} = '' THEN {title} WHEN {_among(titles, title)} THEN {titles}
+                    ELSE substr({titles} || char(10) || {title}, -4000) END"""
+
+
+_NEVER_SENT_TITLE = f"items.sent_title IS NOT NULL AND NOT {_among('items.sent_title', 'excluded.title')}"
+_SENT_TITLES_WITH_THIS = _with_title("sent_title", "title")
 _PENDING = "EXISTS (SELECT 1 FROM builds AS b WHERE b.id = items.sent_build AND b.state = 'pending')"
 
 
@@ -165,9 +176,34 @@ class StoredPage:
 class Store:
     """Everything digest remembers between runs."""
 
-    def __init__(self, path: Path, connection: sqlite3.Connection):
+    def __init__(self, path: Path, connection: sqlite3.Connection, digest: str = ""):
         self.path = path
         self._db = connection
+        # The digest whose sent log and history this store reads and writes
+        # ("": the top-level one; see for_digest).
+        self.digest = digest
+
+    def for_digest(self, name: str | None) -> Store:
+        """This state file as digest `name` ([digests.NAME]) sees it: its
+        own sent log and history, the same feeds and items (one connection:
+        closing it closes this one)."""
+        if not name:
+            return self if not self.digest else Store(self.path, self._db)
+        if not all(c.isalnum() or c in "-_" for c in name):
+            raise StoreError(f"not a digest name: {name!r}")
+        return Store(self.path, self._db, name)
+
+    def _sent(self, alias: str) -> str:
+        """SQL: the item `alias` is in this digest's sent log (held by a
+        build still delivering, or sent under the title it has now; a new
+        title sends it again, as for the top-level digest)."""
+        if not self.digest:
+            # Held or sent by a build, or carrying a title it was sent under
+            # (a failed delivery of an update frees it, not what went before).
+            return f"({alias}.sent_build IS NOT NULL OR {_among(alias + '.sent_title', alias + '.title')})"
+        # The name is letters, digits, - and _ (for_digest): safe as a literal.
+        return (f"EXISTS (SELECT 1 FROM digest_sent AS ds WHERE ds.digest = '{self.digest}' "
+                f"AND ds.item_id = {alias}.id AND (ds.pending IS NOT NULL OR {_among('ds.sent_title', alias + '.title')}))")
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -239,7 +275,8 @@ class Store:
             return  # no write lock for an up-to-date file: readers need not wait for a writer
         with self.transaction() as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
-            for step in range(version + 1, SCHEMA_VERSION + 1):
+            # In order, over the numbers there are (branches merged may leave a gap).
+            for step in sorted(number for number in MIGRATIONS if number > version):
                 for statement in MIGRATIONS[step].split(";"):
                     if statement.strip():
                         db.execute(statement)
@@ -391,17 +428,38 @@ class Store:
         if arrived_after is not None and oldest is not None:
             late = ("i.first_seen > ? AND coalesce(i.published, i.first_seen) BETWEEN ? AND ?",
                     (_epoch(arrived_after), _epoch(oldest), _epoch(now)))
-        return self._items_where(
-            """i.sent_build IS NULL
-               AND (i.updated = 1 OR NOT (i.link != '' AND EXISTS (
+        updated = "i.updated = 1" if not self.digest else self._retitled("i")
+        items = self._items_where(
+            f"""NOT {self._sent("i")}
+               AND ({updated} OR NOT (i.link != '' AND EXISTS (
                    SELECT 1 FROM items AS s
                    -- s.link != '' (implied by s.link = i.link) lets SQLite use
                    -- the partial index items_link; without it every row
                    -- scanned the whole table (4,000 items: 9.5 s).
-                   WHERE s.link = i.link AND s.link != '' AND s.sent_build IS NOT NULL
+                   WHERE s.link = i.link AND s.link != '' AND {self._sent("s")}
                      AND (s.feed_url != i.feed_url OR s.title = i.title))))""",
             feed_urls, since, now, late, details,
         )
+        if self.digest:
+            # items.updated is the top-level digest's: this one's are those it sent under another title.
+            retitled = self._retitled_ids([item.id for item in items])
+            for item in items:
+                item.updated = item.id in retitled
+        return items
+
+    def _retitled(self, alias: str) -> str:
+        """SQL: this (named) digest sent the item `alias` under another title."""
+        return (f"EXISTS (SELECT 1 FROM digest_sent AS du WHERE du.digest = '{self.digest}' "
+                f"AND du.item_id = {alias}.id AND du.sent_title != '' AND NOT {_among('du.sent_title', alias + '.title')})")
+
+    def _retitled_ids(self, ids: list[int]) -> set[int]:
+        found = set()
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            chunk = ids[start:start + _IDS_PER_QUERY]
+            found.update(row[0] for row in self._db.execute(
+                f"SELECT i.id FROM items AS i WHERE i.id IN ({','.join('?' * len(chunk))}) AND {self._retitled('i')}",
+                chunk))
+        return found
 
     def newest_items(self) -> dict[str, datetime]:
         """Each feed's newest item date (its own, else when first seen)."""
@@ -415,8 +473,8 @@ class Store:
         if not urls:
             return []
         rows = self._db.execute(
-            f"""SELECT coalesce(published, first_seen) AS at FROM items
-                WHERE feed_url IN ({",".join("?" * len(urls))}) AND sent_build IS NULL AND at < ?
+            f"""SELECT coalesce(published, first_seen) AS at FROM items AS i
+                WHERE feed_url IN ({",".join("?" * len(urls))}) AND NOT {self._sent("i")} AND at < ?
                 ORDER BY at DESC""",
             (*urls, _epoch(before)),
         )
@@ -426,7 +484,7 @@ class Store:
         """Items of these feeds that earlier builds sent, dated inside
         [since, now]: clustering needs them, so a story sent yesterday is not
         sent again today because another feed covered it later."""
-        return self._items_where("i.sent_build IS NOT NULL", feed_urls, since, now, details=details)
+        return self._items_where(self._sent("i"), feed_urls, since, now, details=details)
 
     def read_details(self, items: Iterable[Item]) -> None:
         """Fill in the text, lead_text and image the store left unread."""
@@ -475,7 +533,8 @@ class Store:
         return items
 
     def last_build_time(self) -> datetime | None:
-        row = self._db.execute("SELECT max(at) FROM builds WHERE state = 'sent'").fetchone()
+        row = self._db.execute("SELECT max(at) FROM builds WHERE state = 'sent' AND name = ?",
+                               (self.digest,)).fetchone()
         return _from_epoch(row[0])
 
     def mark_sent(
@@ -503,16 +562,21 @@ class Store:
         with self.transaction() as db:
             marks = ",".join("?" * len(ids))
             taken = db.execute(
-                f"SELECT count(*) FROM items WHERE id IN ({marks}) AND sent_build IS NOT NULL", ids
+                f"SELECT count(*) FROM items AS i WHERE id IN ({marks}) AND {self._sent('i')}", ids
             ).fetchone()[0] if ids else 0
             if taken:
                 raise ClaimConflict(f"{taken} of these items were sent by another build meanwhile")
             build = db.execute(
-                """INSERT INTO builds (at, since, item_count, subject, digest, state, output, output_sha256)
-                   VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)""",
-                (_epoch(now), _epoch(since), len(ids), subject, snapshot, output, output_sha256),
+                """INSERT INTO builds (at, since, item_count, subject, digest, state, output, output_sha256, name)
+                   VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)""",
+                (_epoch(now), _epoch(since), len(ids), subject, snapshot, output, output_sha256, self.digest),
             ).lastrowid
-            db.executemany("UPDATE items SET sent_build = ? WHERE id = ?", [(build, i) for i in ids])
+            if self.digest:
+                db.executemany("""INSERT INTO digest_sent (digest, item_id, pending) VALUES (?, ?, ?)
+                                  ON CONFLICT (digest, item_id) DO UPDATE SET pending = excluded.pending""",
+                               [(self.digest, i, build) for i in ids])
+            else:
+                db.executemany("UPDATE items SET sent_build = ? WHERE id = ?", [(build, i) for i in ids])
         return build
 
     def confirm(self, build: int) -> None:
@@ -521,11 +585,16 @@ class Store:
             db.execute("UPDATE builds SET state = 'sent' WHERE id = ?", (build,))
             db.execute(f"UPDATE items SET sent_title = {_SENT_TITLES_WITH_THIS}, updated = 0 WHERE sent_build = ?",
                        (build,))
+            db.execute(f"""UPDATE digest_sent SET build = pending, pending = NULL, sent_title = {_with_title(
+                'sent_title', '(SELECT title FROM items WHERE items.id = item_id)')} WHERE pending = ?""", (build,))
 
     def release(self, build: int) -> None:
         """The pending build was not delivered: its items are free again."""
         with self.transaction() as db:
             db.execute("UPDATE items SET sent_build = NULL WHERE sent_build = ?", (build,))
+            # A first claim goes; an item sent before keeps the titles it was sent under.
+            db.execute("DELETE FROM digest_sent WHERE pending = ? AND sent_title = ''", (build,))
+            db.execute("UPDATE digest_sent SET pending = NULL WHERE pending = ?", (build,))
             db.execute("DELETE FROM builds WHERE id = ? AND state = 'pending'", (build,))
 
     def pending_builds(self) -> list[PendingBuild]:
@@ -619,8 +688,9 @@ class Store:
     def builds(self, limit: int | None = None) -> list[BuildRecord]:
         """Past builds that marked items sent, newest first."""
         rows = self._db.execute(
-            "SELECT id, at, since, item_count, subject FROM builds WHERE state = 'sent' ORDER BY id DESC LIMIT ?",
-            (-1 if limit is None else min(limit, _SQLITE_MAX_INT),),
+            "SELECT id, at, since, item_count, subject FROM builds WHERE state = 'sent' AND name = ? "
+            "ORDER BY id DESC LIMIT ?",
+            (self.digest, -1 if limit is None else min(limit, _SQLITE_MAX_INT)),
         ).fetchall()
         return [
             BuildRecord(id=r["id"], at=_from_epoch(r["at"]), since=_from_epoch(r["since"]),
@@ -628,19 +698,20 @@ class Store:
             for r in rows
         ]
 
-    def prune(self, before: datetime) -> Pruned:
+    def prune(self, before: datetime, copies: bool = True) -> Pruned:
         """Empty what no later build needs from before `before`: the texts
         of items first seen then (their identity, title, link and sent mark
         stay, so a re-fetched old entry is still known), the copies of
         digests sent then (their history row stays), picture sizes read
-        then. Compacts the file when a quarter of it is free pages."""
+        then. Compacts the file when a quarter of it is free pages.
+        `copies=False` keeps the copies (the web edition is made from them)."""
         cut = _epoch(before)
         with self.transaction() as db:
             items = db.execute(
                 """UPDATE items SET content_html = '', text = '', lead_text = ''
                    WHERE first_seen < ? AND (content_html != '' OR text != '' OR lead_text != '')""", (cut,)).rowcount
             builds = db.execute("UPDATE builds SET digest = NULL WHERE at < ? AND state = 'sent' AND digest IS NOT NULL",
-                                (cut,)).rowcount
+                                (cut,)).rowcount if copies else 0
             db.execute("DELETE FROM picture_sizes WHERE checked < ?", (cut,))
         compacted = False
         if items or builds:
@@ -654,9 +725,12 @@ class Store:
     def build_snapshot(self, build_id: int) -> str:
         row = None
         if build_id <= _SQLITE_MAX_INT:
-            row = self._db.execute("SELECT digest FROM builds WHERE id = ?", (build_id,)).fetchone()
+            row = self._db.execute("SELECT digest FROM builds WHERE id = ? AND name = ?",
+                                   (build_id, self.digest)).fetchone()
         if row is None:
-            raise NoSuchBuild(f"--replay: no build {build_id} in {self.path} (see `digest history`)")
+            of = f" of digest {self.digest!r}" if self.digest else ""
+            seen = f"digest history --digest {self.digest}" if self.digest else "digest history"
+            raise NoSuchBuild(f"--replay: no build {build_id}{of} in {self.path} (see `{seen}`)")
         if row["digest"] is None:
             raise StoreError(f"build {build_id}'s copy is not kept: it is older than the config's `keep` "
                              "(90 days unless set), or from before digest kept copies of what it sent")

@@ -204,7 +204,7 @@ def test_an_edition_is_sent_only_through_the_state_it_was_built_from(tmp_path):
     (dict(now="not a time"), "now: "),
     (dict(top=0), "top: at least 1 story, not 0"),
     (dict(top=-1), "top: at least 1 story, not -1"),
-    (dict(format="pdf"), "format: one of email, html, text, json, mjml, not 'pdf'"),
+    (dict(format="pdf"), "format: one of email, html, text, json, mjml, epub, not 'pdf'"),
 ])
 def test_bad_arguments_are_one_usage_error(tmp_path, arguments, said):
     with digest.open(_two_story_config(tmp_path), state=tmp_path / "s.db") as d:

@@ -95,21 +95,29 @@ def test_a_guid_that_reappears_with_a_new_title_is_sent_again_marked_updated(sto
     assert store.unsent_items([FEED], NOW - DAY, NOW) == []
 
 
-def test_a_headline_flipping_between_two_wordings_is_no_update(store):
+@pytest.mark.parametrize("digest", [None, "weekly"])
+def test_a_headline_flipping_between_two_wordings_is_no_update(store, digest):
     """An A/B-tested headline: the two wordings alternate from fetch to
-    fetch. Each was sent once; a title never sent before is still one."""
+    fetch. Each was sent once; a title never sent before is still one. The
+    top-level digest and a [digests.NAME] one alike."""
     a, b = "Rail line reopens", "Trains run again to Kharkiv"
+    writer, store = store, store.for_digest(digest)
     store.record_success(FEED, "A", CacheHeaders(), [item(a)], NOW)
     assert [i.title for i in send_everything(store)] == [a]
     store.record_success(FEED, "A", CacheHeaders(), [item(b)], NOW)
     [update] = send_everything(store)
     assert (update.title, update.updated) == (b, True)
     for title in (a, b, a, b):  # the flipping goes on: nothing to send
-        store.record_success(FEED, "A", CacheHeaders(), [item(title)], NOW)
+        writer.record_success(FEED, "A", CacheHeaders(), [item(title)], NOW)
         assert store.unsent_items([FEED], NOW - DAY, NOW) == []
-    store.record_success(FEED, "A", CacheHeaders(), [item("Rail line reopens; first train full")], NOW)
+    writer.record_success(FEED, "A", CacheHeaders(), [item("Rail line reopens; first train full")], NOW)
     [real] = store.unsent_items([FEED], NOW - DAY, NOW)
     assert real.updated is True
+    # A delivery that failed leaves the titles sent before as they were.
+    build = store.claim([real], NOW, NOW - DAY, "subject")
+    store.release(build)
+    writer.record_success(FEED, "A", CacheHeaders(), [item(b)], NOW)
+    assert store.unsent_items([FEED], NOW - DAY, NOW) == []
 
 
 def test_a_title_change_before_the_first_send_is_not_an_update(store):

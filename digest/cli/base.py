@@ -191,6 +191,12 @@ def _window_options(func):
     return func
 
 
+def _digest_option(func):
+    """--digest NAME: a digest of [digests.NAME] rather than the top-level one."""
+    return click.option("--digest", "digest_name", metavar="NAME",
+                        help="The digest of the config's [digests.NAME] table (default: the top-level digest).")(func)
+
+
 def _window(now_text: str | None, since: str | None, top: int | None, offline: bool) -> dict:
     """The window options as Digester.build/explain arguments."""
     from ..values import parse_since

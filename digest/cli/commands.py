@@ -16,6 +16,7 @@ from .base import (
     _now,
     _parse_option,
     _table,
+    _digest_option,
     _window,
     _window_options,
     cli,
@@ -24,8 +25,8 @@ from .base import (
 
 
 @command(cli)
-@click.option("--format", "fmt", type=click.Choice(["email", "html", "text", "json", "mjml"]), default="email",
-              show_default=True, help="What to print.")
+@click.option("--format", "fmt", type=click.Choice(["email", "html", "text", "json", "mjml", "epub"]),
+              default="email", show_default=True, help="What to print (epub: an e-book, written with -o).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to FILE (atomically) instead of stdout.")
 @_window_options
@@ -50,9 +51,10 @@ from .base import (
 @click.option("--stdout", "to_stdout", is_flag=True,
               help="Print the digest even when the config says how to send it ([smtp], [email] command, "
                    "maildir or mbox).")
+@_digest_option
 @click.pass_obj
 def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, template_dir,
-          recipients, sender, subject, allow_empty, replay, command_line, maildir, mbox, to_stdout):
+          recipients, sender, subject, allow_empty, replay, command_line, maildir, mbox, to_stdout, digest_name):
     """Build the digest and send it: by SMTP, to a mail command, into a
     Maildir or mbox when the config says so; else print it (an email
     ready for `sendmail -t`).
@@ -71,6 +73,8 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         digest build --format html -o today.html --no-mark-sent
         digest build --config examples/digest.toml --now 2025-01-02T20:00:00Z
         digest build --replay 12 --format html -o sent-on-monday.html
+        digest build --digest weekly          # the config's [digests.weekly]
+        digest build --format epub -o brief.epub --no-mark-sent
     """
     from contextlib import nullcontext
 
@@ -78,7 +82,10 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
     from ..delivery.streams import Stdout
     from ..values import command_words, mail_address
 
-    config = obj.load_config()
+    if fmt == "epub" and output is None:
+        raise UsageError("--format epub: an e-book is a file: name it with -o FILE (e.g. -o brief.epub)")
+    top_config = obj.load_config()
+    config = top_config.digest(digest_name)  # its [email], its way of sending; an unknown name fails here
     window = _window(now_text, since, top, offline)
     if command_line is not None:
         _parse_option("--pipe", command_words, command_line)
@@ -93,7 +100,8 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         config, fmt, Asked(output=output, pipe=command_line, maildir=maildir, mbox=mbox, stdout=to_stdout),
         sys.stdout.buffer, configured=not replay)
     if recipients or sender or subject:
-        config = config.addressed(to=recipients, from_=sender, subject=subject)
+        top_config = top_config.addressed(to=recipients, from_=sender, subject=subject)
+        config = top_config.digest(digest_name)
     # Typed at a terminal, a build is someone looking: the readable digest,
     # nothing marked sent (raw MIME there, marked sent, was every newcomer's
     # first build, and those stories never reached the first real mail).
@@ -103,22 +111,22 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
         if click.get_current_context().get_parameter_source("fmt") == click.core.ParameterSource.DEFAULT:
             fmt = "text"
     marking = fmt == "email" if mark_sent is None else mark_sent
-    with obj.open(config, template_dir) as digester:
+    with obj.open(top_config, template_dir) as digester:
         _refuse_output_over_our_files(output, digester)
         if fmt == "email":
-            digester.require_recipients()
+            digester.require_recipients(config)
         destination.preflight()
         if obj.stderr_is_tty and obj.verbosity >= 0:
             destination.notify = digester.reporter.info
         if replay:
-            edition = digester.replay(replay, format=fmt)
+            edition = digester.replay(replay, format=fmt, digest=digest_name)
             notes = digester.send(edition, destination, format=fmt, mark=False, allow_empty=True)
         else:
             digester.require_feeds(offline)
             with digester.sending() if marking else nullcontext():
                 # A build typed at a terminal is someone looking: a feed that
                 # fails is said, not counted (cron's builds and scripts count).
-                edition = digester.build(**window, format=fmt, looking=at_terminal)
+                edition = digester.build(**window, format=fmt, looking=at_terminal, digest=digest_name)
                 if not edition.stories and not allow_empty:
                     digester.reporter.info(f"{digester.why_empty(edition, since is not None)}; nothing written "
                                            "(use --allow-empty to write one anyway).")
@@ -131,7 +139,8 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
             digester.reporter.info(f"Sent {len(edition.stories)} {'story' if len(edition.stories) == 1 else 'stories'}"
                                    f"{' to ' + to if to else ''} through {destination.name}.")
         if at_terminal and edition.stories:
-            again = f" --since {shlex.quote(since)}" if since is not None else ""
+            again = (f" --digest {shlex.quote(digest_name)}" if digest_name else "") + (
+                f" --since {shlex.quote(since)}" if since is not None else "")
             digester.reporter.info(
                 f"({len(edition.stories)} stories shown, nothing marked sent: stdout is a terminal. To send "
                 f"them: `digest build{again} | sendmail -t`, or set [smtp] in the config; --mark-sent marks them "
@@ -146,8 +155,9 @@ def build(obj: Context, fmt, output, since, now_text, top, offline, mark_sent, t
 @command(cli)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @_window_options
+@_digest_option
 @click.pass_obj
-def explain(obj: Context, as_json, since, now_text, top, offline):
+def explain(obj: Context, as_json, since, now_text, top, offline, digest_name):
     """Show why each story ranks where it does: every factor of its score.
 
     The same selection as `build` (window, unsent items, stories across
@@ -158,6 +168,7 @@ def explain(obj: Context, as_json, since, now_text, top, offline):
     Examples:
         digest explain
         digest explain --json --now 2025-01-02T20:00:00Z --offline
+        digest explain --digest weekly
     """
     import json
 
@@ -165,8 +176,9 @@ def explain(obj: Context, as_json, since, now_text, top, offline):
 
     window = _window(now_text, since, top, offline)
     with obj.open() as digester:
-        selection = digester.explain(**window)
-        digester.reporter.info(f"Window: {digester.window_text(selection.since, window['now'], since is not None)}.")
+        selection = digester.explain(**window, digest=digest_name)
+        window_text = digester.window_text(selection.since, window["now"], since is not None, digest=digest_name)
+        digester.reporter.info(f"Window: {window_text}.")
     if as_json:
         click.echo(json.dumps({"since": selection.since.isoformat(), "generated_at": window["now"].isoformat(),
                                "stories": explain_rows(selection.ranked)}, ensure_ascii=False, indent=2))
@@ -182,8 +194,9 @@ def explain(obj: Context, as_json, since, now_text, top, offline):
 @click.option("--template-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Your templates, looked up before the built-in ones.")
 @_window_options
+@_digest_option
 @click.pass_obj
-def preview(obj: Context, output, open_browser, template_dir, since, now_text, top, offline):
+def preview(obj: Context, output, open_browser, template_dir, since, now_text, top, offline, digest_name):
     """Build the digest as HTML, without marking anything sent, and open it.
 
     Prints the path of the HTML file on stdout.
@@ -199,7 +212,7 @@ def preview(obj: Context, output, open_browser, template_dir, since, now_text, t
 
     window = _window(now_text, since, top, offline)
     with obj.open(template_dir=template_dir) as digester:
-        edition = digester.build(**window, format="html", looking=True)
+        edition = digester.build(**window, format="html", looking=True, digest=digest_name)
         if not edition.stories:
             digester.reporter.info(f"{digester.why_empty(edition, since is not None)}; the preview is empty.")
     data = edition.html.encode("utf-8")
@@ -208,7 +221,8 @@ def preview(obj: Context, output, open_browser, template_dir, since, now_text, t
         # used to pile up in the temporary folder, one per run.
         import hashlib
 
-        key = hashlib.sha256(str(Path(digester.config.path or "digest").resolve()).encode()).hexdigest()[:8]
+        key = hashlib.sha256(f"{Path(digester.config.path or 'digest').resolve()}"
+                             f"{'#' + edition.name if edition.name else ''}".encode()).hexdigest()[:8]
         output = Path(tempfile.gettempdir()) / f"digest-preview-{key}.html"
     write_output(data, output, sys.stdout.buffer)
     click.echo(str(output.resolve()))
@@ -262,19 +276,23 @@ def fetch(obj: Context, now_text):
 @click.option("-n", "--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="How many builds to show.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON array on stdout.")
+@_digest_option
 @click.pass_obj
-def history(obj: Context, limit, as_json):
+def history(obj: Context, limit, as_json, digest_name):
     """List the past builds that marked items sent, newest first.
+
+    Each digest of the config has its own history (--digest NAME).
 
     \b
     Examples:
         digest history
         digest build --replay 3 --format html -o old.html
+        digest history --digest weekly
     """
     with obj.open() as digester:
         rows = [
             {"build": b.id, "at": b.at.isoformat(timespec="seconds"), "items": b.item_count, "subject": b.subject}
-            for b in digester.history(limit)
+            for b in digester.history(limit, digest=digest_name)
         ]
     if as_json:
         import json
@@ -284,6 +302,30 @@ def history(obj: Context, limit, as_json):
         click.echo(_table(rows, [("build", "BUILD"), ("at", "WHEN"), ("items", "ITEMS"), ("subject", "SUBJECT")]))
     else:
         click.echo("No digest has been sent yet.", err=True)
+
+
+@command(cli)
+@_digest_option
+@click.pass_obj
+def publish(obj: Context, digest_name):
+    """Write the web edition ([web] dir) again from the history.
+
+    A page per edition sent (the mail's design, every story shown), an
+    index of the editions newest first, and each digest's Atom feed. A
+    build that sends an edition adds its page on its own; publish rewrites
+    them all (after a template change, or into a new folder).
+
+    \b
+    Examples:
+        digest publish
+        digest publish --digest weekly
+    """
+    with obj.open() as digester:
+        published = digester.publish(digest=digest_name)
+    if obj.verbosity >= 0:
+        click.echo(f"Wrote {published.pages} {'page' if published.pages == 1 else 'pages'}, "
+                   f"{len(published.feeds)} Atom {'feed' if len(published.feeds) == 1 else 'feeds'} and the index "
+                   f"under {published.folder}.", err=True)
 
 
 @command(cli)

@@ -160,11 +160,17 @@ class Renderer:
     def html(self, digest: Digest, mjml_source: str | None = None) -> str:
         return self.fit(digest).html if mjml_source is None else compile_mjml(mjml_source)
 
-    def layout_mjml(self, digest: Digest, cards: int | None = None) -> str:
-        """The layout with the first `cards` stories as cards (all by default)."""
+    def layout_mjml(self, digest: Digest, cards: int | None = None, web: bool = False) -> str:
+        """The layout with the first `cards` stories as cards (all by
+        default); `web`: for the web edition's page, not a mail."""
         sections, more = split_cards(digest, len(digest.stories) if cards is None else cards)
         return self._render("layout.mjml", digest=digest, sections=sections, more=more, lang=self.lang,
-                            tiers=Tiers(cards=digest.cards))
+                            tiers=Tiers(cards=digest.cards), web=web)
+
+    def page(self, digest: Digest) -> str:
+        """The web edition's page of the digest: the mail's design, every
+        story as it would be shown (no size guard: a browser clips nothing)."""
+        return compile_mjml(self.layout_mjml(digest, web=True))
 
     def unrenderable(self, digest: Digest) -> list[tuple[Story, str]]:
         """The stories whose card the MJML compiler refuses, each with what it

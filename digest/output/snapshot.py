@@ -33,6 +33,8 @@ def digest_from_dict(data: dict) -> Digest:
         subject=data.get("subject", ""),
         group_by=data.get("group_by"),
         cards=data.get("cards", Digest.cards),
+        name=data.get("digest") or "",
+        web_url=data.get("web_url") or "",
     )
 
 
@@ -122,6 +124,8 @@ def digest_as_dict(digest: Digest) -> dict:
         "since": digest.since.isoformat(),
         "group_by": digest.group_by,
         "cards": digest.cards,  # the layout's tiers, so a replay draws what was sent
+        "digest": digest.name or None,  # [digests.NAME]; null for the top-level digest
+        "web_url": digest.web_url or None,  # its page in the web edition, when [web] base_url is set
         "items": [story_as_dict(s) for s in digest.stories],
         # This run's failures, as DESIGN.md promises; `failing` is what the
         # footer names (failing `failing_after` runs in a row, or retired).

@@ -62,7 +62,7 @@ def select_stories(config: Config, store: Store, request: BuildRequest) -> Selec
     # Texts and pictures are read for the stories shown only
     # (assemble_digest), unless ranking looks for words in the texts:
     # thousands of candidates' were most of what a large build held.
-    details = bool(config.rank.mute or config.rank.boost)
+    details = bool(config.rank.mute or config.rank.boost or config.match)
     items = store.unsent_items(urls, since, request.now, arrived_after=late,
                                oldest=late - config.window(request.now) if late else None, details=details)
     # Items sent within the clustering window before `since` join the
@@ -78,7 +78,18 @@ def select_stories(config: Config, store: Store, request: BuildRequest) -> Selec
         new = [item for item in group if item.id not in sent_ids]
         if new and (len(new) == len(group) or any(item.updated for item in new)):
             stories.append(_story(config, new, names, tags))
+    if config.match:
+        stories = matching(stories, config.match)
     return Selection(since, rank_all(stories, request.now, rank_settings(config, request)))
+
+
+def matching(stories: list[Story], words: tuple[str, ...]) -> list[Story]:
+    """The stories a keyword digest takes ([digests.NAME] match): those
+    with one of the words (whole words, any case) in a source's title,
+    author or text; the others wait, unsent, for a story that matches."""
+    from .rank import muted_by as first_mention
+
+    return [story for story in stories if first_mention(story, words)]
 
 
 def grouped(store: Store, items: list[Item], weights: dict[str, float]) -> list[list[Item]]:

@@ -1,0 +1,71 @@
+"""The bytes of the pictures an edition shows, for a format that carries
+them inside itself (the EPUB): local files read capped and under a
+deadline, remote ones fetched by fetch.py (whole-request deadline, size
+cap, per-host limit), only from public hosts or the story's own feed host
+(as picturesize.py reads them). A picture that cannot be had, or is not
+a PNG, JPEG or GIF, is left out; the edition is made without it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+from ..config import FetchConfig
+from ..models import PictureFile, Story
+
+MAX_PICTURE = 2 * 1024 * 1024  # bytes: a larger picture is left out
+MAX_PICTURES = 60  # per edition (the stories shown have one each at most)
+TIMEOUT = 15.0  # seconds for one picture, at most (the config's fetch timeout if shorter)
+LOCAL_TIMEOUT = 5.0
+_MAGIC = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg", b"GIF87a": "image/gif",
+          b"GIF89a": "image/gif"}
+
+
+def picture_files(stories: Iterable[Story], fetch: FetchConfig) -> dict[str, PictureFile]:
+    """{picture URL: its bytes} for the stories' pictures that could be
+    had; the others are not in it."""
+    wanted: dict[str, str] = {}  # picture URL -> the feed it came with
+    for story in stories:
+        if story.image and len(wanted) < MAX_PICTURES:
+            wanted.setdefault(story.image.url, story.item.feed_url)
+    found = {}
+    for url in wanted:
+        if urlsplit(url).scheme.lower() == "file":
+            picture = _local(url)
+            if picture:
+                found[url] = picture
+    remote = {url: feed for url, feed in wanted.items() if urlsplit(url).scheme.lower() in ("http", "https")}
+    found.update(_remote(remote, fetch))
+    return found
+
+
+def _local(url: str) -> PictureFile | None:
+    from ..files import TimedOut, TooLarge, file_path, read_capped
+
+    try:
+        return _picture(read_capped(file_path(url), MAX_PICTURE, LOCAL_TIMEOUT))
+    except (OSError, TooLarge, TimedOut, ValueError):
+        return None
+
+
+def _remote(pictures: dict[str, str], fetch: FetchConfig) -> dict[str, PictureFile]:
+    from .fetch import FetchRequest, fetch_all
+    from .picturesize import _may_read
+
+    allowed = [url for url, feed in pictures.items() if _may_read(url, (urlsplit(feed).hostname or "").lower())]
+    if not allowed:
+        return {}
+    bounds = replace(fetch, max_bytes=min(fetch.max_bytes, MAX_PICTURE), timeout=min(fetch.timeout, TIMEOUT))
+    found = {}
+    for result in fetch_all([FetchRequest(url) for url in allowed], bounds):
+        picture = _picture(result.body) if result.ok and not result.not_modified else None
+        if picture:
+            found[result.url] = picture
+    return found
+
+
+def _picture(data: bytes) -> PictureFile | None:
+    kind = next((media for magic, media in _MAGIC.items() if data.startswith(magic)), None)
+    return PictureFile(data, kind) if kind else None
