@@ -14,7 +14,7 @@ from datetime import datetime
 
 from ..config import Config, FeedConfig
 from ..errors import FeedError
-from ..models import FeedFailure
+from ..models import FeedFailure, KnownEntries
 from ..report import Reporter
 from ..store import FeedState, Store
 from ..urls import redacted_url
@@ -29,6 +29,7 @@ class Refresh:
     updated: int = 0  # feeds fetched and parsed
     unchanged: int = 0  # 304 Not Modified: nothing parsed, the store serves
     new_items: int = 0
+    unchanged_entries: int = 0  # entries of feeds that answered 200 skipped unread: known, the same bytes
     # A build or `digest fetch` counts a feed's failures in a row; a look
     # (explain, preview) reports them and counts nothing: tuning a config
     # must not make a feed "failing for 48 runs" in the digest's footer.
@@ -75,7 +76,7 @@ def fetch_feeds(config: Config, store: Store, now: datetime, reporter: Reporter,
 
     with _Parsing(len(requests)) as parsing:
         for results in fetch_batches(requests, config.fetch):
-            store_all([(result, None) for result in results if not parsing.take(result)])
+            store_all([(result, None) for result in results if not parsing.take(result, store.known_entries)])
             store_all(parsing.finished())
         while parsing.pending:
             store_all(parsing.finished(wait=True))
@@ -117,8 +118,10 @@ class _Parsing:
     def pending(self) -> int:
         return len(self._pending)
 
-    def take(self, result: FetchResult) -> bool:
-        """Whether the result's body went to a worker (else it is stored, and parsed, as it is)."""
+    def take(self, result: FetchResult, known_entries) -> bool:
+        """Whether the result's body went to a worker (else it is stored, and
+        parsed, as it is); `known_entries(url)`: what the store knows of the
+        feed's entries, for the worker to skip the unchanged ones."""
         if not self._wanted or result.error or result.not_modified or result.gone:
             return False
         if self._pool is None:
@@ -131,7 +134,7 @@ class _Parsing:
             self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_import_parser)
         self._pending[self._pool.submit(parse_in_worker, result.body, result.final_url or result.url,
-                                        result.content_type)] = result
+                                        result.content_type, known_entries(result.url))] = result
         return True
 
     def finished(self, wait: bool = False) -> list[tuple[FetchResult, object]]:
@@ -159,23 +162,23 @@ def _import_parser() -> None:
     parse._feedparser()
 
 
-def parse_in_worker(body: bytes, url: str, content_type: str):
+def parse_in_worker(body: bytes, url: str, content_type: str, known: KnownEntries | None = None):
     """parse_feed in a worker process: its ParsedFeed, or the FeedError
     (url, message) as a pair, since FeedError itself does not pickle."""
     try:
-        return _parse_or_fail(body, url, content_type)
+        return _parse_or_fail(body, url, content_type, known)
     except FeedError as exc:
         return (exc.url, exc.message)
 
 
-def _parse_or_fail(body: bytes, url: str, content_type: str):
+def _parse_or_fail(body: bytes, url: str, content_type: str, known: KnownEntries | None = None):
     """parse_feed, with anything else it raises (a bug of ours that one
     feed's bytes found, or a MemoryError) as that feed's FeedError: one
     feed is reported and skipped, the rest of the build goes on."""
     from .parse import parse_feed
 
     try:
-        return parse_feed(body, url, content_type)
+        return parse_feed(body, url, content_type, known=known)
     except FeedError:
         raise
     except Exception as exc:  # noqa: BLE001 - one feed's failure, whatever it is
@@ -220,7 +223,8 @@ def _store_result(
         if result.error:
             raise FeedError(feed.url, result.error)
         if parsed is None:
-            parsed = _parse_or_fail(result.body, result.final_url or feed.url, result.content_type)
+            parsed = _parse_or_fail(result.body, result.final_url or feed.url, result.content_type,
+                                    store.known_entries(feed.url))
         elif isinstance(parsed, tuple):
             raise FeedError(*parsed)
     except FeedError as exc:
@@ -242,7 +246,9 @@ def _store_result(
     for item in parsed.items:
         item.feed_url = feed.url
     refresh.new_items += store.record_success(feed.url, parsed.title, result.cache, parsed.items, now,
-                                              warning=_warning_reason(parsed.warning) if parsed.warning else None)
+                                              warning=_warning_reason(parsed.warning) if parsed.warning else None,
+                                              known=parsed.known)
+    refresh.unchanged_entries += parsed.unchanged
     refresh.updated += 1
     return None
 
