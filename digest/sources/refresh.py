@@ -60,15 +60,15 @@ def fetch_feeds(config: Config, store: Store, now: datetime, reporter: Reporter,
             requests.append(_request_for(url, state))
     done = 0
 
-    def store_all(results: list[tuple[FetchResult, object]]) -> None:
+    def store_all(results: list[tuple[FetchResult, object, KnownEntries | None]]) -> None:
         # The feeds that came in together are stored with one commit (a
         # commit per feed cost more than storing its items); each feed's
         # own writes are still all or nothing (savepoints).
         nonlocal done
         with store.transaction():
-            for result, parsed in results:
+            for result, parsed, known in results:
                 failure = _store_result(store, feeds[result.url], states.get(result.url), result, now, reporter,
-                                        refresh, parsed)
+                                        refresh, parsed, known)
                 if failure:
                     refresh.failures.append(failure)
         done += len(results)
@@ -76,7 +76,12 @@ def fetch_feeds(config: Config, store: Store, now: datetime, reporter: Reporter,
 
     with _Parsing(len(requests)) as parsing:
         for results in fetch_batches(requests, config.fetch):
-            store_all([(result, None) for result in results if not parsing.take(result, store.known_entries)])
+            here = []
+            for result in results:
+                known = store.known_entries(result.url) if result.body and not result.error else None
+                if not parsing.take(result, known):
+                    here.append((result, None, known))
+            store_all(here)
             store_all(parsing.finished())
         while parsing.pending:
             store_all(parsing.finished(wait=True))
@@ -118,11 +123,13 @@ class _Parsing:
     def pending(self) -> int:
         return len(self._pending)
 
-    def take(self, result: FetchResult, known_entries) -> bool:
+    def take(self, result: FetchResult, known: KnownEntries | None) -> bool:
         """Whether the result's body went to a worker (else it is stored, and
-        parsed, as it is); `known_entries(url)`: what the store knows of the
-        feed's entries, for the worker to skip the unchanged ones."""
-        if not self._wanted or result.error or result.not_modified or result.gone:
+        parsed, as it is). `known`: what the store knows of the feed's
+        entries. A feed with known entries is parsed here: its unchanged
+        entries are skipped unread, so it costs a few ms (a morning build,
+        every feed moved on by a few items, then starts no worker at all)."""
+        if not self._wanted or result.error or result.not_modified or result.gone or (known and known.entries):
             return False
         if self._pool is None:
             import multiprocessing
@@ -134,17 +141,17 @@ class _Parsing:
             self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_import_parser)
         self._pending[self._pool.submit(parse_in_worker, result.body, result.final_url or result.url,
-                                        result.content_type, known_entries(result.url))] = result
+                                        result.content_type, known)] = result
         return True
 
-    def finished(self, wait: bool = False) -> list[tuple[FetchResult, object]]:
+    def finished(self, wait: bool = False) -> list[tuple[FetchResult, object, None]]:
         if not self._pending:
             return []
         from concurrent.futures import FIRST_COMPLETED
         from concurrent.futures import wait as wait_for
 
         done, _ = wait_for(list(self._pending), timeout=None if wait else 0, return_when=FIRST_COMPLETED)
-        return [(self._pending.pop(future), self._parse_of(future)) for future in done]
+        return [(self._pending.pop(future), self._parse_of(future), None) for future in done]
 
     def _parse_of(self, future) -> object:
         """The worker's parse, or None (parse it here) when the worker failed:
@@ -201,11 +208,12 @@ def _retired(store: Store, feed: FeedConfig, state: FeedState, reporter: Reporte
 
 def _store_result(
     store: Store, feed: FeedConfig, state: FeedState | None, result: FetchResult, now: datetime,
-    reporter: Reporter, refresh: Refresh, parsed: object = None
+    reporter: Reporter, refresh: Refresh, parsed: object = None, known: KnownEntries | None = None
 ) -> FeedFailure | None:
     """Store one fetch. `state` is the feed's state before this run;
     `parsed`, its body's parse when a worker made it (a ParsedFeed, or a
-    FeedError as (url, message)), else None."""
+    FeedError as (url, message)), else None; `known`, what the store knew
+    of its entries (for a parse here)."""
     name = feed.display_name(state.title if state else "")
     if result.moved_to and store.record_moved(feed.url, result.moved_to):
         reporter.warn(f"feed {name} ({redacted_url(feed.url)}) moved permanently to {result.moved_to}; "
@@ -223,8 +231,7 @@ def _store_result(
         if result.error:
             raise FeedError(feed.url, result.error)
         if parsed is None:
-            parsed = _parse_or_fail(result.body, result.final_url or feed.url, result.content_type,
-                                    store.known_entries(feed.url))
+            parsed = _parse_or_fail(result.body, result.final_url or feed.url, result.content_type, known)
         elif isinstance(parsed, tuple):
             raise FeedError(*parsed)
     except FeedError as exc:
