@@ -328,8 +328,10 @@ class Store:
         return True
 
     def reset_feed(self, url: str) -> None:
-        """Forget a feed's health, move and retirement (its items stay)."""
+        """Forget a feed's health, move and retirement, and what its entries
+        were (its items stay; its next fetch reads every entry)."""
         with self.transaction() as db:
+            db.execute("DELETE FROM feed_entries WHERE feed_url = ?", (url,))
             db.execute(
                 """UPDATE feeds SET current_url = NULL, retired = NULL, failures = 0, last_error = NULL,
                    etag = NULL, last_modified = NULL WHERE url = ?""",

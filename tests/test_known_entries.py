@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import rss, rss_item, write_config
 from loopback import Handler, respond
+
 from digest.sources import parse
 from digest.sources.parse import parse_feed
 
@@ -30,7 +30,7 @@ GRUBER = FEEDS / "atom" / "daringfireball.atom"  # Atom 1.0, HTML content
 def edited(body: bytes, tag: str, index: int, *changes: tuple[str, str]) -> bytes:
     """The capture with each (old, new) of `changes` made inside its index-th <tag> element only."""
     text = body.decode("utf-8")
-    spans = [m.span() for m in re.finditer(rf"<{tag}>.*?</{tag}>", text, re.S)]
+    spans = [m.span() for m in re.finditer(rf"<{tag}>.*?</{tag}>", text, re.DOTALL)]
     start, end = spans[index]
     entry = text[start:end]
     for old, new in changes:
@@ -59,7 +59,7 @@ EDITED_TITLE = "FBI has 'grave concerns' about Trump plan to release disputed me
 def test_the_guardian_edits_name_the_third_item():
     """The edits above are in the third item and nowhere else (else the test tests nothing)."""
     body = GUARDIAN.read_text(encoding="utf-8")
-    items = re.findall(r"<item>.*?</item>", body, re.S)
+    items = re.findall(r"<item>.*?</item>", body, re.DOTALL)
     for changes in GUARDIAN_EDITS.values():
         for old, _ in changes:
             assert old in items[2] and body.count(old) == 1, old
@@ -94,8 +94,8 @@ def test_each_edit_of_an_rss_entry_has_it_read_again(kind):
         assert "/master/3001.jpg?w=460" in item.image.url
         assert item.image.credit == before.image.credit == "Alex Wong/Getty Images"  # "Photograph:" is no name
     else:
-        assert before.published == datetime(2018, 1, 31, 20, 0, 1, tzinfo=timezone.utc)
-        assert item.published == datetime(2018, 1, 31, 21, 30, tzinfo=timezone.utc)
+        assert before.published == datetime(2018, 1, 31, 20, 0, 1, tzinfo=UTC)
+        assert item.published == datetime(2018, 1, 31, 21, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("kind, old, new", [
@@ -118,7 +118,7 @@ def test_each_edit_of_an_atom_entry_has_it_read_again(kind, old, new):
     elif kind == "text":
         assert "special guest Merlin Mann" in item.text
     else:
-        assert item.published == datetime(2017, 6, 27, 3, 0, tzinfo=timezone.utc)
+        assert item.published == datetime(2017, 6, 27, 3, 0, tzinfo=UTC)
 
 
 def test_a_new_entry_is_read_and_the_known_ones_are_not():

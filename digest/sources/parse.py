@@ -251,9 +251,9 @@ def _candidates(mark: EntryMark) -> list[Candidate]:
 
 
 def _from_epoch(value: float | None) -> datetime | None:
-    from datetime import timezone
+    from datetime import UTC
 
-    return None if value is None else datetime.fromtimestamp(value, timezone.utc)
+    return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
 def _readable_entries(entries, context: FeedContext) -> tuple[list[tuple[int, EntryParts]], int]:
