@@ -518,14 +518,14 @@ DISTINCT_TITLES = ["Harbour ferries resume", "Orchard frost warning", "Museum re
                    "Stadium roof repaired", "Choir tours abroad", "Market moves indoors"]
 
 
-def _dies_on_the_crash_feed(body: bytes, url: str, content_type: str, known=None):
+def _dies_on_the_crash_feed(body: bytes, url: str, content_type: str, known=None, deadline=None):
     """Stands in for parse_in_worker in the workers: the process dies (as one
     killed for its memory does) on the feed that carries CRASH."""
     import digest.sources.refresh
 
     if CRASH.encode() in body:
         os._exit(3)
-    return digest.sources.refresh._parse_or_fail(body, url, content_type, known)
+    return digest.sources.refresh._parse_or_fail(body, url, content_type, known, deadline)
 
 
 def serve_numbered_feeds(httpserver, count: int, bodies: dict[int, str]) -> list[str]:

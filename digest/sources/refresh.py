@@ -141,7 +141,7 @@ class _Parsing:
             self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_import_parser)
         self._pending[self._pool.submit(parse_in_worker, result.body, result.final_url or result.url,
-                                        result.content_type, known)] = result
+                                        result.content_type, known, PARSE_DEADLINE)] = result
         return True
 
     def finished(self, wait: bool = False) -> list[tuple[FetchResult, object, None]]:
@@ -169,25 +169,39 @@ def _import_parser() -> None:
     parse._feedparser()
 
 
-def parse_in_worker(body: bytes, url: str, content_type: str, known: KnownEntries | None = None):
+def parse_in_worker(body: bytes, url: str, content_type: str, known: KnownEntries | None = None,
+                    deadline: float | None = None):
     """parse_feed in a worker process: its ParsedFeed, or the FeedError
     (url, message) as a pair, since FeedError itself does not pickle."""
     try:
-        return _parse_or_fail(body, url, content_type, known)
+        return _parse_or_fail(body, url, content_type, known, deadline)
     except FeedError as exc:
         return (exc.url, exc.message)
 
 
-def _parse_or_fail(body: bytes, url: str, content_type: str, known: KnownEntries | None = None):
-    """parse_feed, with anything else it raises (a bug of ours that one
-    feed's bytes found, or a MemoryError) as that feed's FeedError: one
-    feed is reported and skipped, the rest of the build goes on."""
-    from .parse import parse_feed
+# Seconds one feed's parse may take (a 10 MB feed, the fetch cap, parses in
+# about 15 s on the 2-core machine); past it the feed fails alone and the
+# worker, or the build's own process, goes on to the next.
+PARSE_DEADLINE = 60.0
 
+
+def _parse_or_fail(body: bytes, url: str, content_type: str, known: KnownEntries | None = None,
+                   deadline: float | None = None):
+    """parse_feed within a deadline, with anything else it raises (a bug of
+    ours that one feed's bytes found, or a MemoryError) as that feed's
+    FeedError: one feed is reported and skipped, the rest of the build goes on."""
+    from .deadline import Expired, within
+    from .parse import _feedparser, parse_feed
+
+    _feedparser()  # imported and patched before the clock starts: the parse is what is timed
+    seconds = PARSE_DEADLINE if deadline is None else deadline
     try:
-        return parse_feed(body, url, content_type, known=known)
+        with within(seconds):
+            return parse_feed(body, url, content_type, known=known)
     except FeedError:
         raise
+    except Expired:
+        raise FeedError(url, f"took longer than {seconds:g} s to parse; left out of this build") from None
     except Exception as exc:  # noqa: BLE001 - one feed's failure, whatever it is
         raise FeedError(url, f"could not be parsed ({type(exc).__name__} in digest's parser: "
                              "please report it with this feed)") from exc
