@@ -4,7 +4,7 @@ Run on demand (not part of the test suite); everything stays on 127.0.0.x:
 
     python benchmarks/bench.py                  # all parts, ~6 minutes on 2 cores (most of it 5,000 feeds)
     python benchmarks/bench.py --quick          # 50 feeds, small scaling table, a few minutes
-    python benchmarks/bench.py --only target    # or: scaling, grouping, parse, startup (repeatable)
+    python benchmarks/bench.py --only target    # or: daily, scaling, grouping, parse, startup (repeatable)
     python benchmarks/bench.py --only target --profile prof/   # pyinstrument reports (pip install '.[bench]')
     python benchmarks/bench.py --generator pseudo   # the first generator's feeds (default: realistic)
 
@@ -23,6 +23,11 @@ Parts:
   and warm (every feed answers 304): the real `digest build` in a fresh
   process. Wall time, ratio to the baseline, CPU seconds and the child's
   peak RSS. Every feed body is generated before the first child starts.
+- daily: the build a user runs every morning. N feeds as in target; day
+  0 is a cold build that marks everything sent; then every feed moves on
+  by 3 items (3 new on top, 3 of the oldest gone, a new ETag, the whole
+  document again), and the morning build (as cron runs it) is timed
+  against the sequential feedparser loop over the moved-on feeds.
 - scaling: cold and warm `digest build` for N = 50, 200, 1000, 5000 at one
   small latency (the same for every row, so per-feed times compare).
 - grouping: cluster() alone on 4,000, 20,000 and 100,000 generated items
@@ -138,8 +143,8 @@ BUILD = ["build", "--format", "email", "--no-mark-sent", "--allow-empty"]
 class Site:
     """N generated feeds on loopback plus a config for them."""
 
-    def __init__(self, folder: Path, count: int, latency: float, per_host: int, generator: str):
-        self.feeds = Feeds(latency=latency, items=ITEMS, generator=generator)
+    def __init__(self, folder: Path, count: int, latency: float, per_host: int, generator: str, moves: int = 0):
+        self.feeds = Feeds(latency=latency, items=ITEMS, generator=generator, moves=moves)
         # Made before any child runs: generated on demand, the bodies took
         # this process a core's seconds while the cold build was timed.
         for number in range(count):
@@ -155,10 +160,16 @@ class Site:
     def statuses_since(self, mark: int) -> list[int]:
         return self.feeds.statuses[mark:]
 
-    def build(self, profile: Path | None = None) -> tuple[Run, list[int]]:
+    def build(self, profile: Path | None = None, args: list[str] = BUILD) -> tuple[Run, list[int]]:
         mark = len(self.feeds.statuses)
-        run = run_child(digest_command(self.config, BUILD, profile))
+        run = run_child(digest_command(self.config, args, profile))
         return run, self.statuses_since(mark)
+
+    def next_day(self) -> None:
+        """Every feed moves on (see Feeds.day); the new bodies are made now, not while a build is timed."""
+        self.feeds.day = 1
+        for number in range(self.count):
+            self.feeds.body(number)
 
     def close(self) -> None:
         self.feeds.stop.set()
@@ -205,6 +216,45 @@ def part_target(folder: Path, count: int, latency: float, per_host: int, profile
               f"peak RSS <= 64 MB: {_met(max(cold.rss_mb, warm.rss_mb) <= 64)}")
         if profile:
             print(f"  profiles: {profile / 'cold.txt'}, {profile / 'warm.txt'}")
+    finally:
+        site.close()
+
+
+MOVES = 3  # items each feed gains overnight in the daily part
+
+
+def part_daily(folder: Path, count: int, latency: float, per_host: int, profile: Path | None,
+               generator: str) -> None:
+    print(f"\n== daily: {count} feeds x {ITEMS} items ({generator}), {latency * 1000:.0f} ms latency, "
+          f"{per_host} feeds per loopback host: day 0 cold and sent, then every feed moves on by {MOVES} items "
+          f"(new ETag, whole document), then the morning build")
+    if generator == "pseudo":
+        print("  !! the pseudo generator has no day-to-day feeds; skipped")
+        return
+    site = Site(folder, count, latency, per_host, generator, moves=MOVES)
+    try:
+        day0, day0_statuses = site.build(args=["build", "--format", "email", "--mark-sent", "--allow-empty"])
+        site.next_day()
+        baseline = run_child([sys.executable, "-c", BASELINE, str(site.url_list)])
+        if baseline.code:
+            print(f"  !! baseline failed: {baseline.stderr.strip()[-300:]}")
+        morning, morning_statuses = site.build(profile and profile / "morning.txt")
+        print(f"  {'':38} {'wall s':>8} {'x baseline':>11} {'CPU s':>7} {'peak RSS MB':>12} {'load':>5}")
+        for label, run in (("baseline: sequential feedparser.parse", baseline),
+                           ("digest build, day 0 (cold, mark sent)", day0),
+                           (f"digest build, morning ({count} x 200)", morning)):
+            print(f"  {label:38} {run.seconds:8.2f} {run.seconds / baseline.seconds:11.3f} {run.cpu:7.2f} "
+                  f"{run.rss_mb:12.1f} {run.load:5.2f}")
+        checks = (_check(day0, day0_statuses, 200, count, "day 0"),
+                  _check(morning, morning_statuses, 200, count, "morning"))
+        for line in checks:
+            if line:
+                print(line)
+        print(f"  targets{' (runs FAILED, see above)' if any(checks) else ''}: "
+              f"morning <= 0.06 x baseline: {_met(morning.seconds <= 0.06 * baseline.seconds)}; "
+              f"peak RSS <= 64 MB: {_met(max(day0.rss_mb, morning.rss_mb) <= 64)}")
+        if profile:
+            print(f"  profile: {profile / 'morning.txt'}")
     finally:
         site.close()
 
@@ -312,7 +362,7 @@ def _met(ok: bool) -> str:
     return "met" if ok else "NOT MET"
 
 
-PARTS = ("target", "scaling", "grouping", "parse", "startup")
+PARTS = ("target", "daily", "scaling", "grouping", "parse", "startup")
 
 
 def compiled_bytecode() -> str:
@@ -340,7 +390,8 @@ def main() -> None:
     parser.add_argument("--grouping-sizes", help="grouping: comma-separated item counts (default 4000,20000,100000)")
     parser.add_argument("--scaling-latency", type=float, default=0.02, help="scaling: seconds before each response")
     parser.add_argument("--parse-mb", type=float, default=2.0, help="parse: feed size in MB")
-    parser.add_argument("--profile", type=Path, help="target run: write pyinstrument reports of cold and warm here")
+    parser.add_argument("--profile", type=Path,
+                        help="target and daily runs: write pyinstrument reports of cold, warm and morning here")
     args = parser.parse_args()
     parts = args.only or PARTS
     count = args.feeds or (50 if args.quick else 200)
@@ -356,6 +407,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         if "target" in parts:
             part_target(Path(folder), count, args.latency, args.per_host, args.profile, args.generator)
+        if "daily" in parts:
+            part_daily(Path(folder), count, args.latency, args.per_host, args.profile, args.generator)
         if "scaling" in parts:
             part_scaling(Path(folder), sizes, args.scaling_latency, args.per_host, args.generator)
     if "grouping" in parts:

@@ -83,25 +83,34 @@ class Feeds:
     stop: threading.Event = field(default_factory=threading.Event)
     statuses: list[int] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    _bodies: dict[int, tuple[bytes, str]] = field(default_factory=dict)
+    moves: int = 0  # items a feed gains (and loses) overnight: see `day`
+    day: int = 0  # 1: every feed has moved on by `moves` items (new ETag, whole document)
+    _bodies: dict[tuple[int, int], tuple[bytes, str]] = field(default_factory=dict)
 
     def body(self, number: int) -> tuple[bytes, str]:
-        """Feed `number`'s RSS and its ETag; the same bytes on every request."""
+        """Feed `number`'s RSS and its ETag on this `day`; the same bytes on every request."""
         with self.lock:
-            if number not in self._bodies:
-                body = feed_xml(number, self.items, self.now, generator=self.generator)
-                self._bodies[number] = body, '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-            return self._bodies[number]
+            key = number, self.day
+            if key not in self._bodies:
+                body = feed_xml(number, self.items, self.now, generator=self.generator, moves=self.moves,
+                                day=self.day)
+                self._bodies[key] = body, '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+            return self._bodies[key]
 
     def record(self, status: int) -> None:
         with self.lock:
             self.statuses.append(status)
 
 
-def feed_xml(number: int, items: int, now: datetime, paragraphs: int = 3, generator: str = "realistic") -> bytes:
-    """Feed `number`: `items` entries, newest first, from `generator`."""
+def feed_xml(number: int, items: int, now: datetime, paragraphs: int = 3, generator: str = "realistic",
+             moves: int = 0, day: int = 0) -> bytes:
+    """Feed `number`: `items` entries, newest first, from `generator`; on
+    `day` 1 moved on by `moves` items (newsgen's generators only)."""
     if generator != "pseudo":
-        return newsgen.feed_xml(number, items, now, paragraphs, names=0.0 if generator == "zipf" else newsgen.NAMES)
+        return newsgen.feed_xml(number, items, now, paragraphs, names=0.0 if generator == "zipf" else newsgen.NAMES,
+                                moves=moves, day=day)
+    if moves:
+        raise ValueError("the pseudo generator has no day-to-day feeds; use realistic or zipf")
     return pseudo_feed_xml(number, items, now, paragraphs)
 
 

@@ -220,9 +220,14 @@ def _body(rng: random.Random, number: int, n: int, paragraphs: int) -> str:
     return "".join(parts)
 
 
-def feed_xml(number: int, items: int, now: datetime, paragraphs: int = 3, names: float = NAMES) -> bytes:
-    """Feed `number` as RSS 2.0, or Atom for one feed in four."""
-    found = entries(number, items, now, paragraphs, names)
+def feed_xml(number: int, items: int, now: datetime, paragraphs: int = 3, names: float = NAMES,
+             moves: int = 0, day: int = 0) -> bytes:
+    """Feed `number` as RSS 2.0, or Atom for one feed in four. With `moves`,
+    the feed is drawn from `items + moves` entries: on day 0 the oldest
+    `items`, on day 1 the newest (it moved on overnight: `moves` new items
+    on top, as many of the oldest gone, the rest the same bytes)."""
+    found = entries(number, items + moves, now, paragraphs, names)
+    found = found[:items] if day else found[moves:]
     if number % 4 == 3:
         return _atom(number, found)
     full = number % 3 == 0

@@ -229,3 +229,28 @@ class BuildRequest:
     offline: bool = False  # build from the store alone
 
 
+
+
+@dataclass(frozen=True)
+class EntryMark:
+    """What the store remembers of one raw entry of a feed, so that the
+    next fetch can skip it unread when its bytes are the same: its
+    fingerprint, and what the feed-wide decisions need of it (its date,
+    as an epoch, and its picture candidates as (url, in the text))."""
+
+    fingerprint: str
+    published: float | None = None
+    pictures: tuple[tuple[str, bool], ...] = ()
+
+
+@dataclass(frozen=True)
+class KnownEntries:
+    """A feed's entries as its last parse left them (sources/known.py):
+    entry id (guid, else link, else a hash of its bytes) -> its mark, and
+    the feed-wide verdicts those entries gave (the pictures most items
+    repeat; whether its dates are days only). An entry whose mark is the
+    same is skipped; a verdict that changes has every entry read again."""
+
+    entries: dict[str, EntryMark] = field(default_factory=dict)
+    feed_wide: frozenset[str] = frozenset()
+    days_only: bool = False

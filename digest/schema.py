@@ -145,6 +145,17 @@ MIGRATIONS = {
     ) WITHOUT ROWID;
     CREATE INDEX digest_sent_pending ON digest_sent(pending) WHERE pending IS NOT NULL
     """,
+    # What the last parse of each feed left of its raw entries (models.
+    # KnownEntries as JSON: each entry's id, fingerprint, date and picture
+    # candidates, and the feed-wide verdicts), so an entry whose bytes are
+    # the same next time is skipped unread (sources/known.py). A table of
+    # its own: feeds rows are read whole at every build.
+    12: """
+    CREATE TABLE feed_entries (
+        feed_url TEXT PRIMARY KEY,
+        marks TEXT NOT NULL
+    )
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

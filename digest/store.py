@@ -21,7 +21,7 @@ from pathlib import Path
 
 from .errors import StoreError
 from .files import make_private_folders
-from .models import CacheHeaders, Image, Item
+from .models import CacheHeaders, EntryMark, Image, Item, KnownEntries
 from .schema import MIGRATIONS, SCHEMA_VERSION
 
 BUSY_TIMEOUT = 30  # seconds a statement waits for another process's transaction
@@ -296,18 +296,31 @@ class Store:
     def feed_titles(self) -> dict[str, str]:
         return {row[0]: row[1] for row in self._db.execute("SELECT url, title FROM feeds")}
 
+    def known_entries(self, url: str) -> KnownEntries | None:
+        """What the last parse of the feed left of its raw entries (see
+        sources/known.py); None when nothing is known."""
+        row = self._db.execute("SELECT marks FROM feed_entries WHERE feed_url = ?", (url,)).fetchone()
+        return None if row is None else _known_entries(row[0])
+
     def record_success(
         self, url: str, title: str, cache: CacheHeaders, items: Iterable[Item], now: datetime,
-        warning: str | None = None,
+        warning: str | None = None, known: KnownEntries | None = None,
     ) -> int:
         """Store a successful fetch and its items in one transaction.
 
         Returns how many items were new. An item already stored keeps its
-        first_seen time and its sent mark; its text is refreshed.
+        first_seen time and its sent mark; its text is refreshed. `known`:
+        what the parse left of the feed's raw entries for the next fetch
+        (None forgets it: the next fetch reads every entry).
         """
         stamp = _epoch(now)
         new = 0
         with self.transaction() as db:
+            if known is None:
+                db.execute("DELETE FROM feed_entries WHERE feed_url = ?", (url,))
+            else:
+                db.execute("INSERT OR REPLACE INTO feed_entries (feed_url, marks) VALUES (?, ?)",
+                           (url, _known_json(known)))
             db.execute(
                 """INSERT INTO feeds (url, title, etag, last_modified, last_attempt, last_success, failures, last_error,
                                       last_warning)
@@ -384,8 +397,10 @@ class Store:
         return True
 
     def reset_feed(self, url: str) -> None:
-        """Forget a feed's health, move and retirement (its items stay)."""
+        """Forget a feed's health, move and retirement, and what its entries
+        were (its items stay; its next fetch reads every entry)."""
         with self.transaction() as db:
+            db.execute("DELETE FROM feed_entries WHERE feed_url = ?", (url,))
             db.execute(
                 """UPDATE feeds SET current_url = NULL, retired = NULL, failures = 0, last_error = NULL,
                    etag = NULL, last_modified = NULL WHERE url = ?""",
@@ -856,6 +871,24 @@ def _row_to_item(row: sqlite3.Row, details: bool = True) -> Item:
         date_only=bool(row["date_only"]),
         unread_text_length=None if details else row["text_length"],
     )
+
+
+def _known_json(known: KnownEntries) -> str:
+    return json.dumps({"feed_wide": sorted(known.feed_wide), "days_only": known.days_only,
+                       "entries": {entry: [m.fingerprint, m.published, [list(p) for p in m.pictures]]
+                                   for entry, m in known.entries.items()}}, separators=(",", ":"))
+
+
+def _known_entries(stored: str) -> KnownEntries | None:
+    """The stored marks; None when they cannot be read (then every entry is)."""
+    try:
+        data = json.loads(stored)
+        return KnownEntries(
+            entries={entry: EntryMark(printed, published, tuple((url, bool(in_text)) for url, in_text in pictures))
+                     for entry, (printed, published, pictures) in data["entries"].items()},
+            feed_wide=frozenset(data["feed_wide"]), days_only=bool(data["days_only"]))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _tags(stored: str) -> list[str]:

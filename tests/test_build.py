@@ -488,8 +488,8 @@ def test_feeds_parsed_in_worker_processes_build_what_one_process_builds(httpserv
 
     taken = []
     real_take = digest.sources.refresh._Parsing.take
-    monkeypatch.setattr(digest.sources.refresh._Parsing, "take", lambda self, result: taken.append(result.url)
-                        or real_take(self, result))
+    monkeypatch.setattr(digest.sources.refresh._Parsing, "take", lambda self, result, known: taken.append(result.url)
+                        or real_take(self, result, known))
 
     def build(folder: str) -> tuple[dict, str]:
         (tmp_path / folder).mkdir()
@@ -518,14 +518,14 @@ DISTINCT_TITLES = ["Harbour ferries resume", "Orchard frost warning", "Museum re
                    "Stadium roof repaired", "Choir tours abroad", "Market moves indoors"]
 
 
-def _dies_on_the_crash_feed(body: bytes, url: str, content_type: str):
+def _dies_on_the_crash_feed(body: bytes, url: str, content_type: str, known=None, deadline=None):
     """Stands in for parse_in_worker in the workers: the process dies (as one
     killed for its memory does) on the feed that carries CRASH."""
     import digest.sources.refresh
 
     if CRASH.encode() in body:
         os._exit(3)
-    return digest.sources.refresh._parse_or_fail(body, url, content_type)
+    return digest.sources.refresh._parse_or_fail(body, url, content_type, known, deadline)
 
 
 def serve_numbered_feeds(httpserver, count: int, bodies: dict[int, str]) -> list[str]:
@@ -563,10 +563,10 @@ def test_a_parser_bug_on_one_feed_fails_that_feed_only(httpserver, invoke, tmp_p
 
     real = digest.sources.parse.parse_feed
 
-    def breaks_on_one(body: bytes, url: str, content_type: str = ""):
+    def breaks_on_one(body: bytes, url: str, content_type: str = "", **options):
         if b"Parser-breaking" in body:
             raise RecursionError("maximum recursion depth exceeded")
-        return real(body, url, content_type)
+        return real(body, url, content_type, **options)
 
     monkeypatch.setattr(digest.sources.parse, "parse_feed", breaks_on_one)
     urls = serve_numbered_feeds(httpserver, 3, {1: "Parser-breaking text."})

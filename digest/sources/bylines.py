@@ -92,13 +92,18 @@ class Publisher:
         return False
 
 
+# Of an author string's markup, what is read: names and a mailbox fit in
+# far less; the rest never reaches the HTML parser.
+MAX_BYLINE_MARKUP = 2000
+
+
 def byline(raw: str, publisher: Publisher | None = None, site: bool = True) -> str:
     """The name a reader should see for an author string: "email (Name)"
     and "Name <email>" give the Name (read from the raw string: feedparser's
     own split cuts non-ASCII names at the wrong offset), "mailto:" and bare
     addresses give nothing, "Last, First" turns round, and a newsroom's
     mailbox, a desk or the publisher's own name is no byline."""
-    text = repair_text(clean_text(html_to_text(raw or "")))
+    text = repair_text(clean_text(html_to_text((raw or "")[:MAX_BYLINE_MARKUP])))
     if not text:
         return ""
     mailbox = ""

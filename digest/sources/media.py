@@ -57,6 +57,11 @@ def _media_pictures(entry, base: str, pictures: Path | None) -> list[Candidate]:
 _PICTURE_ELEMENTS = ("bigimage", "largeimage", "mainimage", "leadimage", "featuredimage")
 
 
+# Of a picture's description, what is read: a caption is a sentence or
+# two; the rest never reaches the HTML parser.
+MAX_CAPTION_MARKUP = 6000
+
+
 def _publisher_image_block(entry) -> tuple[str, str, dict, str, str] | None:
     """A publisher namespace's own picture block (<ns:image><ns:url/>
     <ns:source/><ns:description/></ns:image>, which feedparser flattens to
@@ -67,7 +72,7 @@ def _publisher_image_block(entry) -> tuple[str, str, dict, str, str] | None:
         prefix = key[:-len("_url")]
         if not urlsplit(value).path.lower().endswith(IMAGE_EXTENSIONS):
             continue
-        caption = html_to_text(entry.get(f"{prefix}_description", "") or "")
+        caption = html_to_text((entry.get(f"{prefix}_description", "") or "")[:MAX_CAPTION_MARKUP])
         credit = entry.get(f"{prefix}_source", "") or entry.get(f"{prefix}_credit", "")
         return value, "media", {}, caption, credit
     return None

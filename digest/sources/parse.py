@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..errors import FeedError
-from ..models import UNTITLED, Item
+from ..models import UNTITLED, EntryMark, Item, KnownEntries
 from ..text import clean_text, key_text, repair_text, strip_control
 from . import xmlfeed
 from .blocks import Candidate, Taken, clean_credit
@@ -29,6 +29,7 @@ from .bylines import Publisher, _channel_byline, byline, text_byline
 from .dates import entry_stamp
 from .extract import take_apart_html, take_apart_text
 from .htmltext import _alternate_feed_link, html_to_text
+from .known import EntrySieve
 from .links import _is_web_url, canonical_url, resolved_url
 from .media import (
     _first,
@@ -48,13 +49,38 @@ class ParsedFeed:
     link: str
     items: list[Item]
     warning: str | None = None  # feedparser's bozo message when items survived
+    # What the store remembers of the entries for the next fetch (None: the
+    # feed went through feedparser, and the next fetch reads every entry).
+    known: KnownEntries | None = None
+    unchanged: int = 0  # entries skipped unread: known, with the same bytes
 
 
 # ---------------------------------------------------------------- feeds
 
 
-_DOCTYPE = re.compile(rb"<!DOCTYPE[^>\[]*(\[.*?\]\s*)?>", re.IGNORECASE | re.DOTALL)
-_ENTITY_DECL = re.compile(rb"<!ENTITY[^>]*>", re.IGNORECASE | re.DOTALL)
+_DECLARATION = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+def without_declarations(body: bytes) -> bytes:
+    """The body without its <!DOCTYPE ...[...]> and <!ENTITY ...>
+    declarations, in one pass forward: each search starts where the last
+    one ended (the regexes this replaces rescanned the rest of the body at
+    every "<!DOCTYPE" with no "]" or ">" after it: a 520 KB feed, 92 s).
+    A declaration that never ends takes the rest of the body with it."""
+    kept, at = [], 0
+    while (found := _DECLARATION.search(body, at)) is not None:
+        kept.append(body[at:found.start()])
+        close = body.find(b">", found.end())
+        if found.group(1).upper() == b"DOCTYPE":
+            bracket = body.find(b"[", found.end(), close if close != -1 else len(body))
+            if bracket != -1:
+                end = body.find(b"]", bracket)
+                close = body.find(b">", end) if end != -1 else -1
+        if close == -1:
+            return b"".join(kept)
+        at = close + 1
+    kept.append(body[at:])
+    return b"".join(kept)
 
 
 def _feedparser():
@@ -136,23 +162,26 @@ def _remember_base_uris() -> None:
     mixin.make_safe_absolute_uri = lru_cache(maxsize=256)(urls.make_safe_absolute_uri)
 
 
-def parse_feed(body: bytes, url: str, content_type: str = "", *, fast: bool = True) -> ParsedFeed:
+def parse_feed(body: bytes, url: str, content_type: str = "", *, fast: bool = True,
+               known: KnownEntries | None = None) -> ParsedFeed:
     """Parse fetched bytes. Raises FeedError when they are not a feed.
 
     A well-formed feed is tokenized by lxml and replayed into feedparser's
     own handlers (xmlfeed.py: the same result, its parsing 1.1-2x faster);
     what that reader refuses, and everything with fast=False, goes through
-    feedparser.parse."""
+    feedparser.parse. `known`: what the last parse of this feed left
+    (ParsedFeed.known, kept by the store); an entry of a well-formed feed
+    whose bytes are the same is skipped unread (known.py), and the items
+    are those of the entries new or changed."""
     feedparser = _feedparser()
     if not body.strip():
         raise FeedError(url, "empty response")
     body, headers, recoded = parser_input(body, url, content_type)
-    parsed = (fast and xmlfeed.parse(body, headers)) or feedparser.parse(
-        body,
-        sanitize_html=False,
-        resolve_relative_uris=False,
-        response_headers=headers,
-    )
+    sieve = EntrySieve(known, lambda feed: _context_key(_feed_context(feed, url, body))) if fast else None
+    parsed = (fast and xmlfeed.parse(body, headers, sieve)) or None
+    if parsed is None:
+        sieve = None
+        parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False, response_headers=headers)
     if not parsed.get("version") and not parsed.entries:
         reason = "not a feed"
         alternate = _alternate_feed_link(body, url)
@@ -161,11 +190,25 @@ def parse_feed(body: bytes, url: str, content_type: str = "", *, fast: bool = Tr
         elif parsed.get("bozo"):
             reason += f" ({_bozo_message(parsed)})"
         raise FeedError(url, reason)
+    if sieve is not None and len(sieve.ids) != len(parsed.entries):
+        sieve = None  # entries outside the places known.py looks (a stray <item>): no pairing, read them all
+        if known is not None:
+            return parse_feed(body, url, content_type, fast=fast)
     feed = parsed.feed
     context = _feed_context(feed, url, body)
     read, skipped = _readable_entries(parsed.entries, context)
-    entries = _days_only(read)
-    feed_wide = feed_wide_pictures([parts.pictures for parts in entries], context.images)
+    marks = sieve.skipped if sieve else {}
+    dates = [e.published for _, e in read] + [_from_epoch(m.published) for m in marks.values()]
+    days_only = _dates_are_days(dates)
+    feed_wide = feed_wide_pictures([parts.pictures for _, parts in read] + [_candidates(m) for m in marks.values()],
+                                   context.images)
+    if marks and (days_only != known.days_only or feed_wide != known.feed_wide):
+        # A verdict over the whole feed changed: the entries skipped would read differently too.
+        return parse_feed(body, url, content_type, fast=fast)
+    entries = [parts for _, parts in read]
+    if days_only:
+        for entry in entries:
+            entry.date_only = entry.published is not None
     items = _unique_items(entries, feed_wide)
     warning = _bozo_message(parsed) if parsed.get("bozo") else recoded
     if skipped:
@@ -177,32 +220,62 @@ def parse_feed(body: bytes, url: str, content_type: str = "", *, fast: bool = Tr
         link=feed.get("link", ""),
         items=items,
         warning=warning,
+        known=_known_after(sieve, read, feed_wide, days_only) if sieve else None,
+        unchanged=len(marks),
     )
 
 
-def _readable_entries(entries, context: FeedContext) -> tuple[list[EntryParts], int]:
-    """Each entry read on its own: one whose parts trip a bug of ours (a
-    title holding "<![", a picture "Infinity" wide) is left out and counted,
-    never the reason its whole feed fails."""
+def _context_key(context: FeedContext) -> str:
+    """What an entry's reading depends on besides its own bytes (known.py
+    fingerprints the two together)."""
+    import json
+
+    return json.dumps([context.url, context.title, context.base, context.author, context.channel_author,
+                       list(context.images), str(context.pictures or "")])
+
+
+def _known_after(sieve: EntrySieve, read: list[tuple[int, EntryParts]], feed_wide: frozenset[str],
+                 days_only: bool) -> KnownEntries:
+    """The marks of the entries read (an unreadable one has none: it is
+    tried again next time) and of those skipped, for the next fetch."""
+    entries = dict(sieve.skipped)
+    for index, parts in read:
+        entry, printed = sieve.ids[index]
+        entries[entry] = EntryMark(printed, parts.published.timestamp() if parts.published else None,
+                                   tuple((c.url, c.origin != "media") for c in parts.pictures))
+    return KnownEntries(entries=entries, feed_wide=feed_wide, days_only=days_only)
+
+
+def _candidates(mark: EntryMark) -> list[Candidate]:
+    return [Candidate(url=url, origin="content" if in_text else "media") for url, in_text in mark.pictures]
+
+
+def _from_epoch(value: float | None) -> datetime | None:
+    from datetime import UTC
+
+    return None if value is None else datetime.fromtimestamp(value, UTC)
+
+
+def _readable_entries(entries, context: FeedContext) -> tuple[list[tuple[int, EntryParts]], int]:
+    """Each entry read on its own, with its place among the entries: one
+    whose parts trip a bug of ours (a title holding "<![", a picture
+    "Infinity" wide) is left out and counted, never the reason its whole
+    feed fails."""
     read, skipped = [], 0
-    for entry in entries:
+    for index, entry in enumerate(entries):
         try:
-            read.append(entry_parts(entry, context))
+            read.append((index, entry_parts(entry, context)))
         except Exception:  # noqa: BLE001 - one entry's failure, whatever it is; the feed says how many
             skipped += 1
     return read, skipped
 
 
-def _days_only(entries: Iterable[EntryParts]) -> list[EntryParts]:
+def _dates_are_days(dated: Iterable[datetime | None]) -> bool:
     """A feed whose every date (three or more) is at 00:00:00 UTC gives days,
     not times (a static site's front matter, "Thu, 26 Sep 2024 00:00:00
-    +0000"): each is marked date_only, so no card says "00:00"."""
-    entries = list(entries)
-    dated = [e.published for e in entries if e.published is not None]
-    if len(dated) >= 3 and all((d.hour, d.minute, d.second, d.microsecond) == (0, 0, 0, 0) for d in dated):
-        for entry in entries:
-            entry.date_only = entry.published is not None
-    return entries
+    +0000"): each of its entries is marked date_only, so no card says "00:00"."""
+    dated = [d for d in dated if d is not None]
+    return len(dated) >= 3 and all((d.hour, d.minute, d.second, d.microsecond) == (0, 0, 0, 0) for d in dated)
 
 
 def parser_input(body: bytes, url: str, content_type: str) -> tuple[bytes, dict[str, str], str | None]:
@@ -212,7 +285,7 @@ def parser_input(body: bytes, url: str, content_type: str) -> tuple[bytes, dict[
     # entity referenced thousands of times cost 1.75 GB in feedparser's loose
     # parser). Feeds have no use for one.
     if b"<!" in body:
-        body = _ENTITY_DECL.sub(b"", _DOCTYPE.sub(b"", body))
+        body = without_declarations(body)
     body, content_type, recoded = _undeclared_non_latin_as_utf8(body, content_type)
     # Relative links resolve against the feed's URL; a local file's path is
     # no base for web links (the feed's own <link> serves instead, below).
@@ -562,7 +635,9 @@ def item_key(guid: str, link: str, title: str, text: str) -> str:
 
 
 def _plain(value: str) -> str:
-    return repair_text(clean_text(html_to_text(value))) if value else ""
+    """A title's text: its markup cut before the HTML parser sees it (a
+    5 MB channel title of unclosed tags was quadratic in html.parser)."""
+    return repair_text(clean_text(html_to_text(value[:_TITLE_MARKUP_CHARS]))) if value else ""
 
 
 # Hosts that only redirect to the article (and count the click on the way).

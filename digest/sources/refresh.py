@@ -14,7 +14,7 @@ from datetime import datetime
 
 from ..config import Config, FeedConfig
 from ..errors import FeedError
-from ..models import UNTITLED, CacheHeaders, FeedFailure
+from ..models import UNTITLED, CacheHeaders, FeedFailure, KnownEntries
 from ..report import Reporter
 from ..store import FeedState, Store
 from ..urls import redacted_url
@@ -29,6 +29,7 @@ class Refresh:
     updated: int = 0  # feeds fetched and parsed
     unchanged: int = 0  # 304 Not Modified: nothing parsed, the store serves
     new_items: int = 0
+    unchanged_entries: int = 0  # entries of feeds that answered 200 skipped unread: known, the same bytes
     # A build or `digest fetch` counts a feed's failures in a row; a look
     # (explain, preview) reports them and counts nothing: tuning a config
     # must not make a feed "failing for 48 runs" in the digest's footer.
@@ -59,15 +60,15 @@ def fetch_feeds(config: Config, store: Store, now: datetime, reporter: Reporter,
             requests.append(_request_for(url, state))
     done = 0
 
-    def store_all(results: list[tuple[FetchResult, object]]) -> None:
+    def store_all(results: list[tuple[FetchResult, object, KnownEntries | None]]) -> None:
         # The feeds that came in together are stored with one commit (a
         # commit per feed cost more than storing its items); each feed's
         # own writes are still all or nothing (savepoints).
         nonlocal done
         with store.transaction():
-            for result, parsed in results:
+            for result, parsed, known in results:
                 failure = _store_result(store, feeds[result.url], states.get(result.url), result, now, reporter,
-                                        refresh, parsed)
+                                        refresh, parsed, known)
                 if failure:
                     refresh.failures.append(failure)
         done += len(results)
@@ -75,7 +76,12 @@ def fetch_feeds(config: Config, store: Store, now: datetime, reporter: Reporter,
 
     with _Parsing(len(requests)) as parsing:
         for results in fetch_batches(requests, config.fetch):
-            store_all([(result, None) for result in results if not parsing.take(result)])
+            here = []
+            for result in results:
+                known = store.known_entries(result.url) if result.body and not result.error else None
+                if not parsing.take(result, known):
+                    here.append((result, None, known))
+            store_all(here)
             store_all(parsing.finished())
         while parsing.pending:
             store_all(parsing.finished(wait=True))
@@ -117,9 +123,13 @@ class _Parsing:
     def pending(self) -> int:
         return len(self._pending)
 
-    def take(self, result: FetchResult) -> bool:
-        """Whether the result's body went to a worker (else it is stored, and parsed, as it is)."""
-        if not self._wanted or result.error or result.not_modified or result.gone:
+    def take(self, result: FetchResult, known: KnownEntries | None) -> bool:
+        """Whether the result's body went to a worker (else it is stored, and
+        parsed, as it is). `known`: what the store knows of the feed's
+        entries. A feed with known entries is parsed here: its unchanged
+        entries are skipped unread, so it costs a few ms (a morning build,
+        every feed moved on by a few items, then starts no worker at all)."""
+        if not self._wanted or result.error or result.not_modified or result.gone or (known and known.entries):
             return False
         if self._pool is None:
             import multiprocessing
@@ -131,17 +141,17 @@ class _Parsing:
             self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_import_parser)
         self._pending[self._pool.submit(parse_in_worker, result.body, result.final_url or result.url,
-                                        result.content_type)] = result
+                                        result.content_type, known, PARSE_DEADLINE)] = result
         return True
 
-    def finished(self, wait: bool = False) -> list[tuple[FetchResult, object]]:
+    def finished(self, wait: bool = False) -> list[tuple[FetchResult, object, None]]:
         if not self._pending:
             return []
         from concurrent.futures import FIRST_COMPLETED
         from concurrent.futures import wait as wait_for
 
         done, _ = wait_for(list(self._pending), timeout=None if wait else 0, return_when=FIRST_COMPLETED)
-        return [(self._pending.pop(future), self._parse_of(future)) for future in done]
+        return [(self._pending.pop(future), self._parse_of(future), None) for future in done]
 
     def _parse_of(self, future) -> object:
         """The worker's parse, or None (parse it here) when the worker failed:
@@ -159,25 +169,39 @@ def _import_parser() -> None:
     parse._feedparser()
 
 
-def parse_in_worker(body: bytes, url: str, content_type: str):
+def parse_in_worker(body: bytes, url: str, content_type: str, known: KnownEntries | None = None,
+                    deadline: float | None = None):
     """parse_feed in a worker process: its ParsedFeed, or the FeedError
     (url, message) as a pair, since FeedError itself does not pickle."""
     try:
-        return _parse_or_fail(body, url, content_type)
+        return _parse_or_fail(body, url, content_type, known, deadline)
     except FeedError as exc:
         return (exc.url, exc.message)
 
 
-def _parse_or_fail(body: bytes, url: str, content_type: str):
-    """parse_feed, with anything else it raises (a bug of ours that one
-    feed's bytes found, or a MemoryError) as that feed's FeedError: one
-    feed is reported and skipped, the rest of the build goes on."""
-    from .parse import parse_feed
+# Seconds one feed's parse may take (a 10 MB feed, the fetch cap, parses in
+# about 15 s on the 2-core machine); past it the feed fails alone and the
+# worker, or the build's own process, goes on to the next.
+PARSE_DEADLINE = 60.0
 
+
+def _parse_or_fail(body: bytes, url: str, content_type: str, known: KnownEntries | None = None,
+                   deadline: float | None = None):
+    """parse_feed within a deadline, with anything else it raises (a bug of
+    ours that one feed's bytes found, or a MemoryError) as that feed's
+    FeedError: one feed is reported and skipped, the rest of the build goes on."""
+    from .deadline import Expired, within
+    from .parse import _feedparser, parse_feed
+
+    _feedparser()  # imported and patched before the clock starts: the parse is what is timed
+    seconds = PARSE_DEADLINE if deadline is None else deadline
     try:
-        return parse_feed(body, url, content_type)
+        with within(seconds):
+            return parse_feed(body, url, content_type, known=known)
     except FeedError:
         raise
+    except Expired:
+        raise FeedError(url, f"took longer than {seconds:g} s to parse; left out of this build") from None
     except Exception as exc:  # noqa: BLE001 - one feed's failure, whatever it is
         raise FeedError(url, f"could not be parsed ({type(exc).__name__} in digest's parser: "
                              "please report it with this feed)") from exc
@@ -198,11 +222,12 @@ def _retired(store: Store, feed: FeedConfig, state: FeedState, reporter: Reporte
 
 def _store_result(
     store: Store, feed: FeedConfig, state: FeedState | None, result: FetchResult, now: datetime,
-    reporter: Reporter, refresh: Refresh, parsed: object = None
+    reporter: Reporter, refresh: Refresh, parsed: object = None, known: KnownEntries | None = None
 ) -> FeedFailure | None:
     """Store one fetch. `state` is the feed's state before this run;
     `parsed`, its body's parse when a worker made it (a ParsedFeed, or a
-    FeedError as (url, message)), else None."""
+    FeedError as (url, message)), else None; `known`, what the store knew
+    of its entries (for a parse here)."""
     name = feed.display_name(state.title if state else "")
     if result.moved_to and store.record_moved(feed.url, result.moved_to):
         reporter.warn(f"feed {name} ({redacted_url(feed.url)}) moved permanently to {result.moved_to}; "
@@ -220,7 +245,7 @@ def _store_result(
         if result.error:
             raise FeedError(feed.url, result.error)
         if parsed is None:
-            parsed = _parse_or_fail(result.body, result.final_url or feed.url, result.content_type)
+            parsed = _parse_or_fail(result.body, result.final_url or feed.url, result.content_type, known)
         elif isinstance(parsed, tuple):
             raise FeedError(*parsed)
     except FeedError as exc:
@@ -250,7 +275,9 @@ def _store_result(
     for item in items:
         item.feed_url = feed.url
     refresh.new_items += store.record_success(feed.url, parsed.title, cache, items, now,
-                                              warning=_warning_reason(parsed.warning) if parsed.warning else None)
+                                              warning=_warning_reason(parsed.warning) if parsed.warning else None,
+                                              known=None if parsed.warning else parsed.known)
+    refresh.unchanged_entries += parsed.unchanged
     refresh.updated += 1
     return None
 

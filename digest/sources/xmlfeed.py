@@ -47,11 +47,15 @@ class _Refused(Exception):
     """The document is one this reader does not promise to read as expat would."""
 
 
-def parse(body: bytes, headers: dict[str, str]):
+def parse(body: bytes, headers: dict[str, str], sieve=None):
     """feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False,
     response_headers=headers) for a well-formed feed, or None where that
     cannot be promised. feedparser must already carry digest's patches
-    (parse._feedparser())."""
+    (parse._feedparser()).
+
+    With a sieve (known.EntrySieve), the feed's own elements are read
+    first, without its entries; the sieve says which entries to skip
+    (known and unchanged), and those are left out of the result unread."""
     from feedparser.encodings import convert_to_utf8
     from feedparser.sanitizer import replace_doctype
     from feedparser.urls import make_safe_absolute_uri
@@ -71,12 +75,19 @@ def parse(body: bytes, headers: dict[str, str]):
     root, declared = parsed
     location = result["headers"].get("content-location", "")
     base = make_safe_absolute_uri("", location) or make_safe_absolute_uri(location) or ""
-    handler = _handler_class()(base, result["headers"].get("content-language", None), "utf-8")
-    handler.resolve_relative_uris = False
-    handler.sanitize_html = False
-    try:
-        _replay(handler, root, {}, declared)
-    except Exception:  # noqa: BLE001 - _Refused, or what feedparser's handlers raise: feedparser itself will say
+    language = result["headers"].get("content-language", None)
+    skipped: frozenset = frozenset()
+    if sieve is not None:
+        from .known import entry_elements
+
+        entries = entry_elements(root)
+        if entries:
+            feed_only = _handler_of(root, declared, base, language, frozenset(entries))
+            if feed_only is None:
+                return None
+            skipped = frozenset(sieve(feed_only.feeddata, entries))
+    handler = _handler_of(root, declared, base, language, skipped)
+    if handler is None:
         return None
     result["feed"] = handler.feeddata
     result["entries"] = handler.entries
@@ -85,6 +96,19 @@ def parse(body: bytes, headers: dict[str, str]):
     if not result["version"]:
         return None  # not a feed feedparser knows: its own path words the error
     return result
+
+
+def _handler_of(root, declared: dict, base: str, language, skipped: frozenset):
+    """feedparser's handler after the document's events, the `skipped`
+    elements left out; None when the replay refused or failed."""
+    handler = _handler_class()(base, language, "utf-8")
+    handler.resolve_relative_uris = False
+    handler.sanitize_html = False
+    try:
+        _replay(handler, root, {}, declared, skipped)
+    except Exception:  # noqa: BLE001 - _Refused, or what feedparser's handlers raise: feedparser itself will say
+        return None
+    return handler
 
 
 def _tree(data: bytes):
@@ -168,9 +192,10 @@ def _handler_class():
     return Handler
 
 
-def _replay(handler, element, parent_nsmap: dict, declared: dict) -> None:
+def _replay(handler, element, parent_nsmap: dict, declared: dict, skipped: frozenset = frozenset()) -> None:
     """The SAX events expat would send for element and its subtree (as
-    xml.sax's expatreader builds them, namespace prefixes on)."""
+    xml.sax's expatreader builds them, namespace prefixes on), but none
+    for the elements in `skipped` (their tails are still sent)."""
     declarations = declared.get(element)
     nsmap = parent_nsmap
     if declarations:
@@ -190,8 +215,8 @@ def _replay(handler, element, parent_nsmap: dict, declared: dict) -> None:
     if element.text:
         handler.characters(element.text)
     for child in element:
-        if isinstance(child.tag, str):
-            _replay(handler, child, nsmap, declared)
+        if isinstance(child.tag, str) and child not in skipped:
+            _replay(handler, child, nsmap, declared, skipped)
         if child.tail:  # a comment's or processing instruction's tail too
             handler.characters(child.tail)
     handler.endElementNS(name, None)
