@@ -124,6 +124,19 @@ _AHEAD = 86400
 _CLOCK_ZERO = 365 * 86400
 
 
+MAX_FEED_TITLE = 300  # characters of a feed's own title: it is the source on every card and in the footer
+
+
+def _feed_title(title: str) -> str:
+    """A feed's title as kept: one line, cut at a word past MAX_FEED_TITLE
+    (a channel title of 3 MB made a 37 MB email)."""
+    line = " ".join(title[: MAX_FEED_TITLE * 8].split())
+    if len(line) <= MAX_FEED_TITLE:
+        return line
+    head = line[:MAX_FEED_TITLE]
+    return (head.rsplit(" ", 1)[0] if " " in head else head[:-1]).rstrip(" ,;:-") + "…"
+
+
 def _believable(published: datetime | None, seen: float) -> float | None:
     """The publication time to store (seconds), or None for no date."""
     if published is None:
@@ -315,6 +328,7 @@ class Store:
         """
         stamp = _epoch(now)
         new = 0
+        title = _feed_title(title)
         with self.transaction() as db:
             if known is None:
                 db.execute("DELETE FROM feed_entries WHERE feed_url = ?", (url,))
