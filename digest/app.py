@@ -369,7 +369,7 @@ class Digester:
         # The web edition's pages are made again from those copies (`publish`):
         # with [web], the copies of sent digests stay.
         web = self.config.web is not None or any(self.config.digest(name).web for name in self.config.digests)
-        pruned = self.store.prune(now - self.config.keep, copies=not web)
+        pruned = self.store.prune(now, self.config.keep, copies=not web)
         if pruned.items or pruned.builds:
             self.reporter.detail(f"Pruned the store: the texts of {pruned.items} items and {pruned.builds} sent "
                                  f"digests older than {_duration(self.config.keep)}"

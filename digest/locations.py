@@ -71,8 +71,12 @@ def default_state(config_path: Path | None) -> tuple[Path, str | None]:
         owner = None
     if owner is None:
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            with open(owner_file, "x", encoding="utf-8") as out:  # the first to claim it has it
+            from .files import make_private_folders
+
+            make_private_folders(folder)  # 700: the state holds feed tokens and every digest sent
+            # "x": the first to claim it has it; 600 like the state file beside it.
+            with os.fdopen(os.open(owner_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w",
+                           encoding="utf-8") as out:
                 out.write(me + "\n")
         except FileExistsError:
             return default_state(config_path)

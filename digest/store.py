@@ -124,6 +124,19 @@ _AHEAD = 86400
 _CLOCK_ZERO = 365 * 86400
 
 
+MAX_FEED_TITLE = 300  # characters of a feed's own title: it is the source on every card and in the footer
+
+
+def _feed_title(title: str) -> str:
+    """A feed's title as kept: one line, cut at a word past MAX_FEED_TITLE
+    (a channel title of 3 MB made a 37 MB email)."""
+    line = " ".join(title[: MAX_FEED_TITLE * 8].split())
+    if len(line) <= MAX_FEED_TITLE:
+        return line
+    head = line[:MAX_FEED_TITLE]
+    return (head.rsplit(" ", 1)[0] if " " in head else head[:-1]).rstrip(" ,;:-") + "…"
+
+
 def _believable(published: datetime | None, seen: float) -> float | None:
     """The publication time to store (seconds), or None for no date."""
     if published is None:
@@ -315,6 +328,7 @@ class Store:
         """
         stamp = _epoch(now)
         new = 0
+        title = _feed_title(title)
         with self.transaction() as db:
             if known is None:
                 db.execute("DELETE FROM feed_entries WHERE feed_url = ?", (url,))
@@ -713,18 +727,23 @@ class Store:
             for r in rows
         ]
 
-    def prune(self, before: datetime, copies: bool = True) -> Pruned:
-        """Empty what no later build needs from before `before`: the texts
-        of items first seen then (their identity, title, link and sent mark
-        stay, so a re-fetched old entry is still known), the copies of
-        digests sent then (their history row stays), picture sizes read
-        then. Compacts the file when a quarter of it is free pages.
-        `copies=False` keeps the copies (the web edition is made from them)."""
-        cut = _epoch(before)
+    def prune(self, now: datetime, keep: timedelta, copies: bool = True) -> Pruned:
+        """Empty what no later build needs from before `now - keep`: the
+        texts of items sent and first seen then (their identity, title,
+        link and sent marks stay, so a re-fetched old entry is still known;
+        an item never sent keeps its text four times as long, for a
+        `--since` that reaches back), the copies of digests sent then
+        (their history row stays), picture sizes read then. Compacts the
+        file when a quarter of it is free pages. `copies=False` keeps the
+        copies (the web edition is made from them)."""
+        cut = _epoch(now - keep)
         with self.transaction() as db:
             items = db.execute(
                 """UPDATE items SET content_html = '', text = '', lead_text = ''
-                   WHERE first_seen < ? AND (content_html != '' OR text != '' OR lead_text != '')""", (cut,)).rowcount
+                   WHERE (content_html != '' OR text != '' OR lead_text != '')
+                     AND (first_seen < ? OR (first_seen < ? AND (sent_title IS NOT NULL OR EXISTS (
+                          SELECT 1 FROM digest_sent AS d WHERE d.item_id = items.id AND d.sent_title != ''))))""",
+                (_epoch(now - 4 * keep), cut)).rowcount
             builds = db.execute("UPDATE builds SET digest = NULL WHERE at < ? AND state = 'sent' AND digest IS NOT NULL",
                                 (cut,)).rowcount if copies else 0
             db.execute("DELETE FROM picture_sizes WHERE checked < ?", (cut,))

@@ -167,3 +167,26 @@ def test_names_and_hosts_match_however_they_are_written(invoke, config):
     listed = invoke("--config", str(config), "feeds", "list")
     assert listed.exit_code == 2
     assert "is listed twice" in listed.stderr
+
+
+def test_a_feed_title_of_megabytes_is_one_short_line_in_the_mail(invoke, tmp_path):
+    """No `name` in the config (what `feeds add --no-check` writes): the
+    feed's own title is the source on every card and in the footer. A
+    3 MB channel title made a 37 MB email."""
+    import json
+
+    from conftest import feeds_config
+
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(*(rss_item(f"Story {n} of the day", f"https://b.example/{n}",
+                                   date=f"Thu, 02 Jan 2025 1{n}:00:00 +0000") for n in range(5)),
+                        title="Big title word " * 200_000))
+    config = feeds_config(tmp_path, [str(feed)], extra="[articles]\nenabled = false")
+    mail = invoke("--config", str(config), "build", "--no-mark-sent", "--now", "2025-01-02T20:00:00Z")
+    assert mail.exit_code == 0, mail.stderr
+    assert len(mail.stdout_bytes) < 60_000
+    data = json.loads(invoke("--config", str(config), "build", "--format", "json", "--no-mark-sent",
+                             "--now", "2025-01-02T20:00:00Z").stdout)
+    assert all(item["feed"].startswith("Big title word") and len(item["feed"]) <= 301 for item in data["items"])
+    listed = invoke("--config", str(config), "feeds", "list")
+    assert listed.exit_code == 0 and len(listed.stdout) < 5_000

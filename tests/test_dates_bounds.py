@@ -11,7 +11,7 @@ from conftest import feeds_config, rss, rss_item
 def test_items_dated_9999_1970_or_days_ahead_go_out_dated_when_first_seen(tmp_path, invoke):
     dates = {"Ninety-nine": "Fri, 31 Dec 9999 23:59:59 +0000", "Epoch": "Thu, 01 Jan 1970 00:00:00 +0000",
              "Ahead": "Mon, 06 Jan 2025 12:00:00 +0000", "Today": "Thu, 02 Jan 2025 12:00:00 +0000",
-             "Within a day": "Fri, 03 Jan 2025 08:00:00 +0000"}
+             "Within a day": "Fri, 03 Jan 2025 08:00:00 +0000", "Before year one": "-0001-01-01T00:00:00Z"}
     feed = tmp_path / "feed.xml"
     feed.write_text(rss(*(rss_item(f"{name} story", f"https://news.example.org/{n}", date=date,
                                    body=f"The {name} story, told in a sentence or two.")
@@ -27,6 +27,7 @@ def test_items_dated_9999_1970_or_days_ahead_go_out_dated_when_first_seen(tmp_pa
     assert published["Ahead story"].startswith("2025-01-02T20:00")
     assert published["Today story"].startswith("2025-01-02T12:00")
     assert not published["Epoch story"].startswith("1970")
+    assert not published["Before year one story"].startswith("2000")  # feedparser's reading of the year -1
     again = invoke("--config", str(config), "build", "--format", "json", "--mark-sent",
                    "--now", "2025-01-03T20:00:00Z")
     assert again.exit_code == 0, again.stderr

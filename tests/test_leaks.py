@@ -36,6 +36,29 @@ def test_the_state_file_is_its_owners_alone(invoke, example_config, tmp_path):
     assert stat.S_IMODE((tmp_path / "new").stat().st_mode) == 0o700
 
 
+def test_the_default_state_folder_is_its_owners_alone(example_config, tmp_path):
+    """No `state` key: the platform's data folder, made by digest, 700 on
+    the way down (it was made with the umask's 755 before the store saw it)."""
+    import os
+    import subprocess
+    import sys
+
+    config = example_config.parent / "nostate.toml"
+    config.write_text("\n".join(line for line in example_config.read_text().splitlines()
+                                if not line.startswith("state =")))
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "DIGEST_"))}
+    done = subprocess.run([sys.executable, "-m", "digest", "--config", str(config), "history"],
+                          env={**env, "HOME": str(home)}, capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    folder = home / ".local" / "share" / "digest"
+    modes = {path.relative_to(home).as_posix(): stat.S_IMODE(path.stat().st_mode)
+             for path in (home / ".local", home / ".local" / "share", folder, *folder.iterdir())}
+    assert modes == {".local": 0o700, ".local/share": 0o700, ".local/share/digest": 0o700,
+                     ".local/share/digest/state.db": 0o600, ".local/share/digest/state.db.config": 0o600}
+
+
 def test_a_feeds_control_characters_never_reach_the_terminal_as_such(invoke, tmp_path):
     """A feed whose title carries ESC/OSC sequences (retitle the window,
     clear the screen) fails loudly: what is said shows them, inert."""

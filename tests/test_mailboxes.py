@@ -203,7 +203,7 @@ def test_a_locked_mbox_is_waited_for_then_given_up_marking_nothing(invoke, tmp_p
     assert retry.exit_code == 0 and len(mailbox.mbox(path)) == 1
 
 
-@pytest.mark.parametrize(("age", "delivered"), [(600, True), (60, False)])
+@pytest.mark.parametrize(("age", "delivered"), [(600, True), (60, False), (-86400, True)])  # -: from the future
 def test_a_dot_lock_left_by_a_dead_program_is_broken_a_recent_one_is_not(invoke, tmp_path, monkeypatch, age,
                                                                           delivered):
     from digest.delivery import mailboxes as deliver

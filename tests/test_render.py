@@ -8,6 +8,7 @@ import html
 import json
 import os
 import re
+import stat
 import sys
 import time
 from datetime import datetime, timedelta, timezone
@@ -452,6 +453,9 @@ def test_templates_export_copies_builtins_and_refuses_to_overwrite(invoke, news,
     names = sorted(p.name for p in target.iterdir())
     assert names == sorted(p.name for p in builtin.iterdir() if p.suffix in (".mjml", ".txt"))
     assert all((target / n).read_bytes() == (builtin / n).read_bytes() for n in names)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert {oct(stat.S_IMODE((target / n).stat().st_mode)) for n in names} == {oct(0o666 & ~mask)}  # not mkstemp's 600
 
     (target / "header.mjml").write_text("mine")
     again = invoke("templates", "export", str(target))

@@ -61,3 +61,21 @@ def test_keep_shorter_than_a_week_is_one_clear_config_error(tmp_path, invoke):
     assert result.exit_code == 2
     assert result.stderr.strip() == (f"Error: {config}: keep: must be at least 7 days (a weekly digest reads a week "
                                      "back), not '3d'")
+
+
+def test_a_story_never_sent_keeps_its_text_for_a_since_that_reaches_back(tmp_path, invoke):
+    """keep = 7d: story A is fetched on day 0 and not sent; by day 10 it has
+    left the feed and B is sent (and the store pruned). `--since 14d`, which
+    digest itself suggests for older items, must still show A whole."""
+    feed, state = tmp_path / "feed.xml", tmp_path / "state.db"
+    config = feeds_config(tmp_path, [str(feed)], extra='keep = "7d"\n[articles]\nenabled = false')
+    write_feed(feed, ["A"], "Wed, 01 Jan 2025")
+    assert invoke("--config", str(config), "fetch", "--now", "2025-01-01T13:00:00Z").exit_code == 0
+    write_feed(feed, ["B"], "Sat, 11 Jan 2025")
+    sent = invoke("--config", str(config), "build", "--format", "json", "--mark-sent", "--now", "2025-01-11T13:00:00Z")
+    assert [item["title"] for item in json.loads(sent.stdout)["items"]] == ["B story"]
+    back = invoke("--config", str(config), "build", "--format", "json", "--no-mark-sent", "--since", "14d",
+                  "--now", "2025-01-11T14:00:00Z")
+    (a,) = json.loads(back.stdout)["items"]
+    assert a["title"] == "A story" and a["summary"].startswith("A long paragraph of the story")
+    assert texts(state)["https://news.example.org/A"] > 10_000

@@ -53,7 +53,7 @@ class StderrReporter:
         self.ctx = ctx
         self._bar = None
         self._shown = 0
-        self._started = time.monotonic()
+        self._started: float | None = None  # when the fetch began (its first progress report)
 
     def warn(self, message: str) -> None:
         if self.ctx.verbosity >= 0:
@@ -72,6 +72,10 @@ class StderrReporter:
     def progress(self, done: int, total: int) -> None:
         """A bar once fetching has taken longer than a moment; a quick run
         shows none (it would only flicker)."""
+        if self._started is None:
+            # From the fetch's start, not the process's: a slow start (imports
+            # on a busy machine) made a bar flash over a quick fetch.
+            self._started = time.monotonic()
         if self.ctx.verbosity < 0 or not self.ctx.stderr_is_tty or total < 2:
             return
         if done >= total:

@@ -243,7 +243,7 @@ def _broke_stale_dot_lock(path: Path) -> bool:
     seconds; whether it was removed."""
     lock = Path(f"{path}.lock")
     try:
-        if time.time() - lock.lstat().st_mtime < STALE_DOT_LOCK:
+        if abs(time.time() - lock.lstat().st_mtime) < STALE_DOT_LOCK:  # from the future: a clock that stepped back
             return False
         lock.unlink()
     except OSError:  # gone meanwhile, or not ours to remove: wait as for a live one

@@ -65,6 +65,8 @@ def read_date(raw: str, parsed=None) -> datetime | None:
     one feedparser knows; else dateutil's, which reads what feedparser
     misreads ("Sat, Dec 16 2023 02:02:33 PM" at 02:02, "2020/1/10 14:33"
     as 1 December) or reads as none. None when neither can."""
+    if raw.startswith("-"):
+        return None  # a year before year 1 (-0001-01-01): feedparser reads it as 2000
     zone = _ABBREVIATION.search(raw)
     well_formed = bool(_RFC822.match(raw) or _ISO.match(raw))
     if not well_formed or (zone and zone.group(1) in _TZINFOS and zone.group(1) not in _FEEDPARSER_KNOWS):

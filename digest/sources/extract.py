@@ -237,13 +237,37 @@ def _reads_as_caption(text: str) -> bool:
     return 0 < len(text.split()) <= 15 and not text.endswith(("!", "?"))
 
 
+MAX_DEPTH = 512  # elements open inside one another
+_ANY_TAG = re.compile(r"<[^>]*>?")
+_TAG_EDGE = re.compile(r"<(/?)([A-Za-z][\w:-]*)[^>]*?(/?)>")
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                   "wbr", "p", "li", "td", "th", "tr", "dt", "dd", "option"})  # and the ones a parser closes itself
+
+
+def _nesting_depth(html: str) -> int:
+    """How deep elements open inside one another, counted over the tags as
+    written (one pass: elements that close themselves do not count)."""
+    if html.count("<") < MAX_DEPTH:
+        return 0
+    depth = deepest = 0
+    for closing, name, self_closing in _TAG_EDGE.findall(html):
+        if self_closing or name.lower() in _VOID:
+            continue
+        depth = max(0, depth - 1) if closing else depth + 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
 def take_apart_html(markup: str) -> Taken:
     """Blocks and pictures of an HTML fragment, in reading order."""
     from selectolax.lexbor import LexborHTMLParser
 
     if not markup or not markup.strip():
         return Taken()
-    tree = LexborHTMLParser(markup[:MAX_HTML])
+    markup = markup[:MAX_HTML]
+    if _nesting_depth(markup) > MAX_DEPTH:  # Lexbor, like html5ever, slows with the square of the depth
+        return take_apart_text(htmllib.unescape(_ANY_TAG.sub(" ", markup)))
+    tree = LexborHTMLParser(markup)
     root = tree.body
     walker = _Walker()
     if root is None:

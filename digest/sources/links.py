@@ -21,8 +21,8 @@ _TRACKING_EXACT = frozenset(
      "ref_src", "_hsenc", "_hsmi", "mkt_tok", "oly_anon_id", "oly_enc_id",
      "rb_clickid", "s_cid", "vero_conv", "vero_id", "wickedid", "twclid", "ttclid",
      "_ga", "_gl", "spm", "cmpid", "ncid", "ocid", "sr_share", "gbraid", "wbraid", "srsltid",
-     "xtor", "maca", "ito", "cmp", "feedtype", "feedname", "emc", "smid", "smtyp", "soc_src", "soc_trk",
-     "rss", "rssid", "rss_id", "fromrss", "from_rss", "sh", "mbid", "dmcid", "ns_source", "ref_"}
+     "xtor", "maca", "ito", "feedtype", "feedname", "emc", "smid", "smtyp", "soc_src", "soc_trk",
+     "rss", "rssid", "rss_id", "fromrss", "from_rss", "sh", "dmcid", "ns_source", "ref_"}
 )
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "mtm_", "hsa_", "ns_", "itm_", "_hs", "oly_", "vero_")
 # AT Internet's tags by name: a signed CDN URL's at_hash is no tracking.
@@ -33,13 +33,18 @@ _AT_INTERNET = re.compile(r"at_(?:medium|campaign|source|format|link|ptr|creatio
 # ?source=atomic-... stay).
 _TRACKING_WHEN_FEED = frozenset({"source", "src", "from", "partner", "via", "origin", "channel", "medium", "cid"})
 _FEED_VALUE = re.compile(r"^(?:rss|atom|feeds?|feedburner|newsfeed|newsletter)(?:$|[-_.:/+ ]|\d)", re.IGNORECASE)
-# ?ref=hn or ?ref=news.example.com (who sent the click) is tracking; ?ref=v2.0
-# or ?ref=3f9c2ab (a version or commit in a code host's link) is not.
-_VERSION_VALUE = re.compile(r"^v?\d+(?:\.\d+)+[\w.-]*$|^[0-9a-f]{7,40}$", re.IGNORECASE)
-# Session ids make one article a new link on every fetch.
-_SESSION_EXACT = frozenset({"phpsessid", "jsessionid", "aspsessionid", "cfid", "cftoken", "sessionid", "session_id",
-                            "sessid", "zenid", "oscsid"})
-_SESSION_TOKEN = re.compile(r"^[A-Za-z0-9]{16,}$")
+# ?ref=hn or ?ref=news.example.com (who sent the click) is tracking;
+# ?ref=main, ?ref=v2 (a branch or version in a code host's link) is not.
+_HOST_VALUE = re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}$", re.IGNORECASE)
+_REFERRERS = frozenset({"hn", "hackernews", "producthunt", "twitter", "x", "facebook", "fb", "linkedin", "reddit",
+                        "lobsters", "mastodon", "bluesky", "feedly", "inoreader", "newsletter", "email", "social",
+                        "share", "homepage", "home", "sidebar", "nav", "menu", "footer", "header", "related"})
+# Session ids and cache busters make one article a new link on every fetch.
+_SESSION_NAMES = frozenset({"phpsessid", "jsessionid", "asp.net_sessionid", "bv_sessionid", "cfid", "cftoken",
+                            "zenid", "oscsid"})
+_SESSION_WHEN_TOKEN = frozenset({"sid", "s_id", "sessionid", "session_id", "sessid", "session"})
+_SESSION_TOKEN = re.compile(r"^(?=.*\d)(?=.*[A-Za-z])[A-Za-z0-9-]{16,}$")  # letters and digits: a key, not a story id
+_CACHE_BUSTERS = frozenset({"nocache", "cachebuster", "cache_buster", "cb", "_"})
 # A signed URL breaks when any parameter is taken out.
 _SIGNATURE = frozenset({"signature", "sig", "x-amz-signature", "x-goog-signature", "token", "hmac", "hash",
                         "at_hash", "expires", "key-pair-id", "policy"})
@@ -49,10 +54,14 @@ def is_tracking_param(name: str, value: str = "") -> bool:
     lowered = name.lower()
     if lowered in _TRACKING_EXACT or lowered.startswith(_TRACKING_PREFIXES) or _AT_INTERNET.match(lowered):
         return True
-    if lowered in _SESSION_EXACT or (lowered in ("sid", "s_id") and _SESSION_TOKEN.match(value)):
+    if lowered in _SESSION_NAMES or lowered.startswith("aspsessionid"):
+        return True
+    if lowered in _SESSION_WHEN_TOKEN and _SESSION_TOKEN.match(value):
+        return True
+    if lowered in _CACHE_BUSTERS and value.isdigit() and len(value) >= 8:  # a time stamp
         return True
     if lowered == "ref":
-        return not _VERSION_VALUE.match(value)
+        return bool(_HOST_VALUE.match(value) or _FEED_VALUE.match(value)) or value.lower() in _REFERRERS
     return lowered in _TRACKING_WHEN_FEED and bool(_FEED_VALUE.match(value))
 
 
@@ -60,9 +69,11 @@ def is_tracking_param(name: str, value: str = "") -> bool:
 MAX_URL_CHARS = 4096
 
 # Anchors worth keeping: one update of a live blog (#update-1732, #block-5f8a...).
-_KEPT_FRAGMENT = re.compile(r"^(?:update|block|post|entry|live|event)[-_]?[A-Za-z0-9][\w-]*$")
-# A session id written into the path (/page.jsp;jsessionid=ABC).
-_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#;]*", re.IGNORECASE)
+# And a web app's route (#!/article/12, #/article/12): it is the address.
+_KEPT_FRAGMENT = re.compile(r"^(?:(?:update|block|post|entry|live|event)[-_]?[A-Za-z0-9][\w-]*|!?/.*)$")
+# A session id written into the path (/page.jsp;jsessionid=ABC, ASP.NET's /(S(abc...))/).
+_PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#;]*|/\((?:[A-Z]\([A-Za-z0-9]{16,}\))+\)(?=/)",
+                           re.IGNORECASE)
 
 
 def canonical_url(url: str, base: str = "") -> str:
@@ -80,7 +91,7 @@ def canonical_url(url: str, base: str = "") -> str:
     netloc = parts.netloc.lower() if "@" not in parts.netloc else parts.netloc
     if (scheme, netloc[-3:]) == ("http", ":80") or (scheme, netloc[-4:]) == ("https", ":443"):
         netloc = netloc.rsplit(":", 1)[0]
-    path = _PATH_SESSION.sub("", parts.path) if ";" in parts.path else parts.path
+    path = _PATH_SESSION.sub("", parts.path) if ";" in parts.path or "/(" in parts.path else parts.path
     query = parts.query
     if query:
         # Filter the pieces as written, so what stays keeps its own encoding

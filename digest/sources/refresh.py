@@ -74,6 +74,7 @@ def fetch_feeds(config: Config, store: Store, now: datetime, reporter: Reporter,
         done += len(results)
         reporter.progress(done, len(requests))
 
+    reporter.progress(0, len(requests))  # the fetch starts: a bar may show if it takes more than a moment
     with _Parsing(len(requests)) as parsing:
         for results in fetch_batches(requests, config.fetch):
             here = []
