@@ -135,8 +135,11 @@ def cases() -> dict[str, tuple[str, object]]:
     for count in (1_000, 4_000):
         found[f"feeds import of {count:,} outlines (OPML)"] = ("opml", ("opml", count))
     # Issue 23 (the third hostile round): the stalls and blow-ups it found.
-    found["DOCTYPE with no ] or > (520 KB)"] = ("round3", lambda: '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "'
-                                                 + "x" * 520_000 + one_item_feed("A story").split("?>", 1)[1])
+    found["47,000 DOCTYPEs with no ] (520 KB)"] = ("round3", lambda: one_item_feed("A story") + "<!DOCTYPE [" * 47_000)
+    found["200,000 nested divs in one entry"] = ("round3", lambda: one_item_feed(
+        "A story", "&lt;div&gt;" * 200_000 + "deep text"))
+    found["feed title of 3 MB, no name in the config"] = ("round3", lambda: one_item_feed("A story").replace(
+        "<title>Hostile</title>", "<title>" + "Big title word " * 200_000 + "</title>", 1))
     found["channel title of 180 KB unclosed tags"] = ("round3", lambda: one_item_feed("A story").replace(
         "<title>Hostile</title>", "<title><![CDATA[" + "<a" * 90_000 + "]]></title>", 1))
     found["five stories with 100 KB links"] = ("round3", lambda: feed(*(item(

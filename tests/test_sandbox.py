@@ -65,3 +65,13 @@ def test_ordinary_templates_still_work(invoke, example_config, subject, shown):
     result = invoke("--config", str(example_config), "build", "--now", NOW, "--no-mark-sent", "--subject", subject)
     assert result.exit_code == 0, result.stderr
     assert f"Subject: {shown}" in result.stdout
+
+
+def test_a_subject_is_one_line_of_at_most_200_characters(invoke, example_config):
+    result = invoke("--config", str(example_config), "build", "--now", NOW, "--no-mark-sent", "--format", "json",
+                    "--subject", "{{ 'word ' * 3000 }}")
+    assert result.exit_code == 0, result.stderr
+    import json
+
+    subject = json.loads(result.stdout)["subject"]
+    assert len(subject) <= 200 and subject.endswith("word…") and "\n" not in subject

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .base import Context, DigestGroup, StderrReporter, _table, cli, command
+from .base import Context, DigestGroup, StderrReporter, _for_terminal, _table, cli, command
 
 
 @cli.group(cls=DigestGroup)
@@ -155,7 +155,8 @@ def feeds_add(obj: Context, url, name, weight, tags, no_check):
     unread = " (not fetched: the next build reads it)" if no_check else ""
     if "://" not in url and added.feed.url.startswith(("https://", "http://")):
         unread += f" (no scheme given: taken as {added.feed.url.split('://')[0]})"
-    click.echo(f"Added {name or added.title or added.feed.url} ({added.feed.url}) to {added.path}{unread}.", err=True)
+    click.echo(_for_terminal(f"Added {name or added.title or added.feed.url} ({added.feed.url}) to {added.path}{unread}."),
+               err=True)
 
 
 @command(feeds, name="remove")
@@ -171,7 +172,7 @@ def feeds_remove(obj: Context, url_or_name):
     from ..feeds import remove_feed
 
     removed = remove_feed(obj.config_path(), url_or_name)
-    click.echo(f"Removed {removed.name or removed.url} ({removed.url}) from {obj.config_path()}.", err=True)
+    click.echo(_for_terminal(f"Removed {removed.name or removed.url} ({removed.url}) from {obj.config_path()}."), err=True)
 
 
 @command(feeds, name="pause")

@@ -251,7 +251,7 @@ class Renderer:
             text = self._guard("email.subject", lambda **values: render_bounded(template, **values), **context)
         else:
             text = self._render("subject.txt", **context)
-        return " ".join(text.split())
+        return _subject_line(text)
 
     def email(self, digest: Digest, sender: str, recipients: Sequence[str], *, cc: Sequence[str] = (),
               bcc: Sequence[str] = (), unsubscribe: Sequence[str] = ()) -> EmailMessage:
@@ -444,6 +444,19 @@ def _without_local_pictures(digest: Digest, keep: set[str]) -> Digest:
 def _autoescape(name: str | None) -> bool:
     # select_autoescape() does not know .mjml; the text templates must not escape.
     return bool(name) and name.rpartition(":")[2].endswith((".mjml", ".html", ".xml"))
+
+
+MAX_SUBJECT = 200  # characters: a subject is what a mail list shows in one line
+
+
+def _subject_line(text: str) -> str:
+    """The subject as one line, cut at a word past MAX_SUBJECT (a template
+    made one of 20,000 characters, folded over 266 header lines)."""
+    line = " ".join(text.split())
+    if len(line) <= MAX_SUBJECT:
+        return line
+    head = line[:MAX_SUBJECT]
+    return (head.rsplit(" ", 1)[0] if " " in head else head[:-1]).rstrip(" ,;:-") + "…"
 
 
 def _template_location(exc: Exception) -> str | None:

@@ -108,7 +108,7 @@ def discover_feed(url: str, fetch_config: FetchConfig) -> Discovered:
     guesses = USUAL_FEED_PATHS if urlsplit(base).scheme.lower() in ("http", "https") else ()
     candidates = [(link, "link") for link in advertised[:MAX_ADVERTISED]]
     candidates += [(urljoin(root, path), "guess") for path in guesses if urljoin(root, path) not in advertised]
-    tried = 0
+    tried = unreachable = 0
     for candidate, how in candidates:
         left = deadline - time.monotonic()
         if left <= 0:
@@ -116,10 +116,18 @@ def discover_feed(url: str, fetch_config: FetchConfig) -> Discovered:
         tried += 1
         try:
             found = _fetch_one(candidate, replace(fetch_config, timeout=min(fetch_config.timeout, left)))
+        except FeedError:
+            unreachable += how == "link"
+            continue
+        try:
             parsed = parse_feed(found.body, found.final_url or candidate, found.content_type)
         except FeedError:
             continue
         return Discovered(url=candidate, title=parsed.title, how=how)
+    if advertised and unreachable == min(len(advertised), MAX_ADVERTISED, tried):
+        # Every feed the page names could not be fetched now: that may pass (exit 1, and --no-check).
+        raise FeedError(url, f"the page advertises {len(advertised)} feed{'s' if len(advertised) != 1 else ''}, "
+                             f"none of which could be fetched now")
     if tried < len(candidates):
         stopped = (f"; stopped after {tried} of {len(candidates)} candidates, "
                    f"{DISCOVERY_TIMEOUTS * fetch_config.timeout:g}s in")
