@@ -503,3 +503,48 @@ def test_a_page_read_a_week_ago_is_asked_again_with_its_etag(server, tmp_path):
     hits = server.hits_for("/a")
     # Read once, not again three days later, asked again (and not modified) after a week.
     assert [(hit.headers.get("if-none-match"), hit.status) for hit in hits] == [(None, 200), ('"v1"', 304)]
+
+
+def test_a_page_nested_too_deep_is_not_read(server, tmp_path):
+    # Lexbor's time grows with the square of the depth: 500 KB of <div>s cost 30 s of CPU.
+    deep = _article(_PARAGRAPH + "<div>" * 2000 + "<p>Deep down.</p>")
+    server.routes["/deep"] = lambda h: respond(h, 200, deep, {"Content-Type": "text/html; charset=utf-8"})
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Deep</title><link>{server.url('/deep')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate></item>").encode())
+    notes = Notes()
+    result = _build(_config(tmp_path, server.url("/feed.xml")), tmp_path / "state.db", notes)
+    assert result["items"][0]["reading_minutes"] is None
+    assert [line for line in notes.details if "article page" in line] == [
+        f"article page {server.url('/deep')}: not read: elements nested deeper than 512; its card stays as the feed "
+        "has it"]
+
+
+def test_the_stage_as_a_whole_has_a_deadline(server, tmp_path):
+    # Six stalling links on one host, one request at a time: each is cut at 1 s, and the stage at 3 s.
+    def stall(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.end_headers()
+        handler.wfile.write(b"<html><head><title>x</title>")
+        handler.wfile.flush()
+        server.stop.wait(30)
+        return 200
+
+    items = []
+    for n in range(6):
+        server.routes[f"/slow{n}"] = stall
+        items.append(f"<item><title>Slow {n}</title><link>{server.url(f'/slow{n}')}</link>"
+                     f"<pubDate>Thu, 02 Jan 2025 12:0{n}:00 +0000</pubDate></item>")
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(*items).encode())
+    notes = Notes()
+    config = _config(tmp_path, server.url("/feed.xml"), articles='allow_private = true\ntimeout = "1s"',
+                     extra="[fetch]\nper_host = 1\n")
+    result = _build(config, tmp_path / "state.db", notes)
+    assert len(result["items"]) == 6
+    asked = len(_page_hits(server))
+    assert asked < 6
+    timed_out = [line for line in notes.details if "timed out" in line]
+    left = [line for line in notes.details if line.startswith("articles: ")]
+    assert left == [f"articles: {6 - len(timed_out)} pages not read, the stage's 3s ran out; their cards stay as "
+                    "the feed has them"], notes.details

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -43,7 +44,8 @@ from .pagemeta import PageMeta, PagePerson
 THIN_WORDS = 40  # an entry's text under this many words is a teaser
 REREAD_AFTER = timedelta(days=7)  # a page read is used as it is for this long, then asked again (conditional GET)
 RETRY_AFTER = timedelta(hours=1)  # a page that failed is not asked again sooner
-MAX_PAGE_CHARS = 3_000_000  # of a page's HTML handed to readability (the largest of the 48 is 1.6 MB)
+MAX_PAGE_CHARS = 2_000_000  # of a page's HTML handed to the parsers (the largest of the 48 is 1.6 MB)
+STAGE_TIMEOUTS = 3  # the stage as a whole, fetching and reading, ends after this many [articles] timeouts
 _ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -157,10 +159,17 @@ def _fetched(config: Config, store: Store, urls: list[str], stored: dict[str, St
     requests = [FetchRequest(url=url, cache=stored[url].cache if url in stored and stored[url].page else
                              CacheHeaders(), accept=_ACCEPT, only=_HTML_TYPES) for url in urls]
     pages: dict[str, ArticlePage] = {}
-    for batch in fetch_batches(requests, fetch, public_only=not config.articles.allow_private):
+    # One slow host behind many links would otherwise cost max / per_host timeouts.
+    budget = STAGE_TIMEOUTS * config.articles.timeout
+    deadline = time.monotonic() + budget
+    left = 0
+    for batch in fetch_batches(requests, fetch, public_only=not config.articles.allow_private, deadline=deadline):
         remembered = []
         for result in batch:
             known = stored.get(result.url)
+            if result.late or time.monotonic() >= deadline:
+                left += 1  # not remembered: asked again next build
+                continue
             if result.not_modified and known and known.page:
                 remembered.append(replace(known, checked=now, error=None))
                 continue
@@ -169,6 +178,8 @@ def _fetched(config: Config, store: Store, urls: list[str], stored: dict[str, St
             if error is None:
                 try:
                     page = read_page(result.body, result.content_type, result.final_url or result.url)
+                except Unreadable as exc:
+                    error = str(exc)
                 except Exception as exc:  # noqa: BLE001 - one page never fails the build
                     error = f"cannot read the page ({type(exc).__name__}: {exc})"
             if page is None:
@@ -180,19 +191,31 @@ def _fetched(config: Config, store: Store, urls: list[str], stored: dict[str, St
             pages[result.url] = page
             remembered.append(StoredPage(result.url, _page_json(page), result.cache, now))
         store.remember_article_pages(remembered)
+    if left:
+        reporter.detail(f"articles: {left} page{'s' if left != 1 else ''} not read, the stage's {budget:g}s ran out; "
+                        "their cards stay as the feed has them")
     return pages
 
 
 # ---------------------------------------------------------------- reading a page
 
 
+class Unreadable(ValueError):
+    """A page not handed to the parsers (its message says why)."""
+
+
 def read_page(body: bytes, content_type: str, url: str) -> ArticlePage:
-    """An article page's bytes -> what the card can use."""
+    """An article page's bytes -> what the card can use. Raises Unreadable
+    for a page nested deeper than extract.MAX_DEPTH: Lexbor's time grows
+    with the square of the depth (500 KB of <div>s, 30 s)."""
     from selectolax.lexbor import LexborHTMLParser
 
+    from .extract import MAX_DEPTH, _nesting_depth
     from .pagemeta import read_page_meta
 
     markup = _decoded(body, content_type)[:MAX_PAGE_CHARS]
+    if _nesting_depth(markup) > MAX_DEPTH:
+        raise Unreadable(f"not read: elements nested deeper than {MAX_DEPTH}")
     tree = LexborHTMLParser(markup)
     meta = read_page_meta(tree, url)
     text, lead = _article_text(markup, _marked_article(tree), url, meta)
