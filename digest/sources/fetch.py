@@ -164,6 +164,9 @@ def _client(config: FetchConfig, public_only: bool = False):
     return httpx.Client(
         # Through a proxy, the address checked would be the proxy's, not the page's.
         trust_env=not public_only,
+        # No cookie is kept, so none is sent back: a publisher's cookie on one
+        # page (or feed) would link the reader's later requests to that host.
+        cookies=_no_cookies(),
         transport=transport,
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
@@ -239,6 +242,12 @@ class _DeadlineBackend:
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
+
+
+def _no_cookies():
+    from http.cookiejar import CookieJar, DefaultCookiePolicy
+
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))  # no domain may set one
 
 
 class HostSlots:
