@@ -548,3 +548,19 @@ def test_the_stage_as_a_whole_has_a_deadline(server, tmp_path):
     left = [line for line in notes.details if line.startswith("articles: ")]
     assert left == [f"articles: {6 - len(timed_out)} pages not read, the stage's 3s ran out; their cards stay as "
                     "the feed has them"], notes.details
+
+
+def test_readability_failing_prints_nothing_and_is_the_pages_one_line():
+    # A control character lxml refuses: readability logs a 20-line traceback, which logging's last
+    # resort prints on stderr (even under -q). In a fresh process: pytest's log capture would hide it.
+    import subprocess
+    import sys
+
+    code = ("from digest.sources.articles import Unreadable, read_page\n"
+            "try:\n"
+            "    read_page(b'<p>a</p><style>s</style>\\x0b', 'text/html', 'http://e.example/')\n"
+            "except Unreadable as exc:\n"
+            "    print(exc)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stderr == ""
+    assert done.stdout.startswith("not read: readability cannot parse it (All strings must be XML compatible")

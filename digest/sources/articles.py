@@ -228,14 +228,15 @@ def _article_text(markup: str, marked: str, url: str, meta: PageMeta) -> tuple[s
     page's own <article> when readability kept much less of it (on the 48
     pages of tests/data/articles this puts one more reading time within 40%,
     a blog post readability cut short, and takes none out: 45/48)."""
-    import logging
-
     from readability import Document
 
-    logging.getLogger("readability.readability").setLevel(logging.ERROR)
+    _quiet_readability()
     try:
         content = Document(markup, url=url).summary(html_partial=True)
-    except Exception:  # noqa: BLE001 - readability raises Unparseable and lxml errors on junk
+    except Exception as exc:  # noqa: BLE001 - readability raises Unparseable and lxml errors on junk
+        if not marked:
+            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            raise Unreadable(f"not read: readability cannot parse it ({reason})") from exc
         content = ""
     taken = _taken(content, url, meta)
     if marked:
@@ -245,6 +246,18 @@ def _article_text(markup: str, marked: str, url: str, meta: PageMeta) -> tuple[s
     from .boilerplate import lead_blocks
 
     return taken.text, "\n\n".join(block.text for block in lead_blocks(taken.blocks, meta.title))
+
+
+def _quiet_readability() -> None:
+    """readability logs its failures with a traceback (on stderr through
+    logging's last resort, even under -q); the library never prints, and
+    the page's failure is its one -v line instead."""
+    import logging
+
+    logger = logging.getLogger("readability")
+    if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    logger.propagate = False
 
 
 def _taken(html: str, url: str, meta: PageMeta):
