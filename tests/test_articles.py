@@ -564,3 +564,31 @@ def test_readability_failing_prints_nothing_and_is_the_pages_one_line():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stderr == ""
     assert done.stdout.startswith("not read: readability cannot parse it (All strings must be XML compatible")
+
+
+_OPENING = "The council voted on Tuesday to keep the ferry running through the winter"
+
+
+@pytest.mark.parametrize("head, body_before, lead_starts", [
+    # A consent banner inside <article> is not the story.
+    ("", "<div class='cookie-banner'><p>We use cookies to improve your experience. Accept all cookies or manage "
+         "your preferences.</p></div>", _OPENING),
+    # A description cut short by the publisher loses to the opening...
+    ("<meta property='og:description' content='Drug-resistant bacteria, dubbed'>", "", _OPENING),
+    ("<meta property='og:description' content='A previously untold story illustrates the changing status of "
+     "computation in'>", "", _OPENING),
+    # ... and so does a site-wide blurb that names the site and nothing of the story.
+    ("<meta property='og:site_name' content='Yahoo News'><meta property='og:description' content='The latest news "
+     "and headlines from Yahoo! News. Get breaking news stories and in-depth coverage with videos and photos.'>",
+     "", _OPENING),
+    # A whole standfirst stays the lead, with or without its final stop.
+    ("<meta property='og:description' content='Islanders won their campaign to keep the winter ferry'>", "",
+     "Islanders won their campaign to keep the winter ferry"),
+    ("<meta property='og:site_name' content='Island News'><meta property='og:description' content='Island News "
+     "hears why the ferry stays in winter.'>", "", "Island News hears why the ferry stays in winter."),
+])
+def test_the_lead_is_the_opening_unless_the_standfirst_is_whole_and_the_storys(head, body_before, lead_starts):
+    from digest.sources.articles import read_page
+
+    page = read_page(_article(body_before + _PARAGRAPH * 3, head), "text/html; charset=utf-8", "http://e.example/")
+    assert page.lead_text.startswith(lead_starts), page.lead_text

@@ -219,7 +219,48 @@ def read_page(body: bytes, content_type: str, url: str) -> ArticlePage:
     tree = LexborHTMLParser(markup)
     meta = read_page_meta(tree, url)
     text, lead = _article_text(markup, _marked_article(tree), url, meta)
-    return ArticlePage(url=url, meta=meta, text=text, lead_text=meta.description or lead)
+    return ArticlePage(url=url, meta=meta, text=text, lead_text=_standfirst(meta, lead) or lead)
+
+
+# A sentence's end: a stop, maybe inside quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'’”»)\]]*$")
+_WORD = re.compile(r"\w{5,}")
+
+
+# Words a sentence does not end on: a description that stops on one was cut.
+_GOES_ON = frozenset("""a an and as at but by for from in into its of on or that the their to was were with
+    is are his her well de del la el en y que et le les des der die das und""".split())
+
+
+def _looks_cut(description: str) -> bool:
+    """Shorter than a sentence, or stopped mid-sentence (a standfirst
+    without a final stop is common and kept: "…behind the spike in beachings")."""
+    text = description.rstrip()
+    if _SENTENCE_END.search(text):
+        return False
+    last = text.rsplit(None, 1)[-1].casefold().strip(",;:-–—") if text.split() else ""
+    return _words(text) < 8 or last in _GOES_ON or text.endswith((",", ";", ":", "-", "–", "—"))
+
+
+def _standfirst(meta: PageMeta, opening: str) -> str:
+    """The page's description as the lead, unless the article's opening
+    says more: a description that does not end a sentence (cut by the
+    publisher: "Drug-resistant bacteria, dubbed", "…computation in"), or a
+    site-wide blurb (it names the site and shares no word with the headline
+    or the opening: "The latest news and headlines from Yahoo! News…")."""
+    description = meta.description
+    if not description or not opening:
+        return description
+    if _looks_cut(description):
+        return ""
+    site = {word.casefold() for word in _WORD.findall(meta.site_name)} | {
+        part.casefold() for part in re.findall(r"\w{4,}", meta.site_name)}
+    said = {word.casefold() for word in _WORD.findall(description)}
+    if site and said & site:
+        story = {word.casefold() for word in _WORD.findall(f"{meta.title} {opening[:2000]}")}
+        if not (said - site) & story:
+            return ""
+    return description
 
 
 def _article_text(markup: str, marked: str, url: str, meta: PageMeta) -> tuple[str, str]:
