@@ -592,3 +592,18 @@ def test_the_lead_is_the_opening_unless_the_standfirst_is_whole_and_the_storys(h
 
     page = read_page(_article(body_before + _PARAGRAPH * 3, head), "text/html; charset=utf-8", "http://e.example/")
     assert page.lead_text.startswith(lead_starts), page.lead_text
+
+
+@pytest.mark.parametrize("text, charset", [
+    ("Ça coûte très cher, déjà été. Le café coûte très cher à Paris, déjà noté.", "latin-1"),
+    ("Über die Brücke gehen Mädchen und Jungen, größer als je zuvor in der Stadt.", "latin-1"),
+    ("Сегодня городской совет принял бюджет на следующий год, после долгих споров.", "cp1251"),
+    ("東京の市議会が予算を可決した。学校と道路に使われる。", "shift_jis"),
+])
+def test_a_page_whose_declared_charset_lies_is_read_in_its_own(text, charset):
+    # The server says UTF-8; the body is in another charset (no <meta charset>).
+    from digest.sources.articles import read_page
+
+    body = (f"<html><head><title>x</title><meta property='og:description' content='{text}'></head>"
+            f"<body><article><p>{text}</p></article></body></html>").encode(charset)
+    assert read_page(body, "text/html; charset=utf-8", "http://e.example/").meta.description == text

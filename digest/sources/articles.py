@@ -333,10 +333,29 @@ def _decoded(body: bytes, content_type: str) -> str:
             return body.decode(charset)
         except (LookupError, UnicodeDecodeError):
             continue
+    return body.decode(_guessed_charset(body), "replace")
+
+
+_TAG_BYTES = re.compile(rb"<[^>]*>")
+_NEAR = 0.15  # charset_normalizer's chaos within which windows-1252 is as good a reading as its best
+
+
+def _guessed_charset(body: bytes) -> str:
+    """The charset of a page whose declared one (and UTF-8) does not decode
+    it: charset_normalizer's guess, made on the text between the tags (the
+    markup's ASCII drowns the letters that tell). Where windows-1252 reads
+    the text about as well as the best guess, it is taken: it is what a
+    page mislabeled UTF-8 is, most often (and what browsers fall back to);
+    on a short French text the best guess was cp1257, "Ēa coūte trčs"."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(body[:1_000_000]).best()
-    return str(best) if best is not None else body.decode("utf-8", "replace")
+    matches = list(from_bytes(_TAG_BYTES.sub(b" ", body[:1_000_000])))
+    if not matches:
+        return "utf-8"
+    best = matches[0]
+    if any(match.encoding == "cp1252" and match.chaos <= best.chaos + _NEAR for match in matches):
+        return "cp1252"
+    return best.encoding
 
 
 # ---------------------------------------------------------------- filling the card
