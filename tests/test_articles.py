@@ -607,3 +607,15 @@ def test_a_page_whose_declared_charset_lies_is_read_in_its_own(text, charset):
     body = (f"<html><head><title>x</title><meta property='og:description' content='{text}'></head>"
             f"<body><article><p>{text}</p></article></body></html>").encode(charset)
     assert read_page(body, "text/html; charset=utf-8", "http://e.example/").meta.description == text
+
+
+@pytest.mark.parametrize("stated", ["2099-01-01T00:00:00+00:00", "1970-01-01T00:00:00+00:00"])
+def test_a_page_date_far_ahead_or_before_1971_is_not_believed(server, tmp_path, stated):
+    # As a feed's date: more than a day ahead of now, or before 1971, is no date.
+    head = f'<meta property="article:published_time" content="{stated}">'
+    server.routes["/a"] = lambda h: respond(h, 200, _article(_PARAGRAPH * 3, head), {"Content-Type": "text/html"})
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Ferry</title><link>{server.url('/a')}</link></item>").encode())
+    item = _build(_config(tmp_path, server.url("/feed.xml")), tmp_path / "state.db")["items"][0]
+    assert item["reading_minutes"]  # the page was read
+    assert item["published"] == "2025-01-02T20:00:00+00:00"  # when it was first seen, as for an undated entry

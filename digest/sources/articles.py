@@ -38,7 +38,7 @@ from urllib.parse import urlsplit
 from ..config import Config
 from ..models import AuthorBlurb, CacheHeaders, Image, Item, Story
 from ..report import Reporter
-from ..store import Store, StoredPage
+from ..store import Store, StoredPage, believable
 from .pagemeta import PageMeta, PagePerson
 
 THIN_WORDS = 40  # an entry's text under this many words is a teaser
@@ -137,7 +137,7 @@ def read_articles(config: Config, store: Store, stories: list[Story], now: datet
         if page is None:
             continue
         for story in url_stories:
-            fill_story(story, page, config)
+            fill_story(story, page, config, now)
             filled += 1
     return filled
 
@@ -361,7 +361,7 @@ def _guessed_charset(body: bytes) -> str:
 # ---------------------------------------------------------------- filling the card
 
 
-def fill_story(story: Story, page: ArticlePage, config: Config) -> None:
+def fill_story(story: Story, page: ArticlePage, config: Config, now: datetime | None = None) -> None:
     """Fill what the story's card lacks from its page; the feed's own
     word stands where it has one, and the user's [authors] table always
     wins over the page's author blurb."""
@@ -377,8 +377,9 @@ def fill_story(story: Story, page: ArticlePage, config: Config) -> None:
         item.image = meta.image
     if not item.author and meta.byline:
         item.author = meta.byline
-    if item.published is None and meta.published is not None:
-        item.published = meta.published
+    published = believable(meta.published, now) if now is not None else meta.published
+    if item.published is None and published is not None:
+        item.published = published
         item.date_only = False
     story.site = story.site or meta.site_name
     story.language = story.language or meta.language
