@@ -443,6 +443,11 @@ def test_a_failing_page_leaves_the_card_with_one_verbose_line(server, invoke, tm
     ("::1", "a loopback address"), ("fe80::1", "a link-local address"), ("fd00::1", "a private address"),
     ("::ffff:127.0.0.1", "a loopback address"), ("100.64.0.1", "a non-public address"),
     ("0.0.0.0", "an unspecified address"), ("93.184.215.14", ""), ("2606:4700::1111", ""),
+    # IPv6 forms that carry an IPv4 address are judged by it: NAT64, 6to4, IPv4-compatible.
+    ("64:ff9b::7f00:1", "a loopback address (127.0.0.1)"), ("64:ff9b::a00:1", "a private address (10.0.0.1)"),
+    ("2002:7f00:1::", "a loopback address (127.0.0.1)"), ("2002:a9fe:a9fe::1", "a link-local address"),
+    ("::7f00:1", "a loopback address (127.0.0.1)"), ("::c0a8:101", "a private address (192.168.1.1)"),
+    ("64:ff9b::5db8:d70e", ""),
 ])
 def test_which_addresses_are_public(address, why):
     from digest.sources.addresses import refusal
