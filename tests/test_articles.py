@@ -624,3 +624,25 @@ def test_a_page_date_far_ahead_or_before_1971_is_not_believed(server, tmp_path, 
     item = _build(_config(tmp_path, server.url("/feed.xml")), tmp_path / "state.db")["items"][0]
     assert item["reading_minutes"]  # the page was read
     assert item["published"] == "2025-01-02T20:00:00+00:00"  # when it was first seen, as for an undated entry
+
+
+@pytest.mark.parametrize("picture", ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/a.jpg",
+                                     "http://[::1]/a.jpg", "http://localhost/a.jpg"])
+def test_a_picture_on_the_readers_own_network_is_not_shown_unless_allow_private(tmp_path, picture):
+    # The reader's mail client would load it: a cloud's metadata service, a router's page.
+    from digest.config import load_config
+    from digest.models import Item, Story
+    from digest.sources.articles import fill_story, read_page
+
+    person = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Ferry",
+              "author": {"@type": "Person", "name": "Iona Byrne", "jobTitle": "Reporter", "image": picture}}
+    head = (f"<meta property='og:image' content='{picture}'>"
+            f"<script type='application/ld+json'>{json.dumps(person)}</script>")
+    page = read_page(_article(_PARAGRAPH * 3, head), "text/html; charset=utf-8", "https://news.example/a")
+    for allow, shown in (("false", None), ("true", picture)):
+        config = load_config(_config(tmp_path, "https://news.example/feed.xml", f"allow_private = {allow}"))
+        story = Story(item=Item(feed_url="https://news.example/feed.xml", key="a", title="Ferry",
+                                link="https://news.example/a"), feed="News")
+        fill_story(story, page, config)
+        assert (story.item.image.url if story.item.image else None) == shown
+        assert story.author_blurb.avatar == (shown or "")

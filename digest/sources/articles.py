@@ -373,7 +373,10 @@ def fill_story(story: Story, page: ArticlePage, config: Config, now: datetime | 
         item.excerpt = False
     elif thin and page.lead_text and not item.text.strip():
         item.lead_text = page.lead_text
-    if item.image is None and meta.image is not None:
+    # A picture on a private or loopback address is the reader's own
+    # network: their mail client would load it (169.254.169.254, a router).
+    private_ok = config.articles.allow_private
+    if item.image is None and meta.image is not None and (private_ok or not _private_host(meta.image.url)):
         item.image = meta.image
     if not item.author and meta.byline:
         item.author = meta.byline
@@ -391,8 +394,26 @@ def _blurb(config: Config, name: str, person: PagePerson | None) -> AuthorBlurb 
     if info is not None:
         return AuthorBlurb(name=name, role=info.role, bio=info.bio, avatar=info.avatar)
     if person is not None and name and person.name.casefold() in name.casefold():
-        return AuthorBlurb(name=name, role=person.role, bio=person.bio, avatar=person.avatar)
+        avatar = person.avatar if config.articles.allow_private or not _private_host(person.avatar) else ""
+        return AuthorBlurb(name=name, role=person.role, bio=person.bio, avatar=avatar)
     return None
+
+
+def _private_host(url: str) -> bool:
+    """Whether the URL names a host on the reader's own network: a private,
+    loopback, link-local... IP literal, or localhost."""
+    from .addresses import refusal
+
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return True
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return bool(refusal(host))
+    except ValueError:
+        return False  # a name, not an IP literal
 
 
 # ---------------------------------------------------------------- the store's JSON
