@@ -646,3 +646,38 @@ def test_a_picture_on_the_readers_own_network_is_not_shown_unless_allow_private(
         fill_story(story, page, config)
         assert (story.item.image.url if story.item.image else None) == shown
         assert story.author_blurb.avatar == (shown or "")
+
+
+def _meta_of(head: str = "", body: str = _PARAGRAPH * 3):
+    from digest.sources.articles import read_page
+
+    return read_page(_article(body, head), "text/html; charset=utf-8", "https://news.example/a").meta
+
+
+def _ld(data: dict) -> str:
+    return f"<script type='application/ld+json'>{json.dumps(data)}</script>"
+
+
+def test_bylines_site_names_and_pictures_the_page_gives_oddly():
+    # "By " goes with two names as with one.
+    assert _meta_of("<meta name='author' content='By John Smith and Jane Doe'>").byline == "John Smith and Jane Doe"
+    # A 10 KB byline or site name is no name: rejected, not cut to one.
+    assert _meta_of("<meta name='author' content='" + "Verylongname " * 800 + "'>").byline == ""
+    assert _meta_of("<meta property='og:site_name' content='" + "S" * 10_000 + "'>").site_name == ""
+    assert _meta_of("<meta property='og:site_name' content='The Island News'>").site_name == "The Island News"
+    # A JSON-LD image list whose first entry is no web address keeps its second.
+    image = _meta_of(_ld({"@type": "NewsArticle", "headline": "Ferry",
+                          "image": ["javascript:x", "https://news.example/ok.jpg"]})).image
+    assert image is not None and image.url == "https://news.example/ok.jpg"
+
+
+def test_a_paywall_page_gives_no_lead_from_its_heading_and_no_reading_time(server, tmp_path):
+    paywall = (b"<!doctype html><html lang='en'><head><title>Head</title></head><body><article><h1>Head.</h1>"
+               b"<p>Subscribe to continue reading.</p></article></body></html>")
+    server.routes["/a"] = lambda h: respond(h, 200, paywall, {"Content-Type": "text/html"})
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Ferry</title><link>{server.url('/a')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate></item>").encode())
+    item = _build(_config(tmp_path, server.url("/feed.xml")), tmp_path / "state.db")["items"][0]
+    assert item["summary"] != "Head."
+    assert item["reading_minutes"] is None

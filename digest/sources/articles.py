@@ -367,12 +367,16 @@ def fill_story(story: Story, page: ArticlePage, config: Config, now: datetime | 
     wins over the page's author blurb."""
     item, meta = story.item, page.meta
     thin = thin_text(item)
-    if thin and _words(page.text) > _words(item.text):
+    # A page with less article text than a teaser (a paywall's "Subscribe to
+    # continue reading") has no article to time, and its headline is no lead.
+    article = _words(page.text) >= THIN_WORDS
+    lead = page.lead_text if article else meta.description
+    if thin and article and _words(page.text) > _words(item.text):
         item.text = page.text
-        item.lead_text = page.lead_text or item.lead_text
+        item.lead_text = lead or item.lead_text
         item.excerpt = False
-    elif thin and page.lead_text and not item.text.strip():
-        item.lead_text = page.lead_text
+    elif thin and lead and not item.text.strip():
+        item.lead_text = lead
     # A picture on a private or loopback address is the reader's own
     # network: their mail client would load it (169.254.169.254, a router).
     private_ok = config.articles.allow_private
