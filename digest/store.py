@@ -147,6 +147,15 @@ def _believable(published: datetime | None, seen: float) -> float | None:
     return seen if moment > seen + _AHEAD else moment
 
 
+def believable(published: datetime | None, now: datetime) -> datetime | None:
+    """A date another source (an article page) gives, under the feed
+    dates' sanity: before 1971 or more than a day ahead of now, none."""
+    if published is None:
+        return None
+    moment = _epoch(published)
+    return None if moment < _CLOCK_ZERO or moment > _epoch(now) + _AHEAD else published
+
+
 class NoSuchBuild(StoreError):
     """A build number the state file does not have: a bad --replay."""
 

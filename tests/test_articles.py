@@ -443,6 +443,11 @@ def test_a_failing_page_leaves_the_card_with_one_verbose_line(server, invoke, tm
     ("::1", "a loopback address"), ("fe80::1", "a link-local address"), ("fd00::1", "a private address"),
     ("::ffff:127.0.0.1", "a loopback address"), ("100.64.0.1", "a non-public address"),
     ("0.0.0.0", "an unspecified address"), ("93.184.215.14", ""), ("2606:4700::1111", ""),
+    # IPv6 forms that carry an IPv4 address are judged by it: NAT64, 6to4, IPv4-compatible.
+    ("64:ff9b::7f00:1", "a loopback address (127.0.0.1)"), ("64:ff9b::a00:1", "a private address (10.0.0.1)"),
+    ("2002:7f00:1::", "a loopback address (127.0.0.1)"), ("2002:a9fe:a9fe::1", "a link-local address"),
+    ("::7f00:1", "a loopback address (127.0.0.1)"), ("::c0a8:101", "a private address (192.168.1.1)"),
+    ("64:ff9b::5db8:d70e", ""),
 ])
 def test_which_addresses_are_public(address, why):
     from digest.sources.addresses import refusal
@@ -503,3 +508,176 @@ def test_a_page_read_a_week_ago_is_asked_again_with_its_etag(server, tmp_path):
     hits = server.hits_for("/a")
     # Read once, not again three days later, asked again (and not modified) after a week.
     assert [(hit.headers.get("if-none-match"), hit.status) for hit in hits] == [(None, 200), ('"v1"', 304)]
+
+
+def test_a_page_nested_too_deep_is_not_read(server, tmp_path):
+    # Lexbor's time grows with the square of the depth: 500 KB of <div>s cost 30 s of CPU.
+    deep = _article(_PARAGRAPH + "<div>" * 2000 + "<p>Deep down.</p>")
+    server.routes["/deep"] = lambda h: respond(h, 200, deep, {"Content-Type": "text/html; charset=utf-8"})
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Deep</title><link>{server.url('/deep')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate></item>").encode())
+    notes = Notes()
+    result = _build(_config(tmp_path, server.url("/feed.xml")), tmp_path / "state.db", notes)
+    assert result["items"][0]["reading_minutes"] is None
+    assert [line for line in notes.details if "article page" in line] == [
+        f"article page {server.url('/deep')}: not read: elements nested deeper than 512; its card stays as the feed "
+        "has it"]
+
+
+def test_the_stage_as_a_whole_has_a_deadline(server, tmp_path):
+    # Six stalling links on one host, one request at a time: each is cut at 1 s, and the stage at 3 s.
+    def stall(handler):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.end_headers()
+        handler.wfile.write(b"<html><head><title>x</title>")
+        handler.wfile.flush()
+        server.stop.wait(30)
+        return 200
+
+    items = []
+    for n in range(6):
+        server.routes[f"/slow{n}"] = stall
+        items.append(f"<item><title>Slow {n}</title><link>{server.url(f'/slow{n}')}</link>"
+                     f"<pubDate>Thu, 02 Jan 2025 12:0{n}:00 +0000</pubDate></item>")
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(*items).encode())
+    notes = Notes()
+    config = _config(tmp_path, server.url("/feed.xml"), articles='allow_private = true\ntimeout = "1s"',
+                     extra="[fetch]\nper_host = 1\n")
+    result = _build(config, tmp_path / "state.db", notes)
+    assert len(result["items"]) == 6
+    asked = len(_page_hits(server))
+    assert asked < 6
+    timed_out = [line for line in notes.details if "timed out" in line]
+    left = [line for line in notes.details if line.startswith("articles: ")]
+    assert left == [f"articles: {6 - len(timed_out)} pages not read, the stage's 3s ran out; their cards stay as "
+                    "the feed has them"], notes.details
+
+
+def test_readability_failing_prints_nothing_and_is_the_pages_one_line():
+    # A control character lxml refuses: readability logs a 20-line traceback, which logging's last
+    # resort prints on stderr (even under -q). In a fresh process: pytest's log capture would hide it.
+    import subprocess
+    import sys
+
+    code = ("from digest.sources.articles import Unreadable, read_page\n"
+            "try:\n"
+            "    read_page(b'<p>a</p><style>s</style>\\x0b', 'text/html', 'http://e.example/')\n"
+            "except Unreadable as exc:\n"
+            "    print(exc)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stderr == ""
+    assert done.stdout.startswith("not read: readability cannot parse it (All strings must be XML compatible")
+
+
+_OPENING = "The council voted on Tuesday to keep the ferry running through the winter"
+
+
+@pytest.mark.parametrize("head, body_before, lead_starts", [
+    # A consent banner inside <article> is not the story.
+    ("", "<div class='cookie-banner'><p>We use cookies to improve your experience. Accept all cookies or manage "
+         "your preferences.</p></div>", _OPENING),
+    # A description cut short by the publisher loses to the opening...
+    ("<meta property='og:description' content='Drug-resistant bacteria, dubbed'>", "", _OPENING),
+    ("<meta property='og:description' content='A previously untold story illustrates the changing status of "
+     "computation in'>", "", _OPENING),
+    # ... and so does a site-wide blurb that names the site and nothing of the story.
+    ("<meta property='og:site_name' content='Yahoo News'><meta property='og:description' content='The latest news "
+     "and headlines from Yahoo! News. Get breaking news stories and in-depth coverage with videos and photos.'>",
+     "", _OPENING),
+    # A whole standfirst stays the lead, with or without its final stop.
+    ("<meta property='og:description' content='Islanders won their campaign to keep the winter ferry'>", "",
+     "Islanders won their campaign to keep the winter ferry"),
+    ("<meta property='og:site_name' content='Island News'><meta property='og:description' content='Island News "
+     "hears why the ferry stays in winter.'>", "", "Island News hears why the ferry stays in winter."),
+])
+def test_the_lead_is_the_opening_unless_the_standfirst_is_whole_and_the_storys(head, body_before, lead_starts):
+    from digest.sources.articles import read_page
+
+    page = read_page(_article(body_before + _PARAGRAPH * 3, head), "text/html; charset=utf-8", "http://e.example/")
+    assert page.lead_text.startswith(lead_starts), page.lead_text
+
+
+@pytest.mark.parametrize("text, charset", [
+    ("Ça coûte très cher, déjà été. Le café coûte très cher à Paris, déjà noté.", "latin-1"),
+    ("Über die Brücke gehen Mädchen und Jungen, größer als je zuvor in der Stadt.", "latin-1"),
+    ("Сегодня городской совет принял бюджет на следующий год, после долгих споров.", "cp1251"),
+    ("東京の市議会が予算を可決した。学校と道路に使われる。", "shift_jis"),
+])
+def test_a_page_whose_declared_charset_lies_is_read_in_its_own(text, charset):
+    # The server says UTF-8; the body is in another charset (no <meta charset>).
+    from digest.sources.articles import read_page
+
+    body = (f"<html><head><title>x</title><meta property='og:description' content='{text}'></head>"
+            f"<body><article><p>{text}</p></article></body></html>").encode(charset)
+    assert read_page(body, "text/html; charset=utf-8", "http://e.example/").meta.description == text
+
+
+@pytest.mark.parametrize("stated", ["2099-01-01T00:00:00+00:00", "1970-01-01T00:00:00+00:00"])
+def test_a_page_date_far_ahead_or_before_1971_is_not_believed(server, tmp_path, stated):
+    # As a feed's date: more than a day ahead of now, or before 1971, is no date.
+    head = f'<meta property="article:published_time" content="{stated}">'
+    server.routes["/a"] = lambda h: respond(h, 200, _article(_PARAGRAPH * 3, head), {"Content-Type": "text/html"})
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Ferry</title><link>{server.url('/a')}</link></item>").encode())
+    item = _build(_config(tmp_path, server.url("/feed.xml")), tmp_path / "state.db")["items"][0]
+    assert item["reading_minutes"]  # the page was read
+    assert item["published"] == "2025-01-02T20:00:00+00:00"  # when it was first seen, as for an undated entry
+
+
+@pytest.mark.parametrize("picture", ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/a.jpg",
+                                     "http://[::1]/a.jpg", "http://localhost/a.jpg"])
+def test_a_picture_on_the_readers_own_network_is_not_shown_unless_allow_private(tmp_path, picture):
+    # The reader's mail client would load it: a cloud's metadata service, a router's page.
+    from digest.config import load_config
+    from digest.models import Item, Story
+    from digest.sources.articles import fill_story, read_page
+
+    person = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Ferry",
+              "author": {"@type": "Person", "name": "Iona Byrne", "jobTitle": "Reporter", "image": picture}}
+    head = (f"<meta property='og:image' content='{picture}'>"
+            f"<script type='application/ld+json'>{json.dumps(person)}</script>")
+    page = read_page(_article(_PARAGRAPH * 3, head), "text/html; charset=utf-8", "https://news.example/a")
+    for allow, shown in (("false", None), ("true", picture)):
+        config = load_config(_config(tmp_path, "https://news.example/feed.xml", f"allow_private = {allow}"))
+        story = Story(item=Item(feed_url="https://news.example/feed.xml", key="a", title="Ferry",
+                                link="https://news.example/a"), feed="News")
+        fill_story(story, page, config)
+        assert (story.item.image.url if story.item.image else None) == shown
+        assert story.author_blurb.avatar == (shown or "")
+
+
+def _meta_of(head: str = "", body: str = _PARAGRAPH * 3):
+    from digest.sources.articles import read_page
+
+    return read_page(_article(body, head), "text/html; charset=utf-8", "https://news.example/a").meta
+
+
+def _ld(data: dict) -> str:
+    return f"<script type='application/ld+json'>{json.dumps(data)}</script>"
+
+
+def test_bylines_site_names_and_pictures_the_page_gives_oddly():
+    # "By " goes with two names as with one.
+    assert _meta_of("<meta name='author' content='By John Smith and Jane Doe'>").byline == "John Smith and Jane Doe"
+    # A 10 KB byline or site name is no name: rejected, not cut to one.
+    assert _meta_of("<meta name='author' content='" + "Verylongname " * 800 + "'>").byline == ""
+    assert _meta_of("<meta property='og:site_name' content='" + "S" * 10_000 + "'>").site_name == ""
+    assert _meta_of("<meta property='og:site_name' content='The Island News'>").site_name == "The Island News"
+    # A JSON-LD image list whose first entry is no web address keeps its second.
+    image = _meta_of(_ld({"@type": "NewsArticle", "headline": "Ferry",
+                          "image": ["javascript:x", "https://news.example/ok.jpg"]})).image
+    assert image is not None and image.url == "https://news.example/ok.jpg"
+
+
+def test_a_paywall_page_gives_no_lead_from_its_heading_and_no_reading_time(server, tmp_path):
+    paywall = (b"<!doctype html><html lang='en'><head><title>Head</title></head><body><article><h1>Head.</h1>"
+               b"<p>Subscribe to continue reading.</p></article></body></html>")
+    server.routes["/a"] = lambda h: respond(h, 200, paywall, {"Content-Type": "text/html"})
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
+        f"<item><title>Ferry</title><link>{server.url('/a')}</link>"
+        "<pubDate>Thu, 02 Jan 2025 12:00:00 +0000</pubDate></item>").encode())
+    item = _build(_config(tmp_path, server.url("/feed.xml")), tmp_path / "state.db")["items"][0]
+    assert item["summary"] != "Head."
+    assert item["reading_minutes"] is None

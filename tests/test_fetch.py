@@ -400,3 +400,20 @@ def test_quiet_fetch_says_nothing_even_when_feeds_fail(server, invoke, tmp_path)
     assert result.exit_code == 0
     assert result.stdout == "" and result.stderr == ""
     assert state(tmp_path, server.url("/missing.xml")).last_error == "HTTP 404 Not Found"
+
+
+def test_no_cookie_is_kept_or_sent(server, tmp_path):
+    # README: "keeping no cookies". A feed that redirects with a cookie, an
+    # article page that sets one: no later request carries either.
+    from digest.config import FetchConfig
+    from digest.sources.fetch import FetchRequest, fetch_all
+
+    server.routes["/a"] = lambda h: respond(h, 302, b"", {"Location": server.url("/b"),
+                                                           "Set-Cookie": "sid=one; Path=/"})
+    server.routes["/b"] = lambda h: respond(h, 200, rss().encode(), {"Set-Cookie": "sid=two; Path=/"})
+    server.routes["/c"] = lambda h: respond(h, 200, rss().encode())
+    config = FetchConfig(per_host=1, concurrency=1)
+    results = list(fetch_all([FetchRequest(url=server.url("/a")), FetchRequest(url=server.url("/c"))], config))
+    assert all(result.ok for result in results)
+    assert [hit.path for hit in server.hits] == ["/a", "/b", "/c"]
+    assert [hit.headers.get("cookie") for hit in server.hits] == [None, None, None]

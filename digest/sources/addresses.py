@@ -38,14 +38,31 @@ def public_addresses(host: str, port: int, timeout: float) -> list[str]:
 def refusal(address: str) -> str:
     """Why an IP address is not public ('' when it is)."""
     ip = ipaddress.ip_address(address.split("%")[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        ip = _embedded_ipv4(ip) or ip
     for name, kind in (("a loopback", ip.is_loopback), ("a link-local", ip.is_link_local),
                        ("a multicast", ip.is_multicast), ("an unspecified", ip.is_unspecified),
                        ("a private", ip.is_private)):
         if kind:
             return f"{name} address ({ip})"
     return "" if ip.is_global else f"a non-public address ({ip})"
+
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one carries, which the packets reach: IPv4-
+    mapped (::ffff:a.b.c.d), NAT64 (64:ff9b::a.b.c.d: through the network's
+    gateway), 6to4 (2002:aabb:ccdd::), IPv4-compatible (::a.b.c.d)."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip in _NAT64 or (ip in _COMPATIBLE and int(ip) > 1):  # :: and ::1 are themselves
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return None
 
 
 def _resolve(host: str, port: int, timeout: float) -> list[str]:

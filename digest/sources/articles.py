@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -37,13 +38,14 @@ from urllib.parse import urlsplit
 from ..config import Config
 from ..models import AuthorBlurb, CacheHeaders, Image, Item, Story
 from ..report import Reporter
-from ..store import Store, StoredPage
+from ..store import Store, StoredPage, believable
 from .pagemeta import PageMeta, PagePerson
 
 THIN_WORDS = 40  # an entry's text under this many words is a teaser
 REREAD_AFTER = timedelta(days=7)  # a page read is used as it is for this long, then asked again (conditional GET)
 RETRY_AFTER = timedelta(hours=1)  # a page that failed is not asked again sooner
-MAX_PAGE_CHARS = 3_000_000  # of a page's HTML handed to readability (the largest of the 48 is 1.6 MB)
+MAX_PAGE_CHARS = 2_000_000  # of a page's HTML handed to the parsers (the largest of the 48 is 1.6 MB)
+STAGE_TIMEOUTS = 3  # the stage as a whole, fetching and reading, ends after this many [articles] timeouts
 _ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 
@@ -135,7 +137,7 @@ def read_articles(config: Config, store: Store, stories: list[Story], now: datet
         if page is None:
             continue
         for story in url_stories:
-            fill_story(story, page, config)
+            fill_story(story, page, config, now)
             filled += 1
     return filled
 
@@ -157,10 +159,17 @@ def _fetched(config: Config, store: Store, urls: list[str], stored: dict[str, St
     requests = [FetchRequest(url=url, cache=stored[url].cache if url in stored and stored[url].page else
                              CacheHeaders(), accept=_ACCEPT, only=_HTML_TYPES) for url in urls]
     pages: dict[str, ArticlePage] = {}
-    for batch in fetch_batches(requests, fetch, public_only=not config.articles.allow_private):
+    # One slow host behind many links would otherwise cost max / per_host timeouts.
+    budget = STAGE_TIMEOUTS * config.articles.timeout
+    deadline = time.monotonic() + budget
+    left = 0
+    for batch in fetch_batches(requests, fetch, public_only=not config.articles.allow_private, deadline=deadline):
         remembered = []
         for result in batch:
             known = stored.get(result.url)
+            if result.late or time.monotonic() >= deadline:
+                left += 1  # not remembered: asked again next build
+                continue
             if result.not_modified and known and known.page:
                 remembered.append(replace(known, checked=now, error=None))
                 continue
@@ -169,6 +178,8 @@ def _fetched(config: Config, store: Store, urls: list[str], stored: dict[str, St
             if error is None:
                 try:
                     page = read_page(result.body, result.content_type, result.final_url or result.url)
+                except Unreadable as exc:
+                    error = str(exc)
                 except Exception as exc:  # noqa: BLE001 - one page never fails the build
                     error = f"cannot read the page ({type(exc).__name__}: {exc})"
             if page is None:
@@ -180,23 +191,76 @@ def _fetched(config: Config, store: Store, urls: list[str], stored: dict[str, St
             pages[result.url] = page
             remembered.append(StoredPage(result.url, _page_json(page), result.cache, now))
         store.remember_article_pages(remembered)
+    if left:
+        reporter.detail(f"articles: {left} page{'s' if left != 1 else ''} not read, the stage's {budget:g}s ran out; "
+                        "their cards stay as the feed has them")
     return pages
 
 
 # ---------------------------------------------------------------- reading a page
 
 
+class Unreadable(ValueError):
+    """A page not handed to the parsers (its message says why)."""
+
+
 def read_page(body: bytes, content_type: str, url: str) -> ArticlePage:
-    """An article page's bytes -> what the card can use."""
+    """An article page's bytes -> what the card can use. Raises Unreadable
+    for a page nested deeper than extract.MAX_DEPTH: Lexbor's time grows
+    with the square of the depth (500 KB of <div>s, 30 s)."""
     from selectolax.lexbor import LexborHTMLParser
 
+    from .extract import MAX_DEPTH, _nesting_depth
     from .pagemeta import read_page_meta
 
     markup = _decoded(body, content_type)[:MAX_PAGE_CHARS]
+    if _nesting_depth(markup) > MAX_DEPTH:
+        raise Unreadable(f"not read: elements nested deeper than {MAX_DEPTH}")
     tree = LexborHTMLParser(markup)
     meta = read_page_meta(tree, url)
     text, lead = _article_text(markup, _marked_article(tree), url, meta)
-    return ArticlePage(url=url, meta=meta, text=text, lead_text=meta.description or lead)
+    return ArticlePage(url=url, meta=meta, text=text, lead_text=_standfirst(meta, lead) or lead)
+
+
+# A sentence's end: a stop, maybe inside quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?…。！？][\"'’”»)\]]*$")
+_WORD = re.compile(r"\w{5,}")
+
+
+# Words a sentence does not end on: a description that stops on one was cut.
+_GOES_ON = frozenset("""a an and as at but by for from in into its of on or that the their to was were with
+    is are his her well de del la el en y que et le les des der die das und""".split())
+
+
+def _looks_cut(description: str) -> bool:
+    """Shorter than a sentence, or stopped mid-sentence (a standfirst
+    without a final stop is common and kept: "…behind the spike in beachings")."""
+    text = description.rstrip()
+    if _SENTENCE_END.search(text):
+        return False
+    last = text.rsplit(None, 1)[-1].casefold().strip(",;:-–—") if text.split() else ""
+    return _words(text) < 8 or last in _GOES_ON or text.endswith((",", ";", ":", "-", "–", "—"))
+
+
+def _standfirst(meta: PageMeta, opening: str) -> str:
+    """The page's description as the lead, unless the article's opening
+    says more: a description that does not end a sentence (cut by the
+    publisher: "Drug-resistant bacteria, dubbed", "…computation in"), or a
+    site-wide blurb (it names the site and shares no word with the headline
+    or the opening: "The latest news and headlines from Yahoo! News…")."""
+    description = meta.description
+    if not description or not opening:
+        return description
+    if _looks_cut(description):
+        return ""
+    site = {word.casefold() for word in _WORD.findall(meta.site_name)} | {
+        part.casefold() for part in re.findall(r"\w{4,}", meta.site_name)}
+    said = {word.casefold() for word in _WORD.findall(description)}
+    if site and said & site:
+        story = {word.casefold() for word in _WORD.findall(f"{meta.title} {opening[:2000]}")}
+        if not (said - site) & story:
+            return ""
+    return description
 
 
 def _article_text(markup: str, marked: str, url: str, meta: PageMeta) -> tuple[str, str]:
@@ -205,14 +269,15 @@ def _article_text(markup: str, marked: str, url: str, meta: PageMeta) -> tuple[s
     page's own <article> when readability kept much less of it (on the 48
     pages of tests/data/articles this puts one more reading time within 40%,
     a blog post readability cut short, and takes none out: 45/48)."""
-    import logging
-
     from readability import Document
 
-    logging.getLogger("readability.readability").setLevel(logging.ERROR)
+    _quiet_readability()
     try:
         content = Document(markup, url=url).summary(html_partial=True)
-    except Exception:  # noqa: BLE001 - readability raises Unparseable and lxml errors on junk
+    except Exception as exc:  # noqa: BLE001 - readability raises Unparseable and lxml errors on junk
+        if not marked:
+            reason = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+            raise Unreadable(f"not read: readability cannot parse it ({reason})") from exc
         content = ""
     taken = _taken(content, url, meta)
     if marked:
@@ -222,6 +287,18 @@ def _article_text(markup: str, marked: str, url: str, meta: PageMeta) -> tuple[s
     from .boilerplate import lead_blocks
 
     return taken.text, "\n\n".join(block.text for block in lead_blocks(taken.blocks, meta.title))
+
+
+def _quiet_readability() -> None:
+    """readability logs its failures with a traceback (on stderr through
+    logging's last resort, even under -q); the library never prints, and
+    the page's failure is its one -v line instead."""
+    import logging
+
+    logger = logging.getLogger("readability")
+    if not any(isinstance(handler, logging.NullHandler) for handler in logger.handlers):
+        logger.addHandler(logging.NullHandler())
+    logger.propagate = False
 
 
 def _taken(html: str, url: str, meta: PageMeta):
@@ -256,33 +333,60 @@ def _decoded(body: bytes, content_type: str) -> str:
             return body.decode(charset)
         except (LookupError, UnicodeDecodeError):
             continue
+    return body.decode(_guessed_charset(body), "replace")
+
+
+_TAG_BYTES = re.compile(rb"<[^>]*>")
+_NEAR = 0.15  # charset_normalizer's chaos within which windows-1252 is as good a reading as its best
+
+
+def _guessed_charset(body: bytes) -> str:
+    """The charset of a page whose declared one (and UTF-8) does not decode
+    it: charset_normalizer's guess, made on the text between the tags (the
+    markup's ASCII drowns the letters that tell). Where windows-1252 reads
+    the text about as well as the best guess, it is taken: it is what a
+    page mislabeled UTF-8 is, most often (and what browsers fall back to);
+    on a short French text the best guess was cp1257, "Ēa coūte trčs"."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(body[:1_000_000]).best()
-    return str(best) if best is not None else body.decode("utf-8", "replace")
+    matches = list(from_bytes(_TAG_BYTES.sub(b" ", body[:1_000_000])))
+    if not matches:
+        return "utf-8"
+    best = matches[0]
+    if any(match.encoding == "cp1252" and match.chaos <= best.chaos + _NEAR for match in matches):
+        return "cp1252"
+    return best.encoding
 
 
 # ---------------------------------------------------------------- filling the card
 
 
-def fill_story(story: Story, page: ArticlePage, config: Config) -> None:
+def fill_story(story: Story, page: ArticlePage, config: Config, now: datetime | None = None) -> None:
     """Fill what the story's card lacks from its page; the feed's own
     word stands where it has one, and the user's [authors] table always
     wins over the page's author blurb."""
     item, meta = story.item, page.meta
     thin = thin_text(item)
-    if thin and _words(page.text) > _words(item.text):
+    # A page with less article text than a teaser (a paywall's "Subscribe to
+    # continue reading") has no article to time, and its headline is no lead.
+    article = _words(page.text) >= THIN_WORDS
+    lead = page.lead_text if article else meta.description
+    if thin and article and _words(page.text) > _words(item.text):
         item.text = page.text
-        item.lead_text = page.lead_text or item.lead_text
+        item.lead_text = lead or item.lead_text
         item.excerpt = False
-    elif thin and page.lead_text and not item.text.strip():
-        item.lead_text = page.lead_text
-    if item.image is None and meta.image is not None:
+    elif thin and lead and not item.text.strip():
+        item.lead_text = lead
+    # A picture on a private or loopback address is the reader's own
+    # network: their mail client would load it (169.254.169.254, a router).
+    private_ok = config.articles.allow_private
+    if item.image is None and meta.image is not None and (private_ok or not _private_host(meta.image.url)):
         item.image = meta.image
     if not item.author and meta.byline:
         item.author = meta.byline
-    if item.published is None and meta.published is not None:
-        item.published = meta.published
+    published = believable(meta.published, now) if now is not None else meta.published
+    if item.published is None and published is not None:
+        item.published = published
         item.date_only = False
     story.site = story.site or meta.site_name
     story.language = story.language or meta.language
@@ -294,8 +398,26 @@ def _blurb(config: Config, name: str, person: PagePerson | None) -> AuthorBlurb 
     if info is not None:
         return AuthorBlurb(name=name, role=info.role, bio=info.bio, avatar=info.avatar)
     if person is not None and name and person.name.casefold() in name.casefold():
-        return AuthorBlurb(name=name, role=person.role, bio=person.bio, avatar=person.avatar)
+        avatar = person.avatar if config.articles.allow_private or not _private_host(person.avatar) else ""
+        return AuthorBlurb(name=name, role=person.role, bio=person.bio, avatar=avatar)
     return None
+
+
+def _private_host(url: str) -> bool:
+    """Whether the URL names a host on the reader's own network: a private,
+    loopback, link-local... IP literal, or localhost."""
+    from .addresses import refusal
+
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    except ValueError:
+        return True
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return bool(refusal(host))
+    except ValueError:
+        return False  # a name, not an IP literal
 
 
 # ---------------------------------------------------------------- the store's JSON

@@ -56,10 +56,15 @@ _PROMO_AT_WORD = (
 _PROMO_ANYWHERE = (
     r"\[link\]", r"\[comments\]", "クリックすると",
 )
-_PROMO = re.compile(rf"^(?:{'|'.join(_PROMO_AT_START)})|\b(?:{'|'.join(_PROMO_AT_WORD)})|{'|'.join(_PROMO_ANYWHERE)}",
-                    re.IGNORECASE)
+# A cookie or consent banner, wherever the page put it (inside <article> too).
+_CONSENT = (r"we use cookies\b", r"(?:this|our) (?:web)?site uses cookies\b",
+            r"(?:accept|reject|allow|manage|decline) (?:all |our |the use of )?cookies\b",
+            r"cookie (?:policy|settings|preferences|consent|notice|banner)\b", r"manage (?:your )?(?:consent|preferences)\b")
+_PROMO = re.compile(rf"^(?:{'|'.join(_PROMO_AT_START)})|\b(?:{'|'.join(_PROMO_AT_WORD + _CONSENT)})|"
+                    rf"{'|'.join(_PROMO_ANYWHERE)}", re.IGNORECASE)
 _PLATFORM_NOTICE = re.compile(r"\bhosted on acast\b|acast\.com/privacy|\bprivacy (?:policy|notice)\b|\bopt-out\b|"
-                              r"\bdo not sell my\b|\bart19\b|\bpodtrac\b|\bmegaphone\.fm\b", re.I)
+                              r"\bdo not sell my\b|\bart19\b|\bpodtrac\b|\bmegaphone\.fm\b|"
+                              rf"\b(?:{'|'.join(_CONSENT)})", re.I)
 _PICTURE_CREDIT_LINE = re.compile(
     r"^[(\[]?\s*(?:image|photo|picture|photograph|foto|bild)?\s*(?:credit|credits|source)\s*:\s*(.+?)\s*[)\]]?$", re.I)
 _PICTURE_LABEL_LINE = re.compile(r"^(?:photo(?:graph)?s?|image|illustration|picture|foto)\s*:\s*(.+)$", re.I)
@@ -84,7 +89,8 @@ _PROMO_HINTS = (
     "value for value", "boostagram", "sats", "producer", "share ", "/u/", "[link]", "[comments]",
     "this episode", "the episode", "this show", "the show", "this podcast", "the podcast", "new episodes",
     "special thanks", "transcript", "shirts", "mugs", "hoodies", "stickers",
-    "クリックすると", "see below", "feedback", "submit questions", "out now", "tickets",
+    "クリックすると", "see below", "feedback", "submit questions", "out now", "tickets", "cookies", "cookie ",
+    "consent", "preferences",
 )
 _PROMO_STARTS = (
     "read ", "website", "web", "email", "contact", "support", "related:", "advertisement", "comments",

@@ -61,6 +61,7 @@ class FetchResult:
     moved_to: str | None = None  # new home after a permanent redirect (301/308)
     gone: bool = False  # 410: the publisher says the feed will never come back
     refused: bool = False  # not fetched: its address is not public (fetch_batches(public_only=True))
+    late: bool = False  # not fetched: the batch's deadline had passed (fetch_batches(deadline=...))
 
     @property
     def ok(self) -> bool:
@@ -80,7 +81,7 @@ def fetch_all(
 
 
 def fetch_batches(requests: Iterable[FetchRequest], config: FetchConfig, *,
-                  public_only: bool = False) -> Iterator[list[FetchResult]]:
+                  public_only: bool = False, deadline: float | None = None) -> Iterator[list[FetchResult]]:
     """Fetch every request concurrently; yield the results in batches: each
     is everything that finished while the caller was busy with the last one
     (at least one result), so the caller can store a batch with one commit
@@ -88,6 +89,9 @@ def fetch_batches(requests: Iterable[FetchRequest], config: FetchConfig, *,
 
     Nothing keeps a result once it is yielded, so each body can be freed as
     soon as the caller has stored it, instead of every body living to the end.
+
+    `deadline` (time.monotonic()) bounds the whole batch: no request starts
+    after it (its result says `late`) and none runs past it.
     """
     requests = list(requests)
     if not requests:
@@ -98,7 +102,7 @@ def fetch_batches(requests: Iterable[FetchRequest], config: FetchConfig, *,
     try:
         with ThreadPoolExecutor(max_workers=min(config.concurrency, len(requests))) as pool:
             for request in requests:
-                pool.submit(_fetch_one, client, request, config, host_slots).add_done_callback(finished.put)
+                pool.submit(_fetch_one, client, request, config, host_slots, deadline).add_done_callback(finished.put)
             remaining = len(requests)
             while remaining:
                 batch = [finished.get()]
@@ -160,6 +164,9 @@ def _client(config: FetchConfig, public_only: bool = False):
     return httpx.Client(
         # Through a proxy, the address checked would be the proxy's, not the page's.
         trust_env=not public_only,
+        # No cookie is kept, so none is sent back: a publisher's cookie on one
+        # page (or feed) would link the reader's later requests to that host.
+        cookies=_no_cookies(),
         transport=transport,
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
@@ -237,6 +244,12 @@ class _DeadlineBackend:
         self._inner.sleep(seconds)
 
 
+def _no_cookies():
+    from http.cookiejar import CookieJar, DefaultCookiePolicy
+
+    return CookieJar(policy=DefaultCookiePolicy(allowed_domains=[]))  # no domain may set one
+
+
 class HostSlots:
     """A semaphore per host, so no site gets more than `per_host` requests."""
 
@@ -254,12 +267,15 @@ class HostSlots:
 # ---------------------------------------------------------------- one feed
 
 
-def _fetch_one(client, request: FetchRequest, config: FetchConfig, slots: HostSlots) -> FetchResult:
+def _fetch_one(client, request: FetchRequest, config: FetchConfig, slots: HostSlots,
+               deadline: float | None = None) -> FetchResult:
     scheme = urlsplit(request.target).scheme.lower()
     try:
         if scheme in ("http", "https"):
             with slots.for_url(request.target):
-                return _fetch_http(client, request, config)
+                if deadline is not None and time.monotonic() >= deadline:
+                    return FetchResult(url=request.url, error="not asked: out of time", late=True)
+                return _fetch_http(client, request, config, deadline)
         if is_local_file_url(request.target):
             return _read_file(request.url, request.target, config)
         # The config refuses these; never read any other URL as a local path.
@@ -270,9 +286,12 @@ def _fetch_one(client, request: FetchRequest, config: FetchConfig, slots: HostSl
         return FetchResult(url=request.url, error=_describe(exc, config), refused=isinstance(exc, NotPublic))
 
 
-def _fetch_http(client, request: FetchRequest, config: FetchConfig) -> FetchResult:
-    """GET with retries on 429/503, all inside one deadline of `timeout`."""
+def _fetch_http(client, request: FetchRequest, config: FetchConfig, until: float | None = None) -> FetchResult:
+    """GET with retries on 429/503, all inside one deadline of `timeout`
+    (and before `until`, the batch's deadline, when there is one)."""
     deadline = time.monotonic() + config.timeout
+    if until is not None and until < deadline:
+        deadline = until
     _current.deadline = deadline
     try:
         for attempt in range(MAX_RETRIES + 1):

@@ -67,7 +67,7 @@ def read_page_meta(tree, url: str) -> PageMeta:
         byline=_byline(article, meta, tree),
         description=_line(meta.get("og:description") or _text(article.get("description")) or meta.get("description")
                           or meta.get("twitter:description"), MAX_FIELD),
-        site_name=_line(meta.get("og:site_name") or _name(article.get("publisher")) or meta.get("application-name")),
+        site_name=_site_name(meta.get("og:site_name") or _name(article.get("publisher")) or meta.get("application-name")),
         image=_image(meta, article, tree, url),
         language=_language(tree, meta, article),
         published=_published(meta, article, tree),
@@ -143,6 +143,12 @@ def _line(value: str, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
+def _site_name(value: str) -> str:
+    """A label for the meta line: one longer than MAX_SITE_NAME is no name."""
+    text = _line(value, 10 * MAX_SITE_NAME)
+    return text if len(text) <= MAX_SITE_NAME else ""
+
+
 def _title(tree) -> str:
     node = tree.css_first("title")
     return node.text() if node else ""
@@ -162,15 +168,22 @@ def _web_url(value: str, base: str) -> str:
 def _byline(article: dict, meta: dict[str, str], tree) -> str:
     """JSON-LD author, else <meta name=author>, else a rel=author link."""
     authors = article.get("author")
-    names = [_name(author) for author in (authors if isinstance(authors, list) else [authors])]
+    names = [_name(author) for author in (authors if isinstance(authors, list) else [authors])[:MAX_AUTHORS]]
     for raw in (", ".join(name for name in names if name), meta.get("author"), meta.get("article:author"),
                 meta.get("og:article:author"), meta.get("dc.creator"), meta.get("sailthru.author"),
                 meta.get("parsely-author"), _marked_author(tree)):
-        if raw and not re.match(r"(?i)https?://", raw):
-            name = byline(raw[:300])
-            if name:
-                return _line(name, 200)
+        # A byline longer than MAX_NAME is no person's name: rejected, not cut to one.
+        if raw and len(raw.strip()) <= MAX_NAME and not re.match(r"(?i)https?://", raw):
+            name = byline(_BY_WORD.sub("", raw.strip()))
+            if name and len(name) <= MAX_NAME:
+                return _line(name, MAX_NAME)
     return ""
+
+
+MAX_NAME = 200  # characters of a byline, names and commas
+MAX_SITE_NAME = 100
+MAX_AUTHORS = 8
+_BY_WORD = re.compile(r"^(?:by|BY|By)\s+(?=\S)")
 
 
 # What Firefox's reader view takes as a byline's element.
@@ -239,8 +252,8 @@ def _image(meta: dict[str, str], article: dict, tree, base: str) -> Image | None
     else twitter:image; its caption and credit where the page marks them
     (the JSON-LD ImageObject, or the figcaption of the same picture)."""
     ld_image = article.get("image")
-    if isinstance(ld_image, list):
-        ld_image = ld_image[0] if ld_image else None
+    if isinstance(ld_image, list):  # the first that is a web address ("javascript:x" first is no reason for none)
+        ld_image = next((entry for entry in ld_image[:20] if _web_url(_image_url(entry), base)), None)
     ld = ld_image if isinstance(ld_image, dict) else {}
     url = _web_url(meta.get("og:image:secure_url") or meta.get("og:image") or meta.get("og:image:url") or "", base)
     width, height = _size(meta.get("og:image:width")), _size(meta.get("og:image:height"))
