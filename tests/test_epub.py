@@ -222,3 +222,26 @@ def test_a_picture_that_does_not_decode_is_left_out(tmp_path, server, invoke):
     if EPUBCHECK:
         checked = subprocess.run([*EPUBCHECK, str(book_path)], capture_output=True, text=True, timeout=300)
         assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_picture_whose_size_probe_ran_out_of_time_is_not_fetched_again(tmp_path, server, invoke, monkeypatch):
+    """Sizing a slow host's picture waits its deadline; the EPUB then
+    waited for the same picture again (twice the time). The probe's
+    running out of time is stood in for by a remote_sizes that answers
+    nothing (what it returns for a picture not read before the deadline)."""
+    from loopback import respond
+
+    from digest.sources import picturesize
+
+    monkeypatch.setattr(picturesize, "remote_sizes", lambda pictures, **kwargs: {})
+    monkeypatch.setattr(picturesize, "_UNANSWERED", {}, raising=False)  # this test's marks stay in it
+    photo = png(64, 48, (30, 110, 160))
+    server.routes["/slow.png"] = lambda h: respond(h, 200, photo, {"Content-Type": "image/png"})
+    feed = rss(rss_item("A story with a slow picture", "https://news.example.org/slow", body="<p>Text.</p>",
+                        extra=f'<media:content url="{server.url("/slow.png")}" medium="image"/>'), title="Wire")
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, feed.encode())
+    config = write_config(tmp_path, f'title = "Slow"\ntimezone = "UTC"\n[[feeds]]\nurl = "{server.url("/feed.xml")}"\n')
+    result = invoke("build", "--config", str(config), "--now", EXAMPLE_NOW, "--format", "epub", "-o",
+                    str(tmp_path / "slow.epub"))
+    assert result.exit_code == 0, result.stderr
+    assert server.hits_for("/slow.png") == []
