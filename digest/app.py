@@ -404,6 +404,7 @@ class Digester:
         from .output.web import write_archive
 
         self._check_web_folder(config)
+        self.store  # noqa: B018 - opened first: the state file's folder holds the lock file
         every = self._digest_names()
         # The history is read under the lock too: a `publish` racing a
         # build's own write used to rewrite the index and feeds from a

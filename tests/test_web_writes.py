@@ -212,3 +212,15 @@ def test_a_symlink_inside_the_web_folder_is_replaced_not_written_through(tmp_pat
     assert target.read_text() == "mine"
     index = tmp_path / "site/index.html"
     assert not index.is_symlink() and "editions/2025-01-03-120000.html" in index.read_text()
+
+
+def test_publish_before_any_build_makes_the_state_folder_for_its_lock(tmp_path, runner):
+    """The lock file sits beside the state file: a first `publish` (no
+    state yet, its folder missing) said "cannot lock", not what was wrong."""
+    config = _site(tmp_path, web='dir = "sitefile"')
+    config.write_text(config.read_text().replace('state = "state.db"', 'state = "st/state.db"'))
+    (tmp_path / "sitefile").write_text("not a folder")
+    result = _cli(runner, config, "publish")
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: cannot write the web edition (web.dir) into {tmp_path / 'sitefile'}: File exists"]
