@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Config, EmailConfig, load_config
-from .errors import DigestError, UsageError
+from .errors import ConfigError, DigestError, OutputError, UsageError
 from .locations import default_config_path, state_location
 from .models import BuildRequest, Digest, FeedFailure, Story
 from .report import Reporter
@@ -231,7 +231,8 @@ class Digester:
         if config.web is not None and config.web.base_url:
             from .output.web import edition_url
 
-            made.web_url = edition_url(config.web.base_url, made)
+            made.web_url = edition_url(config.web.base_url, made,
+                                       [record.at for record in self.store.for_digest(config.name).builds(20)])
         leave_out_unrenderable(renderer, made, format, self.reporter)
         if not made.stories and failures and len(failures) == len(config.feeds):
             raise DigestError("every feed failed; nothing to build")
@@ -350,6 +351,8 @@ class Digester:
                              "(set [smtp], or command, maildir or mbox in [email])")
         if destination.needs_message and format != "email":
             raise UsageError(f"send: {destination.name} takes an email, not format {format!r}")
+        if config.web is not None and mark:
+            self._check_web_folder(config)
         outgoing = edition.output(format)
         if not (mark and edition.stories):
             return destination.deliver(outgoing)
@@ -400,10 +403,61 @@ class Digester:
     def _write_web(self, config: Config, names: list[str], rewrite: bool) -> Published:
         from .output.web import write_archive
 
+        self._check_web_folder(config)
+        self.store  # noqa: B018 - opened first: the state file's folder holds the lock file
         every = self._digest_names()
-        return write_archive(config.web, {name: self._editions_of(name) for name in every},
-                             {name: self.config.digest(name).title for name in every},
-                             lambda name: self._renderer(self.config.digest(name)), names, rewrite)
+        # The history is read under the lock too: a `publish` racing a
+        # build's own write used to rewrite the index and feeds from a
+        # snapshot taken before the build was recorded, and the new edition
+        # vanished from them. Whoever writes last now read the latest history.
+        with self._web_lock():
+            return write_archive(config.web, {name: self._editions_of(name) for name in every},
+                                 {name: self.config.digest(name).title for name in every},
+                                 lambda name: self._renderer(self.config.digest(name)), names, rewrite,
+                                 seed=self._web_seed())
+
+    def _check_web_folder(self, config: Config) -> None:
+        """ConfigError when [web] dir holds the state file: serving the site
+        would publish the database (feed addresses with their tokens, history)."""
+        folder, state = config.web.dir.resolve(), self.state_path.resolve()
+        if folder in state.parents:
+            raise ConfigError(f"is {config.web.dir}, the folder of the state file {self.state_path}: serving the "
+                              "web edition would publish it; give the web edition a folder of its own",
+                              path=config.path, key="web.dir")
+
+    @contextmanager
+    def _web_lock(self) -> Iterator[None]:
+        """Every write of the web edition, one at a time: an flock on a file
+        beside the state file (never inside the published folder)."""
+        import fcntl
+        import os
+        import time
+
+        lock_path = self.state_path.with_name(f".{self.state_path.name}.web-lock")
+        try:
+            handle = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError as exc:
+            raise OutputError(f"cannot lock the web edition: {exc.strerror} ({lock_path})") from None
+        try:
+            deadline = time.monotonic() + max(self.config.lock_wait.total_seconds(), 60.0)
+            while True:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise OutputError("the web edition is being written by another digest command; "
+                                          "try again (digest publish)") from None
+                    time.sleep(0.05)
+            yield
+        finally:
+            os.close(handle)  # unlocks
+
+    def _web_seed(self) -> str:
+        """This installation's part of the Atom ids made without base_url
+        (a random id stored once in the state), so two people's archives
+        never share an id, and publishing again keeps them."""
+        return self.store.installation_id()
 
     def _digest_names(self) -> list[str]:
         return ["", *self.config.digests]
@@ -431,9 +485,10 @@ class Digester:
     def window_text(self, since: datetime, now: datetime, since_given: bool = False,
                     digest: str | None = None) -> str:
         """The window a build or explain looked in, and why it starts there."""
-        last = self.store.for_digest(self.digest_config(digest).name).last_build_time()
+        config = self.digest_config(digest)
+        last = self.store.for_digest(config.name).last_build_time()
         why = ("--since" if since_given else "the last digest" if last is not None and since == last
-               else f"the config's `since`, {_since_text(self.config)}")
+               else f"the config's `since`, {_since_text(config)}")
         return f"stories dated from {local_time_text(since, self.config)} ({why}) to {local_time_text(now, self.config)}"
 
     def why_empty(self, edition: Edition, since_given: bool = False) -> str:
@@ -447,9 +502,9 @@ class Digester:
             return f"Nothing new since {local_time_text(window_start, self.config)}"
         if last is not None:
             return f"Nothing new since the last digest ({local_time_text(last, self.config)})"
-        looked = (f"Nothing new in the last {_duration(self.config.since)} (a first digest looks back the config's "
-                  f"`since`, {_since_text(self.config)})" if isinstance(self.config.since, timedelta) else
-                  f"Nothing new since {_since_text(self.config)} (the config's `since`)")
+        looked = (f"Nothing new in the last {_duration(config.since)} (a first digest looks back the config's "
+                  f"`since`, {_since_text(config)})" if isinstance(config.since, timedelta) else
+                  f"Nothing new since {_since_text(config)} (the config's `since`)")
         older = self.store.for_digest(edition.name).unsent_before([feed.url for feed in config.feeds], window_start)
         if not older:
             return f"{looked}, and the feeds have no older items either"

@@ -156,6 +156,15 @@ MIGRATIONS = {
         marks TEXT NOT NULL
     )
     """,
+    # Facts of this state file: 'installation' is a random id made once,
+    # this installation's part of the web edition's Atom ids without
+    # base_url (a uuid of the path alone was the same for everyone).
+    13: """
+    CREATE TABLE facts (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    )
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

@@ -700,6 +700,19 @@ class Store:
             db.executemany("INSERT OR REPLACE INTO article_pages (url, page, etag, last_modified, checked, error) "
                            "VALUES (?, ?, ?, ?, ?, ?)", rows)
 
+    def installation_id(self) -> str:
+        """A random id of this state file, made the first time it is asked
+        for and the same ever after."""
+        import uuid
+
+        row = self._db.execute("SELECT value FROM facts WHERE key = 'installation'").fetchone()
+        if row is None:
+            with self.transaction() as db:
+                db.execute("INSERT OR IGNORE INTO facts (key, value) VALUES ('installation', ?)",
+                           (str(uuid.uuid4()),))
+            row = self._db.execute("SELECT value FROM facts WHERE key = 'installation'").fetchone()
+        return row[0]
+
     # ------------------------------------------------------------ the build lock
 
     def try_lock(self, pid: int, host: str, now: datetime, stale_after: timedelta) -> LockHolder | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from .errors import ConfigError
 from .files import is_local_file_url
@@ -148,3 +148,25 @@ def redacted_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
+
+
+# What RFC 3986 lets a URI hold as it is (reserved and unreserved
+# characters, and % of an escape); everything else is percent-encoded.
+_URI_SAFE = "!#$&'()*+,/:;=?@[]~%-._"
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def uri_reference(link: str) -> str:
+    """The link as a strict URI, for an href an XML reader checks (an
+    EPUB's): a space, |, {}, `, ^, <>, " and non-ASCII percent-encoded, a
+    % not followed by two hex digits written %25, a second # encoded.
+    "" for what cannot be one (a broken [IPv6] host)."""
+    link = _BAD_PERCENT.sub("%25", link.strip())
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return ""
+    path_safe = _URI_SAFE.replace("#", "").replace("[", "").replace("]", "")
+    netloc = quote(parts.netloc, safe=_URI_SAFE.replace("#", "").replace("/", "").replace("?", ""))
+    return urlunsplit((parts.scheme, netloc, quote(parts.path, safe=path_safe),
+                       quote(parts.query, safe=path_safe), quote(parts.fragment, safe=path_safe)))

@@ -269,3 +269,53 @@ def test_a_new_title_sends_a_story_again_as_updated_to_the_digest_that_sent_it_o
         # Never sent by the alerts digest nor the top-level one: new to them, not an update.
         assert [(i.title, i.updated) for i in alerts.unsent_items([url], since, now)] == [("Talks collapse", False)]
         assert [(i.title, i.updated) for i in store.unsent_items([url], since, now)] == [("Talks collapse", False)]
+
+
+def test_a_named_digests_window_and_empty_build_quote_its_own_since(tmp_path):
+    """The weekly looks back 7 days; its messages said the top-level 24 hours."""
+    from datetime import datetime, timedelta, timezone
+
+    import digest
+
+    config = _config(tmp_path)
+    later = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+    with digest.open(config) as d:
+        text = d.window_text(later - timedelta(days=7), later, digest="weekly")
+        assert "`since`, 7 days" in text and "24 hours" not in text
+        empty = d.build(now=later, digest="weekly")
+        assert not empty.stories
+        said = d.why_empty(empty)
+        assert "Nothing new in the last 7 days" in said and "24 hours" not in said
+
+
+def test_keywords_match_whatever_unicode_form_the_feed_wrote(tmp_path):
+    """A feed's decomposed "Cafe\u0301" is the "CAFÉ" of the config (NFC),
+    and no longer the unaccented "cafe" (the combining accent had ended the
+    word there)."""
+    import unicodedata
+
+    import digest
+
+    feed = tmp_path / "cafe.xml"
+    feed.write_text(rss(rss_item(unicodedata.normalize("NFD", "Café culture returns"), "https://news.example.org/c",
+                                 body="Tables are out again.")), encoding="utf-8")
+    config = write_config(tmp_path, f"""
+        title = "Daily"
+        timezone = "UTC"
+        state = "state.db"
+        [digests.accented]
+        match = ["CAFÉ"]
+        [digests.bare]
+        match = ["cafe"]
+        [[feeds]]
+        url = "{feed}"
+    """)
+    with digest.open(config) as d:
+        assert len(d.build(now=datetime_now(), digest="accented").stories) == 1
+        assert d.build(now=datetime_now(), digest="bare").stories == []
+
+
+def datetime_now():
+    from datetime import datetime, timezone
+
+    return datetime(2025, 1, 2, 20, 0, tzinfo=timezone.utc)

@@ -9,6 +9,7 @@ metadata, the pictures inside the book (a remote one fetched from
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import zipfile
@@ -135,3 +136,112 @@ def test_pictures_are_fetched_into_the_book_and_one_that_cannot_be_had_is_left_o
     if EPUBCHECK:
         checked = subprocess.run([*EPUBCHECK, str(book_path)], capture_output=True, text=True, timeout=300)
         assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+# RFC 3986: what a URI may hold as it is, and % only before two hex digits.
+_URI = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$")
+
+
+def test_odd_story_links_are_written_as_valid_uris(tmp_path, invoke):
+    """One link as feeds write them (a space, |, {}, `, ^, <>, ", a bad %)
+    made the whole book fail epubcheck (RSC-020)."""
+    from xml.sax.saxutils import escape as xml_escape
+
+    links = ["https://e.example/a b", "https://e.example/?q=a|b", "https://e.example/?q={x}",
+             "https://e.example/?q=`x`^", "https://e.example/?q=<x>", 'https://e.example/?a=1&b="2"',
+             "https://e.example/%zz", "https://uk.wikipedia.org/wiki/Київ"]
+    feed = tmp_path / "odd.xml"
+    feed.write_text(rss(*(rss_item(f"Story number {n}", xml_escape(link, {'"': "&quot;"}),
+                                   date=f"Thu, 02 Jan 2025 {10 + n}:00:00 +0000")
+                          for n, link in enumerate(links))), encoding="utf-8")
+    config = write_config(tmp_path, f'title = "Odd"\ntimezone = "UTC"\n[[feeds]]\nurl = "{feed}"\n')
+    book_path = tmp_path / "odd.epub"
+    result = invoke("build", "--config", str(config), "--now", EXAMPLE_NOW, "--format", "epub", "-o", str(book_path))
+    assert result.exit_code == 0, result.stderr
+    with zipfile.ZipFile(book_path) as book:
+        chapter = ElementTree.fromstring(book.read("EPUB/chapter-1.xhtml"))
+    hrefs = [a.get("href") for a in chapter.iter(f"{XHTML}a")]
+    assert len(hrefs) >= len(links)
+    assert [href for href in hrefs if not _URI.match(href)] == []
+    assert "https://e.example/%25zz" in hrefs, hrefs
+    if EPUBCHECK:
+        checked = subprocess.run([*EPUBCHECK, str(book_path)], capture_output=True, text=True, timeout=300)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_each_story_keeps_its_language_and_direction(tmp_path, invoke):
+    """As the web page marks them: the Arabic story right to left, the
+    Japanese one not tagged as the book's English."""
+    feed = tmp_path / "world.xml"
+    feed.write_text(rss(
+        rss_item("استئناف محادثات وقف إطلاق النار في جنيف", "https://news.example.org/ar",
+                 body="<p>التقى المفاوضون مرة أخرى يوم الخميس في جنيف.</p>"),
+        rss_item("東京で新しい地下鉄の路線が開業した", "https://news.example.org/ja",
+                 date="Thu, 02 Jan 2025 11:00:00 +0000", body="<p>新しい路線は朝から多くの人で混雑した。</p>")),
+        encoding="utf-8")
+    config = write_config(tmp_path, f'title = "World"\ntimezone = "UTC"\n[[feeds]]\nurl = "{feed}"\n')
+    book_path = tmp_path / "world.epub"
+    result = invoke("build", "--config", str(config), "--now", EXAMPLE_NOW, "--format", "epub", "-o", str(book_path))
+    assert result.exit_code == 0, result.stderr
+    with zipfile.ZipFile(book_path) as book:
+        chapter = ElementTree.fromstring(book.read("EPUB/chapter-1.xhtml"))
+    sections = {"".join(s.find(f"{XHTML}h2").itertext())[:2]: s for s in chapter.iter(f"{XHTML}section")}
+    assert sections["است"[:2]].get("lang") == "ar" and sections["است"[:2]].get("dir") == "auto"
+    assert sections["東京"].get("lang") == "ja"
+    if EPUBCHECK:
+        checked = subprocess.run([*EPUBCHECK, str(book_path)], capture_output=True, text=True, timeout=300)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_picture_that_does_not_decode_is_left_out(tmp_path, server, invoke):
+    """A JPEG signature with no picture behind it (SOI, a JFIF header, EOI)
+    was put in the book, and epubcheck called it corrupt (PKG-021); a PNG
+    cut in half likewise."""
+    from loopback import respond
+
+    photo = png(64, 48, (30, 110, 160))
+    fakes = {"/fake.jpg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9",
+             "/half.png": png(640, 360, (90, 20, 20))[:200]}
+    server.routes["/photo.png"] = lambda h: respond(h, 200, photo, {"Content-Type": "image/png"})
+    for path, data in fakes.items():
+        server.routes[path] = lambda h, data=data: respond(h, 200, data, {"Content-Type": "image/jpeg"})
+
+    def item(n: int, picture: str) -> str:
+        return rss_item(f"Story {n} with a picture", f"https://news.example.org/{n}", body="<p>Text.</p>",
+                        date=f"Thu, 02 Jan 2025 {10 + n}:00:00 +0000",
+                        extra=f'<media:content url="{server.url(picture)}" medium="image"/>')
+
+    feed = rss(item(1, "/photo.png"), item(2, "/fake.jpg"), item(3, "/half.png"), title="Wire")
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, feed.encode())
+    config = write_config(tmp_path, f'title = "Pics"\ntimezone = "UTC"\n[[feeds]]\nurl = "{server.url("/feed.xml")}"\n')
+    book_path = tmp_path / "pics.epub"
+    result = invoke("build", "--config", str(config), "--now", EXAMPLE_NOW, "--format", "epub", "-o", str(book_path))
+    assert result.exit_code == 0, result.stderr
+    with zipfile.ZipFile(book_path) as book:
+        assert [book.read(n) for n in book.namelist() if n.startswith("EPUB/images/")] == [photo]
+    if EPUBCHECK:
+        checked = subprocess.run([*EPUBCHECK, str(book_path)], capture_output=True, text=True, timeout=300)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_a_picture_whose_size_probe_ran_out_of_time_is_not_fetched_again(tmp_path, server, invoke, monkeypatch):
+    """Sizing a slow host's picture waits its deadline; the EPUB then
+    waited for the same picture again (twice the time). The probe's
+    running out of time is stood in for by a remote_sizes that answers
+    nothing (what it returns for a picture not read before the deadline)."""
+    from loopback import respond
+
+    from digest.sources import picturesize
+
+    monkeypatch.setattr(picturesize, "remote_sizes", lambda pictures, **kwargs: {})
+    monkeypatch.setattr(picturesize, "_UNANSWERED", {}, raising=False)  # this test's marks stay in it
+    photo = png(64, 48, (30, 110, 160))
+    server.routes["/slow.png"] = lambda h: respond(h, 200, photo, {"Content-Type": "image/png"})
+    feed = rss(rss_item("A story with a slow picture", "https://news.example.org/slow", body="<p>Text.</p>",
+                        extra=f'<media:content url="{server.url("/slow.png")}" medium="image"/>'), title="Wire")
+    server.routes["/feed.xml"] = lambda h: respond(h, 200, feed.encode())
+    config = write_config(tmp_path, f'title = "Slow"\ntimezone = "UTC"\n[[feeds]]\nurl = "{server.url("/feed.xml")}"\n')
+    result = invoke("build", "--config", str(config), "--now", EXAMPLE_NOW, "--format", "epub", "-o",
+                    str(tmp_path / "slow.epub"))
+    assert result.exit_code == 0, result.stderr
+    assert server.hits_for("/slow.png") == []

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from digest.output.wrap import wrap
 from digest.sources import boilerplate, sanitize
-from digest.sources.links import canonical_url, is_tracking_param, resolved_url
+from digest.sources.links import _SIGNATURE, canonical_url, is_tracking_param, resolved_url
 from digest.sources.sanitize import sanitize_html
 from digest.text import _has_astral, key_head, key_text
 from digest.values import parse_duration
@@ -23,8 +23,12 @@ settings.load_profile("digest")
 # ------------------------------------------------------------ URLs
 
 _word = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=8)
+# A parameter named like a signature ("sig", "token", "hash") makes a
+# signed URL, whose query canonical_url keeps whole (tracking parameters
+# too: taking one out breaks the signature; tested in test_links.py):
+# hypothesis found "sig" among the words, and these properties failed.
 _param = st.one_of(
-    _word,
+    _word.filter(lambda word: word.lower() not in _SIGNATURE),
     st.sampled_from(["utm_source", "utm_medium", "fbclid", "gclid", "mc_cid", "mc_eid", "ref", "igshid"]),
 )
 _urls = st.builds(
@@ -48,12 +52,13 @@ def test_canonical_url_is_idempotent_and_clean(url):
     parts = urlsplit(once)
     assert parts.scheme == parts.scheme.lower() and parts.netloc == parts.netloc.lower()
     assert parts.fragment == ""
-    assert not [k for k, _ in parse_qsl(parts.query) if is_tracking_param(k)]
+    assert not [k for k, v in parse_qsl(parts.query) if is_tracking_param(k, v)]
 
 
 @given(_urls)
 def test_canonical_url_keeps_the_other_parameters_in_order(url):
-    kept = [(k, v) for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True) if not is_tracking_param(k)]
+    # With its value: ?ref=x (x the site) is who sent the click, ?ref=main is not.
+    kept = [(k, v) for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True) if not is_tracking_param(k, v)]
     assert parse_qsl(urlsplit(canonical_url(url)).query, keep_blank_values=True) == kept
 
 

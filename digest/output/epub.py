@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 
 from ..models import Digest, PictureFile, Story
 from ..text import strip_control
+from ..urls import uri_reference
 from .present import alt_text, credit_line, duration_text
 from .render import Renderer
 
@@ -161,13 +162,17 @@ class _Book:
 
     def story(self, story: Story) -> str:
         number = _story_number(self.digest, story)
-        headline = (f'<a href="{escape(story.link)}">{_text(story.title)}</a>' if story.link else _text(story.title))
+        link = uri_reference(story.link) if story.link else ""
+        headline = f'<a href="{escape(link)}">{_text(story.title)}</a>' if link else _text(story.title)
         updated = "Updated: " if story.updated else ""
         when = self.renderer._storytime(story, self.digest.generated_at)
         length = duration_text(story.duration_seconds) if story.duration_seconds else (
             f"{story.reading_minutes} min read" if story.reading_minutes else "")
         meta = " · ".join(part for part in (story.feed, story.author, when, length) if part)
-        parts = [f'<section id="story-{number}">', f"<h2>{updated}{headline}</h2>",
+        # The story's own language and direction, as the web page has them:
+        # an Arabic story right to left, a Japanese one not tagged English.
+        lang = f' lang="{escape(story.language)}" xml:lang="{escape(story.language)}"' if story.language else ""
+        parts = [f'<section id="story-{number}"{lang} dir="auto">', f"<h2>{updated}{headline}</h2>",
                  f'<p class="meta">{_text(meta)}</p>']
         picture = self.pictures.get(story.image.url) if story.image else None
         if picture:
@@ -181,11 +186,11 @@ class _Book:
             parts.append(f'<p class="blurb">{_text(" — ".join(p for p in (blurb.name, blurb.role, blurb.bio) if p))}'
                          "</p>")
         if story.also:
-            links = ", ".join(f'<a href="{escape(a.link)}">{_text(a.feed)}</a>' if a.link else _text(a.feed)
-                              for a in story.also)
+            links = ", ".join(f'<a href="{escape(uri_reference(a.link))}">{_text(a.feed)}</a>'
+                              if a.link and uri_reference(a.link) else _text(a.feed) for a in story.also)
             parts.append(f'<p class="more">Also covered by {links}</p>')
-        if story.link:
-            parts.append(f'<p class="more"><a href="{escape(story.link)}">Read more</a></p>')
+        if link:
+            parts.append(f'<p class="more"><a href="{escape(link)}">Read more</a></p>')
         parts.append("</section>")
         return "\n".join(parts)
 

@@ -13,7 +13,8 @@ links absolute):
     pictures/<sha256>.png           local pictures the pages show
 
 A page's name is its edition's time (UTC), so the mail can link its page
-before the build is recorded. Each file is written to a temporary file and
+before the build is recorded; a second edition of one digest in the same
+second is NAME-2.html (and so on), counted in the order of the history. Each file is written to a temporary file and
 renamed over the old one, the page before the feed and the index that link
 it: a reader of the folder never sees half an edition, nor a link to a
 page not there yet. Pictures: a page cannot use the mail's cid: parts, so
@@ -23,7 +24,9 @@ a local picture is copied into pictures/ and a remote one stays remote.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import tempfile
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -34,8 +37,10 @@ from xml.etree import ElementTree
 from markupsafe import Markup, escape
 
 from ..config import WebConfig
-from ..files import write_atomically
+from ..errors import OutputError
+from ..files import umask
 from ..models import Digest
+from ..text import strip_control
 from .render import LocalPictures, Renderer
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -61,20 +66,41 @@ def folder_of(name: str) -> str:
     return f"digests/{name}" if name else "editions"
 
 
-def edition_path(digest: Digest) -> str:
+def edition_path(digest: Digest, earlier: int = 0) -> str:
     """The page of an edition, relative to [web] dir: its digest's folder
-    and its time in UTC (unique within a digest: one build at a time)."""
+    and its time in UTC; `earlier`: how many editions of the digest were
+    made before it in the same second (its page is then NAME-2.html, ...)."""
     moment = digest.generated_at.astimezone(timezone.utc)
-    return f"{folder_of(digest.name)}/{moment:%Y-%m-%d-%H%M%S}.html"
+    suffix = f"-{earlier + 1}" if earlier else ""
+    return f"{folder_of(digest.name)}/{moment:%Y-%m-%d-%H%M%S}{suffix}.html"
+
+
+def _second(digest: Digest) -> str:
+    return f"{digest.generated_at.astimezone(timezone.utc):%Y-%m-%d-%H%M%S}"
+
+
+def page_paths(editions: Sequence[Digest]) -> list[str]:
+    """The pages of a digest's editions (newest first, as history lists
+    them), in that order: two made in the same second get two pages."""
+    seen: dict[str, int] = {}
+    paths = []
+    for digest in reversed(editions):
+        second = _second(digest)
+        paths.append(edition_path(digest, seen.get(second, 0)))
+        seen[second] = seen.get(second, 0) + 1
+    return paths[::-1]
 
 
 def feed_path(name: str) -> str:
     return f"digests/{name}/feed.xml" if name else "feed.xml"
 
 
-def edition_url(base_url: str, digest: Digest) -> str:
-    """The edition's page on the web: the mail's "view in browser"."""
-    return base_url + edition_path(digest)
+def edition_url(base_url: str, digest: Digest, earlier: Sequence[datetime] = ()) -> str:
+    """The edition's page on the web: the mail's "view in browser".
+    `earlier`: the times of its digest's editions already sent."""
+    second = _second(digest)
+    same = sum(1 for moment in earlier if f"{moment.astimezone(timezone.utc):%Y-%m-%d-%H%M%S}" == second)
+    return base_url + edition_path(digest, same)
 
 
 def relative(target: str, start: str) -> str:
@@ -88,33 +114,57 @@ def relative(target: str, start: str) -> str:
 
 
 def write_archive(web: WebConfig, editions: dict[str, list[Digest]], titles: dict[str, str],
-                  renderer_of: Callable[[str], Renderer], pages_of: Sequence[str], rewrite: bool) -> Published:
+                  renderer_of: Callable[[str], Renderer], pages_of: Sequence[str], rewrite: bool,
+                  seed: str = "") -> Published:
     """Write the pages of the digests in `pages_of` (each edition's page that
     is missing; every one when `rewrite`), then their Atom feeds, then the
     index of every digest's editions. `editions`: digest name -> its
-    editions, newest first; `titles`: digest name -> its title."""
+    editions, newest first; `titles`: digest name -> its title; `seed`:
+    this installation's part of the Atom ids made without base_url."""
     folder = web.dir
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot write the web edition (web.dir) into {folder}: "
+                          f"{exc.strerror or exc}") from None
+    paths = {name: page_paths(listed) for name, listed in editions.items()}
     pages, feeds = 0, []
     for name in pages_of:
         renderer = renderer_of(name)
-        for digest in editions.get(name, []):
-            path = edition_path(digest)
+        for digest, path in zip(editions.get(name, []), paths.get(name, [])):
             if rewrite or not (folder / path).is_file():
                 write_file(folder, path, page_html(renderer, digest, path, folder, titles.get(name, digest.title)))
                 pages += 1
         if editions.get(name):
             write_file(folder, feed_path(name), atom_feed(web.base_url, name, titles.get(name, ""),
-                                                          editions[name][:FEED_ENTRIES]))
+                                                          editions[name][:FEED_ENTRIES], paths[name], seed))
             feeds.append(folder / feed_path(name))
-    write_file(folder, INDEX_NAME, index_html(editions, titles))
+    write_file(folder, INDEX_NAME, index_html(editions, titles, paths))
     return Published(folder=folder, pages=pages, feeds=tuple(feeds), index=folder / INDEX_NAME)
 
 
 def write_file(folder: Path, path: str, data: str | bytes) -> None:
+    """A file of the archive by temp file and rename: a symlink in its place
+    is replaced, not written through (the folder may be shared: a link
+    planted there must not send digest's writes anywhere its owner can
+    write). Text loses the characters XML and HTML cannot hold (a control
+    character in a title made the Atom feed not well-formed)."""
     target = folder / path
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(target, data.encode("utf-8") if isinstance(data, str) else data)
+    data = strip_control(data).encode("utf-8") if isinstance(data, str) else data
+    temp = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temp, 0o644 & ~umask())
+        os.replace(temp, target)
+    except OSError as exc:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from None
 
 
 # ---------------------------------------------------------------- a page
@@ -159,11 +209,14 @@ _EXTENSIONS = {"png": "png", "jpeg": "jpg", "gif": "gif"}
 # ---------------------------------------------------------------- the index
 
 
-def index_html(editions: dict[str, list[Digest]], titles: dict[str, str]) -> str:
+def index_html(editions: dict[str, list[Digest]], titles: dict[str, str],
+               paths: dict[str, list[str]] | None = None) -> str:
     """Every digest's editions, newest first, each linking its page; each
-    digest's feed linked (and announced to feed readers in the head)."""
-    every = sorted(((d, name) for name, listed in editions.items() for d in listed),
-                   key=lambda pair: pair[0].generated_at, reverse=True)
+    digest's feed linked (and announced to feed readers in the head).
+    `paths`: each digest's pages (page_paths of its editions)."""
+    paths = paths or {name: page_paths(listed) for name, listed in editions.items()}
+    every = sorted(((d, name, path) for name, listed in editions.items() for d, path in zip(listed, paths[name])),
+                   key=lambda row: row[0].generated_at, reverse=True)
     heading = " · ".join(titles[name] for name in titles if editions.get(name)) or "Digest"
     alternates = "".join(
         f'<link rel="alternate" type="application/atom+xml" title="{escape(titles.get(name, name))}" '
@@ -172,10 +225,10 @@ def index_html(editions: dict[str, list[Digest]], titles: dict[str, str]) -> str
         f'<a href="{escape(feed_path(name))}">{escape(titles.get(name, name))} (Atom)</a>'
         for name in titles if editions.get(name))
     rows = "\n".join(
-        f'<li><a href="{escape(edition_path(d))}">{escape(d.subject or titles.get(name, d.title))}</a>'
+        f'<li><a href="{escape(path)}">{escape(d.subject or titles.get(name, d.title))}</a>'
         f'<span class="meta">{escape(titles.get(name, d.title))} · {_day(d.generated_at)} · '
         f'{len(d.stories)} {"story" if len(d.stories) == 1 else "stories"}</span></li>'
-        for d, name in every)
+        for d, name, path in every)
     empty = "" if every else "<p>No edition yet.</p>"
     return f"""<!doctype html>
 <html lang="en">
@@ -222,30 +275,32 @@ def _day(moment: datetime) -> str:
 # ---------------------------------------------------------------- the Atom feed
 
 
-def atom_feed(base_url: str, name: str, title: str, editions: list[Digest]) -> str:
+def atom_feed(base_url: str, name: str, title: str, editions: list[Digest], paths: Sequence[str] | None = None,
+              seed: str = "") -> str:
     """A digest's editions as an Atom feed (RFC 4287): each entry the
     edition's title, its time, its page, and its stories as HTML. Ids are
-    stable: the edition's address (a urn:uuid of it without base_url)."""
+    stable: the edition's address (without base_url, a urn:uuid of it and
+    of `seed`, this installation's id, so no two installations share one)."""
+    paths = list(paths) if paths is not None else page_paths(editions)
     ElementTree.register_namespace("", ATOM)
     feed = ElementTree.Element(f"{{{ATOM}}}feed")
     feed_address = feed_path(name)
 
     def sub(parent, tag: str, text: str | None = None, **attributes) -> ElementTree.Element:
         element = ElementTree.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
-        element.text = text
+        element.text = strip_control(text) if text is not None else None
         return element
 
-    sub(feed, "id", _atom_id(base_url, feed_address))
+    sub(feed, "id", _atom_id(base_url, feed_address, seed))
     sub(feed, "title", title or (editions[0].title if editions else "Digest"))
     sub(feed, "updated", _stamp(max((d.generated_at for d in editions), default=datetime.now(timezone.utc))))
     sub(sub(feed, "author"), "name", title or "digest")
     sub(feed, "generator", "digest")
     sub(feed, "link", rel="self", type="application/atom+xml", href=_href(base_url, feed_address, feed_address))
     sub(feed, "link", rel="alternate", type="text/html", href=_href(base_url, INDEX_NAME, feed_address))
-    for digest in editions:
-        page = edition_path(digest)
+    for digest, page in zip(editions, paths):
         entry = sub(feed, "entry")
-        sub(entry, "id", _atom_id(base_url, page))
+        sub(entry, "id", _atom_id(base_url, page, seed))
         sub(entry, "title", digest.subject or f"{digest.title} — {_day(digest.generated_at)}")
         sub(entry, "published", _stamp(digest.generated_at))
         sub(entry, "updated", _stamp(digest.generated_at))
@@ -284,10 +339,10 @@ def _stamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _atom_id(base_url: str, path: str) -> str:
+def _atom_id(base_url: str, path: str, seed: str = "") -> str:
     if base_url:
         return base_url + path
-    return uuid.uuid5(uuid.NAMESPACE_URL, f"digest:{path}").urn
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"digest:{seed}:{path}" if seed else f"digest:{path}").urn
 
 
 def _href(base_url: str, path: str, start: str) -> str:

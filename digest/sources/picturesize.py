@@ -65,10 +65,34 @@ def size_pictures(store, stories: Iterable[Story], *, offline: bool, now: dateti
         found = remote_sizes(asked, timeout=timeout)
         store.remember_picture_sizes({url: found.get(url) for url in asked if url in found}, now)
         sizes.update(found)
+        _note_unanswered([url for url in asked if url not in found])
     for story in wanting:
         size = sizes.get(story.item.image.url)
         if size:
             story.item.image = replace(story.item.image, width=size[0], height=size[1])
+
+
+# Pictures whose size was not read before the deadline, by this process, a
+# while ago (monotonic time): the EPUB does not fetch them again (a slow
+# host cost each picture the size probe's wait and then the fetch's).
+_UNANSWERED: dict[str, float] = {}
+UNANSWERED_FOR = 600.0  # seconds such a picture is not asked for again
+_UNANSWERED_MAX = 10_000
+
+
+def _note_unanswered(urls: list[str]) -> None:
+    moment = time.monotonic()
+    for url in urls:
+        _UNANSWERED[url] = moment
+    if len(_UNANSWERED) > _UNANSWERED_MAX:
+        for url in sorted(_UNANSWERED, key=_UNANSWERED.__getitem__)[:len(_UNANSWERED) - _UNANSWERED_MAX]:
+            del _UNANSWERED[url]
+
+
+def timed_out_lately(url: str) -> bool:
+    """Whether sizing the picture at `url` ran out of time in this process lately."""
+    moment = _UNANSWERED.get(url)
+    return moment is not None and time.monotonic() - moment < UNANSWERED_FOR
 
 
 def remote_sizes(pictures: dict[str, str], timeout: float = TIMEOUT, concurrency: int = CONCURRENCY,

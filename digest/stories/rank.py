@@ -22,6 +22,7 @@ over the same data give the same order.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -116,14 +117,19 @@ def factors(story: Story, now: datetime, settings: RankSettings) -> Factors:
 
 
 def muted_by(story: Story, words: Iterable[str]) -> str | None:
-    """The first mute word found in any source's title, author or text."""
+    """The first mute word found in any source's title, author or text.
+    Both sides in NFC: "café" typed in the config matches a feed's
+    decomposed "cafe\u0301" (and a bare "cafe" no longer matches it)."""
+    texts = None
     for word in words:
         if not word.strip():
             continue
-        pattern = keyword_pattern(word)
-        for item in story.items:
-            if any(pattern.search(text) for text in (item.title, item.author, item.text)):
-                return word
+        if texts is None:
+            texts = [unicodedata.normalize("NFC", text) for item in story.items
+                     for text in (item.title, item.author, item.text) if text]
+        pattern = keyword_pattern(unicodedata.normalize("NFC", word))
+        if any(pattern.search(text) for text in texts):
+            return word
     return None
 
 
