@@ -429,29 +429,14 @@ class Digester:
     def _web_lock(self) -> Iterator[None]:
         """Every write of the web edition, one at a time: an flock on a file
         beside the state file (never inside the published folder)."""
-        import fcntl
-        import os
-        import time
+        from .files import held_lock
 
         lock_path = self.state_path.with_name(f".{self.state_path.name}.web-lock")
-        try:
-            handle = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
-        except OSError as exc:
-            raise OutputError(f"cannot lock the web edition: {exc.strerror} ({lock_path})") from None
-        try:
-            deadline = time.monotonic() + max(self.config.lock_wait.total_seconds(), 60.0)
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise OutputError("the web edition is being written by another digest command; "
-                                          "try again (digest publish)") from None
-                    time.sleep(0.05)
+        with held_lock(lock_path, max(self.config.lock_wait.total_seconds(), 60.0),
+                       lambda exc: OutputError(f"cannot lock the web edition: {exc.strerror} ({lock_path})"),
+                       lambda: OutputError("the web edition is being written by another digest command; "
+                                           "try again (digest publish)")):
             yield
-        finally:
-            os.close(handle)  # unlocks
 
     def _web_seed(self) -> str:
         """This installation's part of the Atom ids made without base_url

@@ -8,7 +8,6 @@ atomically (temp file + rename).
 
 from __future__ import annotations
 
-import os
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -20,7 +19,7 @@ from urllib.parse import urlsplit
 
 from .config import CONFIG_MAX_BYTES, Config, FeedConfig, config_from_dict, read_config_text
 from .errors import ConfigError, UsageError
-from .files import write_atomically
+from .files import held_lock, write_atomically
 from .sources.discovery import web_address_candidates
 from .urls import feed_identity, normalize_feed_location, redacted_url
 
@@ -379,27 +378,11 @@ def editing(config_path: Path) -> Iterator[ConfigEditor]:
     eight adds at once used to keep one to three of the eight feeds. The
     lock is a file beside the config (the config itself is replaced whole
     on save, so a lock on it would be on the old file)."""
-    import fcntl
-    import time
-
     lock_path = Path(config_path).with_name(f".{Path(config_path).name}.lock")
-    try:
-        handle = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
-    except OSError as exc:
-        raise UsageError(f"cannot lock {config_path} for editing: {exc.strerror} ({lock_path})") from None
-    try:
-        deadline = time.monotonic() + EDIT_LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise UsageError(f"{config_path} is being edited by another digest command; try again") from None
-                time.sleep(0.05)
+    with held_lock(lock_path, EDIT_LOCK_WAIT,
+                   lambda exc: UsageError(f"cannot lock {config_path} for editing: {exc.strerror} ({lock_path})"),
+                   lambda: UsageError(f"{config_path} is being edited by another digest command; try again")):
         yield ConfigEditor(config_path)
-    finally:
-        os.close(handle)  # unlocks
 
 
 @dataclass(frozen=True)

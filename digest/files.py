@@ -16,6 +16,8 @@ import select
 import stat
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
@@ -164,3 +166,31 @@ def is_local_file_url(url: str) -> bool:
     return parts.scheme.lower() == "file" and parts.netloc.lower() in ("", "localhost")
 
 
+
+
+@contextmanager
+def held_lock(lock_path: Path, wait: float, cannot_open: Callable[[OSError], Exception],
+              busy: Callable[[], Exception]) -> Iterator[None]:
+    """An flock on `lock_path` (made 600 if missing) for the block, waiting
+    up to `wait` seconds for another process that holds it. `cannot_open`
+    makes the error for a lock file that cannot be opened, `busy` the one
+    for a lock still held after the wait."""
+    import fcntl
+
+    try:
+        handle = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+    except OSError as exc:
+        raise cannot_open(exc) from None
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise busy() from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(handle)  # unlocks

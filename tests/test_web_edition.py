@@ -248,7 +248,7 @@ def test_the_index_and_an_edition_in_chromium(archive, tmp_path):
             assert len(editions) == 3
             # From the index to an edition by clicking, and back by the page's own bar.
             page.click("text=Morning Brief: Day 2: the bridge at Zaporizhzhia reopens")
-            assert page.url.endswith("/editions/2025-01-02-200000.html")
+            page.wait_for_url("**/editions/2025-01-02-200000.html", wait_until="load")  # not page.url at once: a race
             for width in (375, 1000):
                 page.set_viewport_size({"width": width, "height": 800})
                 page.reload(wait_until="load")
@@ -261,7 +261,7 @@ def test_the_index_and_an_edition_in_chromium(archive, tmp_path):
                 assert "Day 2: the bridge at Zaporizhzhia reopens" in found["text"]
                 assert "You get this email" not in found["text"] and "web edition" in found["text"]
             page.click("text=All editions")
-            assert page.url == (site / "index.html").as_uri()
+            page.wait_for_url((site / "index.html").as_uri(), wait_until="load")
             for link in editions:
                 page.goto(link, wait_until="load")
                 assert all(img["loaded"] for img in page.evaluate(MEASURE)["images"])
