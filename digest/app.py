@@ -228,7 +228,9 @@ class Digester:
         made, failures = make_digest(config, self.store.for_digest(config.name), request, self.reporter,
                                      prepare=renderer.prepare, counting=not looking)
         made.name = config.name
-        if config.web is not None and config.web.base_url:
+        if config.web is not None and config.web.base_url and not looking:
+            # A look (preview, a build typed at a terminal) is never sent, so
+            # it gets no page: a "View in browser" link would lead nowhere.
             from .output.web import edition_url
 
             made.web_url = edition_url(config.web.base_url, made,

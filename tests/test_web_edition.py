@@ -13,6 +13,7 @@ from __future__ import annotations
 import mailbox
 import os
 import re
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -268,3 +269,19 @@ def test_the_index_and_an_edition_in_chromium(archive, tmp_path):
             assert not failed, failed
         finally:
             browser.close()
+
+
+def test_a_look_has_no_view_in_browser_link_to_a_page_that_will_not_exist(tmp_path):
+    """preview and a build typed at a terminal are never sent, so no page is
+    written for them: their HTML must not link one."""
+    import digest
+    from conftest import news_config, news_feed
+
+    feed = tmp_path / "wire.xml"
+    feed.write_text(news_feed(3), encoding="utf-8")
+    config = news_config(tmp_path, feed, 3, extra='[web]\ndir = "site"\nbase_url = "https://me.example/brief/"\n')
+    with digest.open(config, state=tmp_path / "state.db") as d:
+        sent = d.build(now=datetime(2025, 1, 2, 20, tzinfo=timezone.utc))
+        looked = d.build(now=datetime(2025, 1, 2, 20, tzinfo=timezone.utc), looking=True)
+        assert "View in browser" in sent.html and "https://me.example/brief/" in sent.text
+        assert "View in browser" not in looked.html and "me.example/brief" not in looked.text
