@@ -242,6 +242,24 @@ def test_a_50_story_day_in_another_script_stays_under_the_clip_as_mailed(invoke,
     assert len(page.headlines) < 50  # all 50 as cards would pass the clip: the rest are listed
 
 
+def test_a_picture_with_a_credit_and_no_caption_reads_as_its_credit(tmp_path, invoke):
+    """The text part said "Picture: Photo: Cath Virginia / The Verge": a
+    label on a label. A credit alone is its own line."""
+    from conftest import feeds_config, rss, rss_item
+
+    feed = tmp_path / "feed.xml"
+    media = ('<media:content url="https://img.example.org/a.jpg" medium="image" width="1200" height="800">'
+             "<media:credit>Cath Virginia / The Verge</media:credit></media:content>")
+    feed.write_text(rss(rss_item("Meta won't face the next trial", "https://news.example.org/a", extra=media,
+                                 body="Less than a week before the trial, the plaintiff dropped the case."))
+                    .replace("<rss ", '<rss xmlns:media="http://search.yahoo.com/mrss/" ', 1))
+    config = feeds_config(tmp_path, [str(feed)], extra="[articles]\nenabled = false")
+    text = invoke("--config", str(config), "build", "--format", "text", "--no-mark-sent",
+                  "--now", "2025-01-02T20:00:00Z").stdout
+    assert "    Photo: Cath Virginia / The Verge" in text.splitlines()
+    assert "Picture: Photo:" not in text
+
+
 def test_mjml_format_prints_the_fitted_source(news):
     result = news(200, "--format", "mjml")
     assert result.stdout.startswith('<mjml lang="en">')
