@@ -21,6 +21,7 @@ from .config import CONFIG_MAX_BYTES, Config, FeedConfig, config_from_dict, read
 from .errors import ConfigError, UsageError
 from .files import held_lock, write_atomically
 from .sources.discovery import web_address_candidates
+from .text import cut_line
 from .urls import feed_identity, normalize_feed_location, redacted_url
 
 STARTER = Path(__file__).with_name("starter.toml")
@@ -164,13 +165,7 @@ def _name_key(name: str) -> str:
 def config_label(text: str, limit: int) -> str:
     """A name or tag fit for one TOML line: control characters out,
     whitespace collapsed, cut at a word under `limit` characters."""
-    words = "".join(" " if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in text[: limit * 8]).split()
-    label = " ".join(words)
-    if len(label) <= limit:
-        return label
-    head = label[:limit]  # a word ending at limit - 1 is kept whole
-    cut = head.rsplit(" ", 1)[0] if " " in head else head[: limit - 1]
-    return cut.rstrip(" ,;:-") + "…"
+    return cut_line("".join(" " if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in text[: limit * 8]), limit)
 
 
 # ---------------------------------------------------------------- OPML

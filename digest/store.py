@@ -23,6 +23,7 @@ from .errors import StoreError
 from .files import make_private_folders
 from .models import CacheHeaders, EntryMark, Image, Item, KnownEntries
 from .schema import MIGRATIONS, SCHEMA_VERSION
+from .text import cut_line
 
 BUSY_TIMEOUT = 30  # seconds a statement waits for another process's transaction
 
@@ -130,11 +131,7 @@ MAX_FEED_TITLE = 300  # characters of a feed's own title: it is the source on ev
 def _feed_title(title: str) -> str:
     """A feed's title as kept: one line, cut at a word past MAX_FEED_TITLE
     (a channel title of 3 MB made a 37 MB email)."""
-    line = " ".join(title[: MAX_FEED_TITLE * 8].split())
-    if len(line) <= MAX_FEED_TITLE:
-        return line
-    head = line[:MAX_FEED_TITLE]
-    return (head.rsplit(" ", 1)[0] if " " in head else head[:-1]).rstrip(" ,;:-") + "…"
+    return cut_line(title[: MAX_FEED_TITLE * 8], MAX_FEED_TITLE)
 
 
 def _believable(published: datetime | None, seen: float) -> float | None:

@@ -100,3 +100,14 @@ def repair_text(text: str) -> str:
     return ftfy.fix_encoding(text)
 
 
+
+
+def cut_line(text: str, limit: int) -> str:
+    """text as one line (whitespace collapsed), cut at a word to at most
+    `limit` characters, ending in "…" when cut. For names, titles and
+    subjects that someone else's data can make any length."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    head = line[:limit]  # a word ending at limit - 1 is kept whole
+    return (head.rsplit(" ", 1)[0] if " " in head else head[:-1]).rstrip(" ,;:-") + "…"

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from ..errors import TemplateError
 from ..models import Digest, Image, Story
+from ..text import cut_line
 from .mail import Addressing, address_headers, html_transfer_encoding, mailed_size, text_transfer_encoding
 from .snapshot import _printable, digest_as_dict
 from .templates import builtin_template_dir, folded_line
@@ -452,11 +453,7 @@ MAX_SUBJECT = 200  # characters: a subject is what a mail list shows in one line
 def _subject_line(text: str) -> str:
     """The subject as one line, cut at a word past MAX_SUBJECT (a template
     made one of 20,000 characters, folded over 266 header lines)."""
-    line = " ".join(text.split())
-    if len(line) <= MAX_SUBJECT:
-        return line
-    head = line[:MAX_SUBJECT]
-    return (head.rsplit(" ", 1)[0] if " " in head else head[:-1]).rstrip(" ,;:-") + "…"
+    return cut_line(text, MAX_SUBJECT)
 
 
 def _template_location(exc: Exception) -> str | None:
