@@ -303,7 +303,10 @@ def test_max_is_honoured_best_stories_first(server, tmp_path):
     assert hits == sorted(item["title"].split()[0] for item in result["items"][:2])
 
 
-def test_a_stalling_page_is_cut_by_the_deadline_without_failing_the_build(server, tmp_path):
+def _stalling_page(server):
+    """A route that starts an HTML page, then sends nothing more until the
+    server stops."""
+
     def stall(handler):
         handler.send_response(200)
         handler.send_header("Content-Type", "text/html")
@@ -312,6 +315,12 @@ def test_a_stalling_page_is_cut_by_the_deadline_without_failing_the_build(server
         handler.wfile.flush()
         server.stop.wait(30)
         return 200
+
+    return stall
+
+
+def test_a_stalling_page_is_cut_by_the_deadline_without_failing_the_build(server, tmp_path):
+    stall = _stalling_page(server)
 
     server.routes["/slow"] = stall
     server.routes["/feed.xml"] = lambda h: respond(h, 200, rss(
@@ -527,14 +536,7 @@ def test_a_page_nested_too_deep_is_not_read(server, tmp_path):
 
 def test_the_stage_as_a_whole_has_a_deadline(server, tmp_path):
     # Six stalling links on one host, one request at a time: each is cut at 1 s, and the stage at 3 s.
-    def stall(handler):
-        handler.send_response(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.end_headers()
-        handler.wfile.write(b"<html><head><title>x</title>")
-        handler.wfile.flush()
-        server.stop.wait(30)
-        return 200
+    stall = _stalling_page(server)
 
     items = []
     for n in range(6):

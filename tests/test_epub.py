@@ -42,6 +42,18 @@ def epubcheck_command() -> list[str] | None:
 EPUBCHECK = epubcheck_command()
 
 
+
+def _built_book(invoke, config, path):
+    """`digest build --format epub -o path` on config at EXAMPLE_NOW; the book's path."""
+    result = invoke("build", "--config", str(config), "--now", EXAMPLE_NOW, "--format", "epub", "-o", str(path))
+    assert result.exit_code == 0, result.stderr
+    return path
+
+
+def _first_chapter(path):
+    with zipfile.ZipFile(path) as book:
+        return ElementTree.fromstring(book.read("EPUB/chapter-1.xhtml"))
+
 def test_epub_without_output_is_one_usage_line(example_config, invoke):
     result = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "--format", "epub")
     assert result.exit_code == 2
@@ -121,9 +133,7 @@ def test_pictures_are_fetched_into_the_book_and_one_that_cannot_be_had_is_left_o
         url = "{server.url('/feed.xml')}"
         tags = ["news"]
     """)
-    book_path = tmp_path / "b.epub"
-    result = invoke("build", "--config", str(config), "--now", EXAMPLE_NOW, "--format", "epub", "-o", str(book_path))
-    assert result.exit_code == 0, result.stderr
+    book_path = _built_book(invoke, config, tmp_path / "b.epub")
     with zipfile.ZipFile(book_path) as book:
         assert [n for n in book.namelist() if n.startswith("EPUB/images/")] == ["EPUB/images/picture-1.png"]
         assert book.read("EPUB/images/picture-1.png") == photo
@@ -155,11 +165,8 @@ def test_odd_story_links_are_written_as_valid_uris(tmp_path, invoke):
                                    date=f"Thu, 02 Jan 2025 {10 + n}:00:00 +0000")
                           for n, link in enumerate(links))), encoding="utf-8")
     config = write_config(tmp_path, f'title = "Odd"\ntimezone = "UTC"\n[[feeds]]\nurl = "{feed}"\n')
-    book_path = tmp_path / "odd.epub"
-    result = invoke("build", "--config", str(config), "--now", EXAMPLE_NOW, "--format", "epub", "-o", str(book_path))
-    assert result.exit_code == 0, result.stderr
-    with zipfile.ZipFile(book_path) as book:
-        chapter = ElementTree.fromstring(book.read("EPUB/chapter-1.xhtml"))
+    book_path = _built_book(invoke, config, tmp_path / "odd.epub")
+    chapter = _first_chapter(book_path)
     hrefs = [a.get("href") for a in chapter.iter(f"{XHTML}a")]
     assert len(hrefs) >= len(links)
     assert [href for href in hrefs if not _URI.match(href)] == []
@@ -180,11 +187,8 @@ def test_each_story_keeps_its_language_and_direction(tmp_path, invoke):
                  date="Thu, 02 Jan 2025 11:00:00 +0000", body="<p>新しい路線は朝から多くの人で混雑した。</p>")),
         encoding="utf-8")
     config = write_config(tmp_path, f'title = "World"\ntimezone = "UTC"\n[[feeds]]\nurl = "{feed}"\n')
-    book_path = tmp_path / "world.epub"
-    result = invoke("build", "--config", str(config), "--now", EXAMPLE_NOW, "--format", "epub", "-o", str(book_path))
-    assert result.exit_code == 0, result.stderr
-    with zipfile.ZipFile(book_path) as book:
-        chapter = ElementTree.fromstring(book.read("EPUB/chapter-1.xhtml"))
+    book_path = _built_book(invoke, config, tmp_path / "world.epub")
+    chapter = _first_chapter(book_path)
     sections = {"".join(s.find(f"{XHTML}h2").itertext())[:2]: s for s in chapter.iter(f"{XHTML}section")}
     assert sections["است"[:2]].get("lang") == "ar" and sections["است"[:2]].get("dir") == "auto"
     assert sections["東京"].get("lang") == "ja"
@@ -214,9 +218,7 @@ def test_a_picture_that_does_not_decode_is_left_out(tmp_path, server, invoke):
     feed = rss(item(1, "/photo.png"), item(2, "/fake.jpg"), item(3, "/half.png"), title="Wire")
     server.routes["/feed.xml"] = lambda h: respond(h, 200, feed.encode())
     config = write_config(tmp_path, f'title = "Pics"\ntimezone = "UTC"\n[[feeds]]\nurl = "{server.url("/feed.xml")}"\n')
-    book_path = tmp_path / "pics.epub"
-    result = invoke("build", "--config", str(config), "--now", EXAMPLE_NOW, "--format", "epub", "-o", str(book_path))
-    assert result.exit_code == 0, result.stderr
+    book_path = _built_book(invoke, config, tmp_path / "pics.epub")
     with zipfile.ZipFile(book_path) as book:
         assert [book.read(n) for n in book.namelist() if n.startswith("EPUB/images/")] == [photo]
     if EPUBCHECK:
