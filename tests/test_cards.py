@@ -292,6 +292,22 @@ def test_a_photo_named_for_the_pixel_phone_or_a_lead_banner_is_a_picture():
     assert items["Numbered pixel"].image is None
 
 
+@pytest.mark.parametrize("alt", ["undefined", "null", "Image", "photo 2", "IMG_2041.JPG", "DSC_4550",
+                                 "featured-image", "-"])
+def test_a_placeholder_alt_is_no_alt(alt):
+    body = f'<p><img src="https://cdn.example.org/2021/01/council.jpg" alt="{alt}"></p><p>{WORDS}</p>'
+    picture = parse_text(channel(item("Council", body))).items[0].image
+    assert picture.url == "https://cdn.example.org/2021/01/council.jpg" and picture.alt == ""
+
+
+def test_a_real_alt_is_kept_and_npr_undefined_is_not():
+    body = '<p><img src="https://cdn.example.org/c.jpg" alt="Members of the council vote"></p><p>x</p>'
+    assert parse_text(channel(item("Council", body))).items[0].image.alt == "Members of the council vote"
+    npr = {i.title: i for i in parse_file("realworld-2/npr-news-image-credit.rss").items}
+    instagram = next(i for title, i in npr.items() if title.startswith("In pursuit of"))
+    assert instagram.image is not None and instagram.image.alt == ""  # the feed wrote alt='undefined'
+
+
 def test_a_bigimage_element_is_the_picture():
     xml = channel(item("Big", f"<p>{WORDS}</p>", "<bigimage>https://cdn.example.org/big/photo-1.jpg</bigimage>"))
     assert parse_text(xml).items[0].image.url == "https://cdn.example.org/big/photo-1.jpg"

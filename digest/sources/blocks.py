@@ -117,6 +117,20 @@ def clean_credit(text: str) -> str:
     return text.rstrip(".").strip()
 
 
+# Alt text that says nothing: a template's unfilled value, a generic word, a file name.
+_PLACEHOLDER_ALT = re.compile(
+    r"(?i)^(?:undefined|null|none|nil|nan|false|true|alt|image|img|photo|picture|pic|thumbnail|thumb|"
+    r"featured[ _-]?image|image[ _-]?\d*|photo[ _-]?\d*|untitled|placeholder|\W*)$"
+    r"|^\S+\.(?:jpe?g|png|gif|webp|avif|svg)$|^(?:dsc|img|pxl|dscn|p)[_-]?\d+$")
+
+
+def picture_alt(text: str) -> str:
+    """A picture's alt text, or "" when it is a placeholder ("undefined",
+    "image", "IMG_2041.jpg"): with images off a reader would see the word."""
+    text = clean_text(text)
+    return "" if _PLACEHOLDER_ALT.search(text) else text
+
+
 # ---------------------------------------------------------------- small helpers
 
 

@@ -29,6 +29,7 @@ from .blocks import (
     Taken,
     _is_prose,
     clean_credit,
+    picture_alt,
     pixels,
     split_caption,
 )
@@ -216,7 +217,7 @@ class _Walker:
         credit = attrs.get("data-credit", "") or attrs.get("data-portal-copyright", "") or attrs.get("data-copyright", "")
         self._add(Candidate(
             url=src, origin="content", width=width, height=height, caption=clean_text(htmllib.unescape(caption)),
-            credit=clean_credit(htmllib.unescape(credit)), alt=clean_text(attrs.get("alt", "")),
+            credit=clean_credit(htmllib.unescape(credit)), alt=picture_alt(attrs.get("alt", "")),
             larger=linked or srcset, denser=not linked and density,
         ))
 
