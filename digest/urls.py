@@ -87,7 +87,7 @@ def _is_web(url: str) -> bool:
     return urlsplit(url).scheme.lower() in ("http", "https")
 
 
-_TITLE_SEPARATORS = re.compile(r"\s+(?:[|:>»·–—-]{1,2})\s+")
+_TITLE_SEPARATORS = re.compile(r"(?:\s+[|:>»·–—-]{1,2}|:)\s+")  # "A | B", "A - B", "A: B"
 
 
 def publisher_name(title: str, url: str) -> str:
@@ -101,12 +101,23 @@ def publisher_name(title: str, url: str) -> str:
         return (title or "").strip()
     labels = (urlsplit(url).hostname or "").lower().split(".")[:-1]  # without the top-level domain
     sites = [re.sub(r"[^a-z0-9]", "", label) for label in labels if label not in _GENERIC_LABELS]
+    sites = [site for site in map(_without_the, sites) if len(site) >= 3]
     for part in parts:
-        letters = _without_the(re.sub(r"[^a-z0-9]", "", part.casefold()))
-        if len(letters) >= 3 and any(len(site) >= 3 and (letters.startswith(site) or site.startswith(letters))
-                                     for site in map(_without_the, sites)):
-            return part
+        letters = _without_the(_letters(part))
+        if len(letters) >= 3 and any(letters.startswith(site) or site.startswith(letters) for site in sites):
+            return _site_word(part, sites)
     return title.strip()
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.casefold())
+
+
+def _site_word(part: str, sites: list[str]) -> str:
+    """"NPR Topics" -> "NPR": a part whose first word is the site's whole
+    name says the site, then its section."""
+    first, _, rest = part.partition(" ")
+    return first if rest and _letters(first) in sites else part
 
 
 def _without_the(letters: str) -> str:
