@@ -185,9 +185,36 @@ def test_dates_as_feeds_state_them():
     assert not any(items[t].date_only for t in items if t != "Day only")
 
 
+def test_a_time_without_a_zone_is_in_the_channels_zone_and_midnight_in_a_zone_is_a_day():
+    def feed(channel_date: str, *dates: str):
+        xml = channel(*(item(f"Story {n}", date=d) for n, d in enumerate(dates)))
+        xml = xml.replace("<channel><title>Sibling</title>", f"<channel><title>Sibling</title><pubDate>{channel_date}</pubDate>")
+        return {i.title: i for i in parse_text(xml).items}
+
+    eastern = feed("Sun, 17 Dec 2023 00:58:40 -0500", "Friday, January 29, 2021 04:54 PM", "2021-01-29 16:54:00",
+                   "Fri, 29 Jan 2021 16:54:00 +0100", "Thu, 15 Apr 2021")
+    assert eastern["Story 0"].published.strftime("%H:%M") == "21:54"  # 16:54 in New York
+    assert eastern["Story 1"].published.strftime("%H:%M") == "21:54"
+    assert eastern["Story 2"].published.strftime("%H:%M") == "15:54"  # its own zone stands
+    assert eastern["Story 3"].date_only and eastern["Story 3"].published.strftime("%d %H:%M") == "15 00:00"
+    zoneless_channel = feed("Sun, 17 Dec 2023 00:58:40", "Friday, January 29, 2021 04:54 PM")
+    assert zoneless_channel["Story 0"].published.strftime("%H:%M") == "16:54"  # nothing to go by: UTC
+    days = feed("Sun, 17 Dec 2023 10:00:00 GMT", "Wed, 25 Jan 2017 00:00:00 +0300", "2017-01-25T00:00:00-07:00",
+                "Wed, 25 Jan 2017 00:00:01 +0300", "Wed, 25 Jan 2017 00:00:00 +0000")
+    assert days["Story 0"].date_only and days["Story 0"].published.strftime("%Y-%m-%d %H:%M") == "2017-01-25 00:00"
+    assert days["Story 1"].date_only and days["Story 1"].published.strftime("%Y-%m-%d %H:%M") == "2017-01-25 00:00"
+    assert not days["Story 2"].date_only and days["Story 2"].published.strftime("%d %H:%M:%S") == "24 21:00:01"
+    assert not days["Story 3"].date_only  # 00:00 UTC alone: only a feed of them is days (the feed-wide rule)
+
+
 def test_captured_odd_dates_are_read():
     nbc = parse_file("dates/nbc-newyork-us-style-date.xml").items[0]
-    assert nbc.published.strftime("%Y-%m-%d %H:%M") == "2023-12-16 14:02"
+    # "Sat, Dec 16 2023 02:02:33 PM" states no zone; the channel's own dates say -0500
+    assert nbc.published.strftime("%Y-%m-%d %H:%M") == "2023-12-16 19:02"
+    citydog = parse_file("realworld-2/citydog-by-cyrillic-media-group.rss").items
+    midnight = [i for i in citydog if i.date_only]  # "Wed, 25 Jan 2017 00:00:00 +0300": a day, not 21:00 the day before
+    assert len(midnight) == len(citydog) and {i.published.strftime("%H:%M") for i in midnight} == {"00:00"}
+    assert citydog[0].published.strftime("%Y-%m-%d") == "2017-01-25"
     italian = parse_file("dates/ilmessaggero-italian-dates.xml").items[0]
     assert italian.published.strftime("%Y-%m-%d %H:%M") == "2022-11-15 23:38"
     uol = parse_file("malformed/uol-noticias-no-encoding-decl.rss").items

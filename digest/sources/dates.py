@@ -40,17 +40,74 @@ class Stamp:
     date_only: bool  # the feed gave a day and no time: moment is that day's 00:00 UTC
 
 
-def entry_stamp(entry) -> Stamp | None:
-    """The entry's published, else updated, else created date."""
+def entry_stamp(entry, zone: timezone | None = None) -> Stamp | None:
+    """The entry's published, else updated, else created date. A time
+    written without a zone is in `zone`, the one the feed's own channel
+    dates state (NBC: "Sat, Dec 16 2023 02:02:33 PM" beside "-0500"); a
+    stamp at midnight in its own zone ("00:00:00 +0300") is a day, not a
+    time: that day, as the feed wrote it."""
     for key in ("published", "updated", "created"):
         # dict.get: FeedParserDict's own lookup remaps these keys with a warning.
         raw = dict.get(entry, key) or ""
         parsed = dict.get(entry, f"{key}_parsed")
         raw = raw.strip() if isinstance(raw, str) else ""
         moment = read_date(raw, parsed)
-        if moment is not None:
-            return Stamp(moment, date_only=bool(raw) and not _TIME.search(raw))
+        if moment is None:
+            continue
+        has_time = bool(_TIME.search(raw))
+        if has_time and zone is not None and stated_zone(raw) is None:
+            moment = _in_zone(raw, zone) or moment
+        if has_time and _MIDNIGHT.search(raw) and (day := _local_day_at_midnight(raw)) is not None:
+            return Stamp(day, date_only=True)
+        return Stamp(moment, date_only=bool(raw) and not has_time)
     return None
+
+
+def feed_zone(feed) -> timezone | None:
+    """The zone the channel's own dates state (its pubDate or updated), if any."""
+    for key in ("published", "updated"):
+        raw = dict.get(feed, key) or ""
+        if isinstance(raw, str) and (zone := stated_zone(raw.strip())) is not None:
+            return zone
+    return None
+
+
+_STATED_ZONE = re.compile(r"(?:([+-])(\d{2}):?(\d{2})|(?<![A-Za-z])([A-Z]{1,5}))\)?\s*$")
+_MIDNIGHT = re.compile(r"(?<![\d:])00:00(?::00(?:[.,]0+)?)?(?![\d:])")
+
+
+def stated_zone(raw: str) -> timezone | None:
+    """The offset a date string ends with ("+0300", "-05:00", "Z", "BST"), or None."""
+    match = _STATED_ZONE.search(raw)
+    if not match:
+        return None
+    if match.group(4):
+        seconds = _TZINFOS.get(match.group(4))
+        return None if seconds is None else timezone(timedelta(seconds=seconds))
+    if not _TIME.search(raw[:match.start()]):
+        return None  # "2024-01-05": the "-05" is the day
+    hours, minutes = int(match.group(2)), int(match.group(3))
+    if hours > 14 or minutes > 59:
+        return None
+    offset = timedelta(hours=hours, minutes=minutes)
+    return timezone(-offset if match.group(1) == "-" else offset)
+
+
+def _in_zone(raw: str, zone: timezone) -> datetime | None:
+    local = _dateutil_local(raw)
+    return None if local is None else local.replace(tzinfo=zone).astimezone(timezone.utc)
+
+
+def _local_day_at_midnight(raw: str) -> datetime | None:
+    """00:00 UTC of the day a stamp at midnight in its own stated, non-UTC
+    zone names ("Wed, 25 Jan 2017 00:00:00 +0300" -> 25 January), or None."""
+    zone = stated_zone(raw)
+    if zone is None or zone.utcoffset(None) == timedelta(0):
+        return None  # 00:00 UTC: the feed-wide rule decides (_dates_are_days)
+    local = _dateutil_local(raw)
+    if local is None or (local.hour, local.minute, local.second) != (0, 0, 0):
+        return None
+    return datetime(local.year, local.month, local.day, tzinfo=timezone.utc)
 
 
 # The two shapes feedparser reads right: RFC 822 and ISO 8601 (W3C-DTF).
@@ -85,14 +142,8 @@ def _dateutil(raw: str) -> datetime | None:
     """A date dateutil can read in full: with a year (else it fills the
     gap from today), at most a day off from its stated zone. A time without
     a zone is taken as UTC."""
-    if not _YEAR.search(raw) or len(raw) > 80:
-        return None
-    from dateutil import parser
-
-    text = _in_english(_ABBREVIATION.sub(lambda m: f" {m.group(1)}", raw))
-    try:
-        moment = parser.parse(text, tzinfos=_TZINFOS, default=datetime(2000, 1, 1))
-    except (ValueError, OverflowError, TypeError, parser.ParserError):
+    moment = _dateutil_local(raw)
+    if moment is None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
@@ -100,6 +151,20 @@ def _dateutil(raw: str) -> datetime | None:
     if offset is None or abs(offset) > timedelta(hours=14):
         return None
     return moment.astimezone(timezone.utc)
+
+
+def _dateutil_local(raw: str) -> datetime | None:
+    """dateutil's reading of a date with a year, in the zone it states
+    (naive when it states none), or None."""
+    if not _YEAR.search(raw) or len(raw) > 80:
+        return None
+    from dateutil import parser
+
+    text = _in_english(_ABBREVIATION.sub(lambda m: f" {m.group(1)}", raw))
+    try:
+        return parser.parse(text, tzinfos=_TZINFOS, default=datetime(2000, 1, 1))
+    except (ValueError, OverflowError, TypeError, parser.ParserError):
+        return None
 
 
 # Month names of the languages feeds write RFC 822 dates in by mistake

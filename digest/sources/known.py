@@ -30,7 +30,7 @@ from ..models import EntryMark, KnownEntries
 
 # Bump when what digest makes of an entry changes (a fix in extract.py, a
 # new Item field): every stored entry is then read again once.
-READER = "digest entry reader 1"
+READER = "digest entry reader 2"
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _RSS1 = "{http://purl.org/rss/1.0/}"

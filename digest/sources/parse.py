@@ -15,7 +15,7 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,7 +26,7 @@ from . import xmlfeed
 from .blocks import Candidate, Taken, clean_credit
 from .boilerplate import is_excerpt, lead_blocks, story_blocks
 from .bylines import Publisher, _channel_byline, byline, text_byline
-from .dates import entry_stamp
+from .dates import entry_stamp, feed_zone
 from .extract import take_apart_html, take_apart_text
 from .htmltext import _alternate_feed_link, html_to_text
 from .known import EntrySieve
@@ -231,7 +231,7 @@ def _context_key(context: FeedContext) -> str:
     import json
 
     return json.dumps([context.url, context.title, context.base, context.author, context.channel_author,
-                       list(context.images), str(context.pictures or "")])
+                       list(context.images), str(context.pictures or ""), str(context.zone or "")])
 
 
 def _known_after(sieve: EntrySieve, read: list[tuple[int, EntryParts]], feed_wide: frozenset[str],
@@ -307,6 +307,7 @@ class FeedContext:
     publisher: Publisher  # the feed's own names, which are no byline
     images: tuple[str, ...]  # the feed's own logo and cover art
     pictures: Path | None  # folder of a local feed, whose picture files it may name
+    zone: timezone | None = None  # the zone the channel's own dates state, for entry dates written without one
 
 
 def _feed_base(feed, url: str) -> str:
@@ -339,6 +340,7 @@ def _feed_context(feed, url: str, body: bytes) -> FeedContext:
         publisher=publisher,
         images=images,
         pictures=_local_picture_folder(url),
+        zone=feed_zone(feed),
     )
 
 
@@ -523,7 +525,7 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
     text = body.text
     raw_html = next((value for value, kind, _ in sources if kind == "html" and value), "")
     media_text = repair_text(clean_text(entry.get("media_description", "")))
-    stamp = entry_stamp(entry)
+    stamp = entry_stamp(entry, feed.zone)
     media = is_audio_or_video(entry)
     pictures = _media_pictures(entry, base, feed.pictures) + [
         resolved for source in taken for candidate in source.pictures
