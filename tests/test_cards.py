@@ -266,6 +266,8 @@ def test_json_marks_a_day_without_a_time_and_an_undated_item_is_not_the_freshest
     ("Lenny Bernstein, illustration by Anna Parini for the washington post", "Lenny Bernstein"),
     ("/u/TitanXD", "/u/TitanXD"),  # was "u, TitanXD"
     ("de Rochebouët, Béatrice", "Béatrice de Rochebouët"),
+    ("Sasportas, Valérie, de Rochebouët, Béatrice", "Valérie Sasportas, Béatrice de Rochebouët"),  # was as written
+    ("van Dijk, Anna, Jansen, Piet", "Anna van Dijk, Piet Jansen"),
     ("Delterme, Jean, agence, AFP", "Jean Delterme, AFP"),
     ("SUSANNE CRAIG, JO BECKER and JESSE DRUCKER", "SUSANNE CRAIG, JO BECKER and JESSE DRUCKER"),  # as written
     # Left as they are: people, pen names, agencies, brands in capitals.
@@ -280,6 +282,22 @@ def test_a_byline_names_people(raw, name):
     from digest.sources.bylines import byline
 
     assert byline(raw) == name
+
+
+def test_an_opening_line_naming_who_writes_on_behalf_of_a_group_is_the_byline():
+    account = '<author><name>Google Testing Bloggers</name></author>'
+    feed = parse_text(channel(
+        item("Scholarship", f"<dt><em>by Lesley Katzen on behalf of the GTAC Diversity Committee</em></dt><p>{WORDS}</p>",
+             account.replace("author>", "dc:creator>").replace("<name>", "").replace("</name>", "")),
+        item("Registration", f"<dl><dt>by Diego Cavalcanti for the GTAC 2017 Committee</dt></dl>{WORDS}",
+             "<dc:creator>Google Testing Bloggers</dc:creator>"),
+    ))
+    by = by_title(feed)
+    assert by["Scholarship"].author == "Lesley Katzen"
+    assert by["Registration"].author == "Diego Cavalcanti" and by["Registration"].lead_text.startswith("The council")
+    captured = {i.title: i.author for i in parse_file("realworld-2/blogger-google-testing-s72c.atom").items}
+    assert captured["GTAC Diversity Scholarship"] == "Lesley Katzen"  # was "Google Testing Bloggers"
+    assert captured["GTAC 2016 Registration Deadline Extended"] == "Sonal Shah"
 
 
 def test_a_byline_string_keeps_every_name_it_lists():

@@ -70,7 +70,7 @@ _PICTURE_CREDIT_LINE = re.compile(
 _PICTURE_LABEL_LINE = re.compile(r"^(?:photo(?:graph)?s?|image|illustration|picture|foto)\s*:\s*(.+)$", re.I)
 _BYLINE = re.compile(
     r"^(?i:by|von|par|por|di|door|av|af)\s+[A-ZÀ-ÖØ-Þ][\w.'’-]*(?:[\s,]+(?:[A-ZÀ-ÖØ-Þ][\w.'’-]*|and|&|und|et|y|e|de|van|von|der|da|del|la|le))*"
-    r"(?:\s*[(|,–—-]\s*[^()]{0,120}\)?)?\.?$")
+    r"(?:\s*[(|,–—-]\s*[^()]{0,120}\)?|\s+(?:on behalf of|for)\s+[^()]{1,120})?\.?$")
 _KICKER = re.compile(r"^((?:[A-ZÀ-ÖØ-Þ]{2,}['’]?\s?){1,4})\s*[-–—:|]\s+(?=\S)")
 _UPDATED_NOTE = re.compile(r"^(?:updated?|update|editor['’]?s note|correction)\b[^:]{0,40}:\s*", re.I)
 

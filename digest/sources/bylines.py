@@ -176,11 +176,22 @@ def _byline_parts(text: str) -> list[str]:
     parts = []
     for piece in pieces:
         commas = [c.strip() for c in piece.split(",")]
-        if len(commas) >= 2 and len(commas) % 2 == 0 and all(c and " " not in c for c in commas):
+        if len(commas) >= 2 and len(commas) % 2 == 0 and all(
+                _is_given_name(first) and _is_surname(last) for last, first in zip(commas[0::2], commas[1::2])):
             parts.extend(f"{commas[i]}, {commas[i + 1]}" for i in range(0, len(commas), 2))
         else:
             parts.append(piece)
     return parts
+
+
+def _is_given_name(text: str) -> bool:
+    return bool(text) and " " not in text
+
+
+def _is_surname(text: str) -> bool:
+    """"Sasportas", "de Rochebouët": a word, after particles."""
+    words = text.split()
+    return bool(words) and all(w in _PARTICLES for w in words[:-1])
 
 
 def _turned_round(name: str) -> str:
