@@ -45,6 +45,8 @@ def test_cards_carry_the_language_their_script_names(tmp_path, invoke):
     ("Путин заявил", ""),  # no letter tells Russian from Bulgarian or Ukrainian here
     ("Η κυβέρνηση ανακοίνωσε νέα μέτρα", "el"), ("한국 정부가 새 정책을 발표했다", "ko"),
     ("وزیر خارجه ایران گفت که پیشنهاد", "fa"), ("قال وزير الخارجية", "ar"), ("12 345 — !", ""),
+    ("پاکستان کے لیے امریکی امداد کی بہار و خزاں", "ur"),  # BBC Urdu's headline: was "fa"
+    ("وزیراعظم نے کہا کہ حکومت بجٹ پیش کرے گی", "ur"),
 ])
 def test_script_language(text, tag):
     assert script_language(text) == tag

@@ -15,6 +15,7 @@ _CYRILLIC_MARKS = (("uk", "іїєґ"), ("be", "ў"), ("sr", "ђћљњџ"), ("mk"
 _SCRIPT_LANGUAGE = {"GREEK": "el", "HEBREW": "he", "THAI": "th", "GEORGIAN": "ka", "ARMENIAN": "hy",
                     "HANGUL": "ko"}
 _PERSIAN = set("پچژگ")
+_URDU = set("ٹڈڑںےھ")  # retroflex letters, noon ghunna, bari ye, do-chashmi he: Urdu's own
 
 
 def script_language(text: str, sample: int = 400) -> str:
@@ -47,6 +48,8 @@ def script_language(text: str, sample: int = 400) -> str:
         lowered = letters.lower()
         return next((tag for tag, marks in _CYRILLIC_MARKS if any(mark in lowered for mark in marks)), "")
     if script == "ARABIC":
+        if any(char in _URDU for char in letters):
+            return "ur"
         return "fa" if any(char in _PERSIAN for char in letters) else "ar"
     return _SCRIPT_LANGUAGE.get(script, "")
 
