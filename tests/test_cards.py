@@ -244,6 +244,19 @@ def test_json_marks_a_day_without_a_time_and_an_undated_item_is_not_the_freshest
     assert by["Undated"]["score"] < by["Fresh"]["score"]
 
 
+def test_undated_stories_keep_the_order_their_feed_gave_them(tmp_path, runner):
+    feed = tmp_path / "feed.xml"
+    titles = ["Zeta leads the front page", "Alpha comes second", "Mu is third", "Beta is last"]
+    feed.write_text(channel(*(item(t, f"<p>{WORDS}</p>", date="") for t in titles)).replace("<pubDate></pubDate>", ""),
+                    encoding="utf-8")
+    config = feeds_config(tmp_path, [feed.as_uri()])
+    result = runner.invoke(__import__("digest.cli").cli.cli, [
+        "--config", str(config), "--state", str(tmp_path / "s.db"), "build", "--format", "json",
+        "--now", NOW, "--since", "3650d"])
+    assert result.exit_code == 0, result.stderr
+    assert [i["title"] for i in json.loads(result.stdout)["items"]] == titles  # was alphabetical
+
+
 # ---------------------------------------------------------------- bylines
 
 

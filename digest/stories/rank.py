@@ -164,8 +164,12 @@ def rank(stories: Iterable[Story], now: datetime, settings: RankSettings) -> lis
 
 
 def _order(entry: Ranked) -> tuple:
+    """Best score first; among equals the newest; among undated equals the
+    order the feed gave them (the store numbers items as they come), not
+    their titles' alphabetical order."""
     story = entry.story
-    return (-entry.factors.score, -story.published.timestamp(), story.title, story.link)
+    seen = story.item.id if story.item.id is not None else 1 << 62
+    return (-entry.factors.score, -story.published.timestamp(), seen, story.title, story.link)
 
 
 # ---------------------------------------------------------------- explain
