@@ -87,6 +87,8 @@ def _is_web(url: str) -> bool:
     return urlsplit(url).scheme.lower() in ("http", "https")
 
 
+# A blogging platform's own title for a writer's feed: the writer is the publisher.
+_PLATFORM_TITLE = re.compile(r"^\s*Stories by (.+?) on Medium\s*$")
 _TITLE_SEPARATORS = re.compile(r"(?:\s+[|:>»·–—-]{1,2}|:)\s+")  # "A | B", "A - B", "A: B"
 
 
@@ -96,6 +98,9 @@ def publisher_name(title: str, url: str) -> str:
     Actualités et Infos en France..." -> "Le Monde.fr", "NYT > Top Stories"
     -> "NYT"): the part that names the feed's own web site. A title with no
     such part is kept whole: better the feed's words than a guess."""
+    platform = _PLATFORM_TITLE.match(title or "")
+    if platform:
+        return platform.group(1).strip()
     parts = [part.strip() for part in _TITLE_SEPARATORS.split(title or "") if part.strip()]
     if len(parts) < 2:
         return (title or "").strip()

@@ -412,7 +412,8 @@ def test_a_newcomers_first_five_minutes(tmp_path, httpserver):
     ("Le Monde.fr - Actualités et Infos en France et dans le monde", "https://www.lemonde.fr/rss/une.xml",
      "Le Monde.fr"),
     ("NYT > Home Page", "https://rss.nytimes.com/services/xml/rss/nyt/HomePage.xml", "NYT"),
-    ("NPR Topics: News", "https://feeds.npr.org/1001/rss.xml", "NPR"),  # the site's name, then its section
+    ("NPR Topics: News", "https://feeds.npr.org/1001/rss.xml", "NPR"),
+    ("Stories by Hodl Hodl on Medium", "https://medium.com/feed/@hodlhodl", "Hodl Hodl"),  # the site's name, then its section
     ("Ars Technica - All content", "https://feeds.arstechnica.com/arstechnica/index", "Ars Technica"),
     ("World – The Indian Express", "http://indianexpress.com/section/world/feed/", "The Indian Express"),
     ("CTVNews.ca - Top Stories - Public RSS", "http://www.ctvnews.ca/rss/ctvnews-ca-top-stories-public-rss-1.822009",
