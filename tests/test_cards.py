@@ -207,6 +207,20 @@ def test_a_time_without_a_zone_is_in_the_channels_zone_and_midnight_in_a_zone_is
     assert not days["Story 3"].date_only  # 00:00 UTC alone: only a feed of them is days (the feed-wide rule)
 
 
+def test_an_undated_entry_takes_the_day_its_address_names():
+    items = by_title(parse_text(channel(
+        item("Path day", date="", link="https://news.example.org/news/2017/01/07/business/toyota-tweet/"),
+        item("No day", date="", link="https://news.example.org/news/business/toyota-tweet/"),
+        item("Impossible day", date="", link="https://news.example.org/2017/02/31/x/"),
+        item("Dated", date="Sat, 07 Jan 2017 10:03:59 -0500", link="https://news.example.org/2016/12/30/old-draft/"),
+    ).replace("<pubDate></pubDate>", "")))
+    assert items["Path day"].date_only and items["Path day"].published.strftime("%Y-%m-%d") == "2017-01-07"
+    assert items["No day"].published is None and items["Impossible day"].published is None
+    assert items["Dated"].published.strftime("%Y-%m-%d %H:%M") == "2017-01-07 15:03"  # the feed's own date wins
+    japan = parse_file("realworld-2/japantimes-undated-items.rss").items
+    assert japan and all(i.date_only and i.published.strftime("/%Y/%m/%d/") in i.link for i in japan)
+
+
 def test_captured_odd_dates_are_read():
     nbc = parse_file("dates/nbc-newyork-us-style-date.xml").items[0]
     # "Sat, Dec 16 2023 02:02:33 PM" states no zone; the channel's own dates say -0500

@@ -63,6 +63,23 @@ def entry_stamp(entry, zone: timezone | None = None) -> Stamp | None:
     return None
 
 
+# A day in an article's address ("/news/2017/01/07/business/…"), as
+# newspapers' and WordPress's permalinks write it.
+_DAY_IN_PATH = re.compile(r"/((?:19|20)\d\d)/(0[1-9]|1[0-2])/(0[1-9]|[12]\d|3[01])(?:/|$)")
+
+
+def day_in_link(link: str) -> Stamp | None:
+    """The day an undated entry's permalink names, as a day without a time
+    (Japan Times' items have no date; their addresses say it)."""
+    found = _DAY_IN_PATH.search(link.split("?", 1)[0])
+    if not found:
+        return None
+    try:
+        return Stamp(datetime(*map(int, found.groups()), tzinfo=timezone.utc), date_only=True)
+    except ValueError:
+        return None  # 31 February
+
+
 def feed_zone(feed) -> timezone | None:
     """The zone the channel's own dates state (its pubDate or updated), if any."""
     for key in ("published", "updated"):

@@ -26,7 +26,7 @@ from . import xmlfeed
 from .blocks import Candidate, Taken, clean_credit
 from .boilerplate import is_excerpt, lead_blocks, story_blocks
 from .bylines import Publisher, _channel_byline, byline, text_byline
-from .dates import entry_stamp, feed_zone
+from .dates import day_in_link, entry_stamp, feed_zone
 from .extract import take_apart_html, take_apart_text
 from .htmltext import _alternate_feed_link, html_to_text
 from .known import EntrySieve
@@ -525,7 +525,7 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
     text = body.text
     raw_html = next((value for value, kind, _ in sources if kind == "html" and value), "")
     media_text = repair_text(clean_text(entry.get("media_description", "")))
-    stamp = entry_stamp(entry, feed.zone)
+    stamp = entry_stamp(entry, feed.zone) or day_in_link(link)
     media = is_audio_or_video(entry)
     pictures = _media_pictures(entry, base, feed.pictures) + [
         resolved for source in taken for candidate in source.pictures
