@@ -331,7 +331,16 @@ def test_a_byline_string_keeps_every_name_it_lists():
     # Two authors who share a surname are two people, not one repeat.
     xml = channel(item("Paper", f"<p>{WORDS}</p>",
                        "<dc:creator>Flores-Tinoco, C. E., Christen, M., Christen, B.</dc:creator>"))
-    assert parse_text(xml).items[0].author == "Flores-Tinoco, C. E., Christen, M., Christen, B."
+    assert parse_text(xml).items[0].author == "C. E. Flores-Tinoco, M. Christen, B. Christen"
+
+
+def test_a_papers_authors_turn_round_alike_and_a_long_list_is_cut():
+    papers = parse_file("rdf/biorxiv-plant-biology.rdf").items
+    # was "Kaur, M., Shukla, A., … Bhati, K. K., … Pandey, A. K." (13 names, not turned round: "K. K.")
+    assert papers[0].author == "M. Kaur, A. Shukla, S. Kanwar and 10 others"
+    assert papers[2].author == "A. Sanz-Carbonell, M. C. Marques, G. Martinez, G. Gomez"
+    assert all(len(p.author.split(", ")) <= 5 for p in papers)
+    assert "F. Hahn, A. Korolev, L. Sanjurjo Loures, V. Nekrasov" in {p.author for p in papers}  # a two-word surname
 
 
 def test_captured_bylines_name_people():

@@ -123,7 +123,16 @@ def byline(raw: str, publisher: Publisher | None = None, site: bool = True) -> s
         return text  # a Reddit user, as Reddit writes it
     names = [_people(part) for part in _byline_parts(text)]
     kept = [name for name in names if name and not (publisher and publisher.names(name, site))]
-    return ", ".join(dict.fromkeys(kept))
+    return _listed(list(dict.fromkeys(kept)))
+
+
+MAX_NAMES = 5  # a paper's thirteen authors are its first three "and 10 others"
+
+
+def _listed(names: list[str]) -> str:
+    if len(names) <= MAX_NAMES:
+        return ", ".join(names)
+    return f"{', '.join(names[:3])} and {len(names) - 3} others"
 
 
 def _people(part: str) -> str:
@@ -176,7 +185,11 @@ def _byline_parts(text: str) -> list[str]:
     parts = []
     for piece in pieces:
         commas = [c.strip() for c in piece.split(",")]
+        pairs = list(zip(commas[0::2], commas[1::2]))
         if len(commas) >= 2 and len(commas) % 2 == 0 and all(
+                _INITIALS.match(first) and 1 <= len(last.split()) <= 4 for last, first in pairs):
+            parts.extend(f"{first} {last}" for last, first in pairs)  # a paper's "Pereira Mendes, M."
+        elif len(commas) >= 2 and len(commas) % 2 == 0 and all(
                 _is_given_name(first) and _is_surname(last) for last, first in zip(commas[0::2], commas[1::2])):
             parts.extend(f"{commas[i]}, {commas[i + 1]}" for i in range(0, len(commas), 2))
         else:
@@ -184,8 +197,12 @@ def _byline_parts(text: str) -> list[str]:
     return parts
 
 
+_INITIALS = re.compile(r"^(?:[A-ZÀ-ÖØ-Þ]\.[\s-]?){1,4}$")
+
+
 def _is_given_name(text: str) -> bool:
-    return bool(text) and " " not in text
+    """"Valérie", "K. K.": one word, or initials."""
+    return bool(text) and (" " not in text or bool(_INITIALS.match(text)))
 
 
 def _is_surname(text: str) -> bool:
@@ -198,7 +215,7 @@ def _turned_round(name: str) -> str:
     """"Last, First" as "First Last" ("de Rochebouët, Béatrice" too)."""
     last, comma, first = name.partition(", ")
     surname = last.split()
-    if comma and " " not in first and "," not in first and surname \
+    if comma and _is_given_name(first) and "," not in first and surname \
             and all(w in _PARTICLES for w in surname[:-1]):
         name = f"{first} {last}"
     return name
