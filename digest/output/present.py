@@ -99,6 +99,23 @@ def day_summary(digest: Digest) -> str:
     return " · ".join(parts)
 
 
+NOT_SHOWN_FEEDS = 4  # feeds named in the "not shown" line; the rest are counted
+
+
+def not_shown_line(digest: Digest) -> str:
+    """"+12 more stories not shown: 5 from The Guardian, 4 from NPR, 3 from
+    BBC News", for the stories ranking left out; "" when none were."""
+    total = sum(digest.not_shown.values())
+    if not total:
+        return ""
+    named = [f"{count} from {feed}" for feed, count in list(digest.not_shown.items())[:NOT_SHOWN_FEEDS]]
+    others = len(digest.not_shown) - NOT_SHOWN_FEEDS
+    if others > 0:
+        rest = sum(list(digest.not_shown.values())[NOT_SHOWN_FEEDS:])
+        named.append(f"{rest} from {others} other {'source' if others == 1 else 'sources'}")
+    return f"+{total} more {'story' if total == 1 else 'stories'} not shown: {', '.join(named)}."
+
+
 def unsubscribe_link(targets) -> str:
     """The unsubscribe target a reader can follow: an https:// page first,
     else a mailto: (both are what `[email] unsubscribe` takes); "" for none."""
