@@ -125,6 +125,8 @@ def test_the_not_shown_line_names_the_biggest_sources_and_counts_the_rest():
     assert not_shown_line(digest) == ("+16 more stories not shown: 5 from Guardian, 4 from NPR, 3 from BBC, "
                                       "2 from NYT, 2 from 2 other sources.")
     assert not_shown_line(Digest("Brief", NOW, NOW, [], not_shown={"NPR": 1})) == "+1 more story not shown: 1 from NPR."
+    long_title = "LE FIGARO - Le Figaro - Culture : Cinéma, théâtre, arts, expositions, musique et télévision"
+    assert len(not_shown_line(Digest("Brief", NOW, NOW, [], not_shown={long_title: 2}))) < 80
     # Past the size guard too: the headline list, then the line.
     many = Digest("Brief", NOW, NOW - timedelta(days=1), [story(n, lead="word " * 60 + ".") for n in range(24)],
                   not_shown={"Wire": 7})

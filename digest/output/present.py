@@ -10,6 +10,7 @@ import re
 from datetime import datetime
 
 from ..models import Digest, Image, Story
+from ..text import cut_line
 
 
 def story_time(local: datetime, dated: bool, today: datetime, date_only: bool = False) -> str:
@@ -100,6 +101,7 @@ def day_summary(digest: Digest) -> str:
 
 
 NOT_SHOWN_FEEDS = 4  # feeds named in the "not shown" line; the rest are counted
+NOT_SHOWN_NAME = 40  # characters of a feed's name there (a raw feed title can run to a sentence)
 
 
 def not_shown_line(digest: Digest) -> str:
@@ -108,7 +110,8 @@ def not_shown_line(digest: Digest) -> str:
     total = sum(digest.not_shown.values())
     if not total:
         return ""
-    named = [f"{count} from {feed}" for feed, count in list(digest.not_shown.items())[:NOT_SHOWN_FEEDS]]
+    named = [f"{count} from {cut_line(feed, NOT_SHOWN_NAME)}"
+             for feed, count in list(digest.not_shown.items())[:NOT_SHOWN_FEEDS]]
     others = len(digest.not_shown) - NOT_SHOWN_FEEDS
     if others > 0:
         rest = sum(list(digest.not_shown.values())[NOT_SHOWN_FEEDS:])
