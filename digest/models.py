@@ -177,6 +177,10 @@ class Digest:
     cards: int = 3  # [email] cards: stories after the lead drawn as cards (the layout's default)
     name: str = ""  # the digest it is of: a [digests.NAME] table's name; "" for the top-level one
     web_url: str = ""  # its page in the web edition ([web] base_url): the mail's "view in browser"
+    # Stories of the window that ranking left out (over `top` or `max_per_feed`;
+    # not the muted ones): feed display name -> how many, most first. They are
+    # not sent later either, so the email says so ("+12 more stories not shown").
+    not_shown: dict[str, int] = field(default_factory=dict)
 
     @property
     def sections(self) -> list[tuple[str, list[Story]]]:

@@ -5,12 +5,16 @@ notes, a subject naming the lead story."""
 
 from __future__ import annotations
 
+import json
 import re
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 from conftest import EXAMPLE_NOW, email_parts, parse_email
 from digest.models import Digest, Item, Story
+from digest.output.present import not_shown_line
 from digest.output.render import Renderer
+from test_render import Page
 from digest.output.mail import mailed_size
 
 NOW = datetime(2025, 1, 2, 20, tzinfo=timezone.utc)
@@ -92,3 +96,41 @@ def test_how_many_cards_is_the_configs_default_and_a_replay_keeps_it(invoke, exa
     assert re.findall(r'<h2 style="margin:0;font-size:(\d+)px', html) == ["26", "20", "17", "17", "17", "17"]
     replay = invoke("build", "--config", str(example_config), "--replay", "1")
     assert email_parts(parse_email(replay.stdout_bytes))["text/html"] == html
+
+
+def test_stories_top_leaves_out_are_counted_by_source_in_both_parts_and_a_replay_keeps_it(invoke, example_config):
+    full = json.loads(invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "--format", "json").stdout)
+    assert full["not_shown"] == {}
+    kept = full["items"][:2]
+    left = Counter(item["feed"] for item in full["items"][2:])
+    sent = invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW, "--top", "2")
+    assert sent.exit_code == 0, sent.stderr
+    parts = email_parts(parse_email(sent.stdout_bytes))
+    counted = ", ".join(f"{n} from {feed}" for feed, n in sorted(left.items(), key=lambda p: (-p[1], p[0])))
+    line = f"+{sum(left.values())} more stories not shown: {counted}."
+    assert line in text_of(parts["text/html"])
+    assert line in " ".join(parts["text/plain"].split())
+    assert [h for h in Page(parts["text/html"]).headlines] == [item["title"] for item in kept]
+    replay = invoke("build", "--config", str(example_config), "--replay", "1")
+    assert email_parts(parse_email(replay.stdout_bytes))["text/html"] == parts["text/html"]
+    # Nothing left out: no such line.
+    whole = email_parts(parse_email(invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW,
+                                           "--since", "1970-01-02", "--no-mark-sent").stdout_bytes))
+    assert "not shown" not in whole["text/html"] and "not shown" not in whole["text/plain"]
+
+
+def test_the_not_shown_line_names_the_biggest_sources_and_counts_the_rest():
+    digest = Digest("Brief", NOW, NOW - timedelta(days=1), [story(0)],
+                    not_shown={"Guardian": 5, "NPR": 4, "BBC": 3, "NYT": 2, "Verge": 1, "Ars": 1})
+    assert not_shown_line(digest) == ("+16 more stories not shown: 5 from Guardian, 4 from NPR, 3 from BBC, "
+                                      "2 from NYT, 2 from 2 other sources.")
+    assert not_shown_line(Digest("Brief", NOW, NOW, [], not_shown={"NPR": 1})) == "+1 more story not shown: 1 from NPR."
+    long_title = "LE FIGARO - Le Figaro - Culture : Cinéma, théâtre, arts, expositions, musique et télévision"
+    assert len(not_shown_line(Digest("Brief", NOW, NOW, [], not_shown={long_title: 2}))) < 80
+    # Past the size guard too: the headline list, then the line.
+    many = Digest("Brief", NOW, NOW - timedelta(days=1), [story(n, lead="word " * 60 + ".") for n in range(24)],
+                  not_shown={"Wire": 7})
+    renderer = Renderer(zone=timezone.utc)
+    small = renderer.fit(many, budget=mailed_size(renderer.fit(many).html) - 6_000)
+    assert 0 < small.compact
+    assert small.html.index("more stories</h3>") < small.html.index("+7 more stories not shown: 7 from Wire.")

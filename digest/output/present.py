@@ -10,6 +10,7 @@ import re
 from datetime import datetime
 
 from ..models import Digest, Image, Story
+from ..text import cut_line
 
 
 def story_time(local: datetime, dated: bool, today: datetime, date_only: bool = False) -> str:
@@ -97,6 +98,25 @@ def day_summary(digest: Digest) -> str:
     if sources:
         parts.append(f"{sources} {'source' if sources == 1 else 'sources'}")
     return " · ".join(parts)
+
+
+NOT_SHOWN_FEEDS = 4  # feeds named in the "not shown" line; the rest are counted
+NOT_SHOWN_NAME = 40  # characters of a feed's name there (a raw feed title can run to a sentence)
+
+
+def not_shown_line(digest: Digest) -> str:
+    """"+12 more stories not shown: 5 from The Guardian, 4 from NPR, 3 from
+    BBC News", for the stories ranking left out; "" when none were."""
+    total = sum(digest.not_shown.values())
+    if not total:
+        return ""
+    named = [f"{count} from {cut_line(feed, NOT_SHOWN_NAME)}"
+             for feed, count in list(digest.not_shown.items())[:NOT_SHOWN_FEEDS]]
+    others = len(digest.not_shown) - NOT_SHOWN_FEEDS
+    if others > 0:
+        rest = sum(list(digest.not_shown.values())[NOT_SHOWN_FEEDS:])
+        named.append(f"{rest} from {others} other {'source' if others == 1 else 'sources'}")
+    return f"+{total} more {'story' if total == 1 else 'stories'} not shown: {', '.join(named)}."
 
 
 def unsubscribe_link(targets) -> str:

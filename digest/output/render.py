@@ -128,6 +128,7 @@ class Renderer:
             is_note=present.is_note,
             first_sentence=present.first_sentence,
             day_summary=present.day_summary,
+            not_shown=present.not_shown_line,
             unsubscribe_link=present.unsubscribe_link,
             credit=present.credit_line,
             storytime=self._storytime,

@@ -35,6 +35,7 @@ def digest_from_dict(data: dict) -> Digest:
         cards=data.get("cards", Digest.cards),
         name=data.get("digest") or "",
         web_url=data.get("web_url") or "",
+        not_shown={str(feed): int(count) for feed, count in (data.get("not_shown") or {}).items()},
     )
 
 
@@ -127,6 +128,8 @@ def digest_as_dict(digest: Digest) -> dict:
         "digest": digest.name or None,  # [digests.NAME]; null for the top-level digest
         "web_url": digest.web_url or None,  # its page in the web edition, when [web] base_url is set
         "items": [story_as_dict(s) for s in digest.stories],
+        # Stories ranking left out (over top or max_per_feed), by feed: the "+N more not shown" line.
+        "not_shown": digest.not_shown,
         # This run's failures, as DESIGN.md promises; `failing` is what the
         # footer names (failing `failing_after` runs in a row, or retired).
         "errors": [_failure_as_dict(f) for f in digest.failures],

@@ -2,7 +2,9 @@
 give every <img> its size (Outlook ignores CSS max-width and draws a
 picture without attributes at its own 2,000 px).
 
-Only the shown stories' pictures whose feed states no size are measured:
+A shown picture whose CDN offers an email-sized rendition is asked for in
+that rendition (sources/renditions.py), and measured there; else only
+the shown stories' pictures whose feed states no size are measured:
 local files from their header, remote ones from the first bytes of the
 file (at most `PREFIX` bytes, asked for with a Range header and cut off
 there whatever the server sends), a few at a time, at most `PER_HOST` to
@@ -21,15 +23,16 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import replace
 from datetime import datetime, timedelta
 from urllib.parse import urljoin, urlsplit
 
 from ..imagesizes import local_size, size_of_bytes
-from ..models import Story
+from ..models import Image, Story
 from .fetch import HostSlots
+from .renditions import Rendition, renditions
 
 PREFIX = 64 * 1024  # bytes read of a remote picture at most: a JPEG's size is in its first few KB
 TIMEOUT = 6.0  # seconds for all the pictures of a build together
@@ -40,36 +43,68 @@ RETRY_AFTER = timedelta(days=1)  # a picture that gave no size is asked again af
 
 
 def size_pictures(store, stories: Iterable[Story], *, offline: bool, now: datetime,
-                  timeout: float = TIMEOUT) -> None:
-    """Give each story's picture that has no size the size of its file:
-    local files measured, remote ones from the store, else (unless
-    offline) read from the first bytes of the file and remembered."""
+                  timeout: float = TIMEOUT,
+                  choices: Callable[[str], list[Rendition]] = renditions) -> None:
+    """Give each story's picture a size, in the rendition it will be shown
+    in: the email-sized rendition its CDN offers (`choices`, best first)
+    when that one's size can be had, else the picture as the feed gave it.
+    Sizes are those the feed stated or the address fixes; else local
+    files are measured, remote ones taken from the store, else (unless
+    offline) read from the first bytes of the file and remembered. All
+    of it inside one deadline."""
+    deadline = time.monotonic() + timeout
+    pending: list[tuple[Story, list[Image]]] = []
+    for story in stories:
+        image = story.item.image
+        if not image:
+            continue
+        options = [replace(image, url=r.url, width=r.width, height=r.height) for r in choices(image.url)]
+        if options or not _sized(image):
+            pending.append((story, [*options, image]))
+    while pending:
+        asked = {options[0].url: story.item.feed_url for story, options in pending if not _sized(options[0])}
+        sizes = _measure(store, asked, offline=offline, now=now, deadline=deadline)
+        later = []
+        for story, (first, *rest) in pending:
+            size = (first.width, first.height) if _sized(first) else sizes.get(first.url)
+            if size:
+                story.item.image = replace(first, width=size[0], height=size[1])
+            elif rest:
+                later.append((story, rest))  # no such rendition, or not read in time: the next one
+        pending = later
+
+
+def _sized(image: Image) -> bool:
+    return bool(image.width and image.height)
+
+
+def _measure(store, pictures: dict[str, str], *, offline: bool, now: datetime,
+             deadline: float) -> dict[str, tuple[int, int] | None]:
+    """{picture URL: its feed's URL} -> the sizes that could be had: local
+    files measured, remote ones remembered in the store or (unless
+    offline, and while the deadline lasts) read and remembered."""
     from ..files import file_path
 
-    wanting = [s for s in stories if s.item.image and not (s.item.image.width and s.item.image.height)]
-    if not wanting:
-        return
     sizes: dict[str, tuple[int, int] | None] = {}
-    remote: dict[str, str] = {}  # picture URL -> its feed's URL
-    for story in wanting:
-        url = story.item.image.url
+    remote: dict[str, str] = {}
+    for url, feed in pictures.items():
         scheme = urlsplit(url).scheme.lower()
         if scheme == "file":
             sizes[url] = local_size(file_path(url))
         elif scheme in ("http", "https"):
-            remote.setdefault(url, story.item.feed_url)
+            remote[url] = feed
+    if not remote:
+        return sizes
     known = store.picture_sizes(remote, now - RETRY_AFTER)
     sizes.update(known)
     asked = {url: feed for url, feed in remote.items() if url not in known}
-    if asked and not offline:
-        found = remote_sizes(asked, timeout=timeout)
+    left = deadline - time.monotonic()
+    if asked and not offline and left > 0:
+        found = remote_sizes(asked, timeout=left)
         store.remember_picture_sizes({url: found.get(url) for url in asked if url in found}, now)
         sizes.update(found)
         _note_unanswered([url for url in asked if url not in found])
-    for story in wanting:
-        size = sizes.get(story.item.image.url)
-        if size:
-            story.item.image = replace(story.item.image, width=size[0], height=size[1])
+    return sizes
 
 
 # Pictures whose size was not read before the deadline, by this process, a

@@ -3,6 +3,7 @@ and given their leads; and the footer's list of feeds failing run after run."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 
 from ..config import Config
@@ -10,6 +11,7 @@ from ..models import BuildRequest, Digest, FeedFailure, Story
 from ..report import Reporter
 from ..store import Store
 from ..urls import redacted_url
+from .rank import OVER_FEED_CAP, OVER_TOP, Ranked
 from .select import select_stories
 
 
@@ -70,7 +72,14 @@ def assemble_digest(
         errors=failures,
         group_by=config.rank.group_by,
         cards=config.email.cards,
+        not_shown=not_shown_by_feed(selection.ranked),
     )
+
+
+def not_shown_by_feed(ranked: list[Ranked]) -> dict[str, int]:
+    """How many stories each feed had over `top` or `max_per_feed`, most first."""
+    counts = Counter(entry.story.feed for entry in ranked if entry.status in (OVER_TOP, OVER_FEED_CAP))
+    return dict(sorted(counts.items(), key=lambda pair: (-pair[1], pair[0].casefold())))
 
 
 def summarize_stories(config: Config, stories: list[Story]) -> None:
