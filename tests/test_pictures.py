@@ -171,6 +171,10 @@ def test_frames_keep_the_shape_never_upscale_and_thumbnail_small_or_unknown_pict
     assert frame(Image("x", width=60, height=40), wide=False) == Frame(60, 40, False)  # never upscaled
     assert frame(Image("x")) == Frame(96, None, False)  # unknown: a thumbnail of a stated width
     assert frame(Image("x", width=900)) == Frame(96, None, False)
+    # portrait across the column: at most 440 tall, narrower and centred (was 552x736, a phone screen high)
+    assert frame(Image("x", width=1200, height=1600)) == Frame(330, 440, True)
+    assert frame(Image("x", width=1000, height=1000)) == Frame(440, 440, True)
+    assert frame(Image("x", width=600, height=1800)) == Frame(40, 120, False)  # too narrow at 440 tall: a thumbnail
 
 
 def test_meta_time_alt_text_credit_and_first_sentence():

@@ -32,6 +32,9 @@ THUMB_BELOW = 300
 # picture is narrowed to keep its shape).
 THUMB_WIDTH = 96
 THUMB_MAX_HEIGHT = 120
+# A picture across the column is at most this tall: a portrait photo is
+# drawn narrower, centred, rather than a whole phone screen high.
+WIDE_MAX_HEIGHT = 440
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,9 @@ def frame(image: Image, wide: bool = True, column: int = COLUMN) -> Frame:
     if not (width and height and width > 0 and height > 0):
         return Frame(THUMB_WIDTH, None, False)
     if wide and width >= THUMB_BELOW:
-        shown = min(width, column)
-        return Frame(shown, max(1, round(height * shown / width)), True)
+        shown = min(width, column, round(width * WIDE_MAX_HEIGHT / height))
+        if shown >= THUMB_BELOW:
+            return Frame(shown, max(1, round(height * shown / width)), True)
     shown = min(width, THUMB_WIDTH, round(width * THUMB_MAX_HEIGHT / height) or 1)
     return Frame(shown, max(1, round(height * shown / width)), False)
 
