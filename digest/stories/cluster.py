@@ -579,9 +579,10 @@ class _Candidates:
         self._when: list[float] = []
         self._anchors: list[int] = []  # per story, members indexed
         self.looked_at = 0  # index listings counted (what the bounds bound)
-        # What `of` found for the item `add` lists next: its codes, its own
-        # bucket's entries and each code's entry there (None: not listed yet).
-        self._last: tuple[list[int], dict[int, Entry], list[Entry | None]] | None = None
+        # What `of` found for the item `add` lists next: the item, its pair
+        # codes, its own bucket's entries and each code's entry there (None:
+        # not listed yet), so that listing it costs no second lookup.
+        self._last: tuple[Item, list[int], dict[int, Entry], list[Entry | None]] | None = None
 
     def _buckets(self, when: float) -> tuple[int, int]:
         """The bucket of a time, twice the window long, and the one beside
@@ -605,7 +606,7 @@ class _Candidates:
         if index is None:
             index = listed[own] = {}
         got = list(map(index.get, codes))
-        self._last = (codes, index, got)
+        self._last = (item, codes, index, got)
         entries = list(filter(None, got))  # neither unlisted (None) nor closed (())
         near = listed.get(beside)
         if near:
@@ -627,8 +628,8 @@ class _Candidates:
         return sorted(found)
 
     def add(self, index: int, item: Item, elements: tuple[int, ...], when: float) -> None:
-        """List the item `of` was last asked about (its `elements` and
-        `when`) as a member of story `index`."""
+        """List the item `of` was last asked about as a member of story
+        `index` (its elements and time are those `of` was given)."""
         if index == len(self._anchors):
             self._anchors.append(0)
         if item.link:
@@ -640,8 +641,8 @@ class _Candidates:
         self._story.append(index)
         self._feed.append(item.feed_url)
         self._when.append(when)
-        assert self._last is not None
-        codes, listed, got = self._last
+        asked, codes, listed, got = self._last or (None, [], {}, [])
+        assert asked is item, "add() lists the item of() was last asked about"
         # One tuple for all the member's new entries: most pairs are new, and stay so.
         listed.update(dict.fromkeys(compress(codes, map(is_, got, repeat(None))), (member,)))
         for code, members in compress(zip(codes, got), got):  # the open entries
