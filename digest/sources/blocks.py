@@ -21,6 +21,9 @@ class Block:
     links: int = 0  # links in the block
     link_share: float = 0.0  # share of its text that is link text
     link_texts: tuple[str, ...] = ()  # the text of each link in it
+    # What came right after it in the entry was dropped (a list of links, a
+    # credit line): a block ending in ":" then introduces nothing a reader sees.
+    before_gap: bool = False
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,9 @@ _PROMO_AT_START = (
     r"to read this article in full\b",
     r"(?:transcript|episode links|show notes|sponsors?|links|outline|chapters|contact|timestamps)\s*:?$",
     r"did you (?:click|enjoy)\b", r"\*[^*]{3,80}\*$", r"(?:spoiler|content|trigger) warnings?\b",
+    # A credit line: "Speakers: Ann Lee, Bo Chan", "Products Mentioned: Android".
+    r"(?:speakers?|guests?|hosts?|panelists?|products? mentioned|(?:executive |associate )*producers?|credits|"
+    r"featuring)\s*:",
 )
 _PROMO_AT_WORD = (
     r"appeared first on\b", r"continue reading\b", r"read the full\b", r"click here\b", r"subscribe\b", r"sign up\b",
@@ -43,7 +46,8 @@ _PROMO_AT_WORD = (
     r"hosted on acast\b", r"acast\.com/privacy\b", "privacy (?:policy|notice|&)", r"opt-out\b", r"do not sell my\b",
     r"art19\b", r"podtrac\b", r"megaphone\.fm\b", r"listen (?:on|to (?:the|this|our))\b",
     r"available (?:on|wherever)\b", r"wherever you get your podcasts\b", r"download (?:the|our) app\b",
-    r"get (?:the|our) app\b", r"support (?:the|this|our) (?:show|podcast|channel|work)\b", r"value for value\b",
+    r"get (?:the|our) app\b", r"get (?:yer|your|my|him|her|them)?sel(?:f|ves) (?:the|a|an|our) [\w-]+(?: [\w-]+){0,3} app\b",
+    r"get the [\w-]+(?: [\w-]+){0,3} app for your\b", r"support (?:the|this|our) (?:show|podcast|channel|work)\b", r"value for value\b",
     r"boostagram\b", r"sats\b", r"producers? (?:of|for) (?:this|the) (?:show|episode)\b", r"executive producer\s*[:–—-]",
     r"(?:this|the) (?:episode|show|podcast) (?:was|is) (?:edited|produced|mixed|engineered)\b",
     r"new episodes (?:air|drop|come out|are (?:released|out)|every)\b", r"special thanks to\b",
@@ -51,10 +55,13 @@ _PROMO_AT_WORD = (
     r"want (?:some |our )?(?:tee-?shirts|t-?shirts|mugs|hoodies|stickers)\b",
     r"share (?:this|on)\b", "submitted by /u/", r"click to enlarge\b", r"see acast\b", r"see below for\b",
     r"give (?:us )?feedback\b", r"submit questions\b", r"(?:is|are) out now\b", r"on tour\b.*\btickets\b",
-    r"tickets (?:are )?(?:on sale|available)\b",
+    # "Tickets are on sale now at …", not "I put the first 500 tickets on sale" (Daring Fireball's story).
+    r"tickets (?:are )?(?:on sale|available) (?:now|here|at)\b",
 )
 _PROMO_ANYWHERE = (
     r"\[link\]", r"\[comments\]", "クリックすると",
+    # A forum's note above each attached picture (Dvbbs: "related pictures below:").
+    "此主题相关图片如下", "图片点击可在新窗口打开查看",
 )
 # A cookie or consent banner, wherever the page put it (inside <article> too).
 _CONSENT = (r"we use cookies\b", r"(?:this|our) (?:web)?site uses cookies\b",
@@ -88,15 +95,16 @@ _PROMO_HINTS = (
     "listen ", "available on", "available wherever", "wherever", "the app", "our app", "support ",
     "value for value", "boostagram", "sats", "producer", "share ", "/u/", "[link]", "[comments]",
     "this episode", "the episode", "this show", "the show", "this podcast", "the podcast", "new episodes",
-    "special thanks", "transcript", "shirts", "mugs", "hoodies", "stickers",
+    "special thanks", "transcript", " app", "shirts", "mugs", "hoodies", "stickers",
     "クリックすると", "see below", "feedback", "submit questions", "out now", "tickets", "cookies", "cookie ",
-    "consent", "preferences",
+    "consent", "preferences", "此主题相关图片", "图片点击",
 )
 _PROMO_STARTS = (
     "read ", "website", "web", "email", "contact", "support", "related:", "advertisement", "comments",
     "learn more", "[", "view fullsize", "enlarge", "to read this article", "transcript", "episode links",
     "show notes", "sponsor", "links", "outline", "chapters", "timestamps", "did you", "*", "spoiler",
-    "content warning", "trigger warning",
+    "content warning", "trigger warning", "speaker", "guest", "host", "panelist", "product", "executive ",
+    "associate ", "producer", "credits", "featuring",
 )
 
 
@@ -119,13 +127,17 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
     key_size = max(len(title_key), len(author_key)) + 1
     heading = False
     opening_byline = ""
-    for block in taken.blocks:
+    kept_at: list[int] = []  # where each kept block stood among the taken ones
+    link_lists: list[Block] = []
+    for index, block in enumerate(taken.blocks):
         text = block.text
         found = _PICTURE_CREDIT_LINE.match(text) or _PICTURE_LABEL_LINE.match(text)
         if found and len(text.split()) <= 16:
             credit = credit or clean_credit(found.group(1))
             continue
+        block = _without_url_asides(block)
         if _is_link_list(block):
+            link_lists.append(block)
             continue
         text = _without_link_tags(block)
         if text != block.text:
@@ -155,19 +167,58 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
                 opening_byline = text
             continue
         kept.append(block)
+        kept_at.append(index)
+    kept = _gaps_marked(kept, kept_at, len(taken.blocks))
     story_promo = [block for block in promo if not _PLATFORM_NOTICE.search(block.text)]
     if not kept and story_promo:
         # Nothing but "promo": an entry whose subject is the show's Patreon
         # episode or its sponsor. Its words are the story after all (a
         # hosting platform's notice never is).
         kept = [replace(story_promo[0], text=_BARE_URL.sub("", story_promo[0].text).strip())]
+    if not kept:
+        # A post that is one sentence of links ("This is the <a>human side</a>
+        # of <a>Health care is socialist</a>.") is still a sentence: the post.
+        kept = [block for block in link_lists[:1] if _reads_as_sentence(block)]
     return Taken(blocks=kept, pictures=taken.pictures, credit=credit, byline=opening_byline)
+
+
+def _gaps_marked(kept: list[Block], kept_at: list[int], total: int) -> list[Block]:
+    """The kept blocks, each after which a taken block was dropped marked
+    `before_gap`."""
+    marked = []
+    for number, (block, index) in enumerate(zip(kept, kept_at)):
+        following = kept_at[number + 1] if number + 1 < len(kept_at) else total
+        marked.append(replace(block, before_gap=True) if following > index + 1 else block)
+    return marked
+
+
+_URL_ASIDE = re.compile(r"\s*[(\[]\s*" + _BARE_URL.pattern + r"\s*[)\]]")
+
+
+def _without_url_asides(block: Block) -> Block:
+    """A block without the addresses it gives in brackets ("I have an invite
+    for OiNK ( http://oink.me.uk )"): an aside, not what the line says."""
+    if "(" not in block.text and "[" not in block.text:
+        return block
+    text = _URL_ASIDE.sub("", block.text).strip()
+    return replace(block, text=text, link_share=0.0) if text != block.text and text else block
+
+
+def _reads_as_sentence(block: Block) -> bool:
+    """A line of words, some outside its links, that ends as a sentence does."""
+    outside = block.text
+    for link in block.link_texts:
+        outside = outside.replace(link, " ", 1)
+    return bool(re.search(r"[.!?。！？]$", block.text)) and len(outside.split()) >= 3 and not is_promo(block.text)
 
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-zé]*\.?"
 _DATE_TAIL = re.compile(rf"\b{_MONTH} \d{{1,2}}\b|\b\d{{1,2}}\.? {_MONTH}|\b(?:19|20)\d\d\b", re.I)
-# A sentence ends at a stop and a space, not after an initial ("David J. Langford").
-_SENTENCE = re.compile(r"(?<=[.!?。！？])(?<![\s.][A-Z]\.)\s+")
+# A sentence ends at a stop and a space, not after an initial ("David J. Langford");
+# at a Chinese or Japanese stop, with a space or none.
+_SENTENCE = re.compile(r"(?<=[.!?])(?<![\s.][A-Z]\.)\s+|(?<=[。！？])\s*(?![」』）)\s])")
+# A bracketed aside ("（クリックすると大きくなります。…）", "(click to enlarge)").
+_ASIDE = re.compile(r"\s*(?:（[^（）]{1,200}）|\([^()]{1,200}\))")
 
 
 def _title_parts(title: str) -> list[str]:
@@ -176,12 +227,27 @@ def _title_parts(title: str) -> list[str]:
 
 
 def _without_promo_sentences(text: str) -> str:
-    """A block with its promo sentences (and bare URLs) taken out; a short
-    block that is promo is promo as a whole."""
-    if len(text.split()) <= 25:
+    """A block with its promo sentences, asides ("（クリックすると大きくなり
+    ます。…）") and bare URLs taken out; a short block that is promo is
+    promo as a whole (words counted as text_words does: a Japanese
+    paragraph of a hundred characters is no short line)."""
+    words = text_words(text)
+    if words <= 25:
         return ""
-    kept = [s for s in _SENTENCE.split(text) if not is_promo(s) and not _BARE_URL.fullmatch(s.strip(" .:"))]
-    return " ".join(_BARE_URL.sub("", s).strip() for s in kept).strip()
+    text = _ASIDE.sub(lambda aside: "" if is_promo(aside.group()) else aside.group(), text)
+    sentences = [s for s in _SENTENCE.split(text) if s.strip()]
+    kept = [s for s in sentences if not is_promo(s) and not _BARE_URL.fullmatch(s.strip(" .:"))]
+    return _joined(_BARE_URL.sub("", s).strip() for s in kept).strip()
+
+
+def _joined(sentences) -> str:
+    """Sentences joined with a space, or none after a Chinese or Japanese stop."""
+    joined = ""
+    for sentence in sentences:
+        if joined and sentence and not joined.endswith(("。", "！", "？")):
+            joined += " "
+        joined += sentence
+    return joined
 
 
 def lead_blocks(blocks: list[Block], title: str = "") -> list[Block]:
@@ -196,12 +262,17 @@ def lead_blocks(blocks: list[Block], title: str = "") -> list[Block]:
     blocks = blocks[:label] if label is not None else blocks
     paragraphs = []
     for index, block in enumerate(blocks):
-        if block.kind in ("p", "quote"):
-            paragraphs.append(block)
-            # "In 2023 I did, amongst other things:" goes on in the list right after it.
-            if block.text.endswith((":", "：")):
-                following = list(itertools.takewhile(lambda b: b.kind == "li", blocks[index + 1:index + 4]))
-                paragraphs.extend(replace(b, kind="p") for b in following)
+        if block.kind not in ("p", "quote"):
+            continue
+        paragraphs.append(block)
+        if not block.text.endswith((":", "：")):
+            continue
+        # "In 2023 I did, amongst other things:" goes on in the list right after it.
+        following = list(itertools.takewhile(lambda b: b.kind == "li", blocks[index + 1:index + 4]))
+        if following and not block.before_gap:
+            paragraphs.extend(replace(b, kind="p") for b in following)
+        elif _introduces_what_is_not_shown(block, blocks[index + 1:index + 2]):
+            break  # "…but workable:" then code: the lead ends before it, never glued to what follows
     if not paragraphs:
         paragraphs = next(([b for b in blocks if b.kind == kind] for kind in ("li", "h", "pre")
                            if any(b.kind == kind for b in blocks)), [])
@@ -213,18 +284,61 @@ def lead_blocks(blocks: list[Block], title: str = "") -> list[Block]:
             paragraphs = paragraphs[1:]
     # A few words with no punctuation at all, with text after them, are a
     # label ("The Highlights", "Intro"), not the story's first sentence.
-    while len(paragraphs) > 1 and len(paragraphs[0].text.split()) <= 5 and paragraphs[0].text[-1:].isalnum():
+    # (Words counted as CJK text has them: "35周年1套520，华表60一个" is no label.)
+    while len(paragraphs) > 1 and text_words(paragraphs[0].text) <= 5 and paragraphs[0].text[-1:].isalnum():
         paragraphs = paragraphs[1:]
     if paragraphs:
-        paragraphs[0] = replace(paragraphs[0], text=_without_kicker(paragraphs[0].text, title))
+        opening = _without_salutation(_without_title_opening(_without_kicker(paragraphs[0].text, title), title))
+        paragraphs[0] = replace(paragraphs[0], text=opening)
     return [b for b in paragraphs if b.text]
+
+
+def _introduces_what_is_not_shown(block: Block, following: list[Block]) -> bool:
+    """Whether a paragraph ending in ":" introduces something the lead
+    leaves out: a list of links or a credit dropped from the text, code, a
+    heading, a table; or nothing at all."""
+    return block.before_gap or not following or following[0].kind not in ("p", "quote")
+
+
+def _without_title_opening(text: str, title: str) -> str:
+    """The first paragraph without an opening sentence that is the title
+    again ("あけましておめでとうございます。" under that title; Scripting
+    News's first sentence that became the post's title), or a Chinese or
+    Japanese title set before the text with a space ("收三盒泰山 要求原盒好品")."""
+    title = title.strip()
+    title_key = key_text(title)
+    if len(title_key) < 4:
+        return text
+    first, *rest = _SENTENCE.split(text, maxsplit=1)
+    if rest and text_words(rest[0]) >= 3 and key_text(first) == title_key:
+        return rest[0].strip()
+    if " " not in title and _CJK_CHAR.search(title) and text.startswith(title + " ") and text[len(title):].strip():
+        return text[len(title):].strip()
+    return text
+
+
+# "Dear all,", "Hi friends! I am…", "Hello Homelab-community! I'm…": the
+# writer greeting the reader, before the first thing said.
+_SALUTATION = re.compile(r"^(?i:dear|hi|hello|hey|greetings)\b[^.!?,:;]{0,30}[,!:]\s*(?=[A-ZÀ-ÖØ-Þ]|$)")
+
+
+def _without_salutation(text: str) -> str:
+    return text[_SALUTATION.match(text).end():] if _SALUTATION.match(text) else text
 
 
 _SECTION_LABEL = re.compile(r"^[^\W\d_a-z][^a-z]{1,40}:$|^[↓▼■●◆★☆【\[].{1,30}[↓▼■●◆★☆】\]:：]$|^(?:[A-Z][a-z]+ ){0,2}(?:links|sponsors|contact|timestamps|outline|chapters|transcript|show notes|credits)\s*:$")
 _FACT_LINE = re.compile(r"^[\w’' ]{2,40}?\s*(?:—|–|:)\s+\S")
 
 
+# A wire story's dateline: "BAGHDAD (Reuters) - ", "MOSUL, Iraq/BAGHDAD (Reuters) - ",
+# "MADRI, 24 SET (ANSA) - ", "WASHINGTON (AP) — ".
+_DATELINE = re.compile(r"^[A-ZÀ-ÖØ-Þ]{2,}[^()]{0,60}?\s*\([A-Z][\w.&'-]*(?:[ /][A-Z][\w.&'-]*){0,3}\)\s*[-–—]+\s+(?=\S)")
+
+
 def _without_kicker(text: str, title: str) -> str:
+    """The first paragraph without a kicker ("INTERVIEW - "), a wire
+    dateline, or an update note that repeats the title."""
+    text = text[_DATELINE.match(text).end():] if _DATELINE.match(text) else text
     kicker = _KICKER.match(text)
     if kicker and not kicker.group(1).strip().isdigit() and len(kicker.group(1).strip()) <= 30:
         text = text[kicker.end():]
@@ -294,6 +408,28 @@ def text_words(text: str) -> int:
     """Words, with Chinese, Japanese and Korean characters two to a word."""
     cjk = len(_CJK_CHAR.findall(text))
     return len(text.split()) if not cjk else len(_CJK_CHAR.sub(" ", text).split()) + (cjk + 1) // 2
+
+
+COMPLETE_OVER_CUT_WORDS = 80  # a cut text this short gives way to a complete one of the same entry
+
+
+def complete_over_cut(chosen: Taken, sources: list[Taken]) -> Taken:
+    """The lead's source: `chosen`, unless it is a short text the feed cut
+    off ("…the man who, according to Machiavelli...") and another of the
+    entry's texts is whole (In Our Time's itunes:subtitle), which a lead
+    that ends in a sentence comes from."""
+    if not chosen.blocks or text_words(chosen.text) > COMPLETE_OVER_CUT_WORDS or not _is_cut_off(chosen):
+        return chosen
+    whole = (source for source in sources if source is not chosen and source.blocks and not _is_cut_off(source)
+             and _ENDS_AS_SENTENCE.search(source.blocks[-1].text) and text_words(source.text) >= 5)
+    return next(whole, chosen)
+
+
+_ENDS_AS_SENTENCE = re.compile(r"""[.!?。！？]["'”’»)\]]*$""")
+
+
+def _is_cut_off(taken: Taken) -> bool:
+    return bool(taken.blocks) and bool(_CUT_OFF.search(taken.blocks[-1].text))
 
 
 def is_excerpt(raw: Taken, text: str, linked: bool) -> bool:

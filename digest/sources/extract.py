@@ -54,6 +54,7 @@ _BLOCK_KIND = {
     "li": "li", "blockquote": "quote", "pre": "pre", "figcaption": "caption", "figure": "p",
     "caption": "caption",
 }
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n\s*")
 _CAPTION_CLASS = re.compile(r"caption|credit|wp-caption-text|photo-?info|image-?source|(?:^|[\s_-])cap\d", re.I)
 _ITALIC = frozenset({"em", "i"})
 _ITALIC_STYLE = re.compile(r"font-style\s*:\s*italic", re.I)
@@ -82,6 +83,15 @@ class _Walker:
     def text(self, data: str) -> None:
         if not data:
             return
+        if len(self._kinds) == 1 and "\n" in data and _BLANK_LINE.search(data):
+            # Text outside any block with blank lines in it (PeerTube's
+            # notes, plain text sent as HTML): its paragraphs, as written.
+            first, *paragraphs = _BLANK_LINE.split(data)
+            self.text(first)
+            for paragraph in paragraphs:
+                self.flush()
+                self.text(paragraph)
+            return
         self._parts.append(data)
         if self._link:
             self._link_chars += len(data.strip())
@@ -96,6 +106,9 @@ class _Walker:
             self._links = 0
             if self._link_texts:
                 self._link_texts = []
+            return
+        if self._kinds[-1] == "pre" and _BLANK_LINE.search("".join(self._parts)):
+            self._preformatted_paragraphs()
             return
         # One line, and nothing a mail cannot carry: the HTML parser turns
         # &#xFFFF; into the character itself (so in every text taken here).
@@ -114,6 +127,21 @@ class _Walker:
             self._caption(text)
             return
         self.taken.blocks.append(block)
+
+    def _preformatted_paragraphs(self) -> None:
+        """A <pre> with blank lines (a commit message: its subject line, a
+        blank line, its body) as one block a paragraph, so the subject
+        line that is the entry's title is not glued to the body."""
+        pieces = _BLANK_LINE.split("".join(self._parts))
+        link_texts = self._link_texts
+        self._parts, self._link_chars, self._italic_chars, self._links, self._link_texts = [], 0, 0, 0, []
+        for piece in pieces:
+            text = clean_text(piece)
+            if not text or len(self.taken.blocks) >= MAX_BLOCKS:
+                continue
+            links = tuple(link for link in link_texts if link and link in text)
+            share = min(1.0, sum(len(link.replace(" ", "")) for link in links) / max(1, len(text.replace(" ", ""))))
+            self.taken.blocks.append(Block(kind="pre", text=text, links=len(links), link_share=share, link_texts=links))
 
     def _caption(self, text: str) -> None:
         """A figcaption or caption block describes the picture it follows."""

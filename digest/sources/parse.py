@@ -24,7 +24,7 @@ from ..models import UNTITLED, EntryMark, Item, KnownEntries
 from ..text import clean_text, key_text, repair_text, strip_control
 from . import xmlfeed
 from .blocks import Candidate, Taken, clean_credit
-from .boilerplate import is_excerpt, lead_blocks, story_blocks
+from .boilerplate import complete_over_cut, is_excerpt, lead_blocks, story_blocks
 from .bylines import Publisher, _channel_byline, byline, text_byline
 from .dates import day_in_link, entry_stamp, feed_zone
 from .extract import take_apart_html, take_apart_text
@@ -519,7 +519,7 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
     body_at = max((i for i, (_, _, role) in enumerate(sources) if role != "subtitle"), key=lambda i: len(taken[i].text),
                   default=None)
     body = Taken() if body_at is None else taken[body_at]
-    lead = _lead_source(taken, body, [role for _, _, role in sources])
+    lead = complete_over_cut(_lead_source(taken, body, [role for _, _, role in sources]), taken)
     if body.byline:
         author = text_byline(author, body.byline, feed.publisher)
     text = body.text
@@ -530,17 +530,18 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
     pictures = _media_pictures(entry, base, feed.pictures) + [
         resolved for source in taken for candidate in source.pictures
         if (resolved := _resolved(candidate, link or base, feed.pictures))]
+    shown_title = title or _title_from_text(text)
     return EntryParts(
         feed_url=feed.url,
         key=item_key(guid, link, title, text),
-        title=title or _title_from_text(text),
+        title=shown_title,
         link=link,
         author=author,
         published=stamp.moment if stamp else None,
         date_only=bool(stamp and stamp.date_only),
         content_html=sanitize_html(strip_control(raw_html) if raw_html else _plain_to_html(text), link or base),
         text=text,
-        lead_text="\n\n".join(block.text for block in lead_blocks(lead.blocks, title)),
+        lead_text="\n\n".join(block.text for block in lead_blocks(lead.blocks, shown_title)),
         tags=[clean_text(tag.get("term", "")) for tag in entry.get("tags", []) if tag.get("term")],
         pictures=pictures,
         # media:description is the picture's caption, unless it is the entry's only text (YouTube).
@@ -724,11 +725,18 @@ def _title_line(title: str) -> str:
 
 
 def _title_from_text(text: str, words: int = 12) -> str:
-    """Untitled items (Scripting News, microblogs) get their first words."""
+    """Untitled items (Scripting News, microblogs) get their first sentence
+    when it is that short (the lead goes on after it), else their first words."""
     first = text.split()[:words]
     if not first:
         return UNTITLED
+    sentence = _FIRST_SENTENCE.match(" ".join(text.split()))
+    if sentence and 3 <= len(sentence.group(1).split()) <= words and len(text.split()) - len(sentence.group(1).split()) >= 3:
+        return sentence.group(1)
     return " ".join(first) + ("…" if len(text.split()) > words else "")
+
+
+_FIRST_SENTENCE = re.compile(r"(.+?[.!?。！？])(?:\s|$)")
 
 
 def _entry_byline(entry, feed: FeedContext) -> str:

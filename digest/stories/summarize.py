@@ -51,19 +51,23 @@ _ABBREVIATIONS = frozenset(
     e.g i.e u.s u.k u.n e.u a.m p.m d.c u.s.a ph.d""".split()
 )
 # A sentence ends at . ! ? … (closing quotes and brackets with it) before a
-# space and a capital or a figure; and at the full-width stops of Chinese
-# and Japanese (。！？), which need no space after them.
+# space and a capital or a figure, or a letter of a script without capitals
+# (Hebrew, Arabic); and at the full-width stops of Chinese and Japanese
+# (。！？), which need no space after them.
 # A run of stops is tried from its first character only (the lookbehinds),
 # so 20 KB of "." costs one pass, not one per character.
 _SENTENCE_END = re.compile(
-    r"""(?<![.!?…])[.!?…]++(?:\s?[»"'”’)\]])*+\s+(?=(?:[«"'“‘(\[¿¡]\s?)?[A-Z0-9À-ÖØ-ÞА-ЯЁΑ-Ω])"""
+    r"""(?<![.!?…])[.!?…]++(?:\s?[»"'”’)\]])*+\s+(?=(?:[«"'“‘(\[¿¡]\s?)?[A-Z0-9À-ÖØ-ÞА-ЯЁΑ-Ω\u05d0-\u05ea\u0620-\u064a])"""
     r"""|(?<![。！？])[。！？]++[」』）"”’]*+\s*(?=\S)""")
 _LAST_WORD = re.compile(r"(\S+)$")
-# Two sentences the source glued together ("in April.Previously, Modi"):
-# a word of lowercase letters, a stop, and a capitalized word.
+# Two sentences the source glued together ("in April.Previously, Modi",
+# "i klubben.AC Horsens", "tiden.Præst har"): a word of lowercase letters,
+# a stop, and a capitalized word or (after a longer word) a short acronym.
 # (Three letters or more before it and a space or comma after, so code's
 # "io.Reader" and "`strings.Builder`" stay whole.)
-_GLUED = re.compile(r"(?<=[a-z][a-z][a-z][.!?])(?=[A-Z][a-z]+[\s,;:])")
+_LOWER, _UPPER = "a-zß-öø-ÿа-яё", "A-ZÀ-ÖØ-ÞА-ЯЁ"
+_GLUED = re.compile(rf"(?<=[{_LOWER}]{{3}}[.!?])(?=[{_UPPER}][{_LOWER}]+[\s,;:])"
+                    rf"|(?<=[{_LOWER}]{{5}}[.!?])(?=[{_UPPER}]{{2,5}}\s)")  # not "What.CD has"
 
 
 def split_sentences(text: str) -> list[str]:
@@ -130,6 +134,7 @@ _CUT_OFF = re.compile(r"(?:\.\.\.|…|\[\s*(?:…|\.\.\.)\s*\]|\s[-–—])$")
 _SECTION_MARK = re.compile(r"^[↓▼■◆●★☆]")
 OVER_BUDGET = 1.5  # a first sentence up to this many times the budget is kept whole
 MAX_CANDIDATES = 6  # sentences past the sixth rarely carry the news
+MIN_LEAD_WORDS = 6  # a lead shorter than this keeps the cut sentence after it (with its "…")
 MIN_HEADING_WORDS = 6  # later paragraphs shorter than this without a full stop are headings
 
 
@@ -141,12 +146,17 @@ def story_sentences(text: str) -> list[str]:
     """The sentences of the text that tell the story: boilerplate, bylines
     and headings out. The first paragraph is kept even without a closing
     stop (a standfirst is a fine lead), and gets a full stop only where it
-    ends in a word; a sentence that introduces what follows (ending in ":")
-    goes with the next one, or not at all."""
+    ends in a word of a script that writes one; a sentence that introduces
+    what follows (ending in ":") goes with the next one, or not at all
+    (when it is all the text has, it is the lead, ending in "…"). A text
+    of short lines without a sentence among them (credits, a list of
+    links) has none."""
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n", text)]
+    if _is_lines_without_prose(paragraphs):
+        return []
     sentences: list[str] = []
     lead_in = ""
-    for number, paragraph in enumerate(re.split(r"\n\s*\n", text)):
-        paragraph = " ".join(paragraph.split())
+    for number, paragraph in enumerate(paragraphs):
         for sentence in split_sentences(paragraph):
             if _SECTION_MARK.match(sentence) and sentences:
                 return sentences  # "↓ Related posts ↓", "▼ Links": the story's text ends there
@@ -155,15 +165,53 @@ def story_sentences(text: str) -> list[str]:
             if not _TERMINAL.search(sentence) and not sentence.endswith(":"):
                 if number > 0 and word_count(sentence) < MIN_HEADING_WORDS and sentences:
                     continue
-                if sentence[-1:].isalnum() and not _CJK.match(sentence[-1:]):
-                    sentence += "."
+                sentence += _closing_stop(sentence)
             if lead_in:
                 sentence, lead_in = f"{lead_in} {sentence}", ""
             if sentence.endswith(":"):
                 lead_in = sentence
                 continue
             sentences.append(sentence)
+    if lead_in and not sentences:
+        sentences.append(lead_in.rstrip(":：").rstrip() + "…")
     return sentences
+
+
+# Scripts that end a sentence with no full stop (Thai, Lao, Khmer, Myanmar,
+# Tibetan) or with their own (Chinese and Japanese 。, Devanagari and
+# Bengali ।): a Latin "." after them is wrong.
+_OWN_STOPS = re.compile(r"[\u0900-\u09ff\u0e00-\u0eff\u0f00-\u0fff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff"
+                        r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+_ENDS_IN_ADDRESS = re.compile(r"(?:https?://|www\.)\S+$|\S+@\S+\.\w+$", re.I)
+
+
+def _closing_stop(sentence: str) -> str:
+    """The full stop a sentence the feed left open gets: "." after a word,
+    none after a web address (a mail client would take it into the link)
+    or in a script that writes no "."."""
+    last = sentence[-1:]
+    if not last.isalnum() or _OWN_STOPS.match(last) or _ENDS_IN_ADDRESS.search(sentence):
+        return ""
+    return "."
+
+
+PROSE_WORDS = 15  # a line this long or longer reads as prose even without a stop
+LINE_LIST = 4  # this many short lines in a row with no sentence among them are a list
+
+
+def _is_lines_without_prose(paragraphs: list[str]) -> bool:
+    """Whether the text opens with a list of short lines and no sentence
+    among them: an episode's credits ("Executive Producers:" and names),
+    its show links ("ShowNotes Archive of links…", "Get the … App"). Such
+    a text has no lead."""
+    opening = [p for p in paragraphs[:12] if p]
+    if len(opening) < LINE_LIST or opening[0].endswith((":", "：")):  # "In 2023 I did:" and its list
+        return False
+    return not any(_TERMINAL_INSIDE.search(p) or word_count(p) >= PROSE_WORDS for p in opening)
+
+
+# A sentence's end anywhere in a line: a stop before a space or the end.
+_TERMINAL_INSIDE = re.compile(r"""[.!?…]["'”’»)\]]*(?:\s|$)|[。！？]""")
 
 
 def summarize(text: str, max_words: int = 45) -> str:
@@ -174,8 +222,10 @@ def summarize(text: str, max_words: int = 45) -> str:
     is left out when a whole one comes before it; only when the first
     sentence alone does not fit is it cut, at a clause if it can be, with
     an ellipsis."""
-    candidates = _leading_sentences(text)[:MAX_CANDIDATES]
-    while len(candidates) > 1 and _CUT_OFF.search(candidates[-1]):
+    candidates = _leading_sentences(_with_cut_word_marked(text))[:MAX_CANDIDATES]
+    # (Not when what would be left is a shout: "Games!", "Bonfire Watch 2016 is on!")
+    while len(candidates) > 1 and _CUT_OFF.search(candidates[-1]) \
+            and word_count(" ".join(candidates[:-1])) >= MIN_LEAD_WORDS:
         candidates.pop()
     if not candidates:
         return ""
@@ -193,6 +243,29 @@ def summarize(text: str, max_words: int = 45) -> str:
             return first
         return _cut_words(first, max_words)
     return join_sentences(chosen)
+
+
+# Lengths publishers cut a text to, exactly (PCMag's 100, itunes:subtitle's
+# 255). Exactly: BBC Hungarian's whole deks, which end without a stop, run
+# from 68 to 139 characters, two of them 98 and 99.
+_CUT_LENGTHS = frozenset((100, 255, 256, 500, 1000, 1024))
+
+
+def _with_cut_word_marked(text: str) -> str:
+    """The text ending in "…" without its last word where the publisher cut
+    it, with no mark, at one of the lengths feeds cut to ("…all the Dota 2
+    that you can possi", 255 characters; PCMag's 100: "…to utterly
+    replac"): its last word may be whole, but the text is not, and a full
+    stop after it would say it is. A Chinese or Japanese text is left as it
+    is (no words to cut at). A word cut before the publisher's own "..."
+    ("perseguiç...") stays: it cannot be told from a whole one ("fad
+    diets..."), and the "..." already says the text goes on."""
+    stripped = text.rstrip()
+    if " " not in stripped or _CJK.search(stripped[-1:]):
+        return text
+    if len(stripped) in _CUT_LENGTHS and stripped[-1:].isalnum():
+        return stripped.rsplit(None, 1)[0].rstrip(",;:—–- ") + "…"
+    return text
 
 
 # A summary is drawn from the start of the text; splitting 10 MB of it to
