@@ -85,6 +85,18 @@ def test_a_post_without_a_title_is_a_note_its_text_once():
     html = Renderer(zone=timezone.utc).html(digest)
     assert "<h2" in html and html.count("<h2") == 1  # only the other story has a headline
     assert text_of(html[html.index("<h1"):]).count("Just shipped the new release") == 1  # the preheader aside
+    text = Renderer(zone=timezone.utc).text(digest)
+    assert text.count("Just shipped the new release") == 1 and " 1. Just shipped the new release" in text
+
+
+def test_a_one_sentence_post_without_a_title_is_said_once_in_both_parts():
+    # The feed's made-up title is the post's whole text (Scripting News): no headline over the same sentence.
+    sentence = "This is the human side of Health care is socialist."
+    digest = Digest("Brief", NOW, NOW - timedelta(days=1), [story(0, title=sentence, lead=sentence), story(1)])
+    renderer = Renderer(zone=timezone.utc)
+    html = renderer.html(digest)
+    assert html.count("<h2") == 1 and text_of(html[html.index("<h1"):]).count(sentence) == 1
+    assert renderer.text(digest).count(sentence) == 1
 
 
 def test_how_many_cards_is_the_configs_default_and_a_replay_keeps_it(invoke, example_config):

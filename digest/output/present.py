@@ -84,7 +84,7 @@ def is_note(story: Story) -> bool:
     if not title:
         return True
     lead = _folded(story.lead or story.summary)
-    return len(title) >= 12 and lead.startswith(title) and len(lead) > len(title)
+    return len(title) >= 12 and lead.startswith(title)
 
 
 def day_summary(digest: Digest) -> str:
