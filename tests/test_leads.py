@@ -3,6 +3,7 @@ on the captured feed that showed it."""
 
 from __future__ import annotations
 
+import pytest
 from test_cards import by_title, channel, item, lead_of, parse_file, parse_text
 
 from digest.stories.summarize import summarize
@@ -118,3 +119,24 @@ def test_the_lead_comes_from_a_whole_text_and_keeps_a_line_with_an_address():
     assert lead_of(df["★ Update on The Talk Show Live From WWDC 2017"]).startswith("On Wednesday I put the first 500")
     hebrew = by_title(parse_file("encodings/windows-1255-hebrew-exego.xml"))
     assert lead_of(hebrew["oink invites / יותם הדר"]).startswith("יש לי הזמנה או 2 לאוינק")
+
+
+@pytest.mark.parametrize("text, lead", [
+    ("✍️ | Town have completed the signing of Barry Cotter.", "Town have completed the signing of Barry Cotter."),
+    ("🚀 Launch day is here for the new reader.", "Launch day is here for the new reader."),
+    ("−5 °C is expected overnight in the valleys.", "−5 °C is expected overnight in the valleys."),
+    ("“Never again,” the minister said on Tuesday.", "“Never again,” the minister said on Tuesday."),
+    ("#MeToo founder speaks at the conference.", "#MeToo founder speaks at the conference."),
+])
+def test_a_lead_does_not_open_with_emoji_or_bars(text, lead):
+    from digest.stories.summarize import story_sentences
+
+    assert story_sentences(text)[0] == lead
+
+
+def test_the_guardian_live_blog_lead_opens_with_words():
+    from digest.stories.summarize import summarize
+
+    items = {i.title: i for i in parse_file("rss2/guardian-international.rss").items}
+    moura = next(i for t, i in items.items() if t.startswith("Moura joins Spurs"))
+    assert summarize(moura.lead_text or moura.text)[:1].isalnum()  # was "✍️ | Town have completed…"

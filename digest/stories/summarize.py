@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -160,7 +161,8 @@ def story_sentences(text: str) -> list[str]:
         for sentence in split_sentences(paragraph):
             if _SECTION_MARK.match(sentence) and sentences:
                 return sentences  # "↓ Related posts ↓", "▼ Links": the story's text ends there
-            if is_boilerplate(sentence):
+            sentence = _without_leading_symbols(sentence)
+            if not sentence or is_boilerplate(sentence):
                 continue
             if not _TERMINAL.search(sentence) and not sentence.endswith(":"):
                 if number > 0 and word_count(sentence) < MIN_HEADING_WORDS and sentences:
@@ -175,6 +177,22 @@ def story_sentences(text: str) -> list[str]:
     if lead_in and not sentences:
         sentences.append(lead_in.rstrip(":：").rstrip() + "…")
     return sentences
+
+
+_LEADING_MARKS = frozenset("|•·¦")
+
+
+def _without_leading_symbols(sentence: str) -> str:
+    """A sentence without the emoji, arrows and bars a post opens with
+    ("✍️ | Town have completed the signing…"): symbols, not words. Quotes,
+    brackets, currency, "#" and "@" stay."""
+    at = 0
+    while at < len(sentence) and (sentence[at].isspace() or sentence[at] in _LEADING_MARKS
+                                  or unicodedata.category(sentence[at]) in ("So", "Sk", "Sm", "Cf", "Mn")):
+        if sentence[at + 1:at + 2].isdigit():
+            break  # "−5 °C", "+3 points": a sign, not a mark
+        at += 1
+    return sentence[at:] if at else sentence
 
 
 # Scripts that end a sentence with no full stop (Thai, Lao, Khmer, Myanmar,
