@@ -24,7 +24,7 @@ from ..models import UNTITLED, EntryMark, Item, KnownEntries
 from ..text import clean_text, key_text, repair_text, strip_control
 from . import xmlfeed
 from .blocks import Candidate, Taken, clean_credit
-from .boilerplate import is_excerpt, lead_blocks, story_blocks
+from .boilerplate import is_excerpt, lead_blocks, story_blocks, text_words
 from .bylines import Publisher, _channel_byline, byline, text_byline
 from .dates import entry_stamp, feed_zone
 from .extract import take_apart_html, take_apart_text
@@ -39,6 +39,7 @@ from .media import (
     duration_seconds,
     is_audio_or_video,
 )
+from .papers import is_paper_abstract
 from .pictures import choose_picture, feed_wide_pictures
 from .sanitize import sanitize_html
 
@@ -523,6 +524,7 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
     if body.byline:
         author = text_byline(author, body.byline, feed.publisher)
     text = body.text
+    raw_body = Taken() if body_at is None else raw[body_at]
     raw_html = next((value for value, kind, _ in sources if kind == "html" and value), "")
     media_text = repair_text(clean_text(entry.get("media_description", "")))
     stamp = entry_stamp(entry, feed.zone)
@@ -549,7 +551,7 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
         credit=clean_credit(entry.get("credit", "") or _first(entry.get("media_credit"), "content")),
         text_credit=next((t.credit for t in taken if t.credit), ""),
         enclosures=tuple(e.get("href", "") for e in entry.get("enclosures", [])),
-        excerpt=media or is_excerpt(Taken() if body_at is None else raw[body_at], text, bool(link)),
+        excerpt=media or is_paper_abstract(entry, raw_body, text_words(text)) or is_excerpt(raw_body, text, bool(link)),
         duration_seconds=duration_seconds(entry) if media else None,
     )
 
