@@ -73,3 +73,64 @@ def test_a_writers_own_ellipsis_and_an_embedded_video_keep_the_reading_time():
     # A teaser cut with "..." stays one (davidbau's content ends "CombinedStats....", its only ellipsis).
     davidbau = by_title(parse_file("realworld-2/davidbau-movabletype-iso-8859-1.rdf"))
     assert davidbau["Running Statistics for Pytorch"].excerpt
+
+
+# ---------------------------------------------------------------- pictures
+
+PHOTO = "https://cdn.example.org/photos/{}.jpg"
+
+
+def test_a_caption_or_alt_that_only_says_picture_or_repeats_the_title_is_none():
+    names = iter(range(100))
+
+    def picture(alt: str, title_attr: str = "") -> str:
+        return f'<p><img src="{PHOTO.format(next(names))}" alt="{alt}" title="{title_attr}"/></p><p>{WORDS}</p>'
+    items = by_title(parse_text(channel(
+        item("Thumbnail", picture("Thumbnail image of graphical abstract", "Thumbnail image of graphical abstract")),
+        item("The lake at dawn", picture("The lake at dawn", "The lake at dawn")),
+        item("Episode 12", picture("Episode image for Episode 12")),
+        item("Size", picture("62705 B")),
+        item("File", picture("WeekInReview_thumb_thumb_thumb[2]")),
+        item("Run together", picture("AppleWatchSeries3-FitnessSportUse")),
+        item("Click", picture("图片点击可在新窗口打开查看")),
+        item("Click English", picture("Click image to open in a new window")),
+        item("Real", picture("Fishermen on the lake at dawn", "Fishermen set out before the storm")),
+    )))
+    for title in ("Thumbnail", "The lake at dawn", "Episode 12", "Size", "File", "Run together", "Click",
+                  "Click English"):
+        image = items[title].image
+        assert image and image.caption == "" and image.alt == "", (title, image)
+    real = items["Real"].image
+    assert real.caption == "Fishermen set out before the storm" and real.alt == "Fishermen on the lake at dawn"
+
+
+def test_captured_captions_and_alts_that_say_nothing():
+    wiley = parse_file("rdf/wiley-ns-on-channel.rdf").items
+    assert all(i.image and not i.image.caption and not i.image.alt for i in wiley)
+    reddit = by_title(parse_file("atom/reddit-frontpage-xhtml.atom"))["How the British as seen by Americans and Europeans"]
+    assert reddit.image and reddit.image.caption == "" and reddit.image.alt == ""
+    for name, bad in (("realworld-2/10e-org-shift-jis.rdf", " B"), ("podcast/cre-podlove-chapters.xml", "Episode image"),
+                      ("encodings/gb2312-kc0011.rss", "点击")):
+        alts = [i.image.alt for i in parse_file(name).items if i.image]
+        assert alts and not any(bad in alt for alt in alts), name
+    rainmaker = by_title(parse_file("rss2/dcrainmaker-wordpress-long-content.xml"))
+    assert rainmaker["Week in Review–Nov 5th, 2017"].image.alt == ""
+
+
+def test_an_items_own_episode_art_stands():
+    art = "https://cdn.example.org/{}/images/ad5453f1-3ccc-4384-be03-9a4a7558370b/episode{}.jpg"
+    episodes = [item(f"Episode {n}", f"<p>{WORDS}</p>", f'<itunes:image href="{art.format(n, n)}"/>'
+                     f"<itunes:duration>20:00</itunes:duration>") for n in range(1, 5)]
+    xml = channel(*episodes).replace(
+        "<channel><title>Sibling</title>", f'<channel><title>Sibling</title><itunes:image href="{art.format(1, 1)}"/>')
+    items = by_title(parse_text(xml))
+    # The channel's image is episode 1's own art (a UUID beginning "ad5" is no ad).
+    assert {t: i.image and i.image.url for t, i in items.items()} == {f"Episode {n}": art.format(n, n) for n in range(1, 5)}
+    logo = "https://cdn.example.org/logo.jpg"
+    repeated = channel(*[item(f"Show {n}", f"<p>{WORDS}</p>", f'<itunes:image href="{logo}"/>') for n in range(4)])
+    assert not any(i.image for i in parse_text(repeated.replace(
+        "<channel><title>Sibling</title>", f'<channel><title>Sibling</title><itunes:image href="{logo}"/>')).items)
+    night_vale = parse_file("podcast/welcome-to-night-vale.xml").items
+    assert night_vale[2].image.url.endswith("/episodes58.jpg")
+    no_agenda = parse_file("realworld-2/no-agenda-broken-entity.rss").items
+    assert no_agenda[0].image.url == "https://noagendaassets.com/enc/1635105347.022_na-1393-art-feed.png"

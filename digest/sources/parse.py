@@ -502,7 +502,7 @@ class EntryParts:
             published=self.published, content_html=self.content_html, text=self.text,
             lead_text=self.lead_text, tags=self.tags, date_only=self.date_only, excerpt=self.excerpt,
             duration_seconds=self.duration_seconds,
-            image=choose_picture(self.pictures, feed_wide, self.caption, self.credit, self.text_credit),
+            image=choose_picture(self.pictures, feed_wide, self.caption, self.credit, self.text_credit, self.title),
         )
 
 
