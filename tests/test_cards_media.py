@@ -134,3 +134,57 @@ def test_an_items_own_episode_art_stands():
     assert night_vale[2].image.url.endswith("/episodes58.jpg")
     no_agenda = parse_file("realworld-2/no-agenda-broken-entity.rss").items
     assert no_agenda[0].image.url == "https://noagendaassets.com/enc/1635105347.022_na-1393-art-feed.png"
+
+
+# ---------------------------------------------------------------- links
+
+FEEDBURNER = 'xmlns:feedburner="http://rssnamespace.org/feedburner/ext/1.0"'
+
+
+def test_a_redirector_that_spells_out_its_target_links_the_target():
+    items = by_title(parse_text(channel(
+        item("Alert", link="https://www.google.com/url?rct=j&amp;sa=t&amp;url=https://news.example.org/2019/07/story/"
+                           "&amp;ct=ga&amp;cd=CAIy&amp;usg=AFQj"),
+        item("Search", link="https://www.google.com/search?q=slack"),
+        item("BBC", link="http://www.bbc.co.uk/go/wsy/pub/rss/1.0/-/hungarian/news/story/2005/06/050627_iraq.shtml"),
+    )))
+    assert items["Alert"].link == "https://news.example.org/2019/07/story/"
+    assert items["Search"].link == "https://www.google.com/search?q=slack"
+    assert items["BBC"].link == "http://www.bbc.co.uk/hungarian/news/story/2005/06/050627_iraq.shtml"
+    alerts = parse_file("atom/google-alerts.atom").items
+    assert not any("google.com/url" in i.link for i in alerts)
+    assert alerts[-1].link == "https://mspoweruser.com/latest-research-shows-microsoft-teams-is-stomping-slack/"
+    hungarian = parse_file("encodings/windows-1250-bbc-hungarian.rdf").items
+    assert hungarian[0].link == "http://www.bbc.co.uk/hungarian/news/story/2005/06/050627_rumsfeldiraq.shtml"
+
+
+def test_an_empty_item_inside_an_item_takes_nothing_from_it():
+    orig = (f"<item /><feedburner:origLink {FEEDBURNER}>https://www.sibling.example.org/article/2525649.asp"
+            "?kc=PCRSS03079TX1K0000584</feedburner:origLink>")
+    feed = parse_text(channel(
+        item("Nested", f"<p>{WORDS}</p>", orig, link="http://feedproxy.google.com/~r/sibling/~3/0O-eU/2525649.asp"),
+        item("Plain", f"<p>{WORDS}</p>"),
+        "<item></item>",
+    ))
+    assert [i.title for i in feed.items] == ["Nested", "Plain"]
+    assert feed.items[0].link == "https://www.sibling.example.org/article/2525649.asp"
+    pcmag = parse_file("realworld-2/pcmag-dvorak-nested-items.rss").items
+    assert len(pcmag) == 10 and all(i.link.startswith("http://www.pcmag.com/article2/0,2817,") for i in pcmag)
+    assert pcmag[0].link == "http://www.pcmag.com/article2/0,2817,2525649,00.asp"
+
+
+def test_a_posts_anchor_on_a_page_of_several_is_kept():
+    day = "https://sibling.example.org/2017/06/20.html"
+    items = by_title(parse_text(channel(
+        item("Morning", f"<p>{WORDS}</p>", link=f"{day}#a100647", guid=f"{day}#a100647"),
+        item("Evening", f"<p>{WORDS} Later.</p>", link=f"{day}#a190312", guid=f"{day}#a190312"),
+        item("Tracked", f"<p>{WORDS} Other.</p>", link="https://sibling.example.org/t.php#xtor=RSS-1",
+             guid="https://sibling.example.org/t.php#xtor=RSS-1"),
+        item("Jump", f"<p>{WORDS} Jump.</p>", link="https://sibling.example.org/j.html#comments", guid="j-1"),
+    )))
+    assert items["Morning"].link == f"{day}#a100647" and items["Evening"].link == f"{day}#a190312"
+    assert items["Tracked"].link == "https://sibling.example.org/t.php"
+    assert items["Jump"].link == "https://sibling.example.org/j.html"  # the guid does not name the anchor
+    scripting = parse_file("rss2/scripting-news-untitled-items.rss").items
+    assert all("#a" in i.link for i in scripting)
+    assert any(i.link == "http://scripting.com/2017/06/20.html#a100647" for i in scripting)

@@ -30,7 +30,7 @@ from .dates import entry_stamp, feed_zone
 from .extract import take_apart_html, take_apart_text
 from .htmltext import _alternate_feed_link, html_to_text
 from .known import EntrySieve
-from .links import _is_web_url, canonical_url, resolved_url
+from .links import _is_web_url, canonical_url, resolved_url, unwrapped_link
 from .media import (
     _first,
     _local_picture_folder,
@@ -206,7 +206,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "", *, fast: bool = Tr
     if marks and (days_only != known.days_only or feed_wide != known.feed_wide):
         # A verdict over the whole feed changed: the entries skipped would read differently too.
         return parse_feed(body, url, content_type, fast=fast)
-    entries = [parts for _, parts in read]
+    entries = [parts for _, parts in read if not parts.is_empty()]
     if days_only:
         for entry in entries:
             entry.date_only = entry.published is not None
@@ -279,6 +279,12 @@ def _dates_are_days(dated: Iterable[datetime | None]) -> bool:
     return len(dated) >= 3 and all((d.hour, d.minute, d.second, d.microsecond) == (0, 0, 0, 0) for d in dated)
 
 
+# An empty <item /> is no entry. PCMag's Dvorak feed nests one inside each
+# item, before <feedburner:origLink>: the parsers closed the item there, lost
+# its origLink and made an untitled story of the empties.
+_EMPTY_ENTRY = re.compile(rb"<(?:item|entry)\s*/>")
+
+
 def parser_input(body: bytes, url: str, content_type: str) -> tuple[bytes, dict[str, str], str | None]:
     """The bytes and response headers either parser is given, and a note
     when the bytes were recoded (for the feed's warning)."""
@@ -287,6 +293,8 @@ def parser_input(body: bytes, url: str, content_type: str) -> tuple[bytes, dict[
     # parser). Feeds have no use for one.
     if b"<!" in body:
         body = without_declarations(body)
+    if b"<item/>" in body or b"<item />" in body or b"<entry/>" in body or b"<entry />" in body:
+        body = _EMPTY_ENTRY.sub(b"", body)
     body, content_type, recoded = _undeclared_non_latin_as_utf8(body, content_type)
     # Relative links resolve against the feed's URL; a local file's path is
     # no base for web links (the feed's own <link> serves instead, below).
@@ -496,6 +504,11 @@ class EntryParts:
     excerpt: bool = False
     duration_seconds: int | None = None
 
+    def is_empty(self) -> bool:
+        """No title, no link, no text, no picture, no media file: no story
+        (an <item></item> a generator left, a stray element read as an entry)."""
+        return self.title == UNTITLED and not (self.link or self.text or self.pictures or any(self.enclosures))
+
     def item(self, feed_wide: frozenset[str] = frozenset()) -> Item:
         return Item(
             feed_url=self.feed_url, key=self.key, title=self.title, link=self.link, author=self.author,
@@ -509,7 +522,8 @@ class EntryParts:
 def entry_parts(entry, feed: FeedContext) -> EntryParts:
     guid = clean_text(entry.get("id", ""))
     base = feed.base if _is_web_url(feed.base) or not _is_web_url(guid) else guid
-    link = canonical_url(_entry_link(entry, guid), base)
+    written = unwrapped_link(_entry_link(entry, guid))
+    link = canonical_url(written, base, keep_fragment=_anchor_names_the_post(written, guid))
     if not _is_web_url(link):
         link = ""  # javascript:, data:, file: and the like never become a link in the mail
     title = repair_text(_title_line(clean_text(html_to_text(entry.get("title", "")[:_TITLE_MARKUP_CHARS]))))
@@ -675,6 +689,19 @@ def _entry_link(entry, guid: str) -> str:
         if named:
             return named
     return link
+
+
+_ANCHOR = re.compile(r"[A-Za-z][\w-]{0,63}")
+
+
+def _anchor_names_the_post(link: str, guid: str) -> bool:
+    """The link's #anchor is the post's place on a page of several, not a
+    mark: the guid is the link, anchor and all (Scripting News gives each
+    post of a day "…/2017/06/20.html#a100647"; without it every post of the
+    day lands at the top of one page). A tracking anchor ("#xtor=RSS-1",
+    "#tk.rss_all") is not word-shaped and goes."""
+    fragment = urlsplit(link).fragment
+    return bool(fragment) and clean_text(guid) == link and bool(_ANCHOR.fullmatch(fragment))
 
 
 def _is_shortlink(link: str) -> bool:
