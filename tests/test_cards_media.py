@@ -188,3 +188,42 @@ def test_a_posts_anchor_on_a_page_of_several_is_kept():
     scripting = parse_file("rss2/scripting-news-untitled-items.rss").items
     assert all("#a" in i.link for i in scripting)
     assert any(i.link == "http://scripting.com/2017/06/20.html#a100647" for i in scripting)
+
+
+# ---------------------------------------------------------------- entries lost or doubled
+
+
+def test_two_posts_a_generator_gave_one_guid_are_both_stories():
+    day = "https://sibling.example.org/2017/06/25.html#a080631"
+    feed = parse_text(channel(
+        item("Good morning", "Good morning Internet guzzlers!", link=day, guid=day, date="Sun, 25 Jun 2017 12:27:31 GMT"),
+        item("Dropbox", f"<p>{WORDS}</p>", link=day, guid=day, date="Sun, 25 Jun 2017 12:32:31 GMT"),
+        item("Edited", f"<p>{WORDS}</p>", guid="e-1", date="Sun, 25 Jun 2017 10:00:00 GMT"),
+        item("Edited", f"<p>{WORDS} And one line more.</p>", guid="e-1", date="Sun, 25 Jun 2017 11:00:00 GMT"),
+    ))
+    by_key = {i.key: i.title for i in feed.items}
+    assert by_key[f"guid:{day}"] == "Good morning"  # the earlier keeps its identity
+    assert sorted(by_key.values()) == ["Dropbox", "Edited", "Good morning"]  # the edited post shows once
+    scripting = parse_file("rss2/scripting-news-untitled-items.rss").items
+    assert len(scripting) == 50
+    titles = [i.title for i in scripting]
+    assert "Good morning Internet guzzlers! 🍺" in titles and "Republican-inspired art" in titles
+    assert any(t.startswith("In 2015 I wrote that Dropbox") for t in titles)
+    assert any(t.startswith("I get my health insurance through the ACA") for t in titles)
+
+
+def test_a_stub_that_links_to_another_entry_of_its_title_is_that_entry():
+    whole = "https://sibling.example.org/wild-flavors-80e0"
+    stub = ("<p>Fallen leaves and chilly temperatures.</p><p><strong><em>This story is now unlocked and available to "
+            f"all of our readers:</em></strong></p><p><a href='{whole}'>Wild Flavors</a></p>")
+    feed = parse_text(channel(
+        item("Wild Flavors", f"<p>{WORDS * 10}</p>", link=f"{whole}?source=rss", guid="p-80e0"),
+        item("Wild Flavors", stub, link="https://sibling.example.org/wild-flavors-7176", guid="p-7176"),
+        item("Other title", f"<p>{WORDS}</p><p><a href='{whole}'>see this</a></p>", guid="p-9"),
+    ))
+    assert sorted((i.title, i.link) for i in feed.items) == [
+        ("Other title", "https://sibling.example.org/other-title"), ("Wild Flavors", whole)]
+    medium = parse_file("realworld-2/medium-invironment-figcaption.rss").items
+    wild = [i for i in medium if i.title == "Wild Flavors All Year Round"]
+    assert len(medium) == 6 and len(wild) == 1
+    assert wild[0].link == "https://medium.com/invironment/wild-flavors-all-year-round-80e0fcbaf18d"

@@ -448,18 +448,26 @@ def _unique_items(parts: Iterable[EntryParts], feed_wide: frozenset[str]) -> lis
     link), or the same title and text under two addresses (/slug/ and
     /slug-2/; not two episodes with one title and blurb, whose audio
     differs), or the same title and four fifths of the same words within two
-    days (a post edited between the two). The copy kept is the one with more text, then a picture."""
+    days (a post edited between the two), or a stub under the same title
+    that links to the other ("This story is now unlocked: <link>"). The copy
+    kept is the one with more text, then a picture. Two different posts a
+    generator gave one guid (another title and other words) are both kept."""
+    parts = list(parts)
     chosen: dict[str, Item] = {}
     aliases: dict[tuple, str] = {}
     titled: dict[tuple, list[tuple[str, frozenset[str], datetime | None]]] = {}
+    by_title_and_link = {(key_text(entry.title), entry.link): entry.key for entry in parts if entry.link}
     for entry in parts:
         item = entry.item(feed_wide)
-        key = item.key
+        kept = chosen.get(item.key)
+        if kept is not None and _different_posts(kept, item):
+            item = _apart(item, kept, chosen)
+        key = _stub_of(entry, by_title_and_link) or item.key
         if len(item.text.split()) >= 20:
             key = aliases.setdefault((key_text(item.title), key_text(item.text), entry.enclosures), key)
             # The same post edited in between (a typo, a line added): the same title and
             # nearly the same words.
-            words = frozenset(re.findall(r"\w+", item.text.casefold()))
+            words = _words(item.text)
             same_title = titled.setdefault((key_text(item.title), entry.enclosures), [])
             key = next((other for other, seen, when in same_title
                         if _nearly_same(words, seen) and _close(item.published, when)), key)
@@ -468,6 +476,56 @@ def _unique_items(parts: Iterable[EntryParts], feed_wide: frozenset[str]) -> lis
         if kept is None or (len(item.text), item.image is not None) > (len(kept.text), kept.image is not None):
             chosen[key] = item
     return list(chosen.values())
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", text.casefold()))
+
+
+def _different_posts(a: Item, b: Item) -> bool:
+    """Two entries under one key that are two posts: other titles and not
+    four fifths of the same words (Scripting News gave "Good morning
+    Internet guzzlers!" and a Dropbox post, five minutes apart, one guid)."""
+    return key_text(a.title) != key_text(b.title) and not _nearly_same(_words(a.text), _words(b.text))
+
+
+def _apart(item: Item, kept: Item, chosen: dict[str, Item]) -> Item:
+    """Of two posts that share a key, the earlier keeps it (so a post seen
+    before its twin was published keeps its identity); the later one's key
+    gets its own title and text's hash. Returns the item to file now."""
+    later, earlier = (kept, item) if _earlier(item, kept) else (item, kept)
+    digest = hashlib.sha256(f"{later.title}\n{later.text}".encode()).hexdigest()[:16]
+    moved = replace(later, key=f"{later.key}#{digest}")
+    if later is kept:
+        chosen[kept.key] = item
+        chosen[moved.key] = moved
+        return item
+    return moved
+
+
+def _earlier(a: Item, b: Item) -> bool:
+    return a.published is not None and b.published is not None and a.published < b.published
+
+
+_HREF = re.compile(r"""\shref\s*=\s*["']([^"']+)["']""", re.I)
+
+
+def _stub_of(entry: EntryParts, by_title_and_link: dict[tuple[str, str], str]) -> str:
+    """The key of another entry of the same title whose link this entry's
+    text points to: a stub of it (Medium's "This story is now unlocked and
+    available to all of our readers: <Wild Flavors All Year Round>")."""
+    title = key_text(entry.title)
+    if entry.title == UNTITLED or "href" not in entry.content_html:
+        return ""
+    for href in _HREF.findall(entry.content_html[:MAX_STUB_HTML]):
+        link = canonical_url(html.unescape(href), entry.link)
+        other = by_title_and_link.get((title, link))
+        if other and link != entry.link and other != entry.key:
+            return other
+    return ""
+
+
+MAX_STUB_HTML = 20_000  # of a stub's HTML, where its link is: a stub is short
 
 
 def _nearly_same(a: frozenset[str], b: frozenset[str]) -> bool:
