@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..text import clean_text
+from ..text import clean_text, key_text
 
 # ---------------------------------------------------------------- data
 
@@ -124,14 +124,55 @@ def clean_credit(text: str) -> str:
 _PLACEHOLDER_ALT = re.compile(
     r"(?i)^(?:undefined|null|none|nil|nan|false|true|alt|image|img|photo|picture|pic|thumbnail|thumb|"
     r"featured[ _-]?image|image[ _-]?\d*|photo[ _-]?\d*|untitled|placeholder|\W*)$"
-    r"|^\S+\.(?:jpe?g|png|gif|webp|avif|svg)$|^(?:dsc|img|pxl|dscn|p)[_-]?\d+$")
+    r"|^\S+\.(?:jpe?g|png|gif|webp|avif|svg)$|^(?:dsc|img|pxl|dscn|p)[_-]?\d+$"
+    # a file size ("62705 B", "1.2 MB"), an address
+    r"|^\d[\d,.]*\s*(?:[kmg]i?)?b(?:ytes?)?$|^https?://\S+$")
+# A file's name with its extension gone: one token joined by underscores
+# ("WeekInReview_thumb_thumb[2]"), ending in a copy number, or words run
+# together in capitals ("AppleWatchSeries3-FitnessSportUse").
+_FILE_NAME = re.compile(r"^(?=\S*_|\S*\[\d+\]$|(?:\S*?[a-z0-9][A-Z]){2})[\w\[\]().-]{6,}$")
+# What the picture's page does when clicked, not what it shows.
+_UI_INSTRUCTION = re.compile(r"(?i)\b(?:click|tap)\b.{0,40}\b(?:enlarge|zoom|full|larger|open|view)|点击|點擊|クリック|클릭")
+# Words that only say a picture is a picture ("Thumbnail image of graphical
+# abstract", "Episode image for <the title>", "Cover art").
+_PICTURE_NOUNS = frozenset("thumbnail thumb image img picture pic photo photograph graphic figure icon preview "
+                           "artwork art".split())
+_PICTURE_WORDS = _PICTURE_NOUNS | frozenset("graphical abstract full-size fullsize full size large larger small "
+                                            "enlarged enlarge view open click tap here to of for the a an this "
+                                            "episode cover featured link".split())
 
 
-def picture_alt(text: str) -> str:
-    """A picture's alt text, or "" when it is a placeholder ("undefined",
-    "image", "IMG_2041.jpg"): with images off a reader would see the word."""
+def picture_alt(text: str, title: str = "") -> str:
+    """A picture's alt text, or "" when it says nothing a reader could
+    use with images off: a placeholder ("undefined", "image",
+    "IMG_2041.jpg"), a file size or name, what clicking it does, words
+    that only say it is a picture, or the story's title again."""
     text = clean_text(text)
-    return "" if _PLACEHOLDER_ALT.search(text) else text
+    if _PLACEHOLDER_ALT.search(text) or _FILE_NAME.match(text) or _UI_INSTRUCTION.search(text):
+        return ""
+    return "" if names_only_the_picture(text, title) else text
+
+
+def picture_caption(text: str, title: str = "") -> str:
+    """A caption, or "" when it only says the picture is one ("Thumbnail
+    image of graphical abstract") or repeats the story's title."""
+    return "" if names_only_the_picture(text, title) else text
+
+
+def names_only_the_picture(text: str, title: str = "") -> bool:
+    """The text is the title again, or the title with words that only say
+    a picture is a picture ("Episode image for <title>"), or those words
+    alone."""
+    folded = clean_text(text).casefold()
+    if not folded:
+        return False
+    title_key = key_text(title)
+    if title_key and key_text(folded) == title_key:
+        return True
+    if title and len(title_key) >= 4:
+        folded = folded.replace(clean_text(title).casefold(), " ")
+    words = re.findall(r"[\w-]+", folded)
+    return bool(words) and all(word in _PICTURE_WORDS for word in words) and any(word in _PICTURE_NOUNS for word in words)
 
 
 # ---------------------------------------------------------------- small helpers

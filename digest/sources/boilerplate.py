@@ -389,6 +389,7 @@ def _is_link_list(block: Block) -> bool:
 _MORE = re.compile(
     r"^\W*(?:continue reading|keep reading|read (?:more|on)\b|read the (?:full|rest|whole|complete|entire)\b|"
     r"read \d+ (?:more|remaining) (?:paragraphs?|words|comments?)|full (?:story|article|post)\b|"
+    r"to read (?:this|the) (?:article|story|post) in full\b|click here to read\b|"
     r"(?:\(\s*)?more\s*(?:…|\.\.\.|»|›|→|>>)|weiterlesen|mehr lesen|lire la suite|lire plus|leer m[aá]s|"
     r"seguir leyendo|leia mais|continua(?:r)? a? ?(?:leggere|lendo)|lees verder|czytaj dalej|"
     r"читать (?:далее|дальше|полностью)|続きを読む|阅读全文|閱讀全文|더 ?보기)", re.IGNORECASE)
@@ -449,4 +450,15 @@ def is_excerpt(raw: Taken, text: str, linked: bool) -> bool:
         if any(_MORE.search(link) for link in block.link_texts):
             return True
     last = raw.blocks[-1].text.strip() if raw.blocks else ""
-    return bool(_CUT_OFF.search(last))
+    return bool(_CUT_OFF.search(last)) and not _ellipsis_is_a_habit(raw.text)
+
+
+_ELLIPSIS = re.compile(r"…+|\.{3,}")
+
+
+def _ellipsis_is_a_habit(text: str) -> bool:
+    """The text ends in an ellipsis its writer uses twice or more before
+    it, mark for mark ("떡 사러 나갈까? .... 귀찮기도 하지...."): a way of
+    writing, not where a teaser was cut."""
+    marks = _ELLIPSIS.findall(text)
+    return len(marks) >= 3 and marks[:-1].count(marks[-1]) >= 2

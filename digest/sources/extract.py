@@ -117,6 +117,8 @@ class _Walker:
         link_texts = tuple(self._link_texts)
         self._parts, self._link_chars, self._italic_chars, self._links = [], 0, 0, 0
         self._link_texts = []
+        if "{" in text:
+            text = without_style_rules(text)
         if not text or len(self.taken.blocks) >= MAX_BLOCKS:
             return
         kind = self._kinds[-1]
@@ -334,7 +336,7 @@ def take_apart_text(text: str) -> Taken:
     paragraphs, and its lines where a list of lines is what it is."""
     taken = Taken()
     for chunk in re.split(r"\n\s*\n", text[:MAX_HTML]):
-        lines = [line.strip() for line in chunk.splitlines() if line.strip()]
+        lines = [line.strip() for line in without_style_rules(chunk).splitlines() if line.strip()]
         if not lines:
             continue
         # Lines that each stand alone (promo lists, links, timestamps) stay
@@ -347,6 +349,21 @@ def take_apart_text(text: str) -> Taken:
         if len(taken.blocks) >= MAX_BLOCKS:
             break
     return taken
+
+
+# Style rules a CMS left in the text (".share-link a { margin: 0 10px 0 0; }",
+# a whole stylesheet after the story): a run of rules, the first one for a
+# class or an id, each with "property: value" declarations in braces.
+_SIMPLE_SELECTOR = r"[.#]?[A-Za-z][\w-]*(?:(?:[.#]|::?)[\w-]+(?:\([^()]*\))?|\[[^\]]*\])*"
+_SELECTOR = rf"{_SIMPLE_SELECTOR}(?:(?:\s*[,>+~]\s*|\s+){_SIMPLE_SELECTOR}){{0,5}}"
+_DECLARATIONS = r"\{\s*[-\w]+\s*:[^{};]*(?:;\s*[-\w]+\s*:[^{};]*)*;?\s*\}"
+_STYLE_RULES = re.compile(rf"(?:^|(?<=\s))(?=[.#])(?:{_SELECTOR}\s*{_DECLARATIONS}\s*)+")
+
+
+def without_style_rules(text: str) -> str:
+    """The text without style rules left in it: no words anyone reads (not
+    counted for the reading time, never a lead)."""
+    return _STYLE_RULES.sub(" ", text).strip() if "{" in text else text
 
 
 def _text_block(line: str) -> Block:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from urllib.parse import (
+    parse_qsl,
     unquote_plus,
     urljoin,
     urlsplit,
@@ -60,6 +61,8 @@ def is_tracking_param(name: str, value: str = "") -> bool:
         return True
     if lowered in _CACHE_BUSTERS and value.isdigit() and len(value) >= 8:  # a time stamp
         return True
+    if lowered == "kc":  # Ziff Davis's campaign code (PCMag's ?kc=PCRSS03079TX1K0000584)
+        return "rss" in value.lower()
     if lowered == "ref":
         return bool(_HOST_VALUE.match(value) or _FEED_VALUE.match(value)) or value.lower() in _REFERRERS
     return lowered in _TRACKING_WHEN_FEED and bool(_FEED_VALUE.match(value))
@@ -76,10 +79,11 @@ _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#;]*|/\((?:[A-Z]\
                            re.IGNORECASE)
 
 
-def canonical_url(url: str, base: str = "") -> str:
+def canonical_url(url: str, base: str = "", keep_fragment: bool = False) -> str:
     """Resolve against base, lowercase scheme and host, drop tracking
     parameters, session ids and the fragment (but a live blog's update
-    anchor); everything else keeps its order. A signed URL keeps its query
+    anchor, or any with keep_fragment: a post's anchor on a page of
+    several); everything else keeps its order. A signed URL keeps its query
     whole: taking a parameter out breaks it."""
     url = clean_text(url)
     if not url or len(url) > MAX_URL_CHARS:
@@ -102,7 +106,7 @@ def canonical_url(url: str, base: str = "") -> str:
             kept = [piece for piece, pair in zip(pieces, pairs) if not is_tracking_param(*pair)]
             if len(kept) != len(pieces):
                 query = "&".join(kept)
-    fragment = parts.fragment if _KEPT_FRAGMENT.match(parts.fragment) else ""
+    fragment = parts.fragment if keep_fragment or _KEPT_FRAGMENT.match(parts.fragment) else ""
     return urlunsplit((scheme, netloc, path or ("/" if netloc else ""), query, fragment))
 
 
@@ -126,3 +130,28 @@ def resolved_url(base: str, url: str) -> str:
     return urljoin(base, url)
 
 
+# ---------------------------------------------------------------- redirectors whose target the URL spells out
+
+_GOOGLE_HOST = re.compile(r"^(?:www\.)?google\.(?:com|co\.[a-z]{2}|com\.[a-z]{2}|[a-z]{2})$")
+_BBC_GO = re.compile(r"^(/go/(?:[^/]+/)*?)-/(.+)$")
+
+
+def unwrapped_link(url: str) -> str:
+    """The article a click counter's URL names in itself, else the URL as it
+    is. Only shapes known to carry the whole target: Google's
+    www.google.com/url?...&url=<target> (Google Alerts) and the BBC's
+    www.bbc.co.uk/go/<counter path>/-/<path on the same site>."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.path == "/url" and _GOOGLE_HOST.match(host):
+        query = dict(parse_qsl(parts.query))
+        target = query.get("url") or query.get("q") or ""
+        return target if _is_web_url(target) and urlsplit(target).hostname else url
+    if host in ("bbc.co.uk", "www.bbc.co.uk", "bbc.com", "www.bbc.com") and parts.path.startswith("/go/"):
+        found = _BBC_GO.match(parts.path)
+        if found:
+            rest = found.group(2)
+            if _is_web_url(rest):  # a link to another site, written whole after "/-/"
+                return rest
+            return urlunsplit((parts.scheme, parts.netloc, "/" + rest, parts.query, parts.fragment))
+    return url

@@ -151,18 +151,25 @@ _CLOCK = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{1,2})(?:\.\d+)?$")
 
 def is_audio_or_video(entry) -> bool:
     """The entry stands for an episode or a video: an audio or video
-    enclosure or media:content, an itunes:duration, or a YouTube video.
-    Its text is then the notes, not the thing: it has no reading time."""
+    enclosure, an itunes:duration, a YouTube video, or an audio or video
+    media:content that is the entry's first or states its length. Its text
+    is then the notes, not the thing: it has no reading time. A video named
+    after the story's picture, with no length (HuffPost's clip inside a
+    400-word article), is embedded in an article, which keeps its time."""
     if entry.get("itunes_duration") or entry.get("yt_videoid"):
         return True
-    for media in [*entry.get("enclosures", []), *entry.get("media_content", [])]:
-        kind = (media.get("type") or "").lower()
-        medium = (media.get("medium") or "").lower()
-        path = urlsplit(media.get("href") or media.get("url") or "").path.lower()
-        if kind.startswith(("audio/", "video/")) or medium in ("audio", "video") or (
-                not kind and not medium and path.endswith(_MEDIA_EXTENSIONS)):
-            return True
-    return False
+    if any(_is_audio_or_video_file(enclosure) for enclosure in entry.get("enclosures", [])):
+        return True
+    return any(_is_audio_or_video_file(media) and (at == 0 or parse_duration(str(media.get("duration") or "")))
+               for at, media in enumerate(entry.get("media_content", [])))
+
+
+def _is_audio_or_video_file(media: dict) -> bool:
+    kind = (media.get("type") or "").lower()
+    medium = (media.get("medium") or "").lower()
+    path = urlsplit(media.get("href") or media.get("url") or "").path.lower()
+    return kind.startswith(("audio/", "video/")) or medium in ("audio", "video") or (
+        not kind and not medium and path.endswith(_MEDIA_EXTENSIONS))
 
 
 def duration_seconds(entry) -> int | None:

@@ -24,13 +24,13 @@ from ..models import UNTITLED, EntryMark, Item, KnownEntries
 from ..text import clean_text, key_text, repair_text, strip_control
 from . import xmlfeed
 from .blocks import Candidate, Taken, clean_credit
-from .boilerplate import complete_over_cut, is_excerpt, lead_blocks, story_blocks
+from .boilerplate import complete_over_cut, is_excerpt, lead_blocks, story_blocks, text_words
 from .bylines import Publisher, _channel_byline, byline, text_byline
 from .dates import day_in_link, entry_stamp, feed_zone
 from .extract import take_apart_html, take_apart_text
 from .htmltext import _alternate_feed_link, html_to_text
 from .known import EntrySieve
-from .links import _is_web_url, canonical_url, resolved_url
+from .links import _is_web_url, canonical_url, resolved_url, unwrapped_link
 from .media import (
     _first,
     _local_picture_folder,
@@ -39,6 +39,7 @@ from .media import (
     duration_seconds,
     is_audio_or_video,
 )
+from .papers import is_paper_abstract
 from .pictures import choose_picture, feed_wide_pictures
 from .sanitize import sanitize_html
 
@@ -205,7 +206,7 @@ def parse_feed(body: bytes, url: str, content_type: str = "", *, fast: bool = Tr
     if marks and (days_only != known.days_only or feed_wide != known.feed_wide):
         # A verdict over the whole feed changed: the entries skipped would read differently too.
         return parse_feed(body, url, content_type, fast=fast)
-    entries = [parts for _, parts in read]
+    entries = [parts for _, parts in read if not parts.is_empty()]
     if days_only:
         for entry in entries:
             entry.date_only = entry.published is not None
@@ -278,6 +279,12 @@ def _dates_are_days(dated: Iterable[datetime | None]) -> bool:
     return len(dated) >= 3 and all((d.hour, d.minute, d.second, d.microsecond) == (0, 0, 0, 0) for d in dated)
 
 
+# An empty <item /> is no entry. PCMag's Dvorak feed nests one inside each
+# item, before <feedburner:origLink>: the parsers closed the item there, lost
+# its origLink and made an untitled story of the empties.
+_EMPTY_ENTRY = re.compile(rb"<(?:item|entry)\s*/>")
+
+
 def parser_input(body: bytes, url: str, content_type: str) -> tuple[bytes, dict[str, str], str | None]:
     """The bytes and response headers either parser is given, and a note
     when the bytes were recoded (for the feed's warning)."""
@@ -286,6 +293,8 @@ def parser_input(body: bytes, url: str, content_type: str) -> tuple[bytes, dict[
     # parser). Feeds have no use for one.
     if b"<!" in body:
         body = without_declarations(body)
+    if b"<item/>" in body or b"<item />" in body or b"<entry/>" in body or b"<entry />" in body:
+        body = _EMPTY_ENTRY.sub(b"", body)
     body, content_type, recoded = _undeclared_non_latin_as_utf8(body, content_type)
     # Relative links resolve against the feed's URL; a local file's path is
     # no base for web links (the feed's own <link> serves instead, below).
@@ -439,18 +448,26 @@ def _unique_items(parts: Iterable[EntryParts], feed_wide: frozenset[str]) -> lis
     link), or the same title and text under two addresses (/slug/ and
     /slug-2/; not two episodes with one title and blurb, whose audio
     differs), or the same title and four fifths of the same words within two
-    days (a post edited between the two). The copy kept is the one with more text, then a picture."""
+    days (a post edited between the two), or a stub under the same title
+    that links to the other ("This story is now unlocked: <link>"). The copy
+    kept is the one with more text, then a picture. Two different posts a
+    generator gave one guid (another title and other words) are both kept."""
+    parts = list(parts)
     chosen: dict[str, Item] = {}
     aliases: dict[tuple, str] = {}
     titled: dict[tuple, list[tuple[str, frozenset[str], datetime | None]]] = {}
+    by_title_and_link = {(key_text(entry.title), entry.link): entry.key for entry in parts if entry.link}
     for entry in parts:
         item = entry.item(feed_wide)
-        key = item.key
+        kept = chosen.get(item.key)
+        if kept is not None and _different_posts(kept, item):
+            item = _apart(item, kept, chosen)
+        key = _stub_of(entry, by_title_and_link) or item.key
         if len(item.text.split()) >= 20:
             key = aliases.setdefault((key_text(item.title), key_text(item.text), entry.enclosures), key)
             # The same post edited in between (a typo, a line added): the same title and
             # nearly the same words.
-            words = frozenset(re.findall(r"\w+", item.text.casefold()))
+            words = _words(item.text)
             same_title = titled.setdefault((key_text(item.title), entry.enclosures), [])
             key = next((other for other, seen, when in same_title
                         if _nearly_same(words, seen) and _close(item.published, when)), key)
@@ -459,6 +476,56 @@ def _unique_items(parts: Iterable[EntryParts], feed_wide: frozenset[str]) -> lis
         if kept is None or (len(item.text), item.image is not None) > (len(kept.text), kept.image is not None):
             chosen[key] = item
     return list(chosen.values())
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", text.casefold()))
+
+
+def _different_posts(a: Item, b: Item) -> bool:
+    """Two entries under one key that are two posts: other titles and not
+    four fifths of the same words (Scripting News gave "Good morning
+    Internet guzzlers!" and a Dropbox post, five minutes apart, one guid)."""
+    return key_text(a.title) != key_text(b.title) and not _nearly_same(_words(a.text), _words(b.text))
+
+
+def _apart(item: Item, kept: Item, chosen: dict[str, Item]) -> Item:
+    """Of two posts that share a key, the earlier keeps it (so a post seen
+    before its twin was published keeps its identity); the later one's key
+    gets its own title and text's hash. Returns the item to file now."""
+    later, earlier = (kept, item) if _earlier(item, kept) else (item, kept)
+    digest = hashlib.sha256(f"{later.title}\n{later.text}".encode()).hexdigest()[:16]
+    moved = replace(later, key=f"{later.key}#{digest}")
+    if later is kept:
+        chosen[kept.key] = item
+        chosen[moved.key] = moved
+        return item
+    return moved
+
+
+def _earlier(a: Item, b: Item) -> bool:
+    return a.published is not None and b.published is not None and a.published < b.published
+
+
+_HREF = re.compile(r"""\shref\s*=\s*["']([^"']+)["']""", re.I)
+
+
+def _stub_of(entry: EntryParts, by_title_and_link: dict[tuple[str, str], str]) -> str:
+    """The key of another entry of the same title whose link this entry's
+    text points to: a stub of it (Medium's "This story is now unlocked and
+    available to all of our readers: <Wild Flavors All Year Round>")."""
+    title = key_text(entry.title)
+    if entry.title == UNTITLED or "href" not in entry.content_html:
+        return ""
+    for href in _HREF.findall(entry.content_html[:MAX_STUB_HTML]):
+        link = canonical_url(html.unescape(href), entry.link)
+        other = by_title_and_link.get((title, link))
+        if other and link != entry.link and other != entry.key:
+            return other
+    return ""
+
+
+MAX_STUB_HTML = 20_000  # of a stub's HTML, where its link is: a stub is short
 
 
 def _nearly_same(a: frozenset[str], b: frozenset[str]) -> bool:
@@ -495,20 +562,26 @@ class EntryParts:
     excerpt: bool = False
     duration_seconds: int | None = None
 
+    def is_empty(self) -> bool:
+        """No title, no link, no text, no picture, no media file: no story
+        (an <item></item> a generator left, a stray element read as an entry)."""
+        return self.title == UNTITLED and not (self.link or self.text or self.pictures or any(self.enclosures))
+
     def item(self, feed_wide: frozenset[str] = frozenset()) -> Item:
         return Item(
             feed_url=self.feed_url, key=self.key, title=self.title, link=self.link, author=self.author,
             published=self.published, content_html=self.content_html, text=self.text,
             lead_text=self.lead_text, tags=self.tags, date_only=self.date_only, excerpt=self.excerpt,
             duration_seconds=self.duration_seconds,
-            image=choose_picture(self.pictures, feed_wide, self.caption, self.credit, self.text_credit),
+            image=choose_picture(self.pictures, feed_wide, self.caption, self.credit, self.text_credit, self.title),
         )
 
 
 def entry_parts(entry, feed: FeedContext) -> EntryParts:
     guid = clean_text(entry.get("id", ""))
     base = feed.base if _is_web_url(feed.base) or not _is_web_url(guid) else guid
-    link = canonical_url(_entry_link(entry, guid), base)
+    written = unwrapped_link(_entry_link(entry, guid))
+    link = canonical_url(written, base, keep_fragment=_anchor_names_the_post(written, guid))
     if not _is_web_url(link):
         link = ""  # javascript:, data:, file: and the like never become a link in the mail
     title = repair_text(_title_line(clean_text(html_to_text(entry.get("title", "")[:_TITLE_MARKUP_CHARS]))))
@@ -523,6 +596,7 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
     if body.byline:
         author = text_byline(author, body.byline, feed.publisher)
     text = body.text
+    raw_body = Taken() if body_at is None else raw[body_at]
     raw_html = next((value for value, kind, _ in sources if kind == "html" and value), "")
     media_text = repair_text(clean_text(entry.get("media_description", "")))
     stamp = entry_stamp(entry, feed.zone) or day_in_link(link)
@@ -550,7 +624,7 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
         credit=clean_credit(entry.get("credit", "") or _first(entry.get("media_credit"), "content")),
         text_credit=next((t.credit for t in taken if t.credit), ""),
         enclosures=tuple(e.get("href", "") for e in entry.get("enclosures", [])),
-        excerpt=media or is_excerpt(Taken() if body_at is None else raw[body_at], text, bool(link)),
+        excerpt=media or is_paper_abstract(entry, raw_body, text_words(text)) or is_excerpt(raw_body, text, bool(link)),
         duration_seconds=duration_seconds(entry) if media else None,
     )
 
@@ -674,6 +748,19 @@ def _entry_link(entry, guid: str) -> str:
         if named:
             return named
     return link
+
+
+_ANCHOR = re.compile(r"[A-Za-z][\w-]{0,63}")
+
+
+def _anchor_names_the_post(link: str, guid: str) -> bool:
+    """The link's #anchor is the post's place on a page of several, not a
+    mark: the guid is the link, anchor and all (Scripting News gives each
+    post of a day "…/2017/06/20.html#a100647"; without it every post of the
+    day lands at the top of one page). A tracking anchor ("#xtor=RSS-1",
+    "#tk.rss_all") is not word-shaped and goes."""
+    fragment = urlsplit(link).fragment
+    return bool(fragment) and clean_text(guid) == link and bool(_ANCHOR.fullmatch(fragment))
 
 
 def _is_shortlink(link: str) -> bool:

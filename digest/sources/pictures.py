@@ -15,7 +15,7 @@ from urllib.parse import (
 
 from ..models import Image
 from ..text import clean_text
-from .blocks import Candidate, clean_credit, split_caption
+from .blocks import Candidate, clean_credit, picture_alt, picture_caption, split_caption
 from .links import MAX_URL_CHARS
 
 # ---------------------------------------------------------------- choosing the picture
@@ -38,6 +38,9 @@ _NOT_A_PICTURE_HOST = re.compile(
 # Pixel phone ("google-pixel-7-review.jpg") or a blog's lead image named
 # "<slug>-banner.png" is a picture.
 _BEACON_OR_AD_NAME = re.compile(r"/(?:pixel|banners?|ad-?banner)(?:[_-]?\d+)?(?:/|\.\w+$|$)", re.I)
+# A UUID or a long hash in a path names nothing: PRX's ".../images/ad5453f1-3ccc-.../episodes58.jpg"
+# is no ad because its id starts with "ad5".
+_HEX_ID = re.compile(r"(?<![0-9a-z])(?:[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12}|[0-9a-f]{16,})(?![0-9a-z])", re.I)
 _BEACONS = ("/_/stat", "/~r/", "/~ff/", "/~a/", "/~c/", "/pixel.", "/pixel?", "/beacon", "/track/open", "/b/ss/")
 MIN_SIDE = 100  # px: declared smaller than this both ways is an icon, a button or a badge
 MIN_EDGE = 40  # px: a side shorter than this is a strip, a rule or a pixel row
@@ -48,10 +51,12 @@ SMALL_INLINE = (300, 150)
 
 
 def choose_picture(candidates: Iterable[Candidate], feed_wide: frozenset[str] = frozenset(),
-                   entry_caption: str = "", entry_credit: str = "", text_credit: str = "") -> Image | None:
+                   entry_caption: str = "", entry_credit: str = "", text_credit: str = "",
+                   title: str = "") -> Image | None:
     """The story's picture: the publisher's own (media:content, an image
     enclosure, the episode's art) before the first real picture of the
-    text, before a thumbnail; in its largest known rendition. Avatars,
+    text, before a thumbnail; in its largest known rendition (its caption
+    and alt without words that only repeat `title` or say it is a picture). Avatars,
     icons, buttons, badges, banners, pixels, and whatever picture most
     items of the feed repeat (a logo, the show's art, a share button) are
     never chosen."""
@@ -84,11 +89,11 @@ def choose_picture(candidates: Iterable[Candidate], feed_wide: frozenset[str] = 
         stripped, said = split_caption(caption)
         if said and (_same_credit(said, credit) or stripped != caption and said in caption):
             caption = stripped
-    caption, credit = clean_text(caption), clean_credit(credit or text_credit)
+    caption, credit = picture_caption(clean_text(caption), title), clean_credit(credit or text_credit)
     # A size is given as a pair or not at all (a width alone stretches it).
     known = bool(best.width and best.height)
     return Image(url=best.url, caption=caption, credit=credit, width=best.width if known else None,
-                 height=best.height if known else None, alt=best.alt or caption)
+                 height=best.height if known else None, alt=picture_alt(best.alt, title) or caption)
 
 
 def _same_credit(a: str, b: str) -> bool:
@@ -114,8 +119,9 @@ def _not_a_picture(candidate: Candidate) -> bool:
     path = parts.path.lower()
     if path.endswith((".svg", ".ico")) or any(marker in url for marker in _BEACONS):
         return True
-    if _NOT_A_PICTURE_HOST.search(parts.hostname or "") or _NOT_A_PICTURE_PATH.search(parts.path) \
-            or _BEACON_OR_AD_NAME.search(parts.path):
+    named = _HEX_ID.sub("/", parts.path) if _HEX_ID.search(parts.path) else parts.path
+    if _NOT_A_PICTURE_HOST.search(parts.hostname or "") or _NOT_A_PICTURE_PATH.search(named) \
+            or _BEACON_OR_AD_NAME.search(named):
         return True
     if re.search(r"(?:^|&)(?:s|size)=(?:[1-9]\d?|1[01]\d)(?:&|$).*\bd=|\bd=(?:identicon|mm|retro|wavatar|monsterid|blank)",
                  parts.query):
@@ -216,6 +222,16 @@ def feed_wide_pictures(per_entry: list[list[Candidate]], feed_images: Iterable[s
     # of a show's episodes still tells the season (golden wondery-1865).
     repeated = {url for url, n in counts.items()
                 if entries >= 3 and n >= 3 and (n >= entries // 2 + 1 or (url in in_text and (n >= 10 or n * 5 >= entries)))}
-    return frozenset(repeated | {url for url in feed_images if url})
+    return frozenset(repeated | {url for url in feed_images if url and not _borrowed_episode_art(url, per_entry, counts)})
+
+
+def _borrowed_episode_art(url: str, per_entry: list[list[Candidate]], counts: dict[str, int]) -> bool:
+    """The channel's image is one item's own art, borrowed: every item (three
+    or more) names a media picture of its own that no other item repeats,
+    and this is one item's (No Agenda's channel art is the newest episode's,
+    "na-1393-art-feed.png"). That item keeps it; a show whose items repeat
+    the logo, or name none, does not."""
+    return len(per_entry) >= 3 and counts.get(url) == 1 and all(
+        any(c.origin == "media" and counts.get(c.url) == 1 for c in candidates) for candidates in per_entry)
 
 
