@@ -383,6 +383,20 @@ def test_one_overridden_file_changes_only_that_part(news, tmp_path):
     assert "Built by digest" in builtin[len(builtin) - suffix:]
 
 
+def test_a_layout_from_before_the_tiers_still_builds_every_story_as_a_card(news, tmp_path):
+    from digest.output.templates import builtin_template_dir
+
+    old = tmp_path / "old"
+    old.mkdir()
+    layout = (builtin_template_dir() / "layout.mjml").read_text()
+    without_tiers = re.sub(r"\{% set tier = [^%]*%\}", "", layout)
+    assert without_tiers != layout
+    (old / "layout.mjml").write_text(without_tiers)
+    built = news(5, "--format", "html", "--template-dir", str(old))
+    assert built.exit_code == 0, built.stderr  # was exit 2: "item.mjml:11: 'tier' is undefined"
+    assert re.findall(r'<h2 style="margin:0;font-size:(\d+)px', built.stdout) == ["20"] * 5
+
+
 def test_replaced_and_extended_templates_along_the_chain(news, tmp_path):
     """--template-dir (replace) first, then the config's template_dir
     (extend, whose files extend the built-ins with `default:`)."""
