@@ -39,7 +39,7 @@ WIDTHS = (375, 600)
 # Real sizes of the served pictures. The feed declares a size only for
 # photo-0 and photo-4 (news_feed: every fourth item), so the others test
 # images whose size the email does not know.
-PICTURES = {"photo-0.png": (1200, 675), "photo-2.png": (800, 450), "photo-4.png": (1200, 675),
+PICTURES = {"photo-0.png": (1200, 675), "photo-2.png": (64, 36), "photo-4.png": (1200, 675),
             "photo-6.png": (300, 200)}
 AVATAR = (88, 88)
 
@@ -160,6 +160,7 @@ def test_email_fits_phone_and_desktop_widths_in_chromium(site, tmp_path, invoke)
                     if name in ("photo-0.png", "photo-2.png"):
                         assert img["width"] <= 120 and img["left"] > img["columnLeft"] + content / 2, img
                     assert img["height"] == pytest.approx(img["width"] * natural_h / natural_w, abs=1.5)
+                    assert img["width"] <= natural_w + 0.5, img  # never upscaled (a 64 px thumbnail was 72 on a phone)
                 # "Read more" and the other outlets' links are something a thumb can hit (44 px).
                 assert found["taps"] and all(tap["height"] >= 44 for tap in found["taps"]), found["taps"]
                 assert _png_size(shot)[0] == width
