@@ -653,7 +653,8 @@ class Store:
 
     def picture_sizes(self, urls: Iterable[str], checked_since: datetime) -> dict[str, tuple[int, int] | None]:
         """The remembered sizes of these pictures: (width, height), or None
-        for one whose bytes gave no size when read after checked_since."""
+        for one whose bytes gave no size when read after checked_since, or
+        (0, 0) for one that was no picture then (gone, a page)."""
         found: dict[str, tuple[int, int] | None] = {}
         urls = list(urls)
         for start in range(0, len(urls), 500):
@@ -665,7 +666,7 @@ class Store:
                 if width and height:
                     found[url] = (width, height)
                 elif checked >= _epoch(checked_since):
-                    found[url] = None
+                    found[url] = (0, 0) if width == 0 and height == 0 else None  # (0, 0): no picture at all
         return found
 
     def remember_picture_sizes(self, sizes: dict[str, tuple[int, int] | None], now: datetime) -> None:

@@ -193,3 +193,21 @@ def test_meta_time_alt_text_credit_and_first_sentence():
     assert first_sentence("Dr. Smith said so") == "Dr. Smith said so"
     long = "word " * 80
     assert first_sentence(long).endswith("…") and len(first_sentence(long)) <= 181
+
+
+def test_a_picture_that_is_gone_a_page_or_on_a_private_address_is_not_shown(invoke, tmp_path, pictures):
+    good = pictures.add("/img/wide.png", "image/png", png(1200, 600, (160, 60, 30)))
+    page = pictures.add("/img/page.png", "image/png", b"<!DOCTYPE html><html><body>Not found</body></html>")
+    login = pictures.add("/img/login.jpg", "text/html; charset=utf-8", b"<html><body>Sign in</body></html>")
+    gone = pictures.server.url("/img/gone.png")  # no route: 404
+    private = good.replace("127.0.0.1", "127.0.0.2")  # another host on a private address
+    feed = pictures.add("/feed.xml", "application/rss+xml", feed_of(
+        {"wide.png": good, "page.png": page, "login.jpg": login, "gone.png": gone, "private.png": private}).encode())
+    config = config_for(tmp_path, feed)
+    for extra in ((), ("--offline",)):  # the verdict is remembered for an offline build
+        result = invoke("build", "--config", str(config), "--now", EXAMPLE_NOW, "--format", "html", *extra)
+        assert result.exit_code == 0, result.stderr
+        images = Page(result.stdout).images
+        assert [img["src"] for img in images] == [good], images  # was five <img>, four with no height
+        assert all(img.get("width") and img.get("height") for img in images)
+        assert "Story 3 about gone.png" in result.stdout  # the story stays, without its picture

@@ -40,6 +40,12 @@ CONCURRENCY = 8  # pictures read at once
 PER_HOST = 2  # ... and at most this many from one host
 MAX_HOPS = 3  # redirects followed
 RETRY_AFTER = timedelta(days=1)  # a picture that gave no size is asked again after this
+# The size of a picture that is none: its address answered 404 or 410 (or
+# 401/403), sent a web page instead, or may not be read (a private address
+# a feed on another host names). Its story is shown without it: a mail
+# client would draw a broken-picture box, or ask the reader's own network.
+NO_PICTURE = (0, 0)
+_GONE = frozenset({401, 403, 404, 410})
 
 
 def size_pictures(store, stories: Iterable[Story], *, offline: bool, now: datetime,
@@ -67,10 +73,12 @@ def size_pictures(store, stories: Iterable[Story], *, offline: bool, now: dateti
         later = []
         for story, (first, *rest) in pending:
             size = (first.width, first.height) if _sized(first) else sizes.get(first.url)
-            if size:
+            if size and size != NO_PICTURE:
                 story.item.image = replace(first, width=size[0], height=size[1])
             elif rest:
                 later.append((story, rest))  # no such rendition, or not read in time: the next one
+            elif size == NO_PICTURE:
+                story.item.image = None  # the feed's own picture is gone or not a picture
         pending = later
 
 
@@ -161,22 +169,38 @@ def remote_sizes(pictures: dict[str, str], timeout: float = TIMEOUT, concurrency
 def _one(client, url: str, feed_url: str, deadline: float, slots: HostSlots) -> tuple[int, int] | None:
     feed_host = (urlsplit(feed_url).hostname or "").lower()
     for _ in range(MAX_HOPS + 1):
-        if time.monotonic() > deadline or not _may_read(url, feed_host):
+        if time.monotonic() > deadline:
             return None
+        if not _may_read(url, feed_host):
+            return NO_PICTURE
         with slots.for_url(url), client.stream("GET", url) as response:
             if response.is_redirect and response.headers.get("location"):
                 url = urljoin(url, response.headers["location"])
                 continue
+            if response.status_code in _GONE:
+                return NO_PICTURE
             if response.status_code not in (200, 206):
-                return None
+                return None  # 429, 500, 503: asked again another day
             data = b""
             for chunk in response.iter_raw():
                 data += chunk
                 size = size_of_bytes(data)
                 if size or len(data) >= PREFIX or time.monotonic() > deadline:
-                    return size
-            return size_of_bytes(data)
+                    break
+            size = size_of_bytes(data)
+            if size is None and _is_a_page(response.headers.get("content-type", ""), data):
+                return NO_PICTURE
+            return size
     return None
+
+
+def _is_a_page(content_type: str, data: bytes) -> bool:
+    """A web page (or other text) where a picture was named: an error page
+    sent with 200, a login wall."""
+    kind = content_type.split(";", 1)[0].strip().lower()
+    if kind.startswith("image/"):
+        return data.lstrip()[:1] == b"<" and b"<svg" not in data[:2048].lower()  # HTML sent as image/png
+    return kind.startswith("text/") or kind in ("application/json", "application/xhtml+xml")
 
 
 def _may_read(url: str, feed_host: str) -> bool:
