@@ -40,6 +40,15 @@ def test_a_teaser_ending_to_read_this_article_in_full_has_no_reading_time():
     assert all(i.excerpt for i in macworld.values())
 
 
+def test_a_blogger_jump_break_teaser_has_no_reading_time():
+    jump = '<a href="https://sibling.example.org/jump#more">Did You Click to Read the Whole Story?</a>'
+    items = by_title(parse_text(channel(item("Jump", f"<p>{WORDS * 5}</p>{jump}"))))
+    assert items["Jump"].excerpt
+    quilts = by_title(parse_file("atom/blogger-quiltville.atom"))
+    assert quilts["Red Birthday Tractors for the Win!"].excerpt  # 130 words: was "1 min read"
+    assert all(i.excerpt for i in quilts.values())
+
+
 def test_style_rules_in_the_text_are_no_words():
     css = ".share-link a {\n margin: 0 10px 0 0;\n background: url(http://x.example.org/i.png) no-repeat 0 0;\n}\n" * 12
     items = by_title(parse_text(channel(
@@ -227,3 +236,20 @@ def test_a_stub_that_links_to_another_entry_of_its_title_is_that_entry():
     wild = [i for i in medium if i.title == "Wild Flavors All Year Round"]
     assert len(medium) == 6 and len(wild) == 1
     assert wild[0].link == "https://medium.com/invironment/wild-flavors-all-year-round-80e0fcbaf18d"
+
+
+def test_an_episode_without_a_link_links_its_own_file_without_download_counters():
+    counted = ("https://dts.podtrac.com/redirect.mp3/chrt.fm/track/9EE2G/pdst.fm/e/"
+               "cdn.example.org/episodes/42.mp3")
+    items = by_title(parse_text(channel(
+        item("Episode", "<p>An hour on the history of the council.</p>", link="",
+             extra=f'<enclosure url="{counted}" type="audio/mpeg" length="1000"/>'),
+        item("Article", "<p>Text.</p>", link="https://sibling.example.org/article",
+             extra=f'<enclosure url="{counted}" type="audio/mpeg" length="1000"/>'),
+        item("Nothing", "<p>Text.</p>", link="", guid="tag:x,2021:1"),
+    )))
+    assert items["Episode"].link == "https://cdn.example.org/episodes/42.mp3"  # was no link at all
+    assert items["Article"].link == "https://sibling.example.org/article"  # the page, where there is one
+    assert items["Nothing"].link == ""
+    wondery = parse_file("realworld-2/wondery-1865-no-item-links.rss").items
+    assert wondery and all(i.link.startswith("https://rss.art19.com/episodes/") for i in wondery)

@@ -160,6 +160,9 @@ def test_a_picture_on_a_private_address_is_read_only_from_its_own_feeds_host(pic
     assert _may_read(url, "127.0.0.1")
     assert not _may_read(url, "feeds.example.org")
     assert not _may_read("file:///etc/passwd", "")
+    # A name that does not resolve (the network down, here refused by the test guard) is no verdict:
+    # the picture stays, unmeasured, and is asked again another day.
+    assert _may_read("http://pictures.invalid/x.png", "feeds.example.org") is None
 
 
 def test_frames_keep_the_shape_never_upscale_and_thumbnail_small_or_unknown_pictures():

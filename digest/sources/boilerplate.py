@@ -389,7 +389,7 @@ def _is_link_list(block: Block) -> bool:
 _MORE = re.compile(
     r"^\W*(?:continue reading|keep reading|read (?:more|on)\b|read the (?:full|rest|whole|complete|entire)\b|"
     r"read \d+ (?:more|remaining) (?:paragraphs?|words|comments?)|full (?:story|article|post)\b|"
-    r"to read (?:this|the) (?:article|story|post) in full\b|click here to read\b|"
+    r"to read (?:this|the) (?:article|story|post) in full\b|click here to read\b|(?:did you )?click to read\b|"
     r"(?:\(\s*)?more\s*(?:…|\.\.\.|»|›|→|>>)|weiterlesen|mehr lesen|lire la suite|lire plus|leer m[aá]s|"
     r"seguir leyendo|leia mais|continua(?:r)? a? ?(?:leggere|lendo)|lees verder|czytaj dalej|"
     r"читать (?:далее|дальше|полностью)|続きを読む|阅读全文|閱讀全文|더 ?보기)", re.IGNORECASE)

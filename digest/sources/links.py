@@ -155,3 +155,36 @@ def unwrapped_link(url: str) -> str:
                 return rest
             return urlunsplit((parts.scheme, parts.netloc, "/" + rest, parts.query, parts.fragment))
     return url
+
+
+# Podcast download counters that write the file's own address after theirs
+# ("https://dts.podtrac.com/redirect.mp3/chrt.fm/track/9EE2G/pdst.fm/e/
+# rss.art19.com/episodes/….mp3"): (host, path prefix before the target).
+_COUNTER_PREFIXES = (
+    (re.compile(r"^(?:dts\.|www\.)?podtrac\.com$"), re.compile(r"^/(?:pts/)?redirect\.\w{2,4}/")),
+    (re.compile(r"^chrt\.fm$|^chtbl\.com$"), re.compile(r"^/track/[\w-]+/")),
+    (re.compile(r"^pdst\.fm$"), re.compile(r"^/e/")),
+    (re.compile(r"^op3\.dev$"), re.compile(r"^/e/(?:[\w,-]+/)?")),
+    (re.compile(r"^pfx\.vpixl\.com$"), re.compile(r"^/[\w-]+/")),
+)
+_COUNTED_HOST = re.compile(r"^[a-z0-9-]+(?:\.[a-z0-9-]+)+$", re.I)
+
+
+def uncounted_media(url: str) -> str:
+    """A podcast file's own address without the download counters wrapped
+    around it, else the URL as it is."""
+    for _ in range(len(_COUNTER_PREFIXES) + 1):
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        for host_pattern, prefix in _COUNTER_PREFIXES:
+            found = prefix.match(parts.path) if host_pattern.match(host) else None
+            if found:
+                rest = parts.path[found.end():]
+                rest = rest.split("://", 1)[1] if rest.startswith(("http://", "https://")) else rest
+                if not _COUNTED_HOST.match(rest.split("/", 1)[0]):
+                    return url
+                url = "https://" + rest + (f"?{parts.query}" if parts.query else "")
+                break
+        else:
+            return url
+    return url

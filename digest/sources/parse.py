@@ -30,7 +30,7 @@ from .dates import day_in_link, entry_stamp, feed_zone
 from .extract import take_apart_html, take_apart_text
 from .htmltext import _alternate_feed_link, html_to_text
 from .known import EntrySieve
-from .links import _is_web_url, canonical_url, resolved_url, unwrapped_link
+from .links import _is_web_url, canonical_url, resolved_url, uncounted_media, unwrapped_link
 from .media import (
     _first,
     _local_picture_folder,
@@ -580,7 +580,7 @@ class EntryParts:
 def entry_parts(entry, feed: FeedContext) -> EntryParts:
     guid = clean_text(entry.get("id", ""))
     base = feed.base if _is_web_url(feed.base) or not _is_web_url(guid) else guid
-    written = unwrapped_link(_entry_link(entry, guid))
+    written = unwrapped_link(_entry_link(entry, guid)) or _episode_file(entry)
     link = canonical_url(written, base, keep_fragment=_anchor_names_the_post(written, guid))
     if not _is_web_url(link):
         link = ""  # javascript:, data:, file: and the like never become a link in the mail
@@ -726,6 +726,17 @@ _REDIRECTORS = re.compile(r"(?:^|\.)(?:feedproxy\.google\.com|feedsportal\.com|f
 _PERMALINK = re.compile(r"""<a\s[^>]*?href\s*=\s*["']([^"']+)["'][^>]*>\s*(?:permalink|perma-link|¶|∞)\s*</a>""", re.I)
 # A WordPress shortlink: the site's root with ?p=<post id>.
 _SHORTLINK = re.compile(r"^/?$")
+
+
+def _episode_file(entry) -> str:
+    """An episode's own audio or video file, for an entry with no link
+    (Wondery's items name only their file): the card is never a dead end."""
+    for enclosure in entry.get("enclosures", []):
+        kind = (enclosure.get("type") or "").lower()
+        href = enclosure.get("href") or ""
+        if kind.startswith(("audio/", "video/")) and _is_web_url(href):
+            return uncounted_media(href)
+    return ""
 
 
 def _entry_link(entry, guid: str) -> str:

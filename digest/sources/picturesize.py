@@ -171,7 +171,10 @@ def _one(client, url: str, feed_url: str, deadline: float, slots: HostSlots) -> 
     for _ in range(MAX_HOPS + 1):
         if time.monotonic() > deadline:
             return None
-        if not _may_read(url, feed_host):
+        allowed = _may_read(url, feed_host)
+        if allowed is None:
+            return None  # the name did not resolve: perhaps the network is down; asked again another day
+        if not allowed:
             return NO_PICTURE
         with slots.for_url(url), client.stream("GET", url) as response:
             if response.is_redirect and response.headers.get("location"):
@@ -203,8 +206,9 @@ def _is_a_page(content_type: str, data: bytes) -> bool:
     return kind.startswith("text/") or kind in ("application/json", "application/xhtml+xml")
 
 
-def _may_read(url: str, feed_host: str) -> bool:
-    """An http(s) URL whose host is public, or is the feed's own host."""
+def _may_read(url: str, feed_host: str) -> bool | None:
+    """Whether the URL is http(s) and its host public, or the feed's own
+    host; None when its name does not resolve (no answer either way)."""
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return False
@@ -214,6 +218,6 @@ def _may_read(url: str, feed_host: str) -> bool:
     try:
         addresses = {info[4][0] for info in socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)}
     except OSError:
-        return False
+        return None
     return all(ipaddress.ip_address(address.split("%")[0]).is_global for address in addresses)
 
