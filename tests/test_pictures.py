@@ -160,9 +160,17 @@ def test_a_picture_on_a_private_address_is_read_only_from_its_own_feeds_host(pic
     assert _may_read(url, "127.0.0.1")
     assert not _may_read(url, "feeds.example.org")
     assert not _may_read("file:///etc/passwd", "")
-    # A name that does not resolve (the network down, here refused by the test guard) is no verdict:
-    # the picture stays, unmeasured, and is asked again another day.
+
+
+def test_a_picture_whose_name_does_not_resolve_is_no_verdict(monkeypatch):
+    monkeypatch.undo()  # the real check, not conftest's stand-in
+    from digest.sources.picturesize import NO_PICTURE, _may_read, remote_sizes
+
+    # The network down (here: the test guard refuses the lookup): no answer, so the picture
+    # stays, unmeasured, and is asked again another day; it is not "no picture".
     assert _may_read("http://pictures.invalid/x.png", "feeds.example.org") is None
+    found = remote_sizes({"http://pictures.invalid/x.png": "https://feeds.example.org/feed.xml"}, timeout=2.0)
+    assert found.get("http://pictures.invalid/x.png") != NO_PICTURE
 
 
 def test_frames_keep_the_shape_never_upscale_and_thumbnail_small_or_unknown_pictures():
