@@ -140,3 +140,29 @@ def test_the_guardian_live_blog_lead_opens_with_words():
     items = {i.title: i for i in parse_file("rss2/guardian-international.rss").items}
     moura = next(i for t, i in items.items() if t.startswith("Moura joins Spurs"))
     assert summarize(moura.lead_text or moura.text)[:1].isalnum()  # was "✍️ | Town have completed…"
+
+
+def test_a_platform_title_glued_from_two_paragraphs_is_the_first_one():
+    body = ("<p><b>United States, 1973: The Sierra</b></p><p>A three-bedroom ranch house with a large chimney "
+            "sheltering the front porch.</p>")
+    glued = parse_text(channel(item("United States, 1973: The SierraA three-bedroom ranch house with...", body)))
+    [story] = glued.items
+    assert story.title == "United States, 1973: The Sierra"  # was the glued, cut title
+    assert story.lead_text.startswith("A three-bedroom ranch house")
+    cut = parse_text(channel(item("A title the feed cut short in the middle of...", "<p>Its own text.</p><p>More.</p>")))
+    assert cut.items[0].title == "A title the feed cut short in the middle of..."  # no glue: left as it is
+    homes = {i.title for i in parse_file("realworld-2/tumblr-vintagehomeplans.rss").items}
+    assert "United States, 1973: The Sierra" in homes and not any(t.endswith("...") for t in homes if "SierraA" in t)
+
+
+def test_a_made_up_title_over_a_lead_that_lost_its_greeting_is_a_note():
+    from digest.models import Story
+    from digest.output.present import is_note
+
+    posts = {i.title: i for i in parse_file("rss2/tumblr-sarahs-scribbles.rss").items}
+    hi = posts["Hi friends!I am so happy to announce that my latest book,..."]
+    assert not hi.lead_text.startswith("Hi friends")  # the greeting is no lead
+    story = Story(item=hi, feed="Sarah's Scribbles", lead=summarize(hi.lead_text))
+    assert is_note(story)  # so the sentence is said once, with no headline over it
+    titled = posts[next(t for t in posts if t.startswith("Hey friends!"))]
+    assert is_note(Story(item=titled, feed="Sarah's Scribbles", lead=summarize(titled.lead_text)))

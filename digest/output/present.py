@@ -83,8 +83,11 @@ def is_note(story: Story) -> bool:
     title = _folded(story.title.rstrip("….").rstrip())
     if not title:
         return True
-    lead = _folded(story.lead or story.summary)
-    return len(title) >= 12 and lead.startswith(title)
+    if len(title) < 12:
+        return False
+    # The post's own text as well as its lead: a lead may have lost the
+    # greeting the made-up title starts with ("Hi friends!I am so happy…").
+    return any(_folded(text).startswith(title) for text in (story.lead or story.summary, story.item.text[:2000]))
 
 
 def day_summary(digest: Digest) -> str:

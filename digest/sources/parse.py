@@ -588,6 +588,7 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
     author = _entry_byline(entry, feed)
     sources = _text_sources(entry)
     raw = [_take_apart(value, kind) for value, kind, _ in sources]
+    title = _title_not_glued(title, raw)
     taken = [story_blocks(source, title, author) for source in raw]
     body_at = max((i for i, (_, _, role) in enumerate(sources) if role != "subtitle"), key=lambda i: len(taken[i].text),
                   default=None)
@@ -820,6 +821,28 @@ def _title_line(title: str) -> str:
     head = title[: MAX_TITLE_CHARS + 1]
     head = head.rsplit(" ", 1)[0] if " " in head else head[:MAX_TITLE_CHARS]
     return head.rstrip(" ,;:—–-") + "…"
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def _title_not_glued(title: str, sources: list[Taken]) -> str:
+    """A platform's made-up title that glues the post's first paragraphs
+    together and cuts them ("United States, 1973: The SierraA three-bedroom
+    ranch house with...", Tumblr): its first paragraph when that is a
+    headline's length, else the title as it is."""
+    if not title.endswith(("...", "…")):
+        return title
+    head = _SPACES.sub("", title.rstrip(".…"))
+    blocks = next((source.blocks for source in sources if source.blocks), [])
+    if len(head) < 12 or len(blocks) < 2:
+        return title
+    first = blocks[0].text.strip()
+    compact_first = _SPACES.sub("", first)
+    glued = compact_first + _SPACES.sub("", blocks[1].text)
+    if len(compact_first) < len(head) and glued.startswith(head) and 3 <= len(first.split()) and len(first) <= 120:
+        return first
+    return title
 
 
 def _title_from_text(text: str, words: int = 12) -> str:
