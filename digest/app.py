@@ -355,6 +355,11 @@ class Digester:
             raise UsageError(f"send: {destination.name} takes an email, not format {format!r}")
         if config.web is not None and mark:
             self._check_web_folder(config)
+        if not mark and not edition._sent and edition.digest.web_url:
+            # Delivered without being marked sent, it becomes no page of the
+            # web edition: a "View in browser" link would lead nowhere.
+            edition.digest.web_url = ""
+            edition._outputs.clear()
         outgoing = edition.output(format)
         if not (mark and edition.stories):
             return destination.deliver(outgoing)

@@ -285,3 +285,23 @@ def test_a_look_has_no_view_in_browser_link_to_a_page_that_will_not_exist(tmp_pa
         looked = d.build(now=datetime(2025, 1, 2, 20, tzinfo=timezone.utc), looking=True)
         assert "View in browser" in sent.html and "https://me.example/brief/" in sent.text
         assert "View in browser" not in looked.html and "me.example/brief" not in looked.text
+
+
+@pytest.mark.parametrize("args", [("--no-mark-sent",), ("--format", "html"), ("--format", "text")])
+def test_a_build_not_marked_sent_has_no_view_in_browser_link(tmp_path, invoke, args):
+    """Only a build delivered and marked sent becomes a page: the others
+    (--no-mark-sent, --format html or text, which mark nothing) must not
+    link one (the link led to editions/…-084630.html, never written)."""
+    from conftest import news_config, news_feed
+
+    feed = tmp_path / "wire.xml"
+    feed.write_text(news_feed(3), encoding="utf-8")
+    config = news_config(tmp_path, feed, 3, extra='[web]\ndir = "site"\nbase_url = "https://me.example/brief/"\n')
+    result = invoke("--config", str(config), "--state", str(tmp_path / "s.db"), "build",
+                    "--now", "2025-01-02T20:00:00Z", *args)
+    assert result.exit_code == 0, result.stderr
+    assert "View in browser" not in result.stdout and "me.example/brief/editions" not in result.stdout
+    assert not (tmp_path / "site" / "editions").exists() or not any((tmp_path / "site" / "editions").iterdir())
+    sent = invoke("--config", str(config), "--state", str(tmp_path / "s.db"), "build", "--now", "2025-01-02T20:00:00Z")
+    assert sent.exit_code == 0, sent.stderr
+    assert "View in browser" in sent.stdout  # the build that is sent links the page it writes
