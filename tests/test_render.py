@@ -326,6 +326,18 @@ def test_wrap_keeps_urls_whole_and_indents():
     assert all(len(line) <= 30 for line in wrapped.splitlines() if url not in line)
 
 
+def test_the_text_parts_meta_line_never_splits_a_date_or_a_reading_time():
+    from digest.output.wrap import together
+
+    meta = " · ".join(["Le Figaro - Culture : Cinéma, théâtre, arts", "Valérie Sasportas",
+                       together("11 Jan 2018 13:20"), together("12 min read")])
+    for width in range(40, 73):
+        lines = wrap(meta, width=width, indent=4).splitlines()
+        assert any("11 Jan 2018 13:20" in line for line in lines), (width, lines)  # was "11 Jan" / "2018 13:20"
+        assert any("12 min read" in line for line in lines), (width, lines)
+        assert "\u00a0" not in "".join(lines)
+
+
 def test_wrap_mixes_latin_words_and_cjk_by_display_width():
     """Latin words go whole (the fast path for ASCII), CJK may break
     between characters, and a word mixing both counts each by its width."""

@@ -23,7 +23,7 @@ from ..text import cut_line
 from .mail import Addressing, address_headers, html_transfer_encoding, mailed_size, text_transfer_encoding
 from .snapshot import _printable, digest_as_dict
 from .templates import builtin_template_dir, folded_line
-from .wrap import LinkRefs, wrap
+from .wrap import LinkRefs, together, wrap
 
 # Gmail clips an HTML part past 102 KB behind a "View entire message" link,
 # which also hides the footer. Whether it counts the part before or after
@@ -122,6 +122,7 @@ class Renderer:
 
         self._filters = dict(
             wrap=wrap,
+            together=together,
             fit=fit_image,
             frame=pictures.frame,
             alt=present.alt_text,

@@ -3,6 +3,8 @@ characters count two; no line starts with closing punctuation), links as numbere
 
 from __future__ import annotations
 
+import re
+
 TEXT_WIDTH = 72
 
 
@@ -30,8 +32,18 @@ def wrap(text: str, width: int = TEXT_WIDTH, indent: int = 0, hang: int | None =
     first = " " * indent
     rest = " " * (indent if hang is None else hang)
     paragraphs = [p for p in str(text).split("\n") if p.strip()] or [""]
-    return "\n".join(_wrap_paragraph(paragraph, width, first, rest, glue and n == len(paragraphs) - 1)
-                     for n, paragraph in enumerate(paragraphs))
+    wrapped = "\n".join(_wrap_paragraph(paragraph, width, first, rest, glue and n == len(paragraphs) - 1)
+                         for n, paragraph in enumerate(paragraphs))
+    return wrapped.replace(_KEEP, " ")
+
+
+_KEEP = "\u00a0"  # what `together` puts between words: no line break there; a space once wrapped
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+
+
+def together(text: str) -> str:
+    """Words that wrap() keeps on one line ("2 min read", "11 Jan 2018 13:20")."""
+    return _SPACES.sub(_KEEP, str(text).strip())
 
 
 _NO_LINE_START = set("。、，．！？：；）」』】〕〉》”’・ー…,.!?:;)]}%")
@@ -51,7 +63,9 @@ def _wrap_pieces(paragraph: str) -> list[tuple[str, bool]]:
     """(piece, space before it): each word, and each wide character of a
     word apart, with closing marks kept on the piece before them."""
     pieces: list[tuple[str, bool]] = []
-    for word in paragraph.split():
+    for word in _SPACES.split(paragraph.strip()):
+        if not word:
+            continue
         if word.isascii():  # no wide character to break between: the word whole
             pieces.append((word, True))
             continue
