@@ -146,3 +146,21 @@ def test_the_not_shown_line_names_the_biggest_sources_and_counts_the_rest():
     small = renderer.fit(many, budget=mailed_size(renderer.fit(many).html) - 6_000)
     assert 0 < small.compact
     assert small.html.index("more stories</h3>") < small.html.index("+7 more stories not shown: 7 from Wire.")
+
+
+def test_the_masthead_gives_the_issues_reading_time_only_when_most_stories_have_one():
+    from digest.output.present import day_summary
+
+    def day(minutes):
+        return Digest("Brief", NOW, NOW - timedelta(days=1), [story(n, minutes=m) for n, m in enumerate(minutes)])
+
+    assert day_summary(day([2, None, None, None, None, None])) == "6 stories · 1 source"  # was "~2 min"
+    assert day_summary(day([2, 3, 4, None, None, None])) == "6 stories · ~9 min · 1 source"
+    assert day_summary(day([None])) == "1 story · 1 source"
+
+
+def test_the_authors_avatar_says_nothing_its_name_beside_it_does_not(invoke, example_config):
+    html = email_parts(parse_email(invoke("build", "--config", str(example_config), "--now", EXAMPLE_NOW,
+                                          "--no-mark-sent").stdout_bytes))["text/html"]
+    avatars = re.findall(r'<img[^>]*border-radius:22px[^>]*>', html)
+    assert avatars and all('alt=""' in img for img in avatars)  # was alt="Martin Fornusek" beside "Martin Fornusek"

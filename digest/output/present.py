@@ -94,9 +94,11 @@ def day_summary(digest: Digest) -> str:
     """"19 stories · ~25 min · 10 sources": how much is in the issue."""
     count = len(digest.stories)
     parts = [f"{count} {'story' if count == 1 else 'stories'}"]
-    minutes = sum(s.reading_minutes or 0 for s in digest.stories)
-    if minutes:
-        parts.append(f"~{minutes} min")
+    timed = [s.reading_minutes for s in digest.stories if s.reading_minutes]
+    if timed and 2 * len(timed) >= count:
+        # Only where most stories have a true reading time: one story's
+        # minutes are no issue's ("~2 min" over six stories, five teasers).
+        parts.append(f"~{sum(timed)} min")
     sources = len({s.feed for s in digest.stories})
     if sources:
         parts.append(f"{sources} {'source' if sources == 1 else 'sources'}")
