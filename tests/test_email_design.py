@@ -164,3 +164,11 @@ def test_the_authors_avatar_says_nothing_its_name_beside_it_does_not(invoke, exa
                                           "--no-mark-sent").stdout_bytes))["text/html"]
     avatars = re.findall(r'<img[^>]*border-radius:22px[^>]*>', html)
     assert avatars and all('alt=""' in img for img in avatars)  # was alt="Martin Fornusek" beside "Martin Fornusek"
+
+
+def test_the_default_subject_keeps_its_count_where_a_phone_shows_it():
+    long = story(0, title="The council voted on Tuesday night to approve the long-delayed plan for the new bridge "
+                          "across the river, after a debate that ran past midnight")
+    digest = Digest("Morning Brief", NOW, NOW - timedelta(days=1), [long, story(1), story(2)])
+    subject = Renderer(zone=timezone.utc).subject(digest, "")
+    assert subject.endswith("… + 2 more") and len(subject) <= 15 + 61 + 10, subject  # was 103 characters
