@@ -295,6 +295,9 @@ def test_undated_stories_keep_the_order_their_feed_gave_them(tmp_path, runner):
     ("de Rochebouët, Béatrice", "Béatrice de Rochebouët"),
     ("Sasportas, Valérie, de Rochebouët, Béatrice", "Valérie Sasportas, Béatrice de Rochebouët"),  # was as written
     ("van Dijk, Anna, Jansen, Piet", "Anna van Dijk, Piet Jansen"),
+    ("by Jane Smith", "Jane Smith"),  # was no author at all
+    ("By Jane Smith and Tom Lee for Reuters", "Jane Smith and Tom Lee"),  # was shown with "By" and "for Reuters"
+    ("Smith, Jane; Lee, Tom", "Jane Smith, Tom Lee"),  # was as written
     ("Delterme, Jean, agence, AFP", "Jean Delterme, AFP"),
     ("SUSANNE CRAIG, JO BECKER and JESSE DRUCKER", "SUSANNE CRAIG, JO BECKER and JESSE DRUCKER"),  # as written
     # Left as they are: people, pen names, agencies, brands in capitals.

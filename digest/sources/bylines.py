@@ -121,6 +121,8 @@ def byline(raw: str, publisher: Publisher | None = None, site: bool = True) -> s
         return ""  # the site's address
     if re.match(r"^/?u/[\w-]+$", text):
         return text  # a Reddit user, as Reddit writes it
+    text = _BY.sub("", text)  # "By Jane Smith", "by Jane Smith": the name
+    text = _FOR_PUBLICATION.sub("", text)  # "… for Reuters": the people, not where they wrote
     names = [_people(part) for part in _byline_parts(text)]
     kept = [name for name in names if name and not (publisher and publisher.names(name, site))]
     return _listed(list(dict.fromkeys(kept)))
@@ -181,7 +183,7 @@ def _person(text: str) -> str:
 def _byline_parts(text: str) -> list[str]:
     """"Last, First" pairs ("Scappaticci, Elena"; "Boudisseau, Julien,
     Jouin-Claude, Allyson") joined; other lists split at "|" and "/"."""
-    pieces = [p.strip() for p in re.split(r"\s*[|/]\s*", text) if p.strip()]
+    pieces = [p.strip() for p in re.split(r"\s*[|/;]\s*", text) if p.strip()]
     parts = []
     for piece in pieces:
         commas = [c.strip() for c in piece.split(",")]
@@ -254,6 +256,7 @@ def _is_person_like(name: str) -> bool:
 # Bloggers", "The Chromium Team", "Engineering Staff".
 _GROUP_ACCOUNT = re.compile(r"\b(?:bloggers|team|staff|editors|contributors|authors|writers|editorial|desk)\b", re.I)
 _BY = re.compile(r"^(?i:by|von|par|por|di|door|av|af)\s+")
+_FOR_PUBLICATION = re.compile(r"\s+for\s+(?:the\s+)?[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,3}\s*$")
 _AFTER_NAMES = re.compile(r"\s+(?:on behalf of|for|of the|at)\s+.*$|\s*[(|–—-].*$|,\s*(?![A-Z][\w.'’-]*(?:\s|$)).*$")
 
 
