@@ -166,3 +166,17 @@ def test_a_made_up_title_over_a_lead_that_lost_its_greeting_is_a_note():
     assert is_note(story)  # so the sentence is said once, with no headline over it
     titled = posts[next(t for t in posts if t.startswith("Hey friends!"))]
     assert is_note(Story(item=titled, feed="Sarah's Scribbles", lead=summarize(titled.lead_text)))
+
+
+@pytest.mark.parametrize("description, lead", [
+    ("The council adopted a cycling plan on Tuesday, despite criticism over its cost. [&#8230;]",
+     "The council adopted a cycling plan on Tuesday, despite criticism over its cost."),
+    ("The council adopted a cycling plan on Tuesday, despite criticism over its cost [&#8230;]",
+     "The council adopted a cycling plan on Tuesday, despite criticism over its cost…"),
+    ("Le conseil a adopté mardi un plan vélo ambitieux, malgré les critiques sur son coût. [...]",
+     "Le conseil a adopté mardi un plan vélo ambitieux, malgré les critiques sur son coût."),
+])
+def test_a_wordpress_excerpt_keeps_its_sentence_without_the_more_mark(description, lead):
+    # WordPress's default excerpt: the sentence went with its "[…]" (no lead at all).
+    [story] = parse_text(channel(item("Cycling plan", f"<p>{description}</p>"))).items
+    assert summarize(story.lead_text) == lead

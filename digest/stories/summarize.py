@@ -124,7 +124,7 @@ _BOILERPLATE = re.compile(
     r"(appeared first on|continue reading|^read more\b|read the full|click here|"
     r"subscribe (?:to|now|here)|sign up (?:for|to|here)|share (?:this|on)|follow us|"
     r"^related:|^advertisement$|^comments$|^learn more$|submitted by /u/|\[link\]|"
-    r"\[\s*(?:…|\.\.\.)\s*\]$|^photo(?:graph)?s?\s*:|^image\s*:|^credit\s*:|"
+    r"^photo(?:graph)?s?\s*:|^image\s*:|^credit\s*:|"
     r"^illustration\s*:|\((?:photo|image)[^)]*\)$|\b(?:getty images|reuters|ap photo|afp)\)?$)",
     re.IGNORECASE,
 )
@@ -161,7 +161,7 @@ def story_sentences(text: str) -> list[str]:
         for sentence in split_sentences(paragraph):
             if _SECTION_MARK.match(sentence) and sentences:
                 return sentences  # "↓ Related posts ↓", "▼ Links": the story's text ends there
-            sentence = _without_leading_symbols(sentence)
+            sentence = _without_leading_symbols(_without_more_marker(sentence))
             if not sentence or is_boilerplate(sentence):
                 continue
             if not _TERMINAL.search(sentence) and not sentence.endswith(":"):
@@ -177,6 +177,19 @@ def story_sentences(text: str) -> list[str]:
     if lead_in and not sentences:
         sentences.append(lead_in.rstrip(":：").rstrip() + "…")
     return sentences
+
+
+# WordPress's excerpt ends "… its cost. [&#8230;]": the sentence is the story, the mark says more follows.
+_MORE_MARKER = re.compile(r"\s*\[\s*(?:…|\.\.\.)\s*\]\s*$")
+
+
+def _without_more_marker(sentence: str) -> str:
+    """The sentence without a closing "[…]": ended where it was ended, else with "…"."""
+    found = _MORE_MARKER.search(sentence)
+    if not found:
+        return sentence
+    kept = sentence[:found.start()].rstrip()
+    return kept if not kept or _TERMINAL.search(kept) else kept + "…"
 
 
 _LEADING_MARKS = frozenset("|•·¦")
