@@ -119,8 +119,9 @@ def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
 _SQLITE_MAX_INT = 2**63 - 1
 
 # A feed's clock a day or more ahead of ours (9999-12-31, a wrong zone) is
-# not believed: the item is dated when it was first seen, so it goes out
-# now instead of never. Before 1971 is the zero of a clock that was unset.
+# not believed: the item is undated (it goes out now, ranked by when it was
+# first seen, instead of never, and shows no time it does not have). Before
+# 1971 is the zero of a clock that was unset.
 _AHEAD = 86400
 _CLOCK_ZERO = 365 * 86400
 
@@ -141,7 +142,7 @@ def _believable(published: datetime | None, seen: float) -> float | None:
     moment = _epoch(published)
     if moment < _CLOCK_ZERO:
         return None
-    return seen if moment > seen + _AHEAD else moment
+    return None if moment > seen + _AHEAD else moment
 
 
 def believable(published: datetime | None, now: datetime) -> datetime | None:

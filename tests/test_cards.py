@@ -221,6 +221,30 @@ def test_an_undated_entry_takes_the_day_its_address_names():
     assert japan and all(i.date_only and i.published.strftime("/%Y/%m/%d/") in i.link for i in japan)
 
 
+@pytest.mark.parametrize("raw, moment", [
+    ("2024年2月20日 10:00", "2024-02-20 10:00"),  # feedparser: 1 December 2024, then "now" and the freshest
+    ("2024년 2월 20일", "2024-02-20 00:00"),
+    ("lundi 2 décembre 2024 09:15", "2024-12-02 09:15"),  # was no date
+    ("vendredi 29 janvier 2021 à 16h54", "2021-01-29 16:54"),
+    ("viernes, 29 de enero de 2021 16:54", "2021-01-29 16:54"),
+    ("29 января 2021 16:54", "2021-01-29 16:54"),
+])
+def test_dates_in_other_languages_and_scripts_are_read_as_written(raw, moment):
+    from digest.sources.dates import entry_stamp
+
+    assert entry_stamp({"published": raw}).moment.strftime("%Y-%m-%d %H:%M") == moment
+
+
+def test_a_zone_named_but_unknown_is_not_the_channels_and_says_nothing_on_stderr(recwarn):
+    from datetime import timedelta, timezone
+
+    from digest.sources.dates import entry_stamp
+
+    stamp = entry_stamp({"published": "Mon, 02 Dec 2024 09:00:00 IST"}, timezone(timedelta(hours=-5)))
+    assert stamp.moment.strftime("%H:%M") != "14:00"  # was read at the channel's -0500
+    assert not [w for w in recwarn if "tzname" in str(w.message)]  # dateutil's UnknownTimezoneWarning
+
+
 def test_captured_odd_dates_are_read():
     nbc = parse_file("dates/nbc-newyork-us-style-date.xml").items[0]
     # "Sat, Dec 16 2023 02:02:33 PM" states no zone; the channel's own dates say -0500

@@ -20,7 +20,12 @@ def test_items_dated_9999_1970_or_days_ahead_go_out_dated_when_first_seen(tmp_pa
     result = invoke("--config", str(config), "build", "--format", "json", "--mark-sent",
                     "--now", "2025-01-02T20:00:00Z")
     assert result.exit_code == 0, result.stderr
-    published = {item["title"]: item["published"] for item in json.loads(result.stdout)["items"]}
+    items = json.loads(result.stdout)["items"]
+    published = {item["title"]: item["published"] for item in items}
+    dated = {item["title"]: item["dated"] for item in items}
+    # no time it does not have: a date past tomorrow is no date (it showed the build's own time as its date)
+    assert not dated["Ninety-nine story"] and not dated["Ahead story"] and dated["Today story"]
+    assert [item["title"] for item in items][0] == "Today story"  # and it does not lead as the freshest
     # every one goes out, none waits for 9999; the one dated later today goes out once its time has come
     assert set(published) == {f"{name} story" for name in dates} - {"Within a day story"}
     assert published["Ninety-nine story"].startswith("2025-01-02T20:00")  # when it was first seen

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import re
+import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -30,6 +31,7 @@ _TZINFOS = {name: int(hours * 3600) for name, hours in _ZONES.items()}
 # costs ~60 us a date, and most feeds write GMT or an offset).
 _FEEDPARSER_KNOWS = frozenset("UT UTC GMT Z EST EDT CDT MST MDT PST PDT AST ADT MET MEST".split())
 _ABBREVIATION = re.compile(r"(?<![A-Za-z])\(?([A-Z]{2,5})\)?\s*$")
+_CJK_DATE = re.compile(r"(\d{4})\s*[年년]\s*(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日일]?")
 _TIME = re.compile(r"\d{1,2}\s*:\s*\d{2}|T\d{2}|\d{1,2}\s*(?:[ap]\.?m\b|h\d{2})", re.I)
 _YEAR = re.compile(r"(?<!\d)(?:1[89]|2\d)\d{2}(?!\d)")
 
@@ -55,7 +57,7 @@ def entry_stamp(entry, zone: timezone | None = None) -> Stamp | None:
         if moment is None:
             continue
         has_time = bool(_TIME.search(raw))
-        if has_time and zone is not None and stated_zone(raw) is None:
+        if has_time and zone is not None and stated_zone(raw) is None and not _names_a_zone(raw):
             moment = _in_zone(raw, zone) or moment
         if has_time and _MIDNIGHT.search(raw) and (day := _local_day_at_midnight(raw)) is not None:
             return Stamp(day, date_only=True)
@@ -91,6 +93,13 @@ def feed_zone(feed) -> timezone | None:
 
 _STATED_ZONE = re.compile(r"(?:([+-])(\d{2}):?(\d{2})|(?<![A-Za-z])([A-Z]{1,5}))\)?\s*$")
 _MIDNIGHT = re.compile(r"(?<![\d:])00:00(?::00(?:[.,]0+)?)?(?![\d:])")
+
+
+def _names_a_zone(raw: str) -> bool:
+    """Whether the date ends in a zone's name, known or not ("IST": India
+    or Ireland): it is in that zone, not the channel's."""
+    found = _ABBREVIATION.search(raw)
+    return bool(found) and found.group(1) not in ("AM", "PM")
 
 
 def stated_zone(raw: str) -> timezone | None:
@@ -141,6 +150,9 @@ def read_date(raw: str, parsed=None) -> datetime | None:
     as 1 December) or reads as none. None when neither can."""
     if raw.startswith("-"):
         return None  # a year before year 1 (-0001-01-01): feedparser reads it as 2000
+    if _CJK_DATE.search(raw):
+        # "2024年2月20日 10:00": feedparser reads it as 1 December; read it as written, or not at all.
+        return _dateutil(_CJK_DATE.sub(r"\1-\2-\3 ", raw).replace("時", ":").replace("시", ":").rstrip("分분 "))
     zone = _ABBREVIATION.search(raw)
     well_formed = bool(_RFC822.match(raw) or _ISO.match(raw))
     if not well_formed or (zone and zone.group(1) in _TZINFOS and zone.group(1) not in _FEEDPARSER_KNOWS):
@@ -179,7 +191,9 @@ def _dateutil_local(raw: str) -> datetime | None:
 
     text = _in_english(_ABBREVIATION.sub(lambda m: f" {m.group(1)}", raw))
     try:
-        return parser.parse(text, tzinfos=_TZINFOS, default=datetime(2000, 1, 1))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "tzname IST identified but not understood": on stderr, mailed by cron
+            return parser.parse(text, tzinfos=_TZINFOS, default=datetime(2000, 1, 1))
     except (ValueError, OverflowError, TypeError, parser.ParserError):
         return None
 
@@ -196,14 +210,30 @@ _MONTHS = {
     10: "ott ottobre out outubro octubre okt oktober", 11: "novembre novembro noviembre",
     12: "dic dicembre dez dezembro diciembre déc dec décembre decembre dezember",
 }
+# Russian months as dates write them (genitive: "29 января 2021").
+_RUSSIAN = "января февраля марта апреля мая июня июля августа сентября октября ноября декабря".split()
+for _number, _name in enumerate(_RUSSIAN, 1):
+    _MONTHS[_number] += f" {_name}"
 _MONTH_NAMES = {name: month for month, names in _MONTHS.items() for name in names.split()}
 _ENGLISH = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 _WORD = re.compile(r"[^\W\d_]+\.?")
 _LEADING_WEEKDAY = re.compile(r"^\s*[^\W\d_]{2,12}\.?,\s*")
 
 
+# Weekdays a date may open with, without a comma ("lundi 2 décembre 2024"),
+# and the little words between its parts ("29 de enero de 2021", "à 16h54").
+_WEEKDAYS = re.compile(
+    r"^\s*(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|miércoles|jueves|viernes|"
+    r"sábado|domingo|lunedì|martedì|mercoledì|giovedì|venerdì|sabato|domenica|montag|dienstag|mittwoch|"
+    r"donnerstag|freitag|samstag|sonntag|понедельник|вторник|среда|четверг|пятница|суббота|воскресенье)"
+    r"\b[,.]?\s*", re.I)
+_LINKING_WORDS = re.compile(r"\s(?:de|del|à|a las|um|alle|às|в)\s", re.I)
+_FRENCH_HOURS = re.compile(r"\b(\d{1,2})\s*h\s*(\d{2})\b")
+
+
 def _in_english(text: str) -> str:
-    text = _LEADING_WEEKDAY.sub("", text)
+    text = _LEADING_WEEKDAY.sub("", _WEEKDAYS.sub("", text))
+    text = _FRENCH_HOURS.sub(r"\1:\2", _LINKING_WORDS.sub(" ", text))
     if text.isascii() and not any(w.lower().rstrip(".") in _MONTH_NAMES for w in _WORD.findall(text)):
         return text
     return _WORD.sub(lambda m: _ENGLISH[_MONTH_NAMES[m.group().lower().rstrip(".")] - 1]
