@@ -89,6 +89,10 @@ def fetch_batches(requests: Iterable[FetchRequest], config: FetchConfig, *,
 
     Nothing keeps a result once it is yielded, so each body can be freed as
     soon as the caller has stored it, instead of every body living to the end.
+    Nor are results fetched far ahead of the caller: at most twice
+    `concurrency` requests are in flight or finished and not yet taken, so a
+    caller slower than the network (parsing 5,000 feeds) holds a few dozen
+    bodies, not every body of the run (150 MB at 5,000 feeds).
 
     `deadline` (time.monotonic()) bounds the whole batch: no request starts
     after it (its result says `late`) and none runs past it.
@@ -99,22 +103,39 @@ def fetch_batches(requests: Iterable[FetchRequest], config: FetchConfig, *,
     client = _client(config, public_only)
     host_slots = HostSlots(config.per_host)
     finished: queue.SimpleQueue[Future] = queue.SimpleQueue()
+    ahead = threading.Semaphore(2 * config.concurrency)  # requests started and not yet taken by the caller
+    stop = threading.Event()  # the caller went away: requests not started are not
     try:
         with ThreadPoolExecutor(max_workers=min(config.concurrency, len(requests))) as pool:
-            for request in requests:
-                pool.submit(_fetch_one, client, request, config, host_slots, deadline).add_done_callback(finished.put)
-            remaining = len(requests)
-            while remaining:
-                batch = [finished.get()]
-                while True:
-                    try:
-                        batch.append(finished.get_nowait())
-                    except queue.Empty:
-                        break
-                remaining -= len(batch)
-                yield [future.result() for future in batch]
+            try:
+                for request in requests:
+                    pool.submit(_fetch_when_taken, ahead, stop, client, request, config, host_slots,
+                                deadline).add_done_callback(finished.put)
+                remaining = len(requests)
+                while remaining:
+                    batch = [finished.get()]
+                    while True:
+                        try:
+                            batch.append(finished.get_nowait())
+                        except queue.Empty:
+                            break
+                    remaining -= len(batch)
+                    for _ in batch:
+                        ahead.release()
+                    yield [future.result() for future in batch]
+            finally:
+                stop.set()
     finally:
         client.close()
+
+
+def _fetch_when_taken(ahead: threading.Semaphore, stop: threading.Event, *args) -> FetchResult:
+    """_fetch_one once the caller has taken enough of the results before it
+    (see fetch_batches); the request's own deadline starts after the wait."""
+    while not ahead.acquire(timeout=0.1):
+        if stop.is_set():
+            return FetchResult(url=args[1].url, error="not asked: the fetch was abandoned", late=True)
+    return _fetch_one(*args)
 
 
 _ACCEPT = (
