@@ -385,12 +385,16 @@ class Store:
 
     def record_not_modified(self, url: str, now: datetime) -> None:
         stamp = _epoch(now)
+        update = ("UPDATE feeds SET last_attempt = ?, last_success = ?, failures = 0, last_error = NULL WHERE url = ?",
+                  (stamp, stamp, url))
+        if self._db.in_transaction:
+            # One statement is all or nothing by itself: no savepoint around
+            # it (a warm build stores 200 of these in one commit; the
+            # savepoints were two thirds of its statements).
+            self._db.execute(*update)
+            return
         with self.transaction() as db:
-            db.execute(
-                """UPDATE feeds SET last_attempt = ?, last_success = ?, failures = 0, last_error = NULL
-                   WHERE url = ?""",
-                (stamp, stamp, url),
-            )
+            db.execute(*update)
 
     def record_failure(self, url: str, error: str, now: datetime) -> int:
         """Returns the number of failures in a row, this one included."""
@@ -561,11 +565,19 @@ class Store:
             (*urls, _epoch(since), _epoch(now), *also_args),
         )
         # Row by row: holding every row and every Item at once doubles the peak.
-        # Each feed's URL once, not once an item (sqlite3 makes a str per row).
+        # Each feed's URL once, not once an item (sqlite3 makes a str per row);
+        # so each byline and each time (a cold build's items share one
+        # first_seen): one object each instead of one an item (100 bytes of
+        # the 820 an item held, at 100,000 candidates).
         urls_of = {url: url for url in urls}
+        same: dict = {}
         items = [_row_to_item(row, details) for row in rows]
         for item in items:
             item.feed_url = urls_of.get(item.feed_url, item.feed_url)
+            item.author = same.setdefault(item.author, item.author)
+            item.first_seen = same.setdefault(item.first_seen, item.first_seen)
+            if item.published is not None:
+                item.published = same.setdefault(item.published, item.published)
         return items
 
     def last_build_time(self) -> datetime | None:

@@ -350,6 +350,26 @@ def test_wrap_mixes_latin_words_and_cjk_by_display_width():
     assert "Tuesday," in wrapped.split() and "schedule" in wrapped.split()
 
 
+def test_the_narrow_characters_wrap_counts_without_wcwidth_are_one_column_each():
+    """wrap counts text of Latin, Greek, Cyrillic, dashes, quotes and
+    currency signs one column a character without asking wcwidth: every
+    such character, and random strings of them, measure so in wcwidth too."""
+    import random
+
+    from wcwidth import wcswidth
+
+    from digest.output.wrap import _NARROW, _display_width
+
+    narrow = [chr(c) for c in range(0x20, 0x3000) if _NARROW.fullmatch(chr(c))]
+    assert len(narrow) > 1000 and "—" in narrow and "’" in narrow and "я" in narrow and "€" in narrow
+    assert all(wcswidth(ch) == 1 for ch in narrow)
+    pick = random.Random(26)
+    for _ in range(2000):
+        text = "".join(pick.choice(narrow) for _ in range(pick.randint(1, 20)))
+        assert _display_width(text) == wcswidth(text) == len(text)
+    assert _display_width("台积电 é") == wcswidth("台积电 é") == 8  # anything else still asks wcwidth
+
+
 def test_a_build_compiles_the_fitting_digest_once(monkeypatch):
     """Checking that every card compiles (unrenderable) and then fitting
     the digest compile the same source: the second is not compiled again."""

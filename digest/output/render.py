@@ -93,8 +93,6 @@ class Renderer:
     """A Jinja environment over the template chain, compiled once per run."""
 
     def __init__(self, template_dirs: Sequence[Path] = (), zone: tzinfo | None = None, lang: str = "en"):
-        from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
-
         builtin = builtin_template_dir()
         self.search_path = [Path(d) for d in template_dirs if d] + [builtin]
         for folder in self.search_path[:-1]:
@@ -104,10 +102,19 @@ class Renderer:
         self.zone = zone
         self.lang = lang
         self._last_compiled: tuple[str | None, tuple[str, str | None]] = (None, ("", None))
-        self.env = Environment(
+
+    # Made when first used, not with the Renderer: a build makes its
+    # Renderer before fetching, and importing jinja2 (50 ms) then held up
+    # the first request; now prepare() makes it while the fetches are in
+    # flight (the build touches it only once that thread is joined).
+    @functools.cached_property
+    def env(self):
+        from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, StrictUndefined
+
+        env = Environment(
             loader=ChoiceLoader(
                 [
-                    PrefixLoader({"default": FileSystemLoader(builtin)}, delimiter=":"),
+                    PrefixLoader({"default": FileSystemLoader(builtin_template_dir())}, delimiter=":"),
                     _utf8_loader()([str(p) for p in self.search_path]),
                 ]
             ),
@@ -118,9 +125,14 @@ class Renderer:
             keep_trailing_newline=True,
             finalize=_printable,
         )
+        env.filters.update(self._filters)
+        return env
+
+    @functools.cached_property
+    def _filters(self) -> dict:
         from . import pictures, present
 
-        self._filters = dict(
+        return dict(
             wrap=wrap,
             together=together,
             fit=fit_image,
@@ -138,7 +150,6 @@ class Renderer:
             shorttime=self._shorttime,
             also_ref=lambda other, refs: f"{other.feed} [{refs.add(other.link)}]" if other.link else other.feed,
         )
-        self.env.filters.update(self._filters)
 
     def prepare(self) -> None:
         """Compile the templates a build renders (the user's where they

@@ -39,7 +39,13 @@ from ..config import Config
 from ..models import AuthorBlurb, CacheHeaders, Image, Item, Story
 from ..report import Reporter
 from ..store import Store, StoredPage, believable
-from .pagemeta import PageMeta, PagePerson
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    # Imported where a page is read or loaded: a build whose thin stories'
+    # pages all failed (or that has none) never needs the page reader (its
+    # import was 36 ms of a warm build).
+    from .pagemeta import PageMeta, PagePerson
 
 THIN_WORDS = 40  # an entry's text under this many words is a teaser
 REREAD_AFTER = timedelta(days=7)  # a page read is used as it is for this long, then asked again (conditional GET)
@@ -433,6 +439,8 @@ def _page_json(page: ArticlePage) -> str:
 def _page_from_json(raw: str) -> ArticlePage | None:
     """The page as stored; None for a row this code cannot read (written
     by another version: it is read again)."""
+    from .pagemeta import PageMeta, PagePerson
+
     try:
         data = json.loads(raw)
         meta = dict(data["meta"])

@@ -70,7 +70,16 @@ def entry_id(element, raw: bytes) -> str:
 
 
 def fingerprint(context: str, raw: bytes) -> str:
-    return hashlib.blake2b(raw, digest_size=16, key=hashlib.blake2b(context.encode(), digest_size=32).digest()).hexdigest()
+    return _keyed(_context_digest(context), raw)
+
+
+def _context_digest(context: str) -> bytes:
+    """The feed context as the key of its entries' fingerprints (made once a feed, not once an entry)."""
+    return hashlib.blake2b(context.encode(), digest_size=32).digest()
+
+
+def _keyed(key: bytes, raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16, key=key).hexdigest()
 
 
 @dataclass
@@ -87,7 +96,7 @@ class EntrySieve:
         """The elements to skip (known, unchanged)."""
         from lxml import etree
 
-        context = READER + "\n" + self.context_key(feed)
+        key = _context_digest(READER + "\n" + self.context_key(feed))
         raws = [etree.tostring(element, with_tail=False) for element in elements]
         ids = [entry_id(element, raw) for element, raw in zip(elements, raws)]
         seen: dict[str, int] = {}
@@ -97,7 +106,7 @@ class EntrySieve:
         skip = set()
         for element, raw, entry in zip(elements, raws, ids):
             mark = known.get(entry)
-            printed = fingerprint(context, raw)
+            printed = _keyed(key, raw)
             # An id listed twice is read every time: which copy wins is
             # decided among all of them (parse._unique_items).
             if mark is not None and mark.fingerprint == printed and seen[entry] == 1:

@@ -143,12 +143,13 @@ def remote_sizes(pictures: dict[str, str], timeout: float = TIMEOUT, concurrency
     """{picture URL: its feed's URL} -> {picture URL: (width, height), or
     None when it was read and gave no size}. A picture not read before the
     deadline is left out (it is asked again next time)."""
-    import httpx
+    from .fetch import _httpx, ssl_context
 
+    httpx = _httpx()
     deadline = time.monotonic() + timeout
     slots = HostSlots(per_host)
     results: dict[str, tuple[int, int] | None] = {}
-    client = httpx.Client(follow_redirects=False, timeout=httpx.Timeout(min(timeout, 5.0)),
+    client = httpx.Client(verify=ssl_context(), follow_redirects=False, timeout=httpx.Timeout(min(timeout, 5.0)),
                           headers={"User-Agent": "digest (picture size)", "Accept": "image/*",
                                    "Range": f"bytes=0-{PREFIX - 1}", "Accept-Encoding": "identity"})
     pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="digest-picture")

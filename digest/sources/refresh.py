@@ -84,6 +84,12 @@ def fetch_feeds(config: Config, store: Store, now: datetime, reporter: Reporter,
                     here.append((result, None, known))
             store_all(here)
             store_all(parsing.finished())
+            while parsing.full:
+                # The workers are behind the network (a cold build of
+                # thousands of feeds): wait for them here rather than hold
+                # every body fetched meanwhile (fetch_batches fetches
+                # only so far ahead of what is taken from it).
+                store_all(parsing.finished(wait=True))
         while parsing.pending:
             store_all(parsing.finished(wait=True))
     order = {redacted_url(url): index for index, url in enumerate(feeds)}
@@ -123,6 +129,11 @@ class _Parsing:
     @property
     def pending(self) -> int:
         return len(self._pending)
+
+    @property
+    def full(self) -> bool:
+        """Enough bodies wait for the workers to keep each busy: take no more now."""
+        return len(self._pending) >= 3 * self._workers
 
     def take(self, result: FetchResult, known: KnownEntries | None) -> bool:
         """Whether the result's body went to a worker (else it is stored, and

@@ -77,6 +77,7 @@ def parse(body: bytes, headers: dict[str, str], sieve=None):
     base = make_safe_absolute_uri("", location) or make_safe_absolute_uri(location) or ""
     language = result["headers"].get("content-language", None)
     skipped: frozenset = frozenset()
+    handler = None
     if sieve is not None:
         from .known import entry_elements
 
@@ -86,7 +87,10 @@ def parse(body: bytes, headers: dict[str, str], sieve=None):
             if feed_only is None:
                 return None
             skipped = frozenset(sieve(feed_only.feeddata, entries))
-    handler = _handler_of(root, declared, base, language, skipped)
+            if len(skipped) == len(entries):
+                handler = feed_only  # every entry known and unchanged: the same replay again would give the same
+    if handler is None:
+        handler = _handler_of(root, declared, base, language, skipped)
     if handler is None:
         return None
     result["feed"] = handler.feeddata
