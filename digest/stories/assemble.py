@@ -33,8 +33,8 @@ def footer_failures(config: Config, store: Store) -> list[FeedFailure]:
             error = f"{state.last_error} (failing for {state.failures} runs in a row)"
         else:
             continue
-        failing.append(FeedFailure(feed=feed.display_name(state.title), url=redacted_url(feed.url), error=error,
-                                   runs=state.failures))
+        failing.append(FeedFailure(feed=feed.display_name(state.title, state.site), url=redacted_url(feed.url),
+                                   error=error, runs=state.failures))
     return failing
 
 
