@@ -471,6 +471,7 @@ def test_a_capture_read_from_a_file_shows_its_publishers_short_name(invoke, tmp_
         assert built.exit_code == 0, built.stderr
         items = json.loads(built.stdout)["items"]
         assert items and {item["feed"] for item in items} == {"Le Figaro"}, args
+        assert {item["language"] for item in items} == {"fr"}, args
     html = invoke("--config", str(config), "build", "--format", "html", "--no-mark-sent", "--since", "30d",
                   "--now", "2017-01-07T18:00:00Z", "--offline")
     assert "Le Figaro" in html.stdout and "LE FIGARO - Le Figaro" not in html.stdout
