@@ -36,10 +36,11 @@ class FeedConfig:
     paused: bool = False  # `feeds pause`: kept, not fetched
     articles: bool = True  # False: never read this feed's article pages ([articles])
 
-    def display_name(self, stored_title: str = "") -> str:
+    def display_name(self, stored_title: str = "", site: str = "") -> str:
         """The config's name, else the publisher's name in the feed's own
-        title (as the store has it), else the host or file name of its URL."""
-        return self.name or publisher_name(stored_title, self.url) or _short_url(self.url)
+        title (as the store has it; `site`, the channel's own <link>, helps
+        find it), else the host or file name of its URL."""
+        return self.name or publisher_name(stored_title, self.url, site) or _short_url(self.url)
 
 
 @dataclass(frozen=True)

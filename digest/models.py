@@ -83,6 +83,20 @@ class AlsoCovered:
     link: str
 
 
+# Languages written right to left, and the script subtags that are (a tag
+# naming its script, as ku-Arab or sd-Deva, goes by the script).
+_RIGHT_TO_LEFT = frozenset("ar fa ur he iw yi ps sd ug dv ckb".split())
+_RIGHT_TO_LEFT_SCRIPTS = frozenset("arab hebr thaa syrc nkoo adlm rohg".split())
+
+
+def text_direction(tag: str) -> str:
+    """"rtl" for a BCP 47 tag of a language written right to left, else ""."""
+    subtags = (tag or "").lower().split("-")
+    script = next((subtag for subtag in subtags[1:] if len(subtag) == 4 and subtag.isalpha()), None)
+    right_to_left = script in _RIGHT_TO_LEFT_SCRIPTS if script else subtags[0] in _RIGHT_TO_LEFT
+    return "rtl" if right_to_left else ""
+
+
 @dataclass
 class Story:
     """An item as the digest shows it: ranked, summarized, with its lead."""
@@ -109,6 +123,11 @@ class Story:
     @property
     def updated(self) -> bool:
         return self.item.updated
+
+    @property
+    def direction(self) -> str:
+        """"rtl" for a story in a language written right to left, else ""."""
+        return text_direction(self.language)
 
     # Shortcuts so templates can say story.title rather than story.item.title.
     @property

@@ -165,6 +165,18 @@ MIGRATIONS = {
         value TEXT NOT NULL
     )
     """,
+    # What a feed's channel says of itself besides its title: its language
+    # (<language>, xml:lang; a BCP 47 tag), the cards' lang when their page
+    # says none; and its site's address (<link>), which names the publisher
+    # when the feed's own address cannot (a file, feeds.bbci.co.uk). Kept for
+    # an --offline build and a feed that answers 304. The validators are
+    # forgotten once, so the next fetch of each feed reads its channel anew
+    # instead of hearing 304 until the feed next changes.
+    14: """
+    ALTER TABLE feeds ADD COLUMN language TEXT NOT NULL DEFAULT '';
+    ALTER TABLE feeds ADD COLUMN site TEXT NOT NULL DEFAULT '';
+    UPDATE feeds SET etag = NULL, last_modified = NULL
+    """,
 }
 SCHEMA_VERSION = max(MIGRATIONS)
 

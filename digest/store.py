@@ -135,6 +135,17 @@ def _feed_title(title: str) -> str:
     return cut_line(title[: MAX_FEED_TITLE * 8], MAX_FEED_TITLE)
 
 
+MAX_FEED_LANGUAGE = 35  # characters of a language tag (zh-Hant-TW and its kin are far shorter)
+MAX_FEED_SITE = 4096  # characters of the channel's site address, as an item's link (sources/links.py)
+
+
+def _bounded(value: str, cap: int) -> str:
+    """A tag or an address as kept: whole, or "" when past its cap (cut,
+    it would be another tag or a wrong address)."""
+    value = (value or "").strip()
+    return value if len(value) <= cap and value.isprintable() else ""
+
+
 def _believable(published: datetime | None, seen: float) -> float | None:
     """The publication time to store (seconds), or None for no date."""
     if published is None:
@@ -175,6 +186,8 @@ class FeedState:
     current_url: str | None = None  # set by a permanent redirect; fetch from here
     retired: datetime | None = None  # set by a 410 Gone; never fetched again
     last_warning: str | None = None  # the last "malformed but readable" reason, said once until it changes
+    language: str = ""  # the language the channel declares (BCP 47), or ""
+    site: str = ""  # the channel's own <link>, its web site's address, or ""
 
     @property
     def fetch_url(self) -> str:
@@ -324,18 +337,21 @@ class Store:
 
     def record_success(
         self, url: str, title: str, cache: CacheHeaders, items: Iterable[Item], now: datetime,
-        warning: str | None = None, known: KnownEntries | None = None,
+        warning: str | None = None, known: KnownEntries | None = None, language: str = "", site: str = "",
     ) -> int:
         """Store a successful fetch and its items in one transaction.
 
         Returns how many items were new. An item already stored keeps its
         first_seen time and its sent mark; its text is refreshed. `known`:
         what the parse left of the feed's raw entries for the next fetch
-        (None forgets it: the next fetch reads every entry).
+        (None forgets it: the next fetch reads every entry). `language` and
+        `site`: what the channel says of itself; like the title, one the
+        channel no longer gives keeps what it said before.
         """
         stamp = _epoch(now)
         new = 0
         title = _feed_title(title)
+        language, site = _bounded(language, MAX_FEED_LANGUAGE), _bounded(site, MAX_FEED_SITE)
         with self.transaction() as db:
             if known is None:
                 db.execute("DELETE FROM feed_entries WHERE feed_url = ?", (url,))
@@ -344,14 +360,16 @@ class Store:
                            (url, _known_json(known)))
             db.execute(
                 """INSERT INTO feeds (url, title, etag, last_modified, last_attempt, last_success, failures, last_error,
-                                      last_warning)
-                   VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?)
+                                      last_warning, language, site)
+                   VALUES (?, ?, ?, ?, ?, ?, 0, NULL, ?, ?, ?)
                    ON CONFLICT(url) DO UPDATE SET
                      title = CASE WHEN excluded.title != '' THEN excluded.title ELSE feeds.title END,
+                     language = CASE WHEN excluded.language != '' THEN excluded.language ELSE feeds.language END,
+                     site = CASE WHEN excluded.site != '' THEN excluded.site ELSE feeds.site END,
                      etag = excluded.etag, last_modified = excluded.last_modified,
                      last_attempt = excluded.last_attempt, last_success = excluded.last_success,
                      failures = 0, last_error = NULL, last_warning = excluded.last_warning""",
-                (url, title, cache.etag, cache.last_modified, stamp, stamp, warning),
+                (url, title, cache.etag, cache.last_modified, stamp, stamp, warning, language, site),
             )
             for item in items:
                 cursor = db.execute(
@@ -887,6 +905,8 @@ def _feed_state(row: sqlite3.Row) -> FeedState:
         current_url=row["current_url"],
         retired=_from_epoch(row["retired"]),
         last_warning=row["last_warning"],
+        language=row["language"],
+        site=row["site"],
     )
 
 

@@ -92,26 +92,45 @@ _PLATFORM_TITLE = re.compile(r"^\s*Stories by (.+?) on Medium\s*$")
 _TITLE_SEPARATORS = re.compile(r"(?:\s+[|:>»·–—-]{1,2}|:)\s+")  # "A | B", "A - B", "A: B"
 
 
-def publisher_name(title: str, url: str) -> str:
+def publisher_name(title: str, url: str, site: str = "") -> str:
     """The publisher's name in a feed title that also says which feed it is
     ("World news | The Guardian" -> "The Guardian", "Le Monde.fr -
     Actualités et Infos en France..." -> "Le Monde.fr", "NYT > Top Stories"
-    -> "NYT"): the part that names the feed's own web site. A title with no
-    such part is kept whole: better the feed's words than a guess."""
+    -> "NYT"): the part that names the feed's own web site. `site` is the
+    channel's own <link>, whose host names the publisher where the feed's
+    address cannot (a file; feeds.bbci.co.uk for bbc.co.uk; FeedBurner). A
+    title with no such part is kept whole: better the feed's words than a guess."""
     platform = _PLATFORM_TITLE.match(title or "")
     if platform:
         return platform.group(1).strip()
     parts = [part.strip() for part in _TITLE_SEPARATORS.split(title or "") if part.strip()]
     if len(parts) < 2:
         return (title or "").strip()
-    labels = (urlsplit(url).hostname or "").lower().split(".")[:-1]  # without the top-level domain
+    sites = _site_names(site) + _site_names(url)
+    named = [part for part in parts if _names_site(part, sites)]
+    if not named:
+        return title.strip()
+    # "LE FIGARO - Le Figaro - Culture": the name as written for reading, not shouted.
+    part = next((other for other in named if named[0].isupper() and not other.isupper()
+                 and _letters(other) == _letters(named[0])), named[0])
+    return _site_word(part, sites)
+
+
+def _site_names(url: str) -> list[str]:
+    """The labels of a URL's host that may name its publisher, as letters
+    ("https://www.theguardian.com/world" -> ["guardian"])."""
+    try:
+        host = urlsplit(url or "").hostname or ""
+    except ValueError:
+        return []
+    labels = host.lower().split(".")[:-1]  # without the top-level domain
     sites = [re.sub(r"[^a-z0-9]", "", label) for label in labels if label not in _GENERIC_LABELS]
-    sites = [site for site in map(_without_the, sites) if len(site) >= 3]
-    for part in parts:
-        letters = _without_the(_letters(part))
-        if len(letters) >= 3 and any(letters.startswith(site) or site.startswith(letters) for site in sites):
-            return _site_word(part, sites)
-    return title.strip()
+    return [site for site in map(_without_the, sites) if len(site) >= 3]
+
+
+def _names_site(part: str, sites: list[str]) -> bool:
+    letters = _without_the(_letters(part))
+    return len(letters) >= 3 and any(letters.startswith(site) or site.startswith(letters) for site in sites)
 
 
 def _letters(text: str) -> str:
@@ -120,9 +139,13 @@ def _letters(text: str) -> str:
 
 def _site_word(part: str, sites: list[str]) -> str:
     """"NPR Topics" -> "NPR": a part whose first word is the site's whole
-    name says the site, then its section."""
+    name says the site, then its section; "BBC News" is a name whole."""
     first, _, rest = part.partition(" ")
-    return first if rest and _letters(first) in sites else part
+    return first if rest and _letters(first) in sites and rest.casefold() not in _NAME_ENDINGS else part
+
+
+# A word after the site's name that is part of the publisher's name, not a section.
+_NAME_ENDINGS = frozenset({"news"})
 
 
 def _without_the(letters: str) -> str:

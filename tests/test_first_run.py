@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLE_NOW, INSTALLED, feeds_config, parse_email, rss, rss_item
+from conftest import EXAMPLE_NOW, FEEDS, INSTALLED, feeds_config, parse_email, rss, rss_item
 
 
 def _heading_of_each_title(lines: list[str], headings: list[str], titles: list[str]) -> dict[str, str]:
@@ -431,6 +431,50 @@ def test_a_feed_is_named_by_its_publisher_not_its_section(title, url, name):
 
     assert FeedConfig(url=url).display_name(title) == name
     assert FeedConfig(url=url, name="Mine").display_name(title) == "Mine"  # the config's name wins
+
+
+@pytest.mark.parametrize("title, url, site, name", [
+    # the channel's own <link> names the site where the feed's address cannot: a file, a feeds host, FeedBurner
+    ("LE FIGARO - Le Figaro - Culture : Cinéma, théâtre, arts, expositions, musique et télévision",
+     "file:///home/me/feeds/figaro.rss", "http://www.lefigaro.fr", "Le Figaro"),  # as written, not shouted
+    ("BBC News - World", "https://feeds.bbci.co.uk/news/world/rss.xml", "https://www.bbc.co.uk/news/world",
+     "BBC News"),  # "News" is part of the name, not a section
+    ("Reuters: World News", "http://feeds.reuters.com/Reuters/worldNews", "http://www.reuters.com", "Reuters"),
+    ("Le Parisien - A la une", "file:///feeds/leparisien.rss", "http://www.leparisien.fr", "Le Parisien"),
+    ("Fantasy Baseball - RotoAuthority.com", "http://feeds.feedburner.com/RotoAuthority",
+     "http://www.rotoauthority.com/", "RotoAuthority.com"),
+    ("NPR Topics: News", "file:///feeds/npr.rss", "https://www.npr.org/templates/story/story.php?storyId=1001", "NPR"),
+    # no part names the site, its link neither: the title whole, never a guess
+    ("Home | Mail Online", "http://www.dailymail.co.uk/home/index.rss", "http://www.dailymail.co.uk/ushome/index.html",
+     "Home | Mail Online"),
+    ("HuffPost Canada - Athena2 - All Posts", "file:///feeds/huffpost.rss", "http://www.aol.com",
+     "HuffPost Canada - Athena2 - All Posts"),
+    ("Notes - a blog", "file:///home/me/feeds/notes.xml", "", "Notes - a blog"),
+    ("Notes - a blog", "file:///home/me/feeds/notes.xml", "not a link", "Notes - a blog"),
+])
+def test_a_feed_is_named_by_its_own_sites_link(title, url, site, name):
+    from digest.config import FeedConfig
+
+    assert FeedConfig(url=url).display_name(title, site) == name
+    assert FeedConfig(url=url, name="Mine").display_name(title, site) == "Mine"
+
+
+def test_a_capture_read_from_a_file_shows_its_publishers_short_name(invoke, tmp_path):
+    """Le Figaro's culture feed, read from a file: its cards and JSON say
+    "Le Figaro" (its <link> is lefigaro.fr), not the channel's whole title,
+    also in an --offline build from the store."""
+    feed = FEEDS / "realworld-2" / "lefigaro-culture-author-forms-dup-item.rss"
+    config = feeds_config(tmp_path, [feed.as_uri()], extra="[articles]\nenabled = false")
+    for args in ((), ("--offline",)):
+        built = invoke("--config", str(config), "build", "--format", "json", "--no-mark-sent", "--since", "30d",
+                       "--now", "2017-01-07T18:00:00Z", *args)
+        assert built.exit_code == 0, built.stderr
+        items = json.loads(built.stdout)["items"]
+        assert items and {item["feed"] for item in items} == {"Le Figaro"}, args
+        assert {item["language"] for item in items} == {"fr"}, args
+    html = invoke("--config", str(config), "build", "--format", "html", "--no-mark-sent", "--since", "30d",
+                  "--now", "2017-01-07T18:00:00Z", "--offline")
+    assert "Le Figaro" in html.stdout and "LE FIGARO - Le Figaro" not in html.stdout
 
 
 def test_the_email_speaks_the_configs_language(invoke, tmp_path):

@@ -116,6 +116,45 @@ def test_failures_count_up_and_reset_on_success(store):
     assert store.feed_state(feed).failures == 0
 
 
+def test_what_a_channel_says_of_itself_is_kept_and_capped(store):
+    """Its language and site address, for builds from the store (--offline,
+    a 304): kept like the title (one the channel stops giving stays), and
+    one too long to be a tag or an address is none."""
+    feed = "https://feeds.example/world.rss"
+    store.record_success(feed, "World", CacheHeaders(), [], NOW, language="fr", site="https://www.example.fr/")
+    state = store.feed_state(feed)
+    assert (state.language, state.site) == ("fr", "https://www.example.fr/")
+    store.record_not_modified(feed, NOW)
+    store.record_success(feed, "World", CacheHeaders(), [], NOW)  # a channel that no longer says
+    assert (store.feed_states()[feed].language, store.feed_states()[feed].site) == ("fr", "https://www.example.fr/")
+    store.record_success(feed, "World", CacheHeaders(), [], NOW, language="x-" + "a" * 40,
+                         site="https://www.example.fr/" + "a" * 5000)
+    assert (store.feed_state(feed).language, store.feed_state(feed).site) == ("fr", "https://www.example.fr/")
+    store.record_success(feed, "World", CacheHeaders(), [], NOW, language="de-CH", site="https://other.example/")
+    assert (store.feed_state(feed).language, store.feed_state(feed).site) == ("de-CH", "https://other.example/")
+
+
+def test_a_state_file_of_before_learns_its_channels_at_the_next_fetch(tmp_path):
+    """Schema 13 had no channel language or site: the migration adds them
+    empty and forgets the validators, so the next fetch of each feed reads
+    its channel instead of hearing 304 until the feed changes."""
+    from digest.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    db = sqlite3.connect(path)
+    for step in sorted(n for n in MIGRATIONS if n <= 13):
+        db.executescript(MIGRATIONS[step])
+    db.execute("PRAGMA user_version = 13")
+    db.execute("INSERT INTO feeds (url, title, etag, last_modified) VALUES ('https://a.example/feed', 'A', "
+               "'\"v1\"', 'Thu, 02 Jan 2025 10:00:00 GMT')")
+    db.commit()
+    db.close()
+    with Store.open(path) as store:
+        state = store.feed_state("https://a.example/feed")
+        assert (state.title, state.language, state.site) == ("A", "", "")
+        assert state.cache == CacheHeaders()
+
+
 def test_a_newer_schema_is_refused_with_one_line(tmp_path):
     path = tmp_path / "future.db"
     with sqlite3.connect(path) as db:

@@ -47,13 +47,14 @@ from .sanitize import sanitize_html
 @dataclass
 class ParsedFeed:
     title: str
-    link: str
+    link: str  # the channel's own web site (<link>, made absolute), or ""
     items: list[Item]
     warning: str | None = None  # feedparser's bozo message when items survived
     # What the store remembers of the entries for the next fetch (None: the
     # feed went through feedparser, and the next fetch reads every entry).
     known: KnownEntries | None = None
     unchanged: int = 0  # entries skipped unread: known, with the same bytes
+    language: str = ""  # the language the channel declares (<language>, xml:lang), as written
 
 
 # ---------------------------------------------------------------- feeds
@@ -259,12 +260,23 @@ def parse_feed(body: bytes, url: str, content_type: str = "", *, fast: bool = Tr
         warning = f"{warning}; {said}" if warning else said
     return ParsedFeed(
         title=context.title,
-        link=feed.get("link", ""),
+        link=_site_link(feed, url),
         items=items,
         warning=warning,
         known=_known_after(sieve, read, feed_wide, days_only) if sieve else None,
         unchanged=len(marks),
+        language=strip_control(feed.get("language", "") or "").strip(),
     )
+
+
+def _site_link(feed, url: str) -> str:
+    """The channel's <link> as a web address (a relative one resolved as
+    the entries' links are), or "": the site a feed read from a file or a
+    feeds host belongs to."""
+    if not (feed.get("link") or "").strip():
+        return ""
+    link = strip_control(_feed_base(feed, url))
+    return link if _is_web_url(link) else ""
 
 
 def _context_key(context: FeedContext) -> str:

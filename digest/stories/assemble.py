@@ -33,8 +33,8 @@ def footer_failures(config: Config, store: Store) -> list[FeedFailure]:
             error = f"{state.last_error} (failing for {state.failures} runs in a row)"
         else:
             continue
-        failing.append(FeedFailure(feed=feed.display_name(state.title), url=redacted_url(feed.url), error=error,
-                                   runs=state.failures))
+        failing.append(FeedFailure(feed=feed.display_name(state.title, state.site), url=redacted_url(feed.url),
+                                   error=error, runs=state.failures))
     return failing
 
 
@@ -49,7 +49,7 @@ def assemble_digest(
     """Select, cluster, rank, summarize and lead the stories of this digest.
     `complete` (the articles stage, which app.py passes in) fills the shown
     stories' cards from their pages before they are summarized."""
-    from .language import language_tag, script_language
+    from .language import story_language
     from .summarize import LeadWriter
 
     selection = select_stories(config, store, request)
@@ -58,8 +58,10 @@ def assemble_digest(
     if complete is not None:
         complete(stories)
     summarize_stories(config, stories)
-    for story in stories:  # what its page said, else what its script says
-        story.language = language_tag(story.language) or script_language(f"{story.title} {story.summary}")
+    declared = {url: state.language for url, state in store.feed_states().items()}
+    for story in stories:  # what its page said, else what its feed declares, else what its script says
+        story.language = story_language(story.language, declared.get(story.item.feed_url, ""),
+                                        f"{story.title} {story.summary}")
     writer = LeadWriter(config.lead_template, warn=reporter.warn, templates=config.lead_templates,
                         config_path=config.path)
     for story in stories:
