@@ -253,3 +253,24 @@ def test_an_episode_without_a_link_links_its_own_file_without_download_counters(
     assert items["Nothing"].link == ""
     wondery = parse_file("realworld-2/wondery-1865-no-item-links.rss").items
     assert wondery and all(i.link.startswith("https://rss.art19.com/episodes/") for i in wondery)
+
+
+STORY_FILES = ("twitter-ceo-musk-court.jpg facebook-whistleblower-hearing.jpg social-media-ban-australia.jpg "
+               "share-prices-fall.jpg counter-protest-berlin.jpg police-badge-closeup.jpg fashion-icon-dies-at-90.jpg "
+               "signature-dish-paris.jpg blank-ballot-papers.jpg reddit-ipo-trading-floor.jpg headshot-new-ceo.jpg "
+               "linkedin-layoffs.jpg buttons-sewing-workshop.jpg ad-revenue-chart.png ad_hoc_meeting.jpg").split()
+FURNITURE_FILES = "twitter.png share-button.png facebook-icon.png social-share.png donate.gif emoji_smile.png".split()
+
+
+def test_a_photo_named_for_its_story_is_kept_whatever_words_its_name_holds():
+    def pictures(names, size=""):
+        items = [item(f"Story {n}", "<p>Text.</p>",
+                      f'<media:content url="https://w.example.org/uploads/2024/12/{name}" medium="image"{size}/>')
+                 for n, name in enumerate(names)]
+        return {name: story.image for name, story in zip(names, parse_text(channel(*items)).items)}
+
+    declared = pictures(STORY_FILES, ' width="1600" height="900"')
+    assert all(declared.values()), [n for n, image in declared.items() if not image]  # 16 of them were dropped
+    undeclared = pictures(STORY_FILES)
+    assert undeclared["twitter-ceo-musk-court.jpg"] and undeclared["ad-revenue-chart.png"]  # a story's slug
+    assert not any(pictures(FURNITURE_FILES).values())  # the page's own buttons and icons stay out

@@ -109,6 +109,25 @@ def _preference(candidate: Candidate) -> tuple:
     return (tier, -(candidate.width or 0) if candidate.origin != "content" else 0, candidate.order)
 
 
+# Words that name a page's furniture even inside a longer file name.
+_FURNITURE = re.compile(r"(?:^|[_.\-])(?:icons?|favicon|buttons?|btn|badges?|sprites?|smil(?:ies|ey)|spacer|1x1|"
+                        r"transparent|beacon|tracking|tracker|pixel|avatars?|gravatar|placeholder)(?:[_.\-]|\d|$)", re.I)
+
+
+def _is_story_slug(file_name: str) -> bool:
+    """A file named for its story ("twitter-ceo-musk-court.jpg",
+    "ad-revenue-chart.png"): three words or more, none of them a page's
+    furniture. Its words are the story's subject, not what the file is."""
+    stem = file_name.rsplit(".", 1)[0]
+    words = [word for word in re.split(r"[-_.\s]+", stem) if re.search(r"[^\W\d_]{2,}", word)]
+    return len(words) >= 3 and not _FURNITURE.search(stem)
+
+
+def _declares_a_photo(candidate: Candidate) -> bool:
+    """The feed states a photo's size (1600x900): no icon, button or badge is that large."""
+    return bool(candidate.width and candidate.height and candidate.width >= 600 and candidate.height >= 300)
+
+
 def _not_a_picture(candidate: Candidate) -> bool:
     url = candidate.url
     if len(url) > MAX_URL_CHARS:
@@ -120,7 +139,10 @@ def _not_a_picture(candidate: Candidate) -> bool:
     if path.endswith((".svg", ".ico")) or any(marker in url for marker in _BEACONS):
         return True
     named = _HEX_ID.sub("/", parts.path) if _HEX_ID.search(parts.path) else parts.path
-    if _NOT_A_PICTURE_HOST.search(parts.hostname or "") or _NOT_A_PICTURE_PATH.search(named) \
+    folder, _, file_name = named.rpartition("/")
+    if _NOT_A_PICTURE_HOST.search(parts.hostname or "") or _NOT_A_PICTURE_PATH.search(folder + "/") \
+            or (not (_is_story_slug(file_name) or _declares_a_photo(candidate))
+                and _NOT_A_PICTURE_PATH.search("/" + file_name)) \
             or _BEACON_OR_AD_NAME.search(named):
         return True
     if re.search(r"(?:^|&)(?:s|size)=(?:[1-9]\d?|1[01]\d)(?:&|$).*\bd=|\bd=(?:identicon|mm|retro|wavatar|monsterid|blank)",
