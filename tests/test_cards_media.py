@@ -274,3 +274,14 @@ def test_a_photo_named_for_its_story_is_kept_whatever_words_its_name_holds():
     undeclared = pictures(STORY_FILES)
     assert undeclared["twitter-ceo-musk-court.jpg"] and undeclared["ad-revenue-chart.png"]  # a story's slug
     assert not any(pictures(FURNITURE_FILES).values())  # the page's own buttons and icons stay out
+
+
+def test_an_item_linking_a_video_page_is_a_video_not_a_read():
+    notes = "<p>" + "In this talk we walk through the new release and answer questions from the audience. " * 40 + "</p>"
+    items = by_title(parse_text(channel(
+        item("Talk", notes, link="https://www.youtube.com/watch?v=dQw4w9WgXcQ"),
+        item("Clip", notes, link="https://vimeo.com/123456789"),
+        item("Article about YouTube", notes, link="https://news.example.org/youtube-policy"),
+    )))
+    assert items["Talk"].excerpt and items["Clip"].excerpt  # was "3 min read" over the video's notes
+    assert not items["Article about YouTube"].excerpt

@@ -156,12 +156,17 @@ def is_audio_or_video(entry) -> bool:
     is then the notes, not the thing: it has no reading time. A video named
     after the story's picture, with no length (HuffPost's clip inside a
     400-word article), is embedded in an article, which keeps its time."""
-    if entry.get("itunes_duration") or entry.get("yt_videoid"):
+    if entry.get("itunes_duration") or entry.get("yt_videoid") or _VIDEO_PAGE.match(entry.get("link") or ""):
         return True
     if any(_is_audio_or_video_file(enclosure) for enclosure in entry.get("enclosures", [])):
         return True
     return any(_is_audio_or_video_file(media) and (at == 0 or parse_duration(str(media.get("duration") or "")))
                for at, media in enumerate(entry.get("media_content", [])))
+
+
+# A link to a video's own page: the entry is the video, its text the notes.
+_VIDEO_PAGE = re.compile(r"^https?://(?:(?:www\.|m\.)?youtube\.com/(?:watch\?|shorts/|live/)|youtu\.be/|"
+                         r"(?:www\.)?vimeo\.com/\d+|(?:www\.)?dailymotion\.com/video/)", re.I)
 
 
 def _is_audio_or_video_file(media: dict) -> bool:
