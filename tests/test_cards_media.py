@@ -4,6 +4,7 @@ sibling and on the captured feed that showed it."""
 
 from __future__ import annotations
 
+import pytest
 from test_cards import WORDS, by_title, channel, item, parse_file, parse_text
 
 # ---------------------------------------------------------------- reading time
@@ -285,3 +286,14 @@ def test_an_item_linking_a_video_page_is_a_video_not_a_read():
     )))
     assert items["Talk"].excerpt and items["Clip"].excerpt  # was "3 min read" over the video's notes
     assert not items["Article about YouTube"].excerpt
+
+
+@pytest.mark.parametrize("more", ["Läs mer", "Læs mere", "Devamını oku", "Czytaj więcej", "Baca selengkapnya",
+                                  "Xem thêm", "Lue lisää", "Číst dál", "Olvass tovább", "Leer más"])
+def test_a_teaser_ending_in_read_more_in_any_language_has_no_reading_time(more):
+    body = f'<p>{WORDS * 10}</p><p><a href="https://sibling.example.org/teaser">{more}</a></p>'
+    [story] = parse_text(channel(item("Teaser", body))).items
+    assert story.excerpt  # 300 words and a "read more" link: was "2 min read"
+    from digest.stories.summarize import summarize
+
+    assert more not in summarize(story.lead_text)

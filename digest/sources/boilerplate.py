@@ -392,7 +392,11 @@ _MORE = re.compile(
     r"to read (?:this|the) (?:article|story|post) in full\b|click here to read\b|(?:did you )?click to read\b|"
     r"(?:\(\s*)?more\s*(?:…|\.\.\.|»|›|→|>>)|weiterlesen|mehr lesen|lire la suite|lire plus|leer m[aá]s|"
     r"seguir leyendo|leia mais|continua(?:r)? a? ?(?:leggere|lendo)|lees verder|czytaj dalej|"
-    r"читать (?:далее|дальше|полностью)|続きを読む|阅读全文|閱讀全文|더 ?보기)", re.IGNORECASE)
+    r"читать (?:далее|дальше|полностью)|続きを読む|阅读全文|閱讀全文|더 ?보기|"
+    r"läs mer|læs mere|les mer|lees meer|meer lezen|devamını oku|czytaj więcej|baca selengkapnya|xem thêm|"
+    r"lue lisää|číst dál|čítať ďalej|olvass tovább|citește (?:mai mult|tot)|leggi (?:tutto|di più|l'articolo)|"
+    r"ler mais|continuar (?:leyendo|lendo)|seguir lendo|weiter ?lesen|διαβάστε περισσότερα|קרא עוד|اقرأ المزيد|"
+    r"続きはこちら|詳しくはこちら|查看全文)", re.IGNORECASE)
 _CUT_OFF = re.compile(r"(?:…|\.\.\.|\[\s*(?:…|\.\.\.)\s*\]|\(\s*(?:…|\.\.\.)\s*\))\s*[)\]»”\"']?\s*$")
 _CJK_CHAR = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 # Under this many words an entry that links to its page is taken for a

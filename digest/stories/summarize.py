@@ -122,6 +122,8 @@ def _is_abbreviation(word: str) -> bool:
 # Sentences and paragraphs that are the publisher talking, not the story.
 _BOILERPLATE = re.compile(
     r"(appeared first on|continue reading|^read more\b|read the full|click here|"
+    r"^(?:leer|ler|leia|lire|leggi|läs|læs|les|lees|czytaj|lue|číst|olvass|weiter|mehr) "
+    r"(?:más|mais|la suite|plus|tutto|di più|mer|mere|meer|więcej|dalej|lisää|dál|tovább|lesen)\W*$|"
     r"subscribe (?:to|now|here)|sign up (?:for|to|here)|share (?:this|on)|follow us|"
     r"^related:|^advertisement$|^comments$|^learn more$|submitted by /u/|\[link\]|"
     r"^photo(?:graph)?s?\s*:|^image\s*:|^credit\s*:|"
