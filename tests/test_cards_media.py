@@ -297,3 +297,19 @@ def test_a_teaser_ending_in_read_more_in_any_language_has_no_reading_time(more):
     from digest.stories.summarize import summarize
 
     assert more not in summarize(story.lead_text)
+
+
+@pytest.mark.parametrize("line, caption, credit", [
+    ("Jane Doe/AP", "", "Jane Doe/AP"),  # was caption "Jane", credit "Doe/AP"
+    ("El rey en Madrid el martes. Foto: Juan Pérez (EFE)", "El rey en Madrid el martes.", "Juan Pérez (EFE)"),
+    ("Le président à l'Assemblée nationale. Crédit photo : Jean Dupont / AFP",
+     "Le président à l'Assemblée nationale.", "Jean Dupont / AFP"),  # was "… nationale. Crédit"
+    ("The bridge at dawn. © 2024 Jane Doe. All rights reserved.", "The bridge at dawn.", "Jane Doe"),
+    ("Protesters in the square [Jane Doe/Al Jazeera]", "Protesters in the square", "Jane Doe/Al Jazeera"),
+    ("A train at dawn. Photo: Jane Doe", "A train at dawn.", "Jane Doe"),  # as before
+    ("Talks in Vienna (Photo by Jane Doe/AFP via Getty Images)", "Talks in Vienna", "Jane Doe/AFP via Getty Images"),
+])
+def test_captions_and_credits_split_where_a_reader_would(line, caption, credit):
+    from digest.sources.blocks import split_caption
+
+    assert split_caption(line) == (caption, credit)

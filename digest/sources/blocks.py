@@ -64,12 +64,16 @@ _CREDIT_IN_PARENS = re.compile(
 _CREDIT_PARENS_AGENCY = re.compile(
     r"\s*\(\s*([^()]*(?:\bvia\b|\bAP Photo\b|/\s*(?:AP|AFP|Reuters|Getty|EPA|PA)\b|\bGetty Images\b|"
     r"\bThe Canadian Press\b|\bfile\b)[^()]*)\)\s*$", re.I)
+# "(Jane Doe/Al Jazeera)", "[Jane Doe / Reuters]": a name and an outlet in brackets at the end.
+_CREDIT_BRACKET_SLASH = re.compile(
+    r"\s*[(\[]\s*([A-ZÀ-ÖØ-Þ][\w.'’-]*(?:\s[A-ZÀ-ÖØ-Þ][\w.'’-]*){0,3}\s*/\s*[A-ZÀ-ÖØ-Þ][^()\[\]]{1,40}?)\s*[)\]]\s*$")
 _CREDIT_LABEL = re.compile(
-    r"\s*(?:^|(?<=[.!?\s]))(?:photo(?:graph)?s?|image|picture|credit|foto|bild|(?:image |photo )?attribution|"
+    r"\s*(?:^|(?<=[.!?\s]))(?:photo(?:graph)?s?|image|picture|credit|crédits?(?: photo)?|photo credit|"
+    r"cr[eé]dito(?: foto)?|foto|bild|(?:image |photo )?attribution|"
     r"(?:image |photo )?source|illustration)\s*:\s*(.+)$", re.I)
 _CREDIT_BAR = re.compile(r"\s+\|\s+([^|]{2,80})$")
 _CREDIT_AGENCY = re.compile(
-    r"\s+((?:[A-ZÀ-ÖØ-ÞА-Я][\w.'’-]*\s){0,3}[A-ZÀ-ÖØ-ÞА-Я][\w.'’-]*\s*/\s*"
+    r"(?:^|\s+)((?:[A-ZÀ-ÖØ-ÞА-Я][\w.'’-]*\s){0,3}[A-ZÀ-ÖØ-ÞА-Я][\w.'’-]*\s*/\s*"
     r"(?:Getty(?: Images)?|AFP|Reuters|AP|EPA|TASS|ТАСС|РИА Новости|Shutterstock|iStock|Alamy|PA|Bloomberg)[^.]*)$")
 _COPYRIGHT = re.compile(r"\s*©\s*(.+)$")
 # "Illustration by Cath Virginia / The Verge" (the whole caption), "A view of
@@ -87,8 +91,8 @@ def split_caption(text: str) -> tuple[str, str]:
     Jane Doe)", "A train. Photo: Jane Doe", "A train | AFP via Getty
     Images", "A train Jane Doe/Reuters", "© Jane Doe"."""
     text = _ENLARGE.sub("", clean_text(text))
-    for pattern in (_CREDIT_IN_PARENS, _CREDIT_PARENS_AGENCY, _CREDIT_BAR, _COPYRIGHT, _CREDIT_LABEL, _CREDIT_BY,
-                    _CREDIT_AGENCY):
+    for pattern in (_CREDIT_IN_PARENS, _CREDIT_PARENS_AGENCY, _CREDIT_BRACKET_SLASH, _CREDIT_BAR, _COPYRIGHT,
+                    _CREDIT_LABEL, _CREDIT_BY, _CREDIT_AGENCY):
         found = pattern.search(text)
         if found:
             caption = text[:found.start()].strip()
@@ -113,11 +117,44 @@ def _without_cut_credit(caption: str) -> str:
 
 
 def clean_credit(text: str) -> str:
-    """A credit without its label ("Photo:", "Photograph:", "©") or brackets."""
-    text = clean_text(text).strip("()[] ")
+    """A credit without its label ("Photo:", "Photograph:", "©"), a year
+    after "©", "All rights reserved", or brackets around it (its own pairs,
+    "Juan Pérez (EFE)", kept)."""
+    text = _without_outer_brackets(clean_text(text))
     for _ in range(2):
-        text = _CREDIT_PREFIX.sub("", text).strip("()[] ")
+        text = _without_outer_brackets(_CREDIT_PREFIX.sub("", text))
+    text = _RIGHTS_RESERVED.sub("", _COPYRIGHT_YEAR.sub("", text))
     return text.rstrip(".").strip()
+
+
+_COPYRIGHT_YEAR = re.compile(r"^(?:19|20)\d\d\b[,.]?\s+(?=\S)")
+_RIGHTS_RESERVED = re.compile(r"[.,]?\s*(?:all rights reserved|tous droits réservés|alle rechte vorbehalten|"
+                              r"todos los derechos reservados)\.?\s*$", re.I)
+
+
+def _without_outer_brackets(text: str) -> str:
+    """Spaces and brackets off both ends: a pair around the whole, or one
+    left open or closed alone; not a pair inside ("Juan Pérez (EFE)")."""
+    text = text.strip(" ")
+    while text:
+        if text[0] in "([" and text[-1] in ")]" and _balanced(text[1:-1]):
+            text = text[1:-1].strip(" ")
+        elif text[0] in "([" and not _balanced(text):
+            text = text[1:].strip(" ")
+        elif text[-1] in ")]" and not _balanced(text):
+            text = text[:-1].strip(" ")
+        else:
+            return text
+    return text
+
+
+def _balanced(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += 1 if char in "([" else -1 if char in ")]" else 0
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 # Alt text that says nothing: a template's unfilled value, a generic word, a file name.
