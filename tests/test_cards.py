@@ -603,3 +603,14 @@ def test_a_platform_posting_account_gives_way_to_the_posts_own_byline():
     blog = {i.title: i.author for i in parse_file("realworld-2/blogger-google-testing-s72c.atom").items}
     assert blog["Code Health: Eliminate YAGNI Smells"] == "Marc Eaddy"
     assert blog["Code Health: To Comment or Not to Comment?"] == "Dori Reuveni and Kevin Bourrillion"
+
+
+def test_a_posted_by_line_names_the_author_the_account_does_not():
+    for account in ("<author>noreply@blogger.com (Library Admin)</author>", ""):
+        [post] = parse_text(channel(item("Exam hours", f"<p>{WORDS}</p><p>Posted by Jane Doe, Head Librarian</p>",
+                                         account))).items
+        assert post.author == "Jane Doe"  # was no author, and the line ended the lead
+        assert "Posted by" not in post.lead_text
+    [person] = parse_text(channel(item("Exam hours", f"<p>{WORDS}</p><p>Posted by Jane Doe</p>",
+                                       "<dc:creator>Tom Lee</dc:creator>"))).items
+    assert person.author == "Tom Lee"  # a person's byline stands

@@ -78,6 +78,8 @@ _PICTURE_LABEL_LINE = re.compile(r"^(?:photo(?:graph)?s?|image|illustration|pict
 _BYLINE = re.compile(
     r"^(?i:by|von|par|por|di|door|av|af)\s+[A-ZÀ-ÖØ-Þ][\w.'’-]*(?:[\s,]+(?:[A-ZÀ-ÖØ-Þ][\w.'’-]*|and|&|und|et|y|e|de|van|von|der|da|del|la|le))*"
     r"(?:\s*[(|,–—-]\s*[^()]{0,120}\)?|\s+(?:on behalf of|for)\s+[^()]{1,120})?\.?$")
+_POSTED_BY = re.compile(r"^(?i:posted|submitted)\s+(?i:by)\s+[A-ZÀ-ÖØ-Þ][\w.'’-]*"
+                        r"(?:\s+[A-ZÀ-ÖØ-Þ][\w.'’-]*){0,3}(?:,\s*[^,.]{2,60})?\.?$")
 _KICKER = re.compile(r"^((?:[A-ZÀ-ÖØ-Þ]{2,}['’]?\s?){1,4})\s*[-–—:|]\s+(?=\S)")
 _UPDATED_NOTE = re.compile(r"^(?:updated?|update|editor['’]?s note|correction)\b[^:]{0,40}:\s*", re.I)
 
@@ -165,6 +167,9 @@ def story_blocks(taken: Taken, title: str = "", author: str = "") -> Taken:
         if _BYLINE.match(text) and len(text.split()) <= 25:
             if len(kept) <= 2 and not opening_byline:  # after a series preface, at most
                 opening_byline = text
+            continue
+        if _POSTED_BY.match(text) and len(text.split()) <= 12:
+            opening_byline = opening_byline or text  # "Posted by Jane Doe, Head Librarian", first or last
             continue
         kept.append(block)
         kept_at.append(index)

@@ -254,8 +254,10 @@ def _is_person_like(name: str) -> bool:
 
 # A blog platform's shared posting account, not a person: "Google Testing
 # Bloggers", "The Chromium Team", "Engineering Staff".
-_GROUP_ACCOUNT = re.compile(r"\b(?:bloggers|team|staff|editors|contributors|authors|writers|editorial|desk)\b", re.I)
-_BY = re.compile(r"^(?i:by|von|par|por|di|door|av|af)\s+")
+_GROUP_ACCOUNT = re.compile(r"\b(?:bloggers|team|staff|editors|contributors|authors|writers|editorial|desk|"
+                            r"admin|administrator|webmaster)\b", re.I)
+_BY = re.compile(r"^(?i:(?:posted|written|submitted|published)\s+)?(?i:by|von|par|por|di|door|av|af)\s+")
+_POSTED = re.compile(r"^(?i:posted|submitted)\s+by\s", re.I)  # a blog's own line ("Written by" credits a script)
 _FOR_PUBLICATION = re.compile(r"\s+for\s+(?:the\s+)?[A-Z][\w.&'’-]*(?:\s+[A-Z][\w.&'’-]*){0,3}\s*$")
 _AFTER_NAMES = re.compile(r"\s+(?:on behalf of|for|of the|at)\s+.*$|\s*[(|–—-].*$|,\s*(?![A-Z][\w.'’-]*(?:\s|$)).*$")
 
@@ -264,8 +266,8 @@ def text_byline(account: str, line: str, publisher: Publisher | None = None) -> 
     """The author a post names in its own opening line ("By Ben Yu", "By
     Dave Gladfelter (SETI, Google Drive)") when the feed gives only a
     platform's shared posting account; else the account's byline."""
-    if not line or not _GROUP_ACCOUNT.search(account):
-        return account  # a person's byline stands; with none, a "By …" line may attribute a quote
+    if not line or not (_GROUP_ACCOUNT.search(account) or (not account and _POSTED.match(line))):
+        return account  # a person's byline stands; with none, a "By …" line may attribute a quote ("Posted by" cannot)
     names = _AFTER_NAMES.sub("", _BY.sub("", clean_text(line)).rstrip(". "))
     found = byline(names, publisher)
     return found or account
