@@ -26,7 +26,7 @@ HEAD_CHARS = 1200  # of the channel's own elements before the first entry
 SHOWN = ("title", "feed", "site", "author", "author_blurb", "published", "dated", "date_only",
          "reading_minutes", "duration_seconds", "lead", "image", "link", "also", "updated", "language")
 _ENTRY = re.compile(rb"<(?:\w+:)?(?:item|entry)[\s>].*?</(?:\w+:)?(?:item|entry)\s*>", re.S | re.I)
-_CARD_START = re.compile(r"^ ?(\d+)\. ", re.M)
+_CARD_START = re.compile(r"^ {0,3}(\d+)\. ", re.M)  # " 1." and "  1." (a day of 100 stories or more)
 _SPACE = re.compile(r"\s+")
 
 
