@@ -82,6 +82,20 @@ def rss_item(title: str, link: str, date: str = "Thu, 02 Jan 2025 12:00:00 +0000
     )
 
 
+def state_at_schema(path: Path, version: int):
+    """A state file made by the migrations up to `version`, as an older
+    digest left it; an open sqlite3 connection to fill with its rows."""
+    import sqlite3
+
+    from digest.schema import MIGRATIONS
+
+    db = sqlite3.connect(path)
+    for step in sorted(n for n in MIGRATIONS if n <= version):
+        db.executescript(MIGRATIONS[step])
+    db.execute(f"PRAGMA user_version = {int(version)}")
+    return db
+
+
 def parse_email(data: bytes) -> email.message.EmailMessage:
     return email.message_from_bytes(data, policy=email.policy.default)
 

@@ -8,7 +8,6 @@ they are marked sent as a cron build's are."""
 from __future__ import annotations
 
 import mailbox
-import sqlite3
 
 import pytest
 
@@ -215,14 +214,12 @@ def test_the_library_builds_and_sends_a_named_digest(tmp_path):
 def test_a_state_file_of_before_keeps_its_history_for_the_top_level_digest(tmp_path):
     """A state file at schema 9 (before several digests): its builds and
     sent marks are the top-level digest's; the weekly starts afresh."""
-    from digest.schema import MIGRATIONS
+    from conftest import state_at_schema
+
     from digest.store import Store
 
     path = tmp_path / "old.db"
-    db = sqlite3.connect(path)
-    for step in sorted(n for n in MIGRATIONS if n <= 9):
-        db.executescript(MIGRATIONS[step])
-    db.execute("PRAGMA user_version = 9")
+    db = state_at_schema(path, 9)
     db.execute("INSERT INTO builds (id, at, since, item_count, subject, state) "
                "VALUES (1, 1735848000, 1735761600, 1, 'Daily Brief: old', 'sent')")
     db.execute("INSERT INTO items (feed_url, key, title, link, first_seen, published, sent_build, sent_title) "

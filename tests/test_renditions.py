@@ -130,9 +130,8 @@ def pictures_of(invoke, config, *more: str) -> tuple[dict, dict]:
     return shown, told
 
 
-def test_a_video_is_shown_in_16_9_sized_from_the_rendition_used_and_falls_back_when_it_is_missing(
-        invoke, tmp_path, server, youtube_here):
-    config = write_config(tmp_path, f"""
+def video_config(tmp_path, server):
+    return write_config(tmp_path, f"""
         title = "Videos"
         timezone = "UTC"
         [email]
@@ -142,6 +141,11 @@ def test_a_video_is_shown_in_16_9_sized_from_the_rendition_used_and_falls_back_w
         [[feeds]]
         url = "{video_day(server)}"
     """)
+
+
+def test_a_video_is_shown_in_16_9_sized_from_the_rendition_used_and_falls_back_when_it_is_missing(
+        invoke, tmp_path, server, youtube_here):
+    config = video_config(tmp_path, server)
     shown, told = pictures_of(invoke, config)
     # hq720 exists: asked for, read, and stated at its own 1280x720 (drawn across the 552 px column)
     assert shown["HASFRAME"]["src"].endswith("/vi/HASFRAME/hq720.jpg")
@@ -163,16 +167,7 @@ def test_a_video_is_shown_in_16_9_sized_from_the_rendition_used_and_falls_back_w
 def test_a_rendition_never_read_falls_back_to_a_picture_whose_size_is_known(invoke, tmp_path, server, youtube_here):
     """An --offline build from a store that never read hq720: no size for
     it, so not the picture shown; mqdefault's size is known."""
-    config = write_config(tmp_path, f"""
-        title = "Videos"
-        timezone = "UTC"
-        [email]
-        to = ["me@example.org"]
-        [articles]
-        enabled = false
-        [[feeds]]
-        url = "{video_day(server)}"
-    """)
+    config = video_config(tmp_path, server)
     fetched = invoke("fetch", "--config", str(config))
     assert fetched.exit_code == 0, fetched.stderr
     shown, told = pictures_of(invoke, config, "--offline")

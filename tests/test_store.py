@@ -138,13 +138,10 @@ def test_a_state_file_of_before_learns_its_channels_at_the_next_fetch(tmp_path):
     """Schema 13 had no channel language or site: the migration adds them
     empty and forgets the validators, so the next fetch of each feed reads
     its channel instead of hearing 304 until the feed changes."""
-    from digest.schema import MIGRATIONS
+    from conftest import state_at_schema
 
     path = tmp_path / "old.db"
-    db = sqlite3.connect(path)
-    for step in sorted(n for n in MIGRATIONS if n <= 13):
-        db.executescript(MIGRATIONS[step])
-    db.execute("PRAGMA user_version = 13")
+    db = state_at_schema(path, 13)
     db.execute("INSERT INTO feeds (url, title, etag, last_modified) VALUES ('https://a.example/feed', 'A', "
                "'\"v1\"', 'Thu, 02 Jan 2025 10:00:00 GMT')")
     db.commit()
