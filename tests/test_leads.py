@@ -180,3 +180,14 @@ def test_a_wordpress_excerpt_keeps_its_sentence_without_the_more_mark(descriptio
     # WordPress's default excerpt: the sentence went with its "[…]" (no lead at all).
     [story] = parse_text(channel(item("Cycling plan", f"<p>{description}</p>"))).items
     assert summarize(story.lead_text) == lead
+
+
+def test_a_real_title_the_post_repeats_stays_its_headline():
+    from digest.models import Story
+    from digest.output.present import is_note
+
+    [post] = [i for i in parse_file("encodings/euc-jp-overcube-atom03.xml").items
+              if i.title == "あけましておめでとうございます"]
+    story = Story(item=post, feed="overcube", lead=summarize(post.lead_text))
+    assert not story.lead.startswith("あけましておめでとうございます")  # the lead drops the repeat
+    assert not is_note(story)  # so the greeting stays as the headline: it was in the email nowhere

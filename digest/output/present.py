@@ -85,9 +85,13 @@ def is_note(story: Story) -> bool:
         return True
     if len(title) < 12:
         return False
-    # The post's own text as well as its lead: a lead may have lost the
-    # greeting the made-up title starts with ("Hi friends!I am so happy…").
-    return any(_folded(text).startswith(title) for text in (story.lead or story.summary, story.item.text[:2000]))
+    if _folded(story.lead or story.summary).startswith(title):
+        return True
+    # A title the platform made and cut ("Hi friends!I am so happy…,...") is
+    # the post's opening even where the lead lost it (a greeting); a real
+    # title the text repeats ("あけましておめでとうございます") stays a headline.
+    made_up = story.title.rstrip().endswith(("...", "…"))
+    return made_up and _folded(story.item.text[:2000]).startswith(title)
 
 
 def day_summary(digest: Digest) -> str:
