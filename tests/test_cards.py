@@ -614,3 +614,13 @@ def test_a_posted_by_line_names_the_author_the_account_does_not():
     [person] = parse_text(channel(item("Exam hours", f"<p>{WORDS}</p><p>Posted by Jane Doe</p>",
                                        "<dc:creator>Tom Lee</dc:creator>"))).items
     assert person.author == "Tom Lee"  # a person's byline stands
+
+
+def test_an_items_own_author_stands_where_the_channel_named_it_only_as_its_editor():
+    import gzip
+
+    path = FEEDS / "malformed/nshipster-gzip-body.xml"
+    posts = parse_feed(gzip.decompress(path.read_bytes()), path.as_uri(), "application/xml").items
+    assert posts and {p.author for p in posts} == {"Mattt Thompson"}  # was no author on every card
+    dw = {i.author for i in parse_file("realworld-2/dw-langsam-podcast-dup-titles.rss").items}
+    assert dw == {""}  # a broadcaster on every item is still no byline

@@ -919,8 +919,10 @@ def _entry_byline(entry, feed: FeedContext) -> str:
     raws = [raw for raw in raws if raw]
     if not raws:
         return feed.author
-    if len(raws) == 1 and clean_text(raws[0]) == feed.channel_author:
+    if len(raws) == 1 and clean_text(raws[0]) == feed.channel_author and (feed.author or "@" not in raws[0]):
         return feed.author  # the channel's author on every item: the channel's rules
+    # (Except an "address (Name)" the channel had only as its managingEditor:
+    # as the item's own <author> it names who wrote it, NSHipster's Mattt Thompson.)
     found = [byline(raw, feed.publisher) for raw in raws]
     if len(found) == 1:
         return found[0]  # one string: its names as read ("Christen, M., Christen, B." are two people)
