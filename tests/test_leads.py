@@ -191,3 +191,11 @@ def test_a_real_title_the_post_repeats_stays_its_headline():
     story = Story(item=post, feed="overcube", lead=summarize(post.lead_text))
     assert not story.lead.startswith("あけましておめでとうございます")  # the lead drops the repeat
     assert not is_note(story)  # so the greeting stays as the headline: it was in the email nowhere
+
+
+def test_a_list_after_a_colon_is_read_whole_in_one_sentence():
+    body = ("<p>Here is what changed in the new release:</p><ul><li>Faster startup</li><li>New dark mode</li></ul>"
+            "<p>Upgrade with the package manager of your system.</p>")
+    [story] = parse_text(channel(item("Release", body))).items
+    # was "…the new release: Faster startup. Upgrade with…", as if the first item were the only one
+    assert summarize(story.lead_text).startswith("Here is what changed in the new release: Faster startup; New dark mode.")

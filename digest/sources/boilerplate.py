@@ -275,7 +275,10 @@ def lead_blocks(blocks: list[Block], title: str = "") -> list[Block]:
         # "In 2023 I did, amongst other things:" goes on in the list right after it.
         following = list(itertools.takewhile(lambda b: b.kind == "li", blocks[index + 1:index + 4]))
         if following and not block.before_gap:
-            paragraphs.extend(replace(b, kind="p") for b in following)
+            # One sentence, every item in it: "… the new release: faster startup; a new dark mode."
+            # (Each item a sentence of its own read as if the first were the only one.)
+            items = "; ".join(b.text.strip().rstrip(".;,") for b in following if b.text.strip())
+            paragraphs[-1] = replace(block, text=f"{block.text} {items}.")
         elif _introduces_what_is_not_shown(block, blocks[index + 1:index + 2]):
             break  # "…but workable:" then code: the lead ends before it, never glued to what follows
     if not paragraphs:
