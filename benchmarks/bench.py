@@ -201,12 +201,7 @@ def part_target(folder: Path, count: int, latency: float, per_host: int, profile
             print(f"  !! baseline failed: {baseline.stderr.strip()[-300:]}")
         cold, cold_statuses = site.build(profile and profile / "cold.txt")
         warm, warm_statuses = site.build(profile and profile / "warm.txt")
-        print(f"  {'':38} {'wall s':>8} {'x baseline':>11} {'CPU s':>7} {'peak RSS MB':>12} {'load':>5}")
-        for label, run in (("baseline: sequential feedparser.parse", baseline),
-                           ("digest build, cold (empty store)", cold),
-                           (f"digest build, warm ({count} x 304)", warm)):
-            print(f"  {label:38} {run.seconds:8.2f} {run.seconds / baseline.seconds:11.3f} {run.cpu:7.2f} "
-                  f"{run.rss_mb:12.1f} {run.load:5.2f}")
+        print_runs(baseline, [("digest build, cold (empty store)", cold), (f"digest build, warm ({count} x 304)", warm)])
         for line in (_check(cold, cold_statuses, 200, count, "cold"), _check(warm, warm_statuses, 304, count, "warm")):
             if line:
                 print(line)
@@ -218,6 +213,15 @@ def part_target(folder: Path, count: int, latency: float, per_host: int, profile
             print(f"  profiles: {profile / 'cold.txt'}, {profile / 'warm.txt'}")
     finally:
         site.close()
+
+
+def print_runs(baseline, runs: list[tuple[str, object]]) -> None:
+    """The sequential baseline and each run beside it: wall, its ratio to
+    the baseline, CPU, peak RSS and load."""
+    print(f"  {'':38} {'wall s':>8} {'x baseline':>11} {'CPU s':>7} {'peak RSS MB':>12} {'load':>5}")
+    for label, run in [("baseline: sequential feedparser.parse", baseline), *runs]:
+        print(f"  {label:38} {run.seconds:8.2f} {run.seconds / baseline.seconds:11.3f} {run.cpu:7.2f} "
+              f"{run.rss_mb:12.1f} {run.load:5.2f}")
 
 
 MOVES = 3  # items each feed gains overnight in the daily part
@@ -239,12 +243,8 @@ def part_daily(folder: Path, count: int, latency: float, per_host: int, profile:
         if baseline.code:
             print(f"  !! baseline failed: {baseline.stderr.strip()[-300:]}")
         morning, morning_statuses = site.build(profile and profile / "morning.txt")
-        print(f"  {'':38} {'wall s':>8} {'x baseline':>11} {'CPU s':>7} {'peak RSS MB':>12} {'load':>5}")
-        for label, run in (("baseline: sequential feedparser.parse", baseline),
-                           ("digest build, day 0 (cold, mark sent)", day0),
-                           (f"digest build, morning ({count} x 200)", morning)):
-            print(f"  {label:38} {run.seconds:8.2f} {run.seconds / baseline.seconds:11.3f} {run.cpu:7.2f} "
-                  f"{run.rss_mb:12.1f} {run.load:5.2f}")
+        print_runs(baseline, [("digest build, day 0 (cold, mark sent)", day0),
+                              (f"digest build, morning ({count} x 200)", morning)])
         checks = (_check(day0, day0_statuses, 200, count, "day 0"),
                   _check(morning, morning_statuses, 200, count, "morning"))
         for line in checks:
