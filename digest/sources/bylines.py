@@ -192,7 +192,7 @@ def _byline_parts(text: str) -> list[str]:
                 _INITIALS.match(first) and 1 <= len(last.split()) <= 4 for last, first in pairs):
             parts.extend(f"{first} {last}" for last, first in pairs)  # a paper's "Pereira Mendes, M."
         elif len(commas) >= 2 and len(commas) % 2 == 0 and all(
-                _is_given_name(first) and _is_surname(last) for last, first in zip(commas[0::2], commas[1::2])):
+                _is_given_name(first) and _is_surname(last) for last, first in pairs):
             parts.extend(f"{commas[i]}, {commas[i + 1]}" for i in range(0, len(commas), 2))
         else:
             parts.append(piece)
@@ -216,9 +216,7 @@ def _is_surname(text: str) -> bool:
 def _turned_round(name: str) -> str:
     """"Last, First" as "First Last" ("de Rochebouët, Béatrice" too)."""
     last, comma, first = name.partition(", ")
-    surname = last.split()
-    if comma and _is_given_name(first) and "," not in first and surname \
-            and all(w in _PARTICLES for w in surname[:-1]):
+    if comma and _is_given_name(first) and "," not in first and _is_surname(last):
         name = f"{first} {last}"
     return name
 
