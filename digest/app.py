@@ -377,9 +377,9 @@ class Digester:
         (item texts, copies of sent digests, picture sizes), out of the
         store; the rest (identity, sent marks, history) stays."""
         # The web edition's pages are made again from those copies (`publish`):
-        # with [web], the copies of sent digests stay.
-        web = self.config.web is not None or any(self.config.digest(name).web for name in self.config.digests)
-        pruned = self.store.prune(now, self.config.keep, copies=not web)
+        # with [web], the copies of sent digests stay. (A [digests.NAME] has
+        # the top level's [web]: it is no key a digest sets.)
+        pruned = self.store.prune(now, self.config.keep, copies=self.config.web is None)
         if pruned.items or pruned.builds:
             self.reporter.detail(f"Pruned the store: the texts of {pruned.items} items and {pruned.builds} sent "
                                  f"digests older than {_duration(self.config.keep)}"

@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import uuid
 import zipfile
-from datetime import datetime, timezone
+from datetime import timezone
 
 from markupsafe import Markup, escape
 
@@ -27,6 +27,7 @@ from ..text import strip_control
 from ..urls import uri_reference
 from .present import alt_text, credit_line, duration_text
 from .render import Renderer
+from .web import utc_stamp
 
 # Zip entries get this time (reproducible bytes for one edition).
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -119,8 +120,8 @@ class _Book:
     <dc:language>{escape(self.lang)}</dc:language>
     <dc:creator>{_text(self.digest.title)}</dc:creator>
     <dc:publisher>digest</dc:publisher>
-    <dc:date>{_stamp(self.digest.generated_at)}</dc:date>
-    <meta property="dcterms:modified">{_stamp(self.digest.generated_at)}</meta>
+    <dc:date>{utc_stamp(self.digest.generated_at)}</dc:date>
+    <meta property="dcterms:modified">{utc_stamp(self.digest.generated_at)}</meta>
   </metadata>
   <manifest>
     {(chr(10) + "    ").join(manifest)}
@@ -218,7 +219,3 @@ def _story_number(digest: Digest, story: Story) -> int:
 def _text(value: str) -> Markup:
     """Text for XML: control characters out (XML 1.0 has no place for them), escaped."""
     return escape(strip_control(value or ""))
-
-
-def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

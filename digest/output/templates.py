@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import TemplateError, UsageError
+from ..files import umask
 
 # Display order of `digest templates list`; any other built-in file follows.
 TEMPLATE_ORDER = ("layout.mjml", "header.mjml", "item.mjml", "author.mjml", "footer.mjml", "text.txt", "subject.txt")
@@ -100,18 +101,12 @@ def export_templates(destination: Path, force: bool = False) -> list[Path]:
             handle, temporary = tempfile.mkstemp(dir=destination, prefix=f".{target.name}.")
             with os.fdopen(handle, "wb") as out:
                 out.write(source.read_bytes())
-            os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's 600 would hide them from a shared setup
+            os.chmod(temporary, 0o666 & ~umask())  # mkstemp's 600 would hide them from a shared setup
             os.replace(temporary, target)
             written.append(target)
     except OSError as exc:  # /proc/x, a read-only folder, a full disk
         raise UsageError(f"cannot write the templates into {destination}: {exc.strerror or exc}") from None
     return written
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def folded_line(message: str | None) -> str:

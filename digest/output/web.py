@@ -293,7 +293,7 @@ def atom_feed(base_url: str, name: str, title: str, editions: list[Digest], path
 
     sub(feed, "id", _atom_id(base_url, feed_address, seed))
     sub(feed, "title", title or (editions[0].title if editions else "Digest"))
-    sub(feed, "updated", _stamp(max((d.generated_at for d in editions), default=datetime.now(timezone.utc))))
+    sub(feed, "updated", utc_stamp(max((d.generated_at for d in editions), default=datetime.now(timezone.utc))))
     sub(sub(feed, "author"), "name", title or "digest")
     sub(feed, "generator", "digest")
     sub(feed, "link", rel="self", type="application/atom+xml", href=_href(base_url, feed_address, feed_address))
@@ -302,8 +302,8 @@ def atom_feed(base_url: str, name: str, title: str, editions: list[Digest], path
         entry = sub(feed, "entry")
         sub(entry, "id", _atom_id(base_url, page, seed))
         sub(entry, "title", digest.subject or f"{digest.title} — {_day(digest.generated_at)}")
-        sub(entry, "published", _stamp(digest.generated_at))
-        sub(entry, "updated", _stamp(digest.generated_at))
+        sub(entry, "published", utc_stamp(digest.generated_at))
+        sub(entry, "updated", utc_stamp(digest.generated_at))
         sub(entry, "link", rel="alternate", type="text/html", href=_href(base_url, page, feed_address))
         sub(entry, "summary", f"{len(digest.stories)} {'story' if len(digest.stories) == 1 else 'stories'}: "
                               + "; ".join(story.title for story in digest.stories[:5]))
@@ -335,7 +335,8 @@ def stories_html(digest: Digest) -> str:
     return str(Markup("\n").join(parts))
 
 
-def _stamp(moment: datetime) -> str:
+def utc_stamp(moment: datetime) -> str:
+    """A moment as Atom, EPUB and HTML write it: "2025-01-02T20:00:00Z"."""
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 

@@ -69,10 +69,6 @@ def entry_id(element, raw: bytes) -> str:
     return "hash:" + hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
-def fingerprint(context: str, raw: bytes) -> str:
-    return _keyed(_context_digest(context), raw)
-
-
 def _context_digest(context: str) -> bytes:
     """The feed context as the key of its entries' fingerprints (made once a feed, not once an entry)."""
     return hashlib.blake2b(context.encode(), digest_size=32).digest()
@@ -115,6 +111,3 @@ class EntrySieve:
             else:
                 self.ids.append((entry, printed))
         return skip
-
-    def reset(self) -> None:
-        self.ids, self.skipped = [], {}
