@@ -42,6 +42,11 @@ class FeedConfig:
         find it), else the host or file name of its URL."""
         return self.name or publisher_name(stored_title, self.url, site) or _short_url(self.url)
 
+    def name_from(self, state) -> str:
+        """display_name from what the store keeps of the feed (a
+        store.FeedState: its title and site), or from the config alone."""
+        return self.display_name(state.title, state.site) if state else self.display_name()
+
 
 @dataclass(frozen=True)
 class AuthorInfo:

@@ -219,10 +219,6 @@ def _parse_or_fail(body: bytes, url: str, content_type: str, known: KnownEntries
                              "please report it with this feed)") from exc
 
 
-def _feed_name(feed: FeedConfig, state: FeedState | None) -> str:
-    return feed.display_name(state.title, state.site) if state else feed.display_name()
-
-
 def _request_for(url: str, state: FeedState | None) -> FetchRequest:
     if state is None:
         return FetchRequest(url)
@@ -230,7 +226,7 @@ def _request_for(url: str, state: FeedState | None) -> FetchRequest:
 
 
 def _retired(store: Store, feed: FeedConfig, state: FeedState, reporter: Reporter) -> FeedFailure:
-    name = _feed_name(feed, state)
+    name = feed.name_from(state)
     error = f"retired on {state.retired:%Y-%m-%d} after {state.last_error}; not fetched any more"
     reporter.warn(f"feed {name} ({redacted_url(feed.url)}) is {error} (remove it from the config)")
     return FeedFailure(feed=name, url=redacted_url(feed.url), error=error, runs=state.failures)
@@ -244,7 +240,7 @@ def _store_result(
     `parsed`, its body's parse when a worker made it (a ParsedFeed, or a
     FeedError as (url, message)), else None; `known`, what the store knew
     of its entries (for a parse here)."""
-    name = _feed_name(feed, state)
+    name = feed.name_from(state)
     if result.moved_to and store.record_moved(feed.url, result.moved_to):
         reporter.warn(f"feed {name} ({redacted_url(feed.url)}) moved permanently to {result.moved_to}; "
                       "fetching it from there from now on (update the config to match)")

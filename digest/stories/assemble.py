@@ -33,7 +33,7 @@ def footer_failures(config: Config, store: Store) -> list[FeedFailure]:
             error = f"{state.last_error} (failing for {state.failures} runs in a row)"
         else:
             continue
-        failing.append(FeedFailure(feed=feed.display_name(state.title, state.site), url=redacted_url(feed.url),
+        failing.append(FeedFailure(feed=feed.name_from(state), url=redacted_url(feed.url),
                                    error=error, runs=state.failures))
     return failing
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..config import Config, FeedConfig
+from ..config import Config
 from ..models import AuthorBlurb, BuildRequest, Item, Story
-from ..store import FeedState, Store
+from ..store import Store
 from .rank import Ranked
 
 
@@ -182,11 +182,7 @@ def _same_words(a: str, b: str) -> bool:
 def feed_names(config: Config, store: Store) -> dict[str, str]:
     """The config's name for each feed, else the feed's own title."""
     states = store.feed_states()
-    return {feed.url: _feed_name(feed, states.get(feed.url)) for feed in config.feeds}
-
-
-def _feed_name(feed: FeedConfig, state: FeedState | None) -> str:
-    return feed.display_name(state.title, state.site) if state else feed.display_name()
+    return {feed.url: feed.name_from(states.get(feed.url)) for feed in config.feeds}
 
 
 def author_blurb(config: Config, item: Item) -> AuthorBlurb | None:
