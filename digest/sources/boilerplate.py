@@ -445,12 +445,12 @@ def _is_cut_off(taken: Taken) -> bool:
     return bool(taken.blocks) and bool(_CUT_OFF.search(taken.blocks[-1].text))
 
 
-def is_excerpt(raw: Taken, text: str, linked: bool) -> bool:
+def is_excerpt(raw: Taken, words: int, linked: bool) -> bool:
     """Whether the entry's text is a teaser of its article rather than the
     article: it ends in a "Continue reading" line or a cut-off "…", or it
     is short and links to its page. `raw` is the text's source taken apart
-    before promo lines were dropped; `text` the story's text as kept."""
-    words = text_words(text)
+    before promo lines were dropped; `words` the story's text as kept,
+    counted by text_words."""
     if linked and words < EXCERPT_WORDS:
         return True
     if words >= _TEASER_WORDS:

@@ -659,6 +659,7 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
         resolved for source in taken for candidate in source.pictures
         if (resolved := _resolved(candidate, link or base, feed.pictures))]
     shown_title = title or _title_from_text(text)
+    words = text_words(text)
     return EntryParts(
         feed_url=feed.url,
         key=item_key(guid, link, title, text),
@@ -678,7 +679,7 @@ def entry_parts(entry, feed: FeedContext) -> EntryParts:
         credit=clean_credit(entry.get("credit", "") or _first(entry.get("media_credit"), "content")),
         text_credit=next((t.credit for t in taken if t.credit), ""),
         enclosures=tuple(e.get("href", "") for e in entry.get("enclosures", [])),
-        excerpt=media or is_paper_abstract(entry, raw_body, text_words(text)) or is_excerpt(raw_body, text, bool(link)),
+        excerpt=media or is_paper_abstract(entry, raw_body, words) or is_excerpt(raw_body, words, bool(link)),
         duration_seconds=duration_seconds(entry) if media else None,
     )
 
