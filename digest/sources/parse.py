@@ -509,13 +509,16 @@ def _unique_items(parts: Iterable[EntryParts], feed_wide: frozenset[str]) -> lis
     chosen: dict[str, Item] = {}
     aliases: dict[tuple, str] = {}
     titled: dict[tuple, list[tuple[str, frozenset[str], datetime | None]]] = {}
-    by_title_and_link = {(key_text(entry.title), entry.link): entry.key for entry in parts if entry.link}
+    links_by_title: dict[str, dict[str, str]] = {}  # title -> {link: key}: where a stub may point
+    for entry in parts:
+        if entry.link:
+            links_by_title.setdefault(key_text(entry.title), {})[entry.link] = entry.key
     for entry in parts:
         item = entry.item(feed_wide)
         kept = chosen.get(item.key)
         if kept is not None and _different_posts(kept, item):
             item = _apart(item, kept, chosen)
-        key = _stub_of(entry, by_title_and_link) or item.key
+        key = _stub_of(entry, links_by_title) or item.key
         if len(item.text.split()) >= 20:
             key = aliases.setdefault((key_text(item.title), key_text(item.text), entry.enclosures), key)
             # The same post edited in between (a typo, a line added): the same title and
@@ -563,16 +566,18 @@ def _earlier(a: Item, b: Item) -> bool:
 _HREF = re.compile(r"""\shref\s*=\s*["']([^"']+)["']""", re.I)
 
 
-def _stub_of(entry: EntryParts, by_title_and_link: dict[tuple[str, str], str]) -> str:
+def _stub_of(entry: EntryParts, links_by_title: dict[str, dict[str, str]]) -> str:
     """The key of another entry of the same title whose link this entry's
     text points to: a stub of it (Medium's "This story is now unlocked and
     available to all of our readers: <Wild Flavors All Year Round>")."""
-    title = key_text(entry.title)
     if entry.title == UNTITLED or "href" not in entry.content_html:
         return ""
+    links = links_by_title.get(key_text(entry.title), {})
+    if not any(link != entry.link for link in links):
+        return ""  # no other entry of this title: its links need no reading (most entries)
     for href in _HREF.findall(entry.content_html[:MAX_STUB_HTML]):
         link = canonical_url(html.unescape(href), entry.link)
-        other = by_title_and_link.get((title, link))
+        other = links.get(link)
         if other and link != entry.link and other != entry.key:
             return other
     return ""
