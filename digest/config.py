@@ -108,7 +108,7 @@ class RankConfig:
 @dataclass(frozen=True)
 class FetchConfig:
     timeout: float = 15.0  # seconds for the whole request
-    concurrency: int = 32
+    concurrency: int = 64  # httpx and aiohttp pool 100 by default; per_host is the politeness
     per_host: int = 2
     max_bytes: int = 10 * 1024 * 1024
     user_agent: str = USER_AGENT
