@@ -656,6 +656,9 @@ def make_digest(
 
     failures = []
     if not request.offline:
+        from .sources.fetch import ready
+
+        ready()
         with _beside(_prepare_assembly, prepare):
             failures = refresh_feeds(config, store, request.now, reporter, counting)
     def complete(stories: list[Story]) -> None:

@@ -189,6 +189,16 @@ def ssl_context():
         return _SSL_CONTEXTS[key]
 
 
+def ready() -> None:
+    """Import the HTTP client and load the CA roots now (both cached for
+    the process): a build calls this before its other start-up work runs in
+    a thread beside the fetching, which would otherwise hold the
+    interpreter while the first request waits on these."""
+    import httpcore  # noqa: F401
+
+    ssl_context()
+
+
 def _client(config: FetchConfig, public_only: bool = False):
     import httpcore
 
