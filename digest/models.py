@@ -97,9 +97,11 @@ def text_direction(tag: str) -> str:
     return "rtl" if right_to_left else ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Story:
-    """An item as the digest shows it: ranked, summarized, with its lead."""
+    """An item as the digest shows it: ranked, summarized, with its lead.
+    Slotted: a build of 5,000 feeds makes one for each of some 80,000
+    candidates, and an instance __dict__ was half of each one's size."""
 
     item: Item
     feed: str  # display name of the feed

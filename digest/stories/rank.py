@@ -48,7 +48,8 @@ class RankSettings:
     mute: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+# Slotted, as Story is: a build of 5,000 feeds ranks 80,000 candidate stories.
+@dataclass(frozen=True, slots=True)
 class Factors:
     weight: float
     recency: float
@@ -63,7 +64,7 @@ class Factors:
         return self.weight * self.recency * self.boost * self.source_factor
 
 
-@dataclass
+@dataclass(slots=True)
 class Ranked:
     """One story with its factors and what ranking decided about it."""
 
