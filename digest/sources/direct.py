@@ -32,6 +32,7 @@ authors and tags through feedparser's own helpers, called on the entry.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _XML = "{http://www.w3.org/XML/1998/namespace}"
@@ -50,6 +51,10 @@ class EntryStart:
     version: str
     has_content: int
     incontent: int = 0
+    # namespace URI -> the first prefix the document binds it to, for the
+    # namespaces feedparser does not know (it files their elements under
+    # that prefix); None when a declaration below the root could change it.
+    prefixes: dict | None = None
 
 
 class _Refused(Exception):
@@ -88,12 +93,14 @@ def _init() -> None:
                     map_type=_FeedParserMixin.map_content_type)
     _HANDLED.update(name[len("_start_"):] for name in dir(handler) if name.startswith("_start_"))
     _HANDLED.update(name[len("_end_"):] for name in dir(handler) if name.startswith("_end_"))
+    _KEYMAP.update(FeedParserDict.keymap)
     _NAMES = dict(handler('', None, "utf-8")._matchnamespaces)
 
 
 _NAMES: dict | None = None  # namespace URI (lowercased) -> feedparser's prefix for it
 _HELPERS: dict = {}
-_HANDLED: set[str] = set()  # element names feedparser has a _start_ or _end_ method for
+_HANDLED: set[str] = set()
+_KEYMAP: dict = {}  # element names feedparser has a _start_ or _end_ method for
 
 
 def known_prefix(uri: str) -> str | None:
@@ -114,12 +121,34 @@ def standard_prefixes() -> frozenset:
 def feedparser_name(tag: str) -> str:
     """The name feedparser's dispatch gives an element ("media_content",
     "title", "feedburner_origlink"); refuses a namespace it does not know."""
+    name = _TAG_NAMES.get(tag)
+    if name is None:
+        name = _TAG_NAMES[tag] = _name_of(tag)
+    return name
+
+
+def _unknown_namespace_name(tag: str, prefixes: dict | None) -> str:
+    """The name of an element in a namespace feedparser does not know: the
+    first prefix the document binds its URI to, and its local name, both
+    lowercased (strict.py's startElementNS, given no qname as the replay
+    gives none, looks the prefix up in namespaces_in_use)."""
+    uri, _, local = tag[1:].partition("}")
+    prefix = (prefixes or {}).get(uri)
+    if not prefix or prefix != prefix.lower() or prefix in standard_prefixes():
+        raise _Refused(f"namespace {uri}")
+    return f"{prefix}_{local.lower()}"
+
+
+_TAG_NAMES: dict[str, str] = {}
+
+
+def _name_of(tag: str) -> str:
     if tag[0] != "{":
         return tag.lower()
     uri, _, local = tag[1:].partition("}")
     prefix = known_prefix(uri)
     if prefix is None:
-        raise _Refused(f"namespace {uri}")
+        return ""  # the document's own prefix: _unknown_namespace_name
     return f"{prefix}_{local.lower()}" if prefix else local.lower()
 
 
@@ -135,6 +164,7 @@ class _Entry:
         self.base = _safe_base(self.entry_base)  # each child's start tag recomputes it
         self.lang = lang.replace("_", "-") if lang else lang
         self.atom = start.version.startswith("atom")
+        self.prefixes = start.prefixes
         self.has_content = start.has_content
         self.guidislink = 0
         self.title_depth = -1
@@ -151,15 +181,36 @@ class _Entry:
             tag = child.tag
             if not isinstance(tag, str):
                 raise _Refused("a comment or processing instruction")
-            name = feedparser_name(tag)
+            name = feedparser_name(tag) or _unknown_namespace_name(tag, self.prefixes)
             reader = _READERS.get(name)
             attributes = _attributes(child) if child.attrib else {}
-            if reader is not None:
-                reader(self, child, attributes, depth)
-            elif name in _HANDLED:
+            if reader is None and name in _HANDLED:
                 raise _Refused(name)
+            if attributes and _SCOPED.intersection(attributes):
+                self.scoped(name, child, attributes, depth, reader)
+            elif reader is not None:
+                reader(self, child, attributes, depth)
             else:
                 self.unknown(name, child, attributes, depth)
+
+    def scoped(self, name: str, child, attributes: dict, depth: int, reader) -> None:
+        """A child with its own xml:base or xml:lang: unknown_starttag's base
+        and language while it is read, the entry's again after it."""
+        from feedparser import mixin
+
+        base, lang = self.base, self.lang
+        chosen = attributes.get("xml:base", attributes.get("base")) or base
+        self.base = (mixin.make_safe_absolute_uri(base, chosen) or base) if base else mixin._urljoin(base, chosen)
+        given = attributes.get("xml:lang", attributes.get("lang"))
+        given = None if given == "" else lang if given is None else given
+        self.lang = given.replace("_", "-") if given else given
+        try:
+            if reader is not None:
+                reader(self, child, attributes, depth)
+            else:
+                self.unknown(name, child, attributes, depth)
+        finally:
+            self.base, self.lang = base, lang
 
     # -- pop() for a leaf
 
@@ -170,11 +221,7 @@ class _Entry:
             output = _HELPERS["urljoin"](self.base or "", output)
         if not self.atom and content_type == "text/plain" and _HELPERS["looks_like_html"](output):
             content_type = "text/html"
-        try:
-            output = output.encode("iso-8859-1").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            pass
-        return output.translate(_HELPERS["cp1252"]), content_type
+        return _repaired(output), content_type
 
     def store(self, element: str, value: str, depth: int, detail_type: str | None = None) -> None:
         """pop()'s storing of an entry's value: not over one from a shallower
@@ -184,9 +231,9 @@ class _Entry:
         old = self.depths.get(element)
         if old is None or depth <= old:
             self.depths[element] = depth
-            self.entry[element] = value
+            _set(self.entry, _key(element), value)
         if detail_type is not None:
-            self.entry[element + "_detail"] = self.detail(detail_type, value)
+            _set(self.entry, _key(element + "_detail"), self.detail(detail_type, value))
 
     def detail(self, content_type: str, value: str, **more):
         return _HELPERS["dict"](type=content_type, language=self.lang, base=self.base, **more, value=value)
@@ -205,7 +252,7 @@ class _Entry:
         if len(child):
             raise _Refused(f"{name} with children")
         if attributes:
-            self.entry[name] = attributes
+            _set(self.entry, _key(name), attributes)
             return
         value, _ = self.text(child.text or "", name)
         self.store(name, value, depth)
@@ -255,7 +302,7 @@ def _link(entry: _Entry, child, attributes: dict, depth: int) -> None:
     attributes = _FeedParserMixin._enforce_href(attributes)
     if "href" in attributes:
         attributes["href"] = _HELPERS["urljoin"](entry.base or "", attributes["href"])
-    entry.entry.setdefault("links", []).append(_HELPERS["dict"](attributes))
+    _setdefault(entry.entry, "links", []).append(_HELPERS["dict"](attributes))
     if "href" in attributes:
         if attributes["rel"] == "alternate" and _HELPERS["map_type"](attributes["type"]) in _HTML_TYPES:
             entry.entry["link"] = attributes["href"]
@@ -276,9 +323,9 @@ def _as_content(entry: _Entry, child, attributes: dict, depth: int, default: str
     stated = _content_type(attributes, default)
     value, kind = entry.text(raw, "content", stated)
     more = {"src": attributes["src"]} if attributes.get("src") else {}
-    entry.entry.setdefault("content", []).append(entry.detail(kind, value, **more))
+    _setdefault(entry.entry, "content", []).append(entry.detail(kind, value, **more))
     if stated in {"text/plain"} | _HTML_TYPES:
-        entry.entry.setdefault("summary", value)
+        _setdefault(entry.entry, "summary", value)
 
 
 def _content(entry: _Entry, child, attributes: dict, depth: int) -> None:
@@ -337,9 +384,9 @@ def _guid(entry: _Entry, child, attributes: dict, depth: int) -> None:
     entry.guidislink = attributes.get("ispermalink", "true") == "true"
     value, _ = entry.text(raw, "id")
     entry.store("id", value, depth)
-    entry.entry.setdefault("guidislink", entry.guidislink and "link" not in entry.entry)
+    _setdefault(entry.entry, "guidislink", entry.guidislink and "link" not in entry.entry)
     if entry.guidislink:
-        entry.entry.setdefault("link", value)
+        _setdefault(entry.entry, "link", value)
 
 
 def _author(entry: _Entry, child, attributes: dict, depth: int) -> None:
@@ -348,7 +395,7 @@ def _author(entry: _Entry, child, attributes: dict, depth: int) -> None:
     from feedparser.mixin import _FeedParserMixin
 
     _no_attributes(attributes, "author")
-    entry.entry.setdefault("authors", []).append(_HELPERS["dict"]())
+    _setdefault(entry.entry, "authors", []).append(_HELPERS["dict"]())
     pieces = [child.text or ""]
     for part in child:
         if not isinstance(part.tag, str) or feedparser_name(part.tag) not in ("name", "email", "uri") \
@@ -404,11 +451,33 @@ def _itunes_explicit(entry: _Entry, child, attributes: dict, depth: int) -> None
 
 
 def _unstripped(entry: _Entry, raw: str) -> str:
+    return _repaired(raw)
+
+
+def _repaired(output: str) -> str:
+    """pop()'s last steps: UTF-8 read as Latin-1 read again, cp1252's code
+    points mapped; ASCII text is the same after both."""
+    if output.isascii():
+        return output
     try:
-        raw = raw.encode("iso-8859-1").decode("utf-8")
+        output = output.encode("iso-8859-1").decode("utf-8")
     except (UnicodeEncodeError, UnicodeDecodeError):
         pass
-    return raw.translate(_HELPERS["cp1252"])
+    # str.translate looks up every character in Python; only C1 code points change
+    return output.translate(_HELPERS["cp1252"]) if _C1.search(output) else output
+
+
+_C1 = re.compile("[\x80-\x9f]")
+
+
+_set = dict.__setitem__
+_setdefault = dict.setdefault  # on keys FeedParserDict maps to themselves
+
+
+def _key(name: str) -> str:
+    """The key FeedParserDict's __setitem__ files a name under ("url" is "href")."""
+    key = _KEYMAP.get(name, name)
+    return key[0] if isinstance(key, list) else key
 
 
 def _enclosure(entry: _Entry, child, attributes: dict, depth: int) -> None:
@@ -417,7 +486,7 @@ def _enclosure(entry: _Entry, child, attributes: dict, depth: int) -> None:
     raw = _leaf(child)
     attributes = _FeedParserMixin._enforce_href(attributes)
     attributes["rel"] = "enclosure"
-    entry.entry.setdefault("links", []).append(_HELPERS["dict"](attributes))
+    _setdefault(entry.entry, "links", []).append(_HELPERS["dict"](attributes))
     value, _ = entry.text(raw, "enclosure")
     entry.store("enclosure", value, depth)
     if value and value.strip():
@@ -425,7 +494,7 @@ def _enclosure(entry: _Entry, child, attributes: dict, depth: int) -> None:
 
 
 def _media_content(entry: _Entry, child, attributes: dict, depth: int) -> None:
-    entry.entry.setdefault("media_content", []).append(attributes)
+    _setdefault(entry.entry, "media_content", []).append(attributes)
     entry.in_media_content = True  # digest's patch: a caption or credit inside is this picture's
     entry.children(child, depth + 1)
     entry.in_media_content = False
@@ -438,7 +507,7 @@ def _media_group(entry: _Entry, child, attributes: dict, depth: int) -> None:
 
 def _media_thumbnail(entry: _Entry, child, attributes: dict, depth: int) -> None:
     raw = _leaf(child)
-    thumbnails = entry.entry.setdefault("media_thumbnail", [])
+    thumbnails = _setdefault(entry.entry, "media_thumbnail", [])
     thumbnails.append(attributes)
     value, _ = entry.text(raw, "url")
     entry.store("url", value, depth)  # FeedParserDict files it as "href", as pop() does
@@ -458,7 +527,7 @@ def _media_description(entry: _Entry, child, attributes: dict, depth: int) -> No
 
 def _media_credit(entry: _Entry, child, attributes: dict, depth: int) -> None:
     raw = _leaf(child)
-    credits = entry.entry.setdefault("media_credit", [])
+    credits = _setdefault(entry.entry, "media_credit", [])
     credits.append(attributes)
     value, _ = entry.text(raw, "credit")
     entry.store("credit", value, depth)
@@ -484,18 +553,24 @@ def _itunes_image(entry: _Entry, child, attributes: dict, depth: int) -> None:
 
 def _no_more(attributes: dict, allowed: set) -> None:
     for name in attributes:
-        if name not in allowed:
+        if name not in allowed and name not in _SCOPED:
             raise _Refused(f"attribute {name}")
+
+
+# Attributes unknown_starttag reads for every element: its base and language.
+_SCOPED = frozenset({"xml:base", "base", "xml:lang", "lang"})
 
 
 def _attributes(child) -> dict:
     """The element's attributes as feedparser's handlers get them: names
-    lowercased, rel and type values too; one in a namespace (xml:base,
-    xml:lang, rdf:...) refuses the entry."""
+    lowercased, rel and type values too, xml:base and xml:lang under those
+    names; one in another namespace refuses the entry."""
     found = {}
     for name, value in child.attrib.items():
         if name[0] == "{":
-            raise _Refused(f"attribute {name}")
+            if not name.startswith(_XML):
+                raise _Refused(f"attribute {name}")
+            name = "xml:" + name[len(_XML):]
         name = name.lower()
         found[name] = value.lower() if name in ("rel", "type") else value
     return found

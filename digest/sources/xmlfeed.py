@@ -37,6 +37,7 @@ parsing 1.1-2.4x faster; its handlers' Python is what remains.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from xml.sax.xmlreader import AttributesNSImpl
 
 _DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -84,7 +85,7 @@ def parse(body: bytes, headers: dict[str, str], sieve=None):
     if entries and feed_only is None:
         return None
     skipped = frozenset(sieve(feed_only.feeddata, entries)) if sieve is not None and entries else frozenset()
-    mapped = _mapped_directly(entries, skipped, starts, root, declared) if entries else {}
+    mapped = _mapped_directly(entries, skipped, starts, root, declared, feed_only) if entries else {}
     read = [element for element in entries if element not in skipped]
     if handler is None or len(mapped) < len(read):
         handler = _handler_of(root, declared, base, language, skipped | mapped.keys())
@@ -248,7 +249,7 @@ def _start_of(handler):
 _ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
 
 
-def _mapped_directly(entries: list, skipped: frozenset, starts: dict, root, declared: dict) -> dict:
+def _mapped_directly(entries: list, skipped: frozenset, starts: dict, root, declared: dict, feed_only) -> dict:
     """The entries direct.py maps (element -> feedparser's entry dict): an
     RSS 2.0 item or Atom 1.0 entry of the elements it knows, in a document
     where no prefix feedparser files keys under is bound to another of
@@ -263,13 +264,26 @@ def _mapped_directly(entries: list, skipped: frozenset, starts: dict, root, decl
         for prefix, uri in declarations:
             if prefix in standard and direct.known_prefix(uri) not in (None, prefix):
                 return {}
+    prefixes = _unknown_prefixes(feed_only) if all(element is root for element in declared) else None
     mapped = {}
     for element in entries:
         if element not in skipped:
-            entry = direct.entry_of(element, starts[element])
+            start = starts[element]
+            entry = direct.entry_of(element, replace(start, prefixes=prefixes) if prefixes else start)
             if entry is not None:
                 mapped[element] = entry
     return mapped
+
+
+def _unknown_prefixes(handler) -> dict:
+    """Namespace URI -> the first prefix bound to it, in feedparser's
+    namespaces_in_use (where the names of a namespace it does not know
+    come from, when no qname is given)."""
+    found: dict = {}
+    for prefix, uri in handler.namespaces_in_use.items():
+        if prefix and uri not in found:
+            found[uri] = prefix
+    return found
 
 
 def _in_document_order(read: list, mapped: dict, replayed: list):
