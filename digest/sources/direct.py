@@ -51,24 +51,24 @@ class EntryStart:
     version: str
     has_content: int
     incontent: int = 0
-    # namespace URI -> the first prefix the document binds it to, for the
-    # namespaces feedparser does not know (it files their elements under
-    # that prefix); None when a declaration below the root could change it.
-    prefixes: dict | None = None
 
 
 class _Refused(Exception):
     """The entry holds something this mapping does not restate."""
 
 
-def entry_of(element, start: EntryStart):
+def entry_of(element, start: EntryStart, prefixes: dict | None = None):
     """The FeedParserDict feedparser makes of an RSS <item> or Atom <entry>,
-    or None when the entry holds anything this module does not restate."""
+    or None when the entry holds anything this module does not restate.
+    `prefixes`: namespace URI -> the first prefix the document binds it
+    to, for the namespaces feedparser does not know (it files their
+    elements under that prefix); None when a declaration below the root
+    could change it (their elements then refuse the entry)."""
     if not start.version or start.has_content or start.incontent:
         return None
     _init()
     try:
-        return _Entry(start, element).read(element)
+        return _Entry(start, element, prefixes).read(element)
     except _Refused:
         return None
 
@@ -156,7 +156,7 @@ class _Entry:
     """One entry being mapped: the entry dict and the handler flags its
     elements consult."""
 
-    def __init__(self, start: EntryStart, element):
+    def __init__(self, start: EntryStart, element, prefixes: dict | None):
         base, lang = start.baseuri, start.lang
         if element.attrib:
             base, lang = _entry_attributes(element, base, lang)
@@ -164,7 +164,7 @@ class _Entry:
         self.base = _safe_base(self.entry_base)  # each child's start tag recomputes it
         self.lang = lang.replace("_", "-") if lang else lang
         self.atom = start.version.startswith("atom")
-        self.prefixes = start.prefixes
+        self.prefixes = prefixes
         self.has_content = start.has_content
         self.guidislink = 0
         self.title_depth = -1

@@ -37,7 +37,6 @@ parsing 1.1-2.4x faster; its handlers' Python is what remains.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from xml.sax.xmlreader import AttributesNSImpl
 
 _DECLARATION = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -268,8 +267,7 @@ def _mapped_directly(entries: list, skipped: frozenset, starts: dict, root, decl
     mapped = {}
     for element in entries:
         if element not in skipped:
-            start = starts[element]
-            entry = direct.entry_of(element, replace(start, prefixes=prefixes) if prefixes else start)
+            entry = direct.entry_of(element, starts[element], prefixes)
             if entry is not None:
                 mapped[element] = entry
     return mapped
