@@ -77,17 +77,16 @@ def _init() -> None:
     global _NAMES
     if _NAMES is not None:
         return
-    import re
-
+    from feedparser.api import StrictFeedParser
     from feedparser.datetimes import _parse_date
     from feedparser.html import _cp1252
     from feedparser.mixin import _FeedParserMixin
     from feedparser.urls import _urljoin
     from feedparser.util import FeedParserDict
 
-    from .xmlfeed import _handler_class
-
-    handler = _handler_class()
+    # digest's patches (parse._feedparser) are on feedparser's namespace
+    # classes, so the strict parser has them; xmlfeed's subclass adds none.
+    handler = StrictFeedParser
     _HELPERS.update(cp1252=_cp1252, looks_like_html=_FeedParserMixin.looks_like_html, urljoin=_urljoin,
                     parse_date=_parse_date, dict=FeedParserDict, amp_name=re.compile("&([A-Za-z0-9_]+);"),
                     map_type=_FeedParserMixin.map_content_type)
@@ -99,8 +98,8 @@ def _init() -> None:
 
 _NAMES: dict | None = None  # namespace URI (lowercased) -> feedparser's prefix for it
 _HELPERS: dict = {}
-_HANDLED: set[str] = set()
-_KEYMAP: dict = {}  # element names feedparser has a _start_ or _end_ method for
+_HANDLED: set[str] = set()  # element names feedparser has a _start_ or _end_ method for
+_KEYMAP: dict = {}  # FeedParserDict's aliases ("url" is filed as "href")
 
 
 def known_prefix(uri: str) -> str | None:
@@ -114,13 +113,20 @@ def known_prefix(uri: str) -> str | None:
 
 
 def standard_prefixes() -> frozenset:
-    _init()
-    return frozenset(prefix for prefix in _NAMES.values() if prefix)
+    """The prefixes feedparser files the namespaces it knows under."""
+    global _STANDARD_PREFIXES
+    if _STANDARD_PREFIXES is None:
+        _init()
+        _STANDARD_PREFIXES = frozenset(prefix for prefix in _NAMES.values() if prefix)
+    return _STANDARD_PREFIXES
+
+
+_STANDARD_PREFIXES: frozenset | None = None
 
 
 def feedparser_name(tag: str) -> str:
     """The name feedparser's dispatch gives an element ("media_content",
-    "title", "feedburner_origlink"); refuses a namespace it does not know."""
+    "title", "feedburner_origlink"); "" for a namespace it does not know."""
     name = _TAG_NAMES.get(tag)
     if name is None:
         name = _TAG_NAMES[tag] = _name_of(tag)
