@@ -25,13 +25,17 @@ feedparser's 0.5-0.8. But fastfeedparser's entries have another shape (no
 summary_detail type, dates as strings, no guidislink, no flattened
 namespace keys, none of digest's media patches) and on the vendored
 captures it disagrees with feedparser on 115 titles, 28 links and 351
-dates of 3,349 entries; reading it would change what digest shows. A
-hand-written lxml mapping to feedparser's keys would reach the floor but
-must restate feedparser's element state machine (title depth, guid as
-link, a second description turned into content, xml:base, the image and
-textinput contexts...), and every slip changes an Item. Replaying into
-feedparser's handlers keeps the result feedparser's own, and makes its
-parsing 1.1-2.4x faster; its handlers' Python is what remains.
+dates of 3,349 entries; reading it would change what digest shows.
+
+So the document's own elements are replayed (the feed dict is
+feedparser's), and each RSS 2.0 item or Atom 1.0 entry made only of the
+elements direct.py restates is mapped by it straight from the tree, in
+the handler state the replay recorded where the entry starts; the others
+are replayed as before, and the two lists merged in document order.
+tests/test_fastparse.py holds the mapped dicts equal to the replayed ones
+key by key. Measured (CPU, best of 5, 2-core machine under load): bytes ->
+entry dicts 0.36 -> 0.16 ms an entry on newsgen's 200 feeds, 0.95 -> 0.57
+on the vendored captures (where chardet, for two feeds, is a large share).
 """
 
 from __future__ import annotations
