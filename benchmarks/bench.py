@@ -36,7 +36,9 @@ Parts:
 - parse: feedparser on a 2 MB feed with its sanitizer and relative-URI
   resolver on (its defaults) and off (as digest runs it), and digest's whole
   parse_feed (parser + nh3 + text) on its feedparser path (fast=False) and
-  with the lxml reader (digest/sources/xmlfeed.py), in MB/s and ms per item.
+  with the lxml reader (digest/sources/xmlfeed.py), in MB/s and ms per item;
+  and the reader alone (bytes -> feedparser's entry dicts) with its entries
+  replayed into feedparser's handlers and mapped by direct.py.
 - startup: `digest --help` and `digest --version`, best of 5.
 """
 
@@ -318,6 +320,8 @@ def part_grouping(sizes: list[int], generator: str) -> None:
 def part_parse(megabytes: float, generator: str) -> None:
     import feedparser
 
+    from digest.sources import parse as parse_module
+    from digest.sources import xmlfeed
     from digest.sources.parse import parse_feed
 
     now = datetime.now(timezone.utc)
@@ -327,8 +331,21 @@ def part_parse(megabytes: float, generator: str) -> None:
     size = len(body) / 1_000_000
     print(f"\n== parse: one {size:.1f} MB feed ({items} items, {generator}), best of 5 round robin, "
           f"load {os.getloadavg()[0]:.2f}")
+    parse_module._feedparser()
+    data, headers = parse_module.parser_input(body, "https://feed1.example/feed.xml", "application/rss+xml")[:2]
+
+    def replayed() -> None:
+        """xmlfeed.parse with direct.py off: every entry replayed into feedparser's handlers."""
+        mapped, xmlfeed._mapped_directly = xmlfeed._mapped_directly, lambda *args: {}
+        try:
+            xmlfeed.parse(data, headers)
+        finally:
+            xmlfeed._mapped_directly = mapped
+
     runs = (
         ("feedparser, defaults (sanitizer + resolver on)", lambda: feedparser.parse(body)),
+        ("bytes -> entry dicts: lxml, entries replayed", replayed),
+        ("bytes -> entry dicts: lxml, entries mapped (direct)", lambda: xmlfeed.parse(data, headers)),
         ("feedparser, sanitize_html/resolve_relative_uris off",
          lambda: feedparser.parse(body, sanitize_html=False, resolve_relative_uris=False)),
         ("digest parse_feed, feedparser path (fast=False)",
