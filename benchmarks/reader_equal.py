@@ -202,7 +202,18 @@ def calls(corpus: str) -> list[tuple[object, object]]:
     return found
 
 
+def forget_remembered() -> None:
+    """Empties the reader's caches, so that each timed pass reads as a
+    build does, once (not the same entries a fifth time)."""
+    from digest.sources import bylines
+
+    for function in (getattr(bylines.byline, "cache_clear", None),):
+        if function is not None:
+            function()
+
+
 def cpu_seconds(pairs) -> float:
+    forget_remembered()
     entry_parts = parse.entry_parts
     start = time.process_time()
     for entry, context in pairs:
