@@ -99,8 +99,8 @@ def repair_text(text: str) -> str:
     """Text with double-encoded UTF-8 repaired (ftfy, which undoes exactly
     that and leaves correct text alone); text without its marks is returned
     untouched, so the cost is one regex search."""
-    if not text or not _MOJIBAKE.search(text):
-        return text
+    if not text or text.isascii() or not _MOJIBAKE.search(text):
+        return text  # (isascii reads a flag the string carries: no marks without non-ASCII characters)
     import ftfy
 
     return ftfy.fix_encoding(text)

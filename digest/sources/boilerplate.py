@@ -462,6 +462,8 @@ _TEASER_WORDS = 400
 
 def text_words(text: str) -> int:
     """Words, with Chinese, Japanese and Korean characters two to a word."""
+    if text.isascii():  # a flag the string carries: no CJK to look for
+        return len(text.split())
     cjk = len(_CJK_CHAR.findall(text))
     return len(text.split()) if not cjk else len(_CJK_CHAR.sub(" ", text).split()) + (cjk + 1) // 2
 
