@@ -72,7 +72,7 @@ _CONSENT = (r"we use cookies\b", r"(?:this|our) (?:web)?site uses cookies\b",
 # The same letter under re.IGNORECASE: its two cases, and the few other
 # characters Python folds to it (the long s, the Kelvin sign, the dotted
 # and dotless i; found by matching every code point).
-_FOLDS = {"i": "Iiİı", "k": "KkK", "s": "Ssſ"}
+_FOLDS = {"i": "Ii\u0130\u0131", "k": "Kk\u212a", "s": "Ss\u017f"}
 _LEADING_GROUP = re.compile(r"^\(\?:([^()]*)\)(\??)")
 
 
