@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ..text import clean_text, key_text, repair_text
 from .htmltext import html_to_text
@@ -97,6 +98,14 @@ class Publisher:
 MAX_BYLINE_MARKUP = 2000
 
 
+# byline() is remembered: a feed names the same few authors entry after
+# entry (the captured feeds' 3,473 entries have 1,927 author strings to
+# read, most of them repeats), and reading one (an HTML parse, a dozen
+# regexes) cost more than all the rest of the entry's byline. The answer
+# depends on its arguments alone; Publisher is frozen, so hashable.
+
+
+@lru_cache(maxsize=4096)
 def byline(raw: str, publisher: Publisher | None = None, site: bool = True) -> str:
     """The name a reader should see for an author string: "email (Name)"
     and "Name <email>" give the Name (read from the raw string: feedparser's

@@ -177,7 +177,7 @@ class _Walker:
         if tag in ("video", "picture"):
             poster = (attributes.get("poster") or "").strip()
             if poster:
-                self._add(Candidate(url=poster, origin="content"))
+                self._add(Candidate(url=poster, origin="content", order=self._order()))
         kind = _BLOCK_KIND.get(tag)
         classes = attributes.get("class") or ""
         style = attributes.get("style") or ""
@@ -248,7 +248,7 @@ class _Walker:
         self._add(Candidate(
             url=src, origin="content", width=width, height=height, caption=clean_text(htmllib.unescape(caption)),
             credit=clean_credit(htmllib.unescape(credit)), alt=picture_alt(attrs.get("alt", "")),
-            larger=linked or srcset, denser=not linked and density,
+            larger=linked or srcset, denser=not linked and density, order=self._order(),
         ))
 
     def _noscript_pictures(self, node) -> None:
@@ -257,9 +257,15 @@ class _Walker:
             self._picture(img)
 
     def _add(self, candidate: Candidate) -> None:
+        """Adds a candidate made with order=self._order(): flushing adds
+        no picture, so its order stands (dataclasses.replace, to set it
+        here, was a sixth of reading an <img>)."""
         self.flush()
-        self.taken.pictures.append(replace(candidate, order=len(self.taken.pictures)))
+        self.taken.pictures.append(candidate)
         self._last_picture_block = len(self.taken.blocks)
+
+    def _order(self) -> int:
+        return len(self.taken.pictures)
 
 
 def _reads_as_caption(text: str) -> bool:

@@ -66,7 +66,10 @@ _SANITIZER = dict(tags=_ALLOWED_TAGS, clean_content_tags=_DROP_WITH_CONTENT, att
 # an s: under re.I it tried every position, and the two findall() over the
 # whole HTML were 40% of sanitizing.
 _URL_ATTRIBUTE = re.compile(r"[hHsSſ](?<=\b[hHsSſ])(?:(?<=[hH])[rR][eE][fF]|(?<=[sSſ])[rR][cC])\b")
-_ABSOLUTE_URL_VALUE = re.compile(r"""\s*=\s*["']?\s*(?:https?|mailto):""", re.I)
+_ABSOLUTE_URL_VALUE = r"""\s*=\s*["']?\s*(?:https?|mailto):"""
+# The first href or src that is not followed by an absolute URL: one search
+# where a generator tried the value after each (a quarter of sanitizing).
+_NOT_ABSOLUTE = re.compile(rf"{_URL_ATTRIBUTE.pattern}(?!(?i:{_ABSOLUTE_URL_VALUE}))")
 
 
 def _only_absolute_urls(html: str) -> bool:
@@ -75,7 +78,7 @@ def _only_absolute_urls(html: str) -> bool:
     can change what nh3 makes of it (a relative URL is the only kind a base
     rewrites), and one sanitizer built once serves (building nh3's per
     call was two thirds of its cost). Stops at the first that is not."""
-    return all(_ABSOLUTE_URL_VALUE.match(html, word.end()) for word in _URL_ATTRIBUTE.finditer(html))
+    return _NOT_ABSOLUTE.search(html) is None
 
 
 @lru_cache(maxsize=1)
