@@ -55,12 +55,12 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain, combinations, compress, islice, repeat
-from operator import eq, is_
+from operator import eq, is_, itemgetter
 
 from ..models import Item
 
@@ -147,6 +147,16 @@ TITLE_CHARS = 500
 # quadratic; a look back from each match cost a call per word).
 _WORD_AFTER = re.compile(r"(?:([:'\"“])\s*)?(" + _WORD.pattern + ")")
 _DIGIT = re.compile(r"\d")
+_MARKS = re.compile(r"[:'\"“]")
+
+
+# A word's tokens as a run keeps them: the tokens alone (what the index
+# and the counts of a day read) and (token, is_name, weight) for comparing.
+WordTokens = tuple[tuple[str, ...], tuple[tuple[str, bool, float], ...]]
+# A title as a run keeps it until it is compared: its words' tokens (shared
+# with the run's `WordCache`: a title costs a pointer a word) and its figures.
+TitleWords = tuple[tuple[WordTokens, ...], frozenset[str]]
+_EMPTY: frozenset[str] = frozenset()  # for every title without figures or names (each empty frozenset is 200 bytes)
 
 
 class WordCache:
@@ -161,47 +171,97 @@ class WordCache:
     __slots__ = ("title_case", "inside", "opening")
 
     def __init__(self) -> None:
-        self.title_case: dict[str, tuple[tuple[str, bool, float], ...]] = {}
-        self.inside: dict[str, tuple[tuple[str, bool, float], ...]] = {}
-        self.opening: dict[str, tuple[tuple[str, bool, float], ...]] = {}
+        self.title_case: dict[str, WordTokens] = {}
+        self.inside: dict[str, WordTokens] = {}
+        self.opening: dict[str, WordTokens] = {}
 
 
 def title_tokens(title: str, words: WordCache | None = None) -> TitleTokens:
     """A title's tokens; `words` carries what earlier titles of the run
     worked out (a title alone gets a cache of its own)."""
-    if words is None:
-        words = WordCache()
+    return _title_tokens(title_words(title, WordCache() if words is None else words))
+
+
+def title_words(title: str, words: WordCache) -> TitleWords:
+    """What a title's tokens are made from: each word's tokens, looked up
+    in the run's cache (in C, a title at a time: a word at a time in Python
+    was most of the cost of tokenizing a big day), and its figures."""
     text = unicodedata.normalize("NFKC", title[:TITLE_CHARS]).replace("’", "'").replace("‘", "'")
-    found = _WORD_AFTER.findall(text)
-    sentence_case = _is_sentence_case([word for _, word in found])
+    numbers = frozenset(_NUMBER.findall(text.replace(",", ""))) if _DIGIT.search(text) else _EMPTY
+    # The words, and for each the colon or quote before it if any (see
+    # `_WORD_AFTER`); looking for those costs half as much again, so only
+    # where the title has one of them.
+    marked = _WORD_AFTER.findall(text) if _MARKS.search(text) else None
+    plain = _WORD.findall(text) if marked is None else list(map(itemgetter(1), marked))
+    if not plain:
+        return (), numbers
+    sentence_case = _is_sentence_case(plain)
+    if not sentence_case:
+        parts = list(map(words.title_case.get, plain))
+    else:
+        parts = list(map(words.inside.get, plain))
+        if plain[0][0].isupper():
+            parts[0] = words.opening.get(plain[0])
+        for position in _after_marks(marked):
+            if plain[position][0].isupper():
+                parts[position] = words.opening.get(plain[position])
+    if None in parts:  # words this run has not met yet
+        after_mark = {0, *_after_marks(marked)}
+        for position, word in enumerate(plain):
+            if parts[position] is None:
+                parts[position] = _cached_word_tokens(word, position in after_mark, sentence_case, words)
+    return tuple(parts), numbers
+
+
+def _after_marks(marked: list[tuple[str, str]] | None) -> list[int]:
+    """The positions of the words that follow a colon or an opening quote."""
+    if not marked or not any(map(itemgetter(0), marked)):
+        return []
+    return [position for position, (mark, _) in enumerate(marked) if mark]
+
+
+def _cached_word_tokens(word: str, after_mark: bool, sentence_case: bool, words: WordCache) -> WordTokens:
+    """A word's tokens, worked out and kept in the cache for its case (see
+    `WordCache`); `after_mark`: it opens the title or follows a colon or quote."""
+    if not sentence_case:
+        cache, at_start = words.title_case, False
+    elif word[0].isupper() and after_mark:
+        cache, at_start = words.opening, True  # the capital opens the title or a phrase
+    else:
+        cache, at_start = words.inside, False
+    tokens = cache.get(word)
+    if tokens is None:
+        tokens = cache[word] = _word_tokens(word, at_start, sentence_case)
+    return tokens
+
+
+def _title_tokens(title: TitleWords) -> TitleTokens:
+    """A title's tokens from its words' (see `title_words`): a token that
+    comes twice keeps its heavier weight, in the order it first came."""
+    parts, numbers = title
     weights: dict[str, float] = {}
     names: set[str] = set()
-    lead = None
-    for position, (mark, word) in enumerate(found):
-        if not sentence_case:
-            cache, at_start = words.title_case, False
-        elif word[0].isupper() and (mark or not position):
-            cache, at_start = words.opening, True  # the capital opens the title or a phrase
-        else:
-            cache, at_start = words.inside, False
-        tokens = cache.get(word)
-        if tokens is None:
-            tokens = cache[word] = _word_tokens(word, at_start, sentence_case)
-        if not position and tokens:
-            lead = tokens[0][0]
+    for _, tokens in parts:
         for token, name, weight in tokens:
-            if weight > weights.get(token, 0.0):  # the heavier weight where a token comes twice
+            if weight > weights.get(token, 0.0):
                 weights[token] = weight
             if name:
                 names.add(token)
-    numbers = frozenset(_NUMBER.findall(text.replace(",", ""))) if _DIGIT.search(text) else frozenset()
-    return TitleTokens(weights, frozenset(names), numbers, lead)
+    lead = parts[0][1][0][0] if parts and parts[0][1] else None
+    return TitleTokens(weights, frozenset(names) if names else _EMPTY, numbers, lead)
 
 
-def _word_tokens(word: str, at_start: bool, sentence_case: bool) -> tuple[tuple[str, bool, float], ...]:
-    """(token, is_name, weight) for one word of a title; stop words give nothing."""
-    return tuple((token, name, NAME_WEIGHT if name or any(ch.isdigit() for ch in token) else 1.0)
-                 for token, name in _word_parts(word, at_start, sentence_case))
+def _token_keys(title: TitleWords) -> tuple[str, ...]:
+    """A title's distinct tokens in the order they first come (the order of
+    its `TitleTokens.weights`), without building its weights."""
+    return tuple(dict.fromkeys(chain.from_iterable(map(itemgetter(0), title[0]))))
+
+
+def _word_tokens(word: str, at_start: bool, sentence_case: bool) -> WordTokens:
+    """A word's tokens, and (token, is_name, weight) for each; stop words give nothing."""
+    triples = tuple((token, name, NAME_WEIGHT if name or any(ch.isdigit() for ch in token) else 1.0)
+                    for token, name in _word_parts(word, at_start, sentence_case))
+    return tuple(token for token, _, _ in triples), triples
 
 
 def _alias(word: str) -> str | None:
@@ -440,23 +500,27 @@ def day_tokens(items: list[Item]) -> tuple[list[tuple[int, ...]], Callable[[Item
     weights: the labelled pairs are measured that way.) The weighted tokens
     are made for the titles that get compared only, on first use."""
     words = WordCache()
-    plain = [title_tokens(item.title, words) for item in items]
-    counts = Counter(chain.from_iterable(tokens.weights for tokens in plain))
+    titles = [title_words(item.title, words) for item in items]
+    keys = list(map(_token_keys, titles))
+    counts = Counter(chain.from_iterable(keys))
     scale = {token: rarity(count, len(items)) for token, count in counts.items()
              if count > COMMON_SHARE * max(len(items), RARITY_FLOOR)}
     numbers = _ElementNumbers()
-    elements = [numbers.of(tokens) for tokens in plain]
-    position = {id(item): n for n, item in enumerate(items)}
-    weighted: dict[int, TitleTokens] = {}
+    elements = list(map(numbers.of, keys))
+    del keys, counts
+    # Each item's title words until it is first compared, then its weighted
+    # tokens (most titles of a big day are compared, few more than once).
+    kept: dict[int, TitleWords | TitleTokens] = dict(zip(map(id, items), titles))
+    del titles
 
     def compared(item: Item) -> TitleTokens:
-        found = weighted.get(id(item))
-        if found is None:
-            tokens = plain[position[id(item)]]
+        found = kept[id(item)]
+        if type(found) is not TitleTokens:
+            tokens = _title_tokens(found)
             if any(token in scale for token in tokens.weights):
                 tokens = TitleTokens({t: w * scale.get(t, 1.0) for t, w in tokens.weights.items()},
                                      tokens.names, tokens.numbers, tokens.lead)
-            found = weighted[id(item)] = tokens
+            found = kept[id(item)] = tokens
         return found
 
     return elements, compared
@@ -468,11 +532,11 @@ def day_tokens(items: list[Item]) -> tuple[list[tuple[int, ...]], Callable[[Item
 KEY_CHARS = 4
 
 
-def _elements(tokens: TitleTokens) -> list[str]:
+def _elements(tokens: Iterable[str]) -> list[str]:
     """One element per token: its key, and for the second, third ... token
     of a key the key with the count, so two titles that match n tokens on
     one key share n elements."""
-    keys = [token[:KEY_CHARS] for token in tokens.weights]
+    keys = [token[:KEY_CHARS] for token in tokens]
     if len(set(keys)) == len(keys):
         return keys  # most titles: no key twice
     seen: dict[str, int] = {}
@@ -501,9 +565,10 @@ class _ElementNumbers(dict[str, int]):
     def _number(self, element: str) -> int:
         return self._numbers.setdefault(element, len(self._numbers))
 
-    def of(self, tokens: TitleTokens) -> tuple[int, ...]:
-        """The title's element numbers, highest (first seen last: rarer) first."""
-        numbers = list(map(self.__getitem__, tokens.weights))
+    def of(self, tokens: Sequence[str]) -> tuple[int, ...]:
+        """The element numbers of a title's distinct tokens, highest (first
+        seen last: rarer) first."""
+        numbers = list(map(self.__getitem__, tokens))
         if len(set(numbers)) < len(numbers):  # a key twice: count them (see `_elements`)
             numbers = [self._number(element) for element in _elements(tokens)]
         numbers.sort(reverse=True)
