@@ -60,7 +60,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain, combinations, compress, islice, repeat
-from operator import eq, is_, itemgetter
+from operator import eq, is_not, itemgetter, not_
 
 from ..models import Item
 
@@ -157,6 +157,7 @@ WordTokens = tuple[tuple[str, ...], tuple[tuple[str, bool, float], ...]]
 # with the run's `WordCache`: a title costs a pointer a word) and its figures.
 TitleWords = tuple[tuple[WordTokens, ...], frozenset[str]]
 _EMPTY: frozenset[str] = frozenset()  # for every title without figures or names (each empty frozenset is 200 bytes)
+_NO_TOKENS: WordTokens = ((), ())  # a stop word's
 
 
 class WordCache:
@@ -259,6 +260,17 @@ def _token_keys(title: TitleWords) -> tuple[str, ...]:
 
 def _word_tokens(word: str, at_start: bool, sentence_case: bool) -> WordTokens:
     """A word's tokens, and (token, is_name, weight) for each; stop words give nothing."""
+    if word.isascii() and word.isalpha():  # most words: what `_word_parts` does for them, inline
+        lower = word.lower()
+        if lower not in _ALIASES:
+            if lower in _STOP_WORDS or len(lower) < 2:
+                return _NO_TOKENS
+            token = stem(lower)
+            # `_is_name` for one ASCII word: all its letters are cased, so
+            # "not all lower" after the first is "a capital after the first".
+            name = ((len(word) > 1 and (word.isupper() or not word[1:].islower()))
+                    or (sentence_case and word[0].isupper() and not at_start))
+            return (token,), ((token, name, NAME_WEIGHT if name else 1.0),)
     triples = tuple((token, name, NAME_WEIGHT if name or any(ch.isdigit() for ch in token) else 1.0)
                     for token, name in _word_parts(word, at_start, sentence_case))
     return tuple(token for token, _, _ in triples), triples
@@ -610,8 +622,8 @@ class _Candidates:
 
     A pair is one int (see `_pair_codes`), made once per item and used
     both to look and to be listed: each code is looked up once per bucket
-    with `dict.get` over the whole title in C, and the item's new pairs go
-    in with one `update`. A row of small dicts per element, walked element
+    over the whole title in C, in its own bucket with `dict.setdefault`,
+    which lists the new pairs in the same probe. A row of small dicts per element, walked element
     by element, cost a dozen Python-level steps an item per bucket and
     every listed pair a second lookup (an intersection, then the entry),
     and its lists were counted with a Counter walked in Python: 79 us of
@@ -663,16 +675,24 @@ class _Candidates:
         return [higher * width + lower for higher, lower in combinations(elements, 2)]
 
     def of(self, item: Item, elements: tuple[int, ...], when: float) -> list[int]:
-        """Indexes of the stories that may take this item, in creation order."""
+        """Indexes of the stories that may take this item, in creation order.
+        The item's pairs new to its bucket are listed in the same probe (see
+        `add`, which must follow, for this item)."""
         codes = self._pair_codes(elements)
         own, beside = self._buckets(when)
         listed = self._listed
         index = listed.get(own)
         if index is None:
             index = listed[own] = {}
-        got = list(map(index.get, codes))
-        self._last = (item, codes, index, got)
-        entries = list(filter(None, got))  # neither unlisted (None) nor closed (())
+        # Looked up and, where new, listed with this item as the member it
+        # will be, in one probe (most of a big day's pairs are new, and a
+        # probe of a million-entry dict is a cache miss); `add` takes them
+        # out again if the item is not indexed.
+        mine = (len(self._story),)
+        got = list(map(index.setdefault, codes, repeat(mine)))
+        listed_before = list(map(is_not, got, repeat(mine)))
+        self._last = (item, codes, index, got, listed_before)
+        entries = list(filter(None, compress(got, listed_before)))  # neither new nor closed (())
         near = listed.get(beside)
         if near:
             entries += filter(None, map(near.get, codes))
@@ -699,29 +719,34 @@ class _Candidates:
             self._anchors.append(0)
         if item.link:
             self._by_link.setdefault(item.link, []).append(index)
-        if self._anchors[index] >= ANCHORS:
-            return  # its title is never compared (see `_joins`)
+        asked, codes, listed, got, listed_before = self._last or (None, [], {}, [], [])
+        assert asked is item, "add() lists the item of() was last asked about"
+        self._last = None
+        if self._anchors[index] >= ANCHORS:  # its title is never compared (see `_joins`)
+            for code in compress(codes, map(not_, listed_before)):
+                del listed[code]  # the entries `of` made for it
+            return
         self._anchors[index] += 1
         member = len(self._story)
         self._story.append(index)
         self._feed.append(item.feed_url)
         self._when.append(when)
-        asked, codes, listed, got = self._last or (None, [], {}, [])
-        assert asked is item, "add() lists the item of() was last asked about"
-        # One tuple for all the member's new entries: most pairs are new, and stay so.
-        listed.update(dict.fromkeys(compress(codes, map(is_, got, repeat(None))), (member,)))
-        for code, members in compress(zip(codes, got), got):  # the open entries
-            listed[code] = self._with(members, member, index)
+        for code, members in compress(zip(codes, got), listed_before):
+            if type(members) is tuple:
+                if members:  # () is closed
+                    listed[code] = [members[0], member]
+            elif len(members) < MAX_LISTED:
+                members.append(member)
+            else:
+                listed[code] = self._with(members, member, index)
 
-    def _with(self, members: Entry, member: int, story: int) -> Entry:
-        """An index entry with one member more, or closed: once it lists
+    def _with(self, members: list[int], member: int, story: int) -> Entry:
+        """A full index entry with one member more, or closed: once it lists
         MAX_LISTED titles of more than one story, its pair says too little
         to find a story by. The titles of one story alone never close it
         (ten feeds' copies of a wire headline must keep finding theirs; a
         story lists at most ANCHORS)."""
-        if type(members) is tuple:
-            return [*members, member] if members else members  # () is closed
-        if len(members) >= MAX_LISTED and any(self._story[listed] != story for listed in members):
+        if any(self._story[listed] != story for listed in members):
             return ()
         members.append(member)
         return members
