@@ -101,20 +101,7 @@ class TitleTokens:
     numbers: frozenset[str]
     lead: str | None = None  # the token of the first word, when that is a content word
     # Worked out when the title is first compared (most titles of a big day never are).
-    _long: dict[str, tuple[str, ...]] | None = field(default=None, init=False, repr=False, compare=False)
     _norm: float | None = field(default=None, init=False, repr=False, compare=False)
-
-    @property
-    def long(self) -> dict[str, tuple[str, ...]]:
-        """The tokens of four letters or more by their first four, in title
-        order: only those can extend one another (see `_pairs`)."""
-        if self._long is None:
-            long: dict[str, list[str]] = {}
-            for token in self.weights:
-                if len(token) >= 4:
-                    long.setdefault(token[:4], []).append(token)
-            self._long = {key: tuple(tokens) for key, tokens in long.items()}
-        return self._long
 
     @property
     def norm(self) -> float:
@@ -343,17 +330,20 @@ def _is_sentence_case(words: list[str]) -> bool:
 def _pairs(a: TitleTokens, b: TitleTokens) -> dict[str, str]:
     """Tokens of a matched one to one with tokens of b: the same token
     first, then one that extends it ("syria"/"syrian", "erste"/"erster":
-    four letters or more, so both share their first four, and only b's
-    tokens with those are tried, in b's order). One to one, so "iphone"
-    and "iphone-only" in one title cannot both count the other's "iphone"."""
+    four letters or more, so both share their first four), the first such
+    of b's tokens in b's order. One to one, so "iphone" and "iphone-only"
+    in one title cannot both count the other's "iphone". (b's long tokens
+    are walked for each of a's left over: a title has a handful, and a
+    dict of them by their first four letters, kept for each title compared,
+    was 17 MB on a 100,000-item day.)"""
     theirs = b.weights
     pairs = {t: t for t in a.weights if t in theirs}
     taken = set(pairs)
     for token in a.weights:
         if token in pairs or len(token) < 4:
             continue
-        match = next((o for o in b.long.get(token[:4], ())
-                      if o not in taken and (o.startswith(token) or token.startswith(o))), None)
+        match = next((o for o in theirs if len(o) >= 4 and o not in taken
+                      and (o.startswith(token) or token.startswith(o))), None)
         if match is not None:
             pairs[token] = match
             taken.add(match)
@@ -649,7 +639,7 @@ class _Candidates:
         self._window = window.total_seconds()
         self._width = width  # more than any element number (see `_pair_codes`)
         self._listed: dict[int, dict[int, Entry]] = {}  # bucket -> pair code -> entry
-        self._by_link: dict[str, list[int]] = {}
+        self._by_link: dict[str, int | list[int]] = {}  # link -> the stories with it (see `_link`)
         # per member (a title indexed): its story, its feed, its time
         self._story: list[int] = []
         self._feed: list[str] = []
@@ -709,7 +699,11 @@ class _Candidates:
                 if feeds[member] != item.feed_url and abs(when - times[member]) <= window:
                     found.add(stories[member])
         if item.link:
-            found.update(self._by_link.get(item.link, ()))
+            stories_of_link = self._by_link.get(item.link)
+            if type(stories_of_link) is int:
+                found.add(stories_of_link)
+            elif stories_of_link:
+                found.update(stories_of_link)
         return sorted(found)
 
     def add(self, index: int, item: Item, elements: tuple[int, ...], when: float) -> None:
@@ -718,7 +712,7 @@ class _Candidates:
         if index == len(self._anchors):
             self._anchors.append(0)
         if item.link:
-            self._by_link.setdefault(item.link, []).append(index)
+            self._link(item.link, index)
         asked, codes, listed, got, listed_before = self._last or (None, [], {}, [], [])
         assert asked is item, "add() lists the item of() was last asked about"
         self._last = None
@@ -739,6 +733,17 @@ class _Candidates:
                 members.append(member)
             else:
                 listed[code] = self._with(members, member, index)
+
+    def _link(self, link: str, story: int) -> None:
+        """Note a story by a link of its: the story's index, or their list
+        once the link is in two (a list a link was 12 MB on a 100,000-item
+        day, where links are mostly an item's own)."""
+        stories = self._by_link.setdefault(link, story)
+        if stories is not story:
+            if type(stories) is int:
+                self._by_link[link] = [stories, story]
+            else:
+                stories.append(story)
 
     def _with(self, members: list[int], member: int, story: int) -> Entry:
         """A full index entry with one member more, or closed: once it lists
