@@ -4,6 +4,8 @@ bench.py's `grouping` part in a fresh process per row, or by hand):
     python benchmarks/grouping.py 4000                    # items, realistic generator
     python benchmarks/grouping.py 100000 --generator zipf
     python benchmarks/grouping.py 4000 --pairs            # the labelled pairs amid the day
+    python benchmarks/grouping.py 4000 --groups before.json   # and the stories made, to compare
+    python benchmarks/grouping.py 4000 --tracemalloc      # and the peak Python allocation inside cluster()
 
 Items are built straight from the generator's entries (no fetch, no
 parse), 20 to a feed, and grouped by digest.stories.cluster.cluster(). Prints one
@@ -14,7 +16,12 @@ one story), the pairs of items grouped rightly and wrongly and the true
 pairs missed. With --pairs, every labelled title pair of
 tests/data/title_pairs*.csv is added to the day as two items of two new
 feeds an hour apart, and precision and recall are counted on whether the
-two ended up in one story.
+two ended up in one story. With --groups FILE, the stories made (each
+as its items' keys, in cluster()'s order) and the similarity of every
+labelled pair on its own are written to FILE as JSON: a change that must
+not change grouping is checked by comparing two such files. With
+--tracemalloc, tracemalloc runs during cluster() (slower: its times are
+not the ones to quote) and "traced_peak_mb" is its peak.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import json
 import resource
 import sys
 import time
+import tracemalloc
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -90,6 +98,8 @@ def main() -> None:
     parser.add_argument("items", type=int)
     parser.add_argument("--generator", choices=GENERATORS, default="realistic")
     parser.add_argument("--pairs", action="store_true", help="add the labelled pairs and score them")
+    parser.add_argument("--groups", type=Path, help="write the stories made (item keys) to this JSON file")
+    parser.add_argument("--tracemalloc", action="store_true", help="measure the traced peak inside cluster()")
     args = parser.parse_args()
     from digest.stories.cluster import cluster
     from digest.models import Item
@@ -104,9 +114,13 @@ def main() -> None:
             items += pair
             added.append((row, pair))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the day's items, before grouping
+    if args.tracemalloc:
+        tracemalloc.start()
     started, cpu = time.perf_counter(), time.process_time()
     stories = cluster(items)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    traced = tracemalloc.get_traced_memory()[1] / 2**20 if args.tracemalloc else None
+    tracemalloc.stop()
     home = {id(item): index for index, story in enumerate(stories) for item in story.items}
     right = wrong = 0
     for story in stories:
@@ -130,7 +144,23 @@ def main() -> None:
             together, same = home[id(a)] == home[id(b)], row["same"] == "1"
             scores[row["set"]]["tp" if together and same else "fp" if together else "fn" if same else "tn"] += 1
         result["labelled"] = {name: dict(score) for name, score in scores.items()}
+    if traced is not None:
+        result["traced_peak_mb"] = round(traced, 1)
+    if args.groups:
+        write_groups(args.groups, stories)
     print(json.dumps(result))
+
+
+def write_groups(path: Path, stories) -> None:
+    """The stories as their items' keys (in cluster()'s order), and every
+    labelled pair's similarity computed alone: what a change to grouping's
+    speed must leave exactly as it was."""
+    from digest.stories.cluster import similarity
+
+    keys = [[item.key for item in story.items] for story in stories]
+    assert len({key for story in keys for key in story}) == sum(map(len, keys)), "item keys are unique"
+    similarities = [[row["a"], row["b"], similarity(row["a"], row["b"])] for row in labelled_pairs()]
+    path.write_text(json.dumps({"stories": keys, "similarities": similarities}))
 
 
 if __name__ == "__main__":

@@ -55,12 +55,12 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from itertools import chain, combinations, compress, islice, repeat
-from operator import eq, is_
+from operator import eq, is_not, itemgetter, not_
 
 from ..models import Item
 
@@ -101,20 +101,7 @@ class TitleTokens:
     numbers: frozenset[str]
     lead: str | None = None  # the token of the first word, when that is a content word
     # Worked out when the title is first compared (most titles of a big day never are).
-    _long: dict[str, tuple[str, ...]] | None = field(default=None, init=False, repr=False, compare=False)
     _norm: float | None = field(default=None, init=False, repr=False, compare=False)
-
-    @property
-    def long(self) -> dict[str, tuple[str, ...]]:
-        """The tokens of four letters or more by their first four, in title
-        order: only those can extend one another (see `_pairs`)."""
-        if self._long is None:
-            long: dict[str, list[str]] = {}
-            for token in self.weights:
-                if len(token) >= 4:
-                    long.setdefault(token[:4], []).append(token)
-            self._long = {key: tuple(tokens) for key, tokens in long.items()}
-        return self._long
 
     @property
     def norm(self) -> float:
@@ -147,6 +134,17 @@ TITLE_CHARS = 500
 # quadratic; a look back from each match cost a call per word).
 _WORD_AFTER = re.compile(r"(?:([:'\"“])\s*)?(" + _WORD.pattern + ")")
 _DIGIT = re.compile(r"\d")
+_MARKS = re.compile(r"[:'\"“]")
+
+
+# A word's tokens as a run keeps them: the tokens alone (what the index
+# and the counts of a day read) and (token, is_name, weight) for comparing.
+WordTokens = tuple[tuple[str, ...], tuple[tuple[str, bool, float], ...]]
+# A title as a run keeps it until it is compared: its words' tokens (shared
+# with the run's `WordCache`: a title costs a pointer a word) and its figures.
+TitleWords = tuple[tuple[WordTokens, ...], frozenset[str]]
+_EMPTY: frozenset[str] = frozenset()  # for every title without figures or names (each empty frozenset is 200 bytes)
+_NO_TOKENS: WordTokens = ((), ())  # a stop word's
 
 
 class WordCache:
@@ -161,47 +159,108 @@ class WordCache:
     __slots__ = ("title_case", "inside", "opening")
 
     def __init__(self) -> None:
-        self.title_case: dict[str, tuple[tuple[str, bool, float], ...]] = {}
-        self.inside: dict[str, tuple[tuple[str, bool, float], ...]] = {}
-        self.opening: dict[str, tuple[tuple[str, bool, float], ...]] = {}
+        self.title_case: dict[str, WordTokens] = {}
+        self.inside: dict[str, WordTokens] = {}
+        self.opening: dict[str, WordTokens] = {}
 
 
 def title_tokens(title: str, words: WordCache | None = None) -> TitleTokens:
     """A title's tokens; `words` carries what earlier titles of the run
     worked out (a title alone gets a cache of its own)."""
-    if words is None:
-        words = WordCache()
+    return _title_tokens(title_words(title, WordCache() if words is None else words))
+
+
+def title_words(title: str, words: WordCache) -> TitleWords:
+    """What a title's tokens are made from: each word's tokens, looked up
+    in the run's cache (in C, a title at a time: a word at a time in Python
+    was most of the cost of tokenizing a big day), and its figures."""
     text = unicodedata.normalize("NFKC", title[:TITLE_CHARS]).replace("’", "'").replace("‘", "'")
-    found = _WORD_AFTER.findall(text)
-    sentence_case = _is_sentence_case([word for _, word in found])
+    numbers = frozenset(_NUMBER.findall(text.replace(",", ""))) if _DIGIT.search(text) else _EMPTY
+    # The words, and for each the colon or quote before it if any (see
+    # `_WORD_AFTER`); looking for those costs half as much again, so only
+    # where the title has one of them.
+    marked = _WORD_AFTER.findall(text) if _MARKS.search(text) else None
+    plain = _WORD.findall(text) if marked is None else list(map(itemgetter(1), marked))
+    if not plain:
+        return (), numbers
+    sentence_case = _is_sentence_case(plain)
+    if not sentence_case:
+        parts = list(map(words.title_case.get, plain))
+    else:
+        parts = list(map(words.inside.get, plain))
+        if plain[0][0].isupper():
+            parts[0] = words.opening.get(plain[0])
+        for position in _after_marks(marked):
+            if plain[position][0].isupper():
+                parts[position] = words.opening.get(plain[position])
+    if None in parts:  # words this run has not met yet
+        after_mark = {0, *_after_marks(marked)}
+        for position, word in enumerate(plain):
+            if parts[position] is None:
+                parts[position] = _cached_word_tokens(word, position in after_mark, sentence_case, words)
+    return tuple(parts), numbers
+
+
+def _after_marks(marked: list[tuple[str, str]] | None) -> list[int]:
+    """The positions of the words that follow a colon or an opening quote."""
+    if not marked or not any(map(itemgetter(0), marked)):
+        return []
+    return [position for position, (mark, _) in enumerate(marked) if mark]
+
+
+def _cached_word_tokens(word: str, after_mark: bool, sentence_case: bool, words: WordCache) -> WordTokens:
+    """A word's tokens, worked out and kept in the cache for its case (see
+    `WordCache`); `after_mark`: it opens the title or follows a colon or quote."""
+    if not sentence_case:
+        cache, at_start = words.title_case, False
+    elif word[0].isupper() and after_mark:
+        cache, at_start = words.opening, True  # the capital opens the title or a phrase
+    else:
+        cache, at_start = words.inside, False
+    tokens = cache.get(word)
+    if tokens is None:
+        tokens = cache[word] = _word_tokens(word, at_start, sentence_case)
+    return tokens
+
+
+def _title_tokens(title: TitleWords) -> TitleTokens:
+    """A title's tokens from its words' (see `title_words`): a token that
+    comes twice keeps its heavier weight, in the order it first came."""
+    parts, numbers = title
     weights: dict[str, float] = {}
     names: set[str] = set()
-    lead = None
-    for position, (mark, word) in enumerate(found):
-        if not sentence_case:
-            cache, at_start = words.title_case, False
-        elif word[0].isupper() and (mark or not position):
-            cache, at_start = words.opening, True  # the capital opens the title or a phrase
-        else:
-            cache, at_start = words.inside, False
-        tokens = cache.get(word)
-        if tokens is None:
-            tokens = cache[word] = _word_tokens(word, at_start, sentence_case)
-        if not position and tokens:
-            lead = tokens[0][0]
+    for _, tokens in parts:
         for token, name, weight in tokens:
-            if weight > weights.get(token, 0.0):  # the heavier weight where a token comes twice
+            if weight > weights.get(token, 0.0):
                 weights[token] = weight
             if name:
                 names.add(token)
-    numbers = frozenset(_NUMBER.findall(text.replace(",", ""))) if _DIGIT.search(text) else frozenset()
-    return TitleTokens(weights, frozenset(names), numbers, lead)
+    lead = parts[0][1][0][0] if parts and parts[0][1] else None
+    return TitleTokens(weights, frozenset(names) if names else _EMPTY, numbers, lead)
 
 
-def _word_tokens(word: str, at_start: bool, sentence_case: bool) -> tuple[tuple[str, bool, float], ...]:
-    """(token, is_name, weight) for one word of a title; stop words give nothing."""
-    return tuple((token, name, NAME_WEIGHT if name or any(ch.isdigit() for ch in token) else 1.0)
-                 for token, name in _word_parts(word, at_start, sentence_case))
+def _token_keys(title: TitleWords) -> tuple[str, ...]:
+    """A title's distinct tokens in the order they first come (the order of
+    its `TitleTokens.weights`), without building its weights."""
+    return tuple(dict.fromkeys(chain.from_iterable(map(itemgetter(0), title[0]))))
+
+
+def _word_tokens(word: str, at_start: bool, sentence_case: bool) -> WordTokens:
+    """A word's tokens, and (token, is_name, weight) for each; stop words give nothing."""
+    if word.isascii() and word.isalpha():  # most words: what `_word_parts` does for them, inline
+        lower = word.lower()
+        if lower not in _ALIASES:
+            if lower in _STOP_WORDS or len(lower) < 2:
+                return _NO_TOKENS
+            token = stem(lower)
+            # `_is_name` for one ASCII word: all its letters are cased, so
+            # "not all lower" after the first is "a capital after the first".
+            name = ((len(word) > 1 and (word.isupper() or not word[1:].islower()))
+                    or (sentence_case and word[0].isupper() and not at_start))
+            return (token,), ((token, name, NAME_WEIGHT if name else 1.0),)
+    triples = tuple((token, name, NAME_WEIGHT if name or any(ch.isdigit() for ch in token) else 1.0)
+                    for token, name in _word_parts(word, at_start, sentence_case))
+    return tuple(token for token, _, _ in triples), triples
 
 
 def _alias(word: str) -> str | None:
@@ -271,17 +330,20 @@ def _is_sentence_case(words: list[str]) -> bool:
 def _pairs(a: TitleTokens, b: TitleTokens) -> dict[str, str]:
     """Tokens of a matched one to one with tokens of b: the same token
     first, then one that extends it ("syria"/"syrian", "erste"/"erster":
-    four letters or more, so both share their first four, and only b's
-    tokens with those are tried, in b's order). One to one, so "iphone"
-    and "iphone-only" in one title cannot both count the other's "iphone"."""
+    four letters or more, so both share their first four), the first such
+    of b's tokens in b's order. One to one, so "iphone" and "iphone-only"
+    in one title cannot both count the other's "iphone". (b's long tokens
+    are walked for each of a's left over: a title has a handful, and a
+    dict of them by their first four letters, kept for each title compared,
+    was 17 MB on a 100,000-item day.)"""
     theirs = b.weights
     pairs = {t: t for t in a.weights if t in theirs}
     taken = set(pairs)
     for token in a.weights:
         if token in pairs or len(token) < 4:
             continue
-        match = next((o for o in b.long.get(token[:4], ())
-                      if o not in taken and (o.startswith(token) or token.startswith(o))), None)
+        match = next((o for o in theirs if len(o) >= 4 and o not in taken
+                      and (o.startswith(token) or token.startswith(o))), None)
         if match is not None:
             pairs[token] = match
             taken.add(match)
@@ -440,23 +502,27 @@ def day_tokens(items: list[Item]) -> tuple[list[tuple[int, ...]], Callable[[Item
     weights: the labelled pairs are measured that way.) The weighted tokens
     are made for the titles that get compared only, on first use."""
     words = WordCache()
-    plain = [title_tokens(item.title, words) for item in items]
-    counts = Counter(chain.from_iterable(tokens.weights for tokens in plain))
+    titles = [title_words(item.title, words) for item in items]
+    keys = list(map(_token_keys, titles))
+    counts = Counter(chain.from_iterable(keys))
     scale = {token: rarity(count, len(items)) for token, count in counts.items()
              if count > COMMON_SHARE * max(len(items), RARITY_FLOOR)}
     numbers = _ElementNumbers()
-    elements = [numbers.of(tokens) for tokens in plain]
-    position = {id(item): n for n, item in enumerate(items)}
-    weighted: dict[int, TitleTokens] = {}
+    elements = list(map(numbers.of, keys))
+    del keys, counts
+    # Each item's title words until it is first compared, then its weighted
+    # tokens (most titles of a big day are compared, few more than once).
+    kept: dict[int, TitleWords | TitleTokens] = dict(zip(map(id, items), titles))
+    del titles
 
     def compared(item: Item) -> TitleTokens:
-        found = weighted.get(id(item))
-        if found is None:
-            tokens = plain[position[id(item)]]
+        found = kept[id(item)]
+        if type(found) is not TitleTokens:
+            tokens = _title_tokens(found)
             if any(token in scale for token in tokens.weights):
                 tokens = TitleTokens({t: w * scale.get(t, 1.0) for t, w in tokens.weights.items()},
                                      tokens.names, tokens.numbers, tokens.lead)
-            found = weighted[id(item)] = tokens
+            found = kept[id(item)] = tokens
         return found
 
     return elements, compared
@@ -468,11 +534,11 @@ def day_tokens(items: list[Item]) -> tuple[list[tuple[int, ...]], Callable[[Item
 KEY_CHARS = 4
 
 
-def _elements(tokens: TitleTokens) -> list[str]:
+def _elements(tokens: Iterable[str]) -> list[str]:
     """One element per token: its key, and for the second, third ... token
     of a key the key with the count, so two titles that match n tokens on
     one key share n elements."""
-    keys = [token[:KEY_CHARS] for token in tokens.weights]
+    keys = [token[:KEY_CHARS] for token in tokens]
     if len(set(keys)) == len(keys):
         return keys  # most titles: no key twice
     seen: dict[str, int] = {}
@@ -501,9 +567,10 @@ class _ElementNumbers(dict[str, int]):
     def _number(self, element: str) -> int:
         return self._numbers.setdefault(element, len(self._numbers))
 
-    def of(self, tokens: TitleTokens) -> tuple[int, ...]:
-        """The title's element numbers, highest (first seen last: rarer) first."""
-        numbers = list(map(self.__getitem__, tokens.weights))
+    def of(self, tokens: Sequence[str]) -> tuple[int, ...]:
+        """The element numbers of a title's distinct tokens, highest (first
+        seen last: rarer) first."""
+        numbers = list(map(self.__getitem__, tokens))
         if len(set(numbers)) < len(numbers):  # a key twice: count them (see `_elements`)
             numbers = [self._number(element) for element in _elements(tokens)]
         numbers.sort(reverse=True)
@@ -545,8 +612,8 @@ class _Candidates:
 
     A pair is one int (see `_pair_codes`), made once per item and used
     both to look and to be listed: each code is looked up once per bucket
-    with `dict.get` over the whole title in C, and the item's new pairs go
-    in with one `update`. A row of small dicts per element, walked element
+    over the whole title in C, in its own bucket with `dict.setdefault`,
+    which lists the new pairs in the same probe. A row of small dicts per element, walked element
     by element, cost a dozen Python-level steps an item per bucket and
     every listed pair a second lookup (an intersection, then the entry),
     and its lists were counted with a Counter walked in Python: 79 us of
@@ -572,7 +639,7 @@ class _Candidates:
         self._window = window.total_seconds()
         self._width = width  # more than any element number (see `_pair_codes`)
         self._listed: dict[int, dict[int, Entry]] = {}  # bucket -> pair code -> entry
-        self._by_link: dict[str, list[int]] = {}
+        self._by_link: dict[str, int | list[int]] = {}  # link -> the stories with it (see `_link`)
         # per member (a title indexed): its story, its feed, its time
         self._story: list[int] = []
         self._feed: list[str] = []
@@ -598,16 +665,24 @@ class _Candidates:
         return [higher * width + lower for higher, lower in combinations(elements, 2)]
 
     def of(self, item: Item, elements: tuple[int, ...], when: float) -> list[int]:
-        """Indexes of the stories that may take this item, in creation order."""
+        """Indexes of the stories that may take this item, in creation order.
+        The item's pairs new to its bucket are listed in the same probe (see
+        `add`, which must follow, for this item)."""
         codes = self._pair_codes(elements)
         own, beside = self._buckets(when)
         listed = self._listed
         index = listed.get(own)
         if index is None:
             index = listed[own] = {}
-        got = list(map(index.get, codes))
-        self._last = (item, codes, index, got)
-        entries = list(filter(None, got))  # neither unlisted (None) nor closed (())
+        # Looked up and, where new, listed with this item as the member it
+        # will be, in one probe (most of a big day's pairs are new, and a
+        # probe of a million-entry dict is a cache miss); `add` takes them
+        # out again if the item is not indexed.
+        mine = (len(self._story),)
+        got = list(map(index.setdefault, codes, repeat(mine)))
+        listed_before = list(map(is_not, got, repeat(mine)))
+        self._last = (item, codes, index, got, listed_before)
+        entries = list(filter(None, compress(got, listed_before)))  # neither new nor closed (())
         near = listed.get(beside)
         if near:
             entries += filter(None, map(near.get, codes))
@@ -624,7 +699,11 @@ class _Candidates:
                 if feeds[member] != item.feed_url and abs(when - times[member]) <= window:
                     found.add(stories[member])
         if item.link:
-            found.update(self._by_link.get(item.link, ()))
+            stories_of_link = self._by_link.get(item.link)
+            if type(stories_of_link) is int:
+                found.add(stories_of_link)
+            elif stories_of_link:
+                found.update(stories_of_link)
         return sorted(found)
 
     def add(self, index: int, item: Item, elements: tuple[int, ...], when: float) -> None:
@@ -633,30 +712,46 @@ class _Candidates:
         if index == len(self._anchors):
             self._anchors.append(0)
         if item.link:
-            self._by_link.setdefault(item.link, []).append(index)
-        if self._anchors[index] >= ANCHORS:
-            return  # its title is never compared (see `_joins`)
+            self._link(item.link, index)
+        asked, codes, listed, got, listed_before = self._last or (None, [], {}, [], [])
+        assert asked is item, "add() lists the item of() was last asked about"
+        self._last = None
+        if self._anchors[index] >= ANCHORS:  # its title is never compared (see `_joins`)
+            for code in compress(codes, map(not_, listed_before)):
+                del listed[code]  # the entries `of` made for it
+            return
         self._anchors[index] += 1
         member = len(self._story)
         self._story.append(index)
         self._feed.append(item.feed_url)
         self._when.append(when)
-        asked, codes, listed, got = self._last or (None, [], {}, [])
-        assert asked is item, "add() lists the item of() was last asked about"
-        # One tuple for all the member's new entries: most pairs are new, and stay so.
-        listed.update(dict.fromkeys(compress(codes, map(is_, got, repeat(None))), (member,)))
-        for code, members in compress(zip(codes, got), got):  # the open entries
-            listed[code] = self._with(members, member, index)
+        for code, members in compress(zip(codes, got), listed_before):
+            if type(members) is tuple:
+                if members:  # () is closed
+                    listed[code] = [members[0], member]
+            elif len(members) < MAX_LISTED:
+                members.append(member)
+            else:
+                listed[code] = self._with(members, member, index)
 
-    def _with(self, members: Entry, member: int, story: int) -> Entry:
-        """An index entry with one member more, or closed: once it lists
+    def _link(self, link: str, story: int) -> None:
+        """Note a story by a link of its: the story's index, or their list
+        once the link is in two (a list a link was 12 MB on a 100,000-item
+        day, where links are mostly an item's own)."""
+        stories = self._by_link.setdefault(link, story)
+        if stories is not story:
+            if type(stories) is int:
+                self._by_link[link] = [stories, story]
+            else:
+                stories.append(story)
+
+    def _with(self, members: list[int], member: int, story: int) -> Entry:
+        """A full index entry with one member more, or closed: once it lists
         MAX_LISTED titles of more than one story, its pair says too little
         to find a story by. The titles of one story alone never close it
         (ten feeds' copies of a wire headline must keep finding theirs; a
         story lists at most ANCHORS)."""
-        if type(members) is tuple:
-            return [*members, member] if members else members  # () is closed
-        if len(members) >= MAX_LISTED and any(self._story[listed] != story for listed in members):
+        if any(self._story[listed] != story for listed in members):
             return ()
         members.append(member)
         return members
