@@ -343,22 +343,23 @@ def _content_encoded(entry: _Entry, child, attributes: dict, depth: int) -> None
     _as_content(entry, child, attributes, depth, "text/html")
 
 
-def _description(entry: _Entry, child, attributes: dict, depth: int) -> None:
-    if "summary" in entry.entry and not entry.has_content:
-        return _as_content(entry, child, attributes, depth, "text/plain")
-    raw = _leaf(child)
-    _no_more(attributes, {"type"})
-    value, kind = entry.text(raw, "description", _content_type(attributes, "text/html"))
-    entry.store("description", value, depth, kind)
+def _summary_element(key: str, default_type: str):
+    """<description> (RSS) and <summary> (Atom): the entry's summary, or
+    its content where it has a summary already and no content (feedparser
+    files a second summary so)."""
+    def read(entry: _Entry, child, attributes: dict, depth: int) -> None:
+        if "summary" in entry.entry and not entry.has_content:
+            return _as_content(entry, child, attributes, depth, "text/plain")
+        raw = _leaf(child)
+        _no_more(attributes, {"type"})
+        value, kind = entry.text(raw, key, _content_type(attributes, default_type))
+        entry.store(key, value, depth, kind)
+
+    return read
 
 
-def _summary(entry: _Entry, child, attributes: dict, depth: int) -> None:
-    if "summary" in entry.entry and not entry.has_content:
-        return _as_content(entry, child, attributes, depth, "text/plain")
-    raw = _leaf(child)
-    _no_more(attributes, {"type"})
-    value, kind = entry.text(raw, "summary", _content_type(attributes, "text/plain"))
-    entry.store("summary", value, depth, kind)
+_description = _summary_element("description", "text/html")
+_summary = _summary_element("summary", "text/plain")
 
 
 def _text_construct(key: str):
