@@ -261,11 +261,16 @@ class EntryMark:
     """What the store remembers of one raw entry of a feed, so that the
     next fetch can skip it unread when its bytes are the same: its
     fingerprint, and what the feed-wide decisions need of it (its date,
-    as an epoch, and its picture candidates as (url, in the text))."""
+    as an epoch, its picture candidates as (url, in the text), and its
+    title's mark)."""
 
     fingerprint: str
     published: float | None = None
     pictures: tuple[tuple[str, bool], ...] = ()
+    # A short hash of its title as the feed's repeats are told by
+    # (parse.title_mark): a new entry under the title of one skipped may
+    # be a copy of it, and is then judged with every entry read.
+    title: str = ""
 
 
 @dataclass(frozen=True)

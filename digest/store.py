@@ -947,7 +947,7 @@ def _row_to_item(row: sqlite3.Row, details: bool = True) -> Item:
 
 def _known_json(known: KnownEntries) -> str:
     return json.dumps({"feed_wide": sorted(known.feed_wide), "days_only": known.days_only,
-                       "entries": {entry: [m.fingerprint, m.published, [list(p) for p in m.pictures]]
+                       "entries": {entry: [m.fingerprint, m.published, [list(p) for p in m.pictures], m.title]
                                    for entry, m in known.entries.items()}}, separators=(",", ":"))
 
 
@@ -956,8 +956,10 @@ def _known_entries(stored: str) -> KnownEntries | None:
     try:
         data = json.loads(stored)
         return KnownEntries(
-            entries={entry: EntryMark(printed, published, tuple((url, bool(in_text)) for url, in_text in pictures))
-                     for entry, (printed, published, pictures) in data["entries"].items()},
+            # Marks stored before titles were marked have three parts: not
+            # unpacked, so the feed's entries are all read once again.
+            entries={entry: EntryMark(printed, published, tuple((url, bool(in_text)) for url, in_text in pictures), title)
+                     for entry, (printed, published, pictures, title) in data["entries"].items()},
             feed_wide=frozenset(data["feed_wide"]), days_only=bool(data["days_only"]))
     except (ValueError, KeyError, TypeError):
         return None

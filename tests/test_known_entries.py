@@ -197,6 +197,97 @@ def test_days_only_dates_are_told_over_the_skipped_entries_too():
     assert item.title == "Post of day 5" and item.date_only
 
 
+# ---------------------------------------------------------------- repeats and the document around an entry
+
+BRIDGE_TEXT = ("The council approved the harbour bridge budget on Tuesday after a long debate about tolls, "
+               "the cycle lane and the cost of repairs to the old crossing, which engineers say cannot wait "
+               "another winter.")
+
+
+def test_a_post_republished_at_a_new_address_is_still_one_story():
+    """The same title and text under a new guid and /slug-2/ (a publisher
+    re-posting it) is a copy of the known post, as when every entry is read:
+    the skipped original is read again to tell (hostile review, issue 26)."""
+    original = rss_item("Council approves the harbour bridge budget", "https://news.example.org/bridge/",
+                        body=f"<p>{BRIDGE_TEXT}</p>")
+    others = [rss_item(f"Story number {n} of the day", f"https://news.example.org/{n}", body=f"<p>Report {n}.</p>")
+              for n in (1, 2)]
+    first = read(rss(original, *others).encode())
+    copy = rss_item("Council approves the harbour bridge budget", "https://news.example.org/bridge-2/",
+                    date="Thu, 02 Jan 2025 18:00:00 +0000", body=f"<p>{BRIDGE_TEXT}</p>")
+    body = rss(original, copy, *others).encode()  # listed after it: reading both, the original is kept
+    every = read(body)
+    (kept,) = [(i.key, i.link) for i in every.items if "bridge" in i.title]
+    assert kept[1] == "https://news.example.org/bridge/"
+    after = read(body, first.known)
+    assert [(i.key, i.link) for i in after.items if "bridge" in i.title] == [kept]
+
+
+def test_a_stub_linking_a_known_post_is_folded_into_it():
+    """The sibling: a short "now unlocked" stub under the known post's title, linking it."""
+    post = rss_item("Wild flavours all year round", "https://blog.example.org/wild-flavours",
+                    body=f"<p>{BRIDGE_TEXT}</p>")
+    first = read(rss(post).encode())
+    stub = rss_item("Wild flavours all year round", "https://blog.example.org/p/unlocked-123",
+                    date="Thu, 02 Jan 2025 18:00:00 +0000",
+                    body='<p>This story is now unlocked: <a href="https://blog.example.org/wild-flavours">'
+                         "Wild flavours all year round</a></p>")
+    body = rss(stub, post).encode()
+    every = read(body)
+    assert [i.link for i in every.items] == ["https://blog.example.org/wild-flavours"]
+    assert [(i.key, i.link) for i in read(body, first.known).items] == [(i.key, i.link) for i in every.items]
+
+
+def test_marks_stored_without_titles_read_every_entry_once():
+    """Marks an older digest stored (three parts, no title) are not trusted:
+    the feed is read whole once, and its new marks carry titles."""
+    from digest.store import _known_entries, _known_json
+
+    body = GUARDIAN.read_bytes()
+    first = read(body)
+    stored = _known_json(first.known)
+    assert _known_entries(stored) == first.known
+    old = re.sub(r',"[0-9a-f]{16}"\]', "]", stored)
+    assert old != stored and _known_entries(old) is None
+    assert len(read(body, None).items) == 55
+
+
+@pytest.mark.parametrize("old, new", [
+    ('<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://a.example.org/blog/">',
+     '<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://b.example.org/news/">'),
+    ('<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://a.example.org/blog/">',
+     '<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://a.example.org/blog/" xml:lang="de">'),
+])
+def test_a_new_base_above_the_entries_reads_them_again(old, new):
+    """xml:base (or xml:lang) on the feed is not in an entry's bytes, but
+    its links and pictures are resolved against it."""
+    atom = (old + "<title>Base</title><id>urn:base</id><updated>2025-01-02T12:00:00Z</updated>"
+            '<link href="https://a.example.org/"/>'
+            + "".join(f"<entry><id>urn:e{n}</id><title>Post {n}</title><updated>2025-01-02T12:00:00Z</updated>"
+                      f'<link href="posts/{n}"/><content type="html">&lt;p&gt;Text {n}.&lt;/p&gt;'
+                      f'&lt;img src="img/{n}.jpg" width="800" height="450"&gt;</content></entry>' for n in (1, 2))
+            + "</feed>")
+    first = read(atom.encode())
+    assert [i.link for i in first.items] == ["https://a.example.org/blog/posts/1", "https://a.example.org/blog/posts/2"]
+    moved = atom.replace(old, new).encode()
+    after = read(moved, first.known)
+    every = read(moved)
+    assert after.unchanged == 0
+    assert [(i.link, i.image.url) for i in after.items] == [(i.link, i.image.url) for i in every.items]
+
+
+def test_a_new_base_on_an_rss_channel_reads_its_items_again():
+    channel = '<channel xml:base="https://a.example.org/">'
+    body = rss(rss_item("Post one", "posts/1", body='<p>Text.</p><img src="img/1.jpg" width="800" height="450">'))
+    body = body.replace("<channel>", channel)
+    first = read(body.encode())
+    assert first.items[0].link == "https://a.example.org/posts/1"
+    moved = body.replace(channel, '<channel xml:base="https://b.example.org/">').encode()
+    (item,) = read(moved, first.known).items
+    assert item.link == "https://b.example.org/posts/1"
+    assert item.image.url == "https://b.example.org/posts/img/1.jpg"  # against the item's own link
+
+
 # ---------------------------------------------------------------- fetch, store, fetch
 
 

@@ -78,6 +78,11 @@ def _keyed(key: bytes, raw: bytes) -> str:
     return hashlib.blake2b(raw, digest_size=16, key=key).hexdigest()
 
 
+def _started_in(starts: dict | None, element) -> bytes:
+    start = starts.get(element) if starts else None
+    return b"" if start is None else f"\0{start!r}".encode()
+
+
 @dataclass
 class EntrySieve:
     """Chooses, once the feed's own elements are read, which entries to
@@ -88,12 +93,15 @@ class EntrySieve:
     ids: list[tuple[str, str]] = field(default_factory=list)  # (id, fingerprint) of the entries read, in order
     skipped: dict[str, EntryMark] = field(default_factory=dict)  # id -> the stored mark of an entry skipped
 
-    def __call__(self, feed, elements: list) -> set:
-        """The elements to skip (known, unchanged)."""
+    def __call__(self, feed, elements: list, starts: dict | None = None) -> set:
+        """The elements to skip (known, unchanged). `starts`: element ->
+        the reading state it starts in (xml:base and xml:lang of the
+        channel or feed above it, or of the HTTP headers): an entry's
+        bytes do not hold them, and a new base changes its links."""
         from lxml import etree
 
         key = _context_digest(READER + "\n" + self.context_key(feed))
-        raws = [etree.tostring(element, with_tail=False) for element in elements]
+        raws = [etree.tostring(element, with_tail=False) + _started_in(starts, element) for element in elements]
         ids = [entry_id(element, raw) for element, raw in zip(elements, raws)]
         seen: dict[str, int] = {}
         for entry in ids:

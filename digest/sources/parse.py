@@ -248,6 +248,11 @@ def parse_feed(body: bytes, url: str, content_type: str = "", *, fast: bool = Tr
     if marks and (days_only != known.days_only or feed_wide != known.feed_wide):
         # A verdict over the whole feed changed: the entries skipped would read differently too.
         return parse_feed(body, url, content_type, fast=fast)
+    if marks and _shares_a_title(read, marks.values()):
+        # An entry read under the title of one skipped may be its copy (the
+        # post republished at /slug-2/, a stub linking it): which one the
+        # feed's story is, _unique_items decides among both.
+        return parse_feed(body, url, content_type, fast=fast)
     entries = [parts for _, parts in read if not parts.is_empty()]
     if days_only:
         for entry in entries:
@@ -296,8 +301,18 @@ def _known_after(sieve: EntrySieve, read: list[tuple[int, EntryParts]], feed_wid
     for index, parts in read:
         entry, printed = sieve.ids[index]
         entries[entry] = EntryMark(printed, parts.published.timestamp() if parts.published else None,
-                                   tuple((c.url, c.origin != "media") for c in parts.pictures))
+                                   tuple((c.url, c.origin != "media") for c in parts.pictures), title_mark(parts.title))
     return KnownEntries(entries=entries, feed_wide=feed_wide, days_only=days_only)
+
+
+def title_mark(title: str) -> str:
+    """A short hash of a title as _unique_items compares titles (key_text)."""
+    return hashlib.blake2b(key_text(title).encode(), digest_size=8).hexdigest()
+
+
+def _shares_a_title(read: list[tuple[int, EntryParts]], marks: Iterable[EntryMark]) -> bool:
+    skipped = {mark.title for mark in marks}
+    return any(title_mark(parts.title) in skipped for _, parts in read)
 
 
 def _candidates(mark: EntryMark) -> list[Candidate]:

@@ -87,7 +87,7 @@ def parse(body: bytes, headers: dict[str, str], sieve=None):
     handler = feed_only = _handler_of(root, declared, base, language, frozenset(entries), starts) if entries else None
     if entries and feed_only is None:
         return None
-    skipped = frozenset(sieve(feed_only.feeddata, entries)) if sieve is not None and entries else frozenset()
+    skipped = frozenset(sieve(feed_only.feeddata, entries, starts)) if sieve is not None and entries else frozenset()
     mapped = _mapped_directly(entries, skipped, starts, root, declared, feed_only) if entries else {}
     read = [element for element in entries if element not in skipped]
     if handler is None or len(mapped) < len(read):
