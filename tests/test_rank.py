@@ -85,6 +85,19 @@ def test_ties_are_broken_by_time_then_title_whatever_the_input_order():
     assert first[2] == "b" and first.index("a") < first.index("b")
 
 
+def test_equal_stories_of_two_feeds_go_in_the_configs_order_whatever_their_ids():
+    """Item ids follow which parse worker finished first, which varies from
+    run to run; two stories equal in score and time go in the config's
+    order of their feeds (hostile review, issue 26: 8 of 3,457 swapped)."""
+    first, second = story("from the first feed", hours_ago=1, feed="first"), story("from the second", hours_ago=1,
+                                                                                 feed="second")
+    order = {"first": 0, "second": 1}
+    for ids in ((1, 2), (2, 1)):
+        first.item.id, second.item.id = ids
+        ranked = rank([second, first], NOW, RankSettings(feed_order=order))
+        assert titles(ranked) == ["from the first feed", "from the second"]
+
+
 def test_scores_are_written_on_the_stories():
     stories = [story("x", hours_ago=12)]
     rank(stories, NOW, RankSettings(weights={"a": 2.0}))

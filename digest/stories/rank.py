@@ -46,6 +46,9 @@ class RankSettings:
     weights: Mapping[str, float] = field(default_factory=dict)  # feed URL -> weight
     boost: Mapping[str, float] = field(default_factory=dict)  # keyword -> multiplier
     mute: tuple[str, ...] = ()
+    # Feed URL -> its place in the config: equal stories of two feeds go in
+    # the config's order, not in the order their parses happened to finish.
+    feed_order: Mapping[str, int] = field(default_factory=dict)
 
 
 # Slotted, as Story is: a build of 5,000 feeds ranks 80,000 candidate stories.
@@ -142,7 +145,7 @@ def rank_all(stories: Iterable[Story], now: datetime, settings: RankSettings) ->
         story_factors = factors(story, now, settings)
         story.score = story_factors.score
         ranked.append(Ranked(story, story_factors))
-    ranked.sort(key=_order)
+    ranked.sort(key=lambda entry: _order(entry, settings.feed_order))
     per_feed: Counter[str] = Counter()
     shown = 0
     for entry in ranked:
@@ -164,13 +167,16 @@ def rank(stories: Iterable[Story], now: datetime, settings: RankSettings) -> lis
     return [entry.story for entry in rank_all(stories, now, settings) if entry.shown]
 
 
-def _order(entry: Ranked) -> tuple:
-    """Best score first; among equals the newest; among undated equals the
-    order the feed gave them (the store numbers items as they come), not
+def _order(entry: Ranked, feed_order: Mapping[str, int]) -> tuple:
+    """Best score first; among equals the newest; then the feeds in the
+    config's order (the store numbers items as parse workers finish, which
+    varies from run to run); within a feed, among undated equals, the order
+    the feed gave them (the store numbers a feed's items as they come), not
     their titles' alphabetical order."""
     story = entry.story
     seen = story.item.id if story.item.id is not None else 1 << 62
-    return (-entry.factors.score, -story.published.timestamp(), seen, story.title, story.link)
+    return (-entry.factors.score, -story.published.timestamp(), feed_order.get(story.item.feed_url, len(feed_order)),
+            seen, story.title, story.link)
 
 
 # ---------------------------------------------------------------- explain

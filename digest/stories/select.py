@@ -146,6 +146,7 @@ def rank_settings(config: Config, request: BuildRequest):
         weights={feed.url: feed.weight for feed in config.feeds},
         boost=dict(config.rank.boost),
         mute=config.rank.mute,
+        feed_order={feed.url: place for place, feed in enumerate(config.feeds)},
     )
 
 
