@@ -362,43 +362,6 @@ def test_per_host_limit_holds(server, invoke, tmp_path):
     assert max(gauge) == 2
 
 
-def test_per_host_limit_holds_where_redirects_lead(server, invoke, tmp_path):
-    """Feeds on six hosts that all redirect to one (a feed proxy, a podcast
-    CDN): that host too sees no more than per_host requests at once (it saw
-    one per feed host: hostile review, issue 26)."""
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    gauge: list[int] = []
-    server.routes["/landing.xml"] = _slow(server, 0.2, feed_bytes("Redirected story"), gauge)
-    target = server.url("/landing.xml")
-
-    class Redirect(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(302)
-            self.send_header("Location", target)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    hosts = [ThreadingHTTPServer((f"127.0.0.{n}", 0), Redirect) for n in range(2, 8)]
-    try:
-        for host in hosts:
-            threading.Thread(target=host.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-        urls = [f"http://127.0.0.{n}:{host.server_address[1]}/feed{k}.xml"
-                for n, host in zip(range(2, 8), hosts) for k in range(2)]
-        config = config_for(tmp_path, urls, fetch="per_host = 2")
-        result = invoke("fetch", "--config", str(config), "--now", NOW)
-    finally:
-        for host in hosts:
-            host.shutdown()
-            host.server_close()
-    assert result.exit_code == 0, result.stderr
-    assert len(gauge) == 12  # every feed reached the landing host
-    assert max(gauge) == 2
-
-
 # ---------------------------------------------------------------- health
 
 

@@ -20,7 +20,6 @@ import time
 import zlib
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -224,7 +223,6 @@ def _client(config: FetchConfig, public_only: bool = False):
         transport=transport,
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
-        event_hooks={"request": [_slot_of_redirect]},
         headers={"User-Agent": config.user_agent, "Accept": _ACCEPT, "Accept-Encoding": _ACCEPT_ENCODING},
         timeout=httpx.Timeout(config.timeout),
     )
@@ -319,43 +317,6 @@ class HostSlots:
             return self._slots.setdefault(host, threading.Semaphore(self._per_host))
 
 
-@contextmanager
-def _holding_slots(slots: HostSlots, url: str) -> Iterator[None]:
-    """A slot of the URL's host for this thread's request; a redirect to
-    another host trades it for one of that host (_slot_of_redirect), so a
-    host many feeds redirect to (a feed proxy, a podcast CDN) sees no more
-    than per_host of them at once either. One slot at a time: a thread
-    never holds one while it waits for another."""
-    _current.slots = slots
-    _current.slot = slots.for_url(url)
-    _current.slot.acquire()
-    try:
-        yield
-    finally:
-        if _current.slot is not None:
-            _current.slot.release()
-        _current.slots = _current.slot = None
-
-
-def _slot_of_redirect(request) -> None:
-    """httpx's request hook (each hop of a redirect chain): the slot of
-    the hop's host, given up the one of the host left."""
-    slots = getattr(_current, "slots", None)
-    if slots is None:
-        return  # not a request of _fetch_one's
-    slot = slots.for_url(str(request.url))
-    if slot is _current.slot:
-        return
-    _current.slot.release()
-    _current.slot = None
-    deadline = getattr(_current, "deadline", None)
-    if not slot.acquire(timeout=None if deadline is None else max(0.0, deadline - time.monotonic())):
-        import httpx
-
-        raise httpx.PoolTimeout(f"the host {request.url.host} was busy with other feeds until the timeout")
-    _current.slot = slot
-
-
 # ---------------------------------------------------------------- one feed
 
 
@@ -364,7 +325,7 @@ def _fetch_one(client, request: FetchRequest, config: FetchConfig, slots: HostSl
     scheme = urlsplit(request.target).scheme.lower()
     try:
         if scheme in ("http", "https"):
-            with _holding_slots(slots, request.target):
+            with slots.for_url(request.target):
                 if deadline is not None and time.monotonic() >= deadline:
                     return FetchResult(url=request.url, error="not asked: out of time", late=True)
                 return _fetch_http(client, request, config, deadline)
