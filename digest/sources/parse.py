@@ -528,7 +528,8 @@ def _unique_items(parts: Iterable[EntryParts], feed_wide: frozenset[str]) -> lis
     for entry in parts:
         if entry.link:
             links_by_title.setdefault(key_text(entry.title), {})[entry.link] = entry.key
-    for entry in parts:
+    copies: dict[str, list[tuple]] = {}  # story key -> (age order, key) of each copy folded into it
+    for index, entry in enumerate(parts):
         item = entry.item(feed_wide)
         kept = chosen.get(item.key)
         if kept is not None and _different_posts(kept, item):
@@ -543,10 +544,28 @@ def _unique_items(parts: Iterable[EntryParts], feed_wide: frozenset[str]) -> lis
             key = next((other for other, seen, when in same_title
                         if _nearly_same(words, seen) and _close(item.published, when)), key)
             same_title.append((key, words, item.published))
+            copies.setdefault(key, []).append((_age_order(item.published, index), item.key))
         kept = chosen.get(key)
         if kept is None or (len(item.text), item.image is not None) > (len(kept.text), kept.image is not None):
             chosen[key] = item
-    return list(chosen.values())
+    return [_as_oldest_copy(item, copies.get(key)) for key, item in chosen.items()]
+
+
+def _age_order(published: datetime | None, index: int) -> tuple:
+    """Oldest first: the earliest date; undated after the dated, the one
+    listed last first (a feed lists its newest first)."""
+    return (published is None, published.timestamp() if published else 0.0, -index)
+
+
+def _as_oldest_copy(item: Item, copies: list[tuple] | None) -> Item:
+    """The story of copies of one post (the post re-posted at /slug-2/
+    under a new guid, listed first as the newest) keeps the key of the
+    oldest copy: the one a reader was sent before, so the store knows the
+    story and it is not mailed again."""
+    if not copies or len(copies) < 2:
+        return item
+    oldest = min(copies)[1]
+    return item if oldest == item.key else replace(item, key=oldest)
 
 
 def _words(text: str) -> frozenset[str]:
