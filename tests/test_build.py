@@ -556,6 +556,28 @@ def test_a_worker_that_dies_loses_no_feed(httpserver, invoke, tmp_path, monkeypa
     assert built["errors"] == []
 
 
+def test_a_body_taken_after_a_worker_died_is_parsed_here():
+    """The sibling, as CI met it: the pool is already broken when the next
+    body comes (a worker died between two batches), so submitting raises
+    BrokenProcessPool. That body goes back to be parsed in the build's own
+    process (it was the build's one-line 'internal error')."""
+    from concurrent.futures import wait
+
+    from digest.sources.fetch import FetchResult
+    from digest.sources.refresh import PARALLEL_FROM, _Parsing
+
+    body = rss(rss_item("A story", "https://example.org/a")).encode()
+    with _Parsing(PARALLEL_FROM) as parsing:
+        if not parsing._wanted:
+            pytest.skip("one core: bodies are parsed here anyway")
+        assert parsing.take(FetchResult(url="https://example.org/1.xml", body=body), None)
+        wait([parsing._pool.submit(os._exit, 3)])  # the pool is broken from here on
+        assert not parsing.take(FetchResult(url="https://example.org/2.xml", body=body), None)
+        assert not parsing.take(FetchResult(url="https://example.org/3.xml", body=body), None)
+        finished = parsing.finished(wait=True)
+    assert [result.url for result, _, _ in finished] == ["https://example.org/1.xml"]
+
+
 def test_a_parser_bug_on_one_feed_fails_that_feed_only(httpserver, invoke, tmp_path, monkeypatch):
     """Whatever parse_feed raises on one feed's bytes (a bug of ours, a
     MemoryError) is that feed's one-line failure; the rest is built."""

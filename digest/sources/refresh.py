@@ -152,8 +152,18 @@ class _Parsing:
             # Workers are this process's children, so their CPU time is its.
             self._pool = ProcessPoolExecutor(max_workers=self._workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=_import_parser)
-        self._pending[self._pool.submit(parse_in_worker, result.body, result.final_url or result.url,
-                                        result.content_type, known, PARSE_DEADLINE)] = result
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            future = self._pool.submit(parse_in_worker, result.body, result.final_url or result.url,
+                                       result.content_type, known, PARSE_DEADLINE)
+        except BrokenProcessPool:
+            # A worker died after the last body was taken and before this one
+            # (the parses it broke come back through finished()): this body,
+            # and the rest, are parsed here.
+            self._wanted = False
+            return False
+        self._pending[future] = result
         return True
 
     def finished(self, wait: bool = False) -> list[tuple[FetchResult, object, None]]:
